@@ -1,0 +1,42 @@
+"""companion: the code behind the Chapter 8 (Matrix Calculus) companion book.
+
+A derivative is a linear map (the differential), a gradient is its Riesz representer
+under a chosen inner product, and backprop is the pullback of covectors by adjoints.
+The modules hold one idea each:
+
+- :mod:`companion.spaces`        inner products, metrics, Riesz map, adjoints (8.2, 8.4, 8.7)
+- :mod:`companion.differentials` directional derivatives, Jacobians, Taylor test (8.1, 8.2)
+- :mod:`companion.models`        least squares, MLP, attention with hand-written pullbacks (8.3, 8.5, 8.6)
+- :mod:`companion.checks`        ``check_gradient``: which common mistake a wrong gradient makes
+
+Widgets live in :mod:`companion.widgets` and are not imported here.
+"""
+
+from .checks import GradientReport, check_gradient
+from .differentials import TaylorResult, directional_derivative, jacobian, numerical_gradient, taylor_test
+from .models import (
+    AttentionCache,
+    MLPCache,
+    MLPGrads,
+    attention,
+    attention_vjp,
+    least_squares,
+    mlp_backward,
+    mlp_forward,
+    mlp_init,
+    mlp_loss_and_grads,
+    softmax,
+    softmax_jacobian,
+    softmax_vjp,
+)
+from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AttentionCache", "GradientReport", "MLPCache", "MLPGrads", "Metric", "TaylorResult",
+    "adjoint", "attention", "attention_vjp", "check_gradient", "directional_derivative",
+    "dot_product_test", "frobenius", "inner", "jacobian", "least_squares", "mlp_backward",
+    "mlp_forward", "mlp_init", "mlp_loss_and_grads", "numerical_gradient", "riesz",
+    "softmax", "softmax_jacobian", "softmax_vjp", "taylor_test", "unvec", "vec",
+]

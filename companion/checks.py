@@ -1,0 +1,151 @@
+"""``check_gradient``: is this the gradient, and if not, which mistake is it?
+
+A reader's gradient ``g`` of a scalar ``f`` at ``x`` is checked the way the book checks
+its own formulas: the shape first, then the Taylor test along random directions (the
+remainder of ``f(x) + eps <g, v>_F`` must shrink like ``eps**2``). When it does not,
+the same directional derivatives say what went wrong: ``g`` transposed, with the wrong
+sign, or pointing the right way at the wrong scale (with the factor). Otherwise the
+report gives the relative error and, for small problems, where it is largest.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_float_array, check_callable, shape_str
+from .differentials import TaylorResult, directional_derivative, numerical_gradient, taylor_test
+
+__all__ = ["GradientReport", "check_gradient", "describe_factor"]
+
+_FULL_GRADIENT_MAX_SIZE = 4096
+
+
+@dataclass
+class GradientReport:
+    """Outcome of :func:`check_gradient`. Truthy when the gradient is right.
+
+    ``diagnosis`` is one of ``"correct"``, ``"not attempted"``, ``"invalid"``, ``"shape"``,
+    ``"not finite"``, ``"transpose"``, ``"sign"``, ``"scale"``, ``"mismatch"``.
+    """
+
+    ok: bool
+    diagnosis: str
+    message: str
+    taylor: TaylorResult | None = None
+    factor: float | None = None
+    relative_error: float | None = None
+    worst_index: tuple | None = None
+    details: dict = field(default_factory=dict)
+
+    def __bool__(self):
+        return self.ok
+
+    def __str__(self):
+        head = "correct" if self.ok else f"not correct ({self.diagnosis})"
+        return f"{head}: {self.message}"
+
+    def _repr_html_(self):
+        color = "#1b7837" if self.ok else ("#555555" if self.diagnosis == "not attempted" else "#b2182b")
+        mark = "&#10004;" if self.ok else ("&#8230;" if self.diagnosis == "not attempted" else "&#10008;")
+        extra = ""
+        if self.taylor is not None and np.isfinite(self.taylor.order):
+            extra = f"<br><small>Taylor test: observed order {self.taylor.order:.2f} (2 means first-order exact)</small>"
+        return (
+            f'<div style="border-left:4px solid {color};padding:4px 10px;margin:4px 0">'
+            f'<b style="color:{color}">{mark} {html.escape(self.diagnosis)}</b> &mdash; {html.escape(self.message)}{extra}</div>'
+        )
+
+
+def describe_factor(c: float, tol: float = 1e-6) -> str:
+    """Name a scale factor: ``2``, ``1/2``, ``sqrt(3)``, ``1/sqrt(8)``..., else its value."""
+    if c == 0 or not np.isfinite(c):
+        return f"{c:.6g}"
+    sign = "-" if c < 0 else ""
+    a = abs(c)
+    for k in range(1, 65):
+        for value, name in ((k, f"{k}"), (1 / k, f"1/{k}"), (np.sqrt(k), f"sqrt({k})"), (1 / np.sqrt(k), f"1/sqrt({k})")):
+            if abs(a - value) <= tol * value:
+                return sign + name
+    return f"{c:.6g}"
+
+
+def _pair(g, v):
+    return float(np.vdot(g, v))
+
+
+def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientReport:
+    """Check that ``g`` is the Frobenius gradient of the scalar ``f`` at ``x``.
+
+    Never raises because of ``g`` (the answer under test): a missing, malformed,
+    wrongly shaped or non-finite ``g`` is a report saying so. Raises ``TypeError`` /
+    ``ValueError`` for a bad ``f`` or ``x`` (the problem itself).
+    """
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    fx = np.asarray(f(x))
+    if fx.size != 1:
+        raise ValueError(f"check_gradient needs a scalar f, but f(x) has shape {shape_str(fx.shape)}")
+    rng = np.random.default_rng(0) if rng is None else rng
+
+    if g is None:
+        return GradientReport(False, "not attempted", "no answer yet (got None)")
+    try:
+        g = np.asarray(g)
+    except Exception as exc:  # an object numpy cannot read
+        return GradientReport(False, "invalid", f"could not read the answer as an array: {exc}")
+    if g.dtype.kind not in "fiu" or g.dtype == object:
+        return GradientReport(False, "invalid", f"the answer must be an array of numbers, got {type(g).__name__} of dtype {g.dtype}")
+    if g.shape != x.shape:
+        hint = " (it looks transposed)" if g.ndim == 2 and g.shape[::-1] == x.shape else ""
+        return GradientReport(
+            False, "shape", f"expected shape {shape_str(x.shape)} (the shape of x), got {shape_str(g.shape)}{hint}",
+            details={"expected": x.shape, "got": g.shape},
+        )
+    g = g.astype(float)
+    if not np.all(np.isfinite(g)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
+        return GradientReport(False, "not finite", f"the answer contains NaN or inf (first at index {idx})", worst_index=idx)
+
+    V = [rng.standard_normal(x.shape) for _ in range(n_directions)]
+    d_true = np.array([float(np.squeeze(directional_derivative(f, x, v))) for v in V])
+    d_g = np.array([_pair(g, v) for v in V])
+    taylor = taylor_test(f, x, V[0], d_g[0])
+    scale = max(np.abs(d_true).max(), 1e-300)
+    agree = np.abs(d_true - d_g).max() <= 1e-5 * scale + 1e-12
+    if taylor.ok and agree:
+        return GradientReport(True, "correct", "matches the differential of f in every direction tried", taylor=taylor, relative_error=0.0)
+
+    def explains(candidate):
+        d_c = np.array([_pair(candidate, v) for v in V])
+        return np.abs(d_true - d_c).max() <= 1e-5 * scale + 1e-12
+
+    if g.ndim == 2 and g.shape[0] == g.shape[1] and not np.allclose(g, g.T) and explains(g.T):
+        return GradientReport(False, "transpose", "your answer is the transpose of the gradient: the gradient is the matrix G with dL[dW] = tr(G^T dW)", taylor=taylor)
+    denom = float(d_g @ d_g)
+    c = float(d_true @ d_g) / denom if denom > 0 else 0.0
+    if c != 0 and explains(c * g):
+        if abs(c + 1) <= 1e-5:
+            return GradientReport(False, "sign", "your answer has the wrong sign: it is minus the gradient (the direction of steepest descent, not ascent)", taylor=taylor, factor=-1.0)
+        name = describe_factor(c)
+        return GradientReport(
+            False, "scale",
+            f"right direction, wrong scale: the gradient is {name} times your answer (a missing or extra constant factor)",
+            taylor=taylor, factor=c,
+        )
+    rel, where = _relative_error(f, x, g, d_true, d_g)
+    msg = f"does not match the gradient: relative error {rel:.3g}"
+    if where is not None:
+        msg += f", largest at index {where}"
+    return GradientReport(False, "mismatch", msg, taylor=taylor, relative_error=rel, worst_index=where)
+
+
+def _relative_error(f, x, g, d_true, d_g):
+    if x.size <= _FULL_GRADIENT_MAX_SIZE:
+        g_num = numerical_gradient(f, x)
+        err = g - g_num
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(err))), x.shape))
+        return float(np.linalg.norm(err) / max(np.linalg.norm(g_num), 1e-300)), where
+    return float(np.linalg.norm(d_true - d_g) / max(np.linalg.norm(d_true), 1e-300)), None

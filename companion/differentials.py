@@ -1,0 +1,210 @@
+"""Differentials computed numerically, and the Taylor test (sections 8.1, 8.2).
+
+The differential ``dF_x`` is the linear map with ``F(x + dx) = F(x) + dF_x[dx] + o(|dx|)``
+(8.1.2). These tools evaluate it without knowing a formula, so that every formula in the
+book can be checked against them: a directional derivative (pushforward of one tangent),
+the Jacobian (the array of ``dF_x`` in the ``vec`` bases), the gradient (the Riesz
+representer of ``df_x`` under a chosen inner product), and the Taylor test, which shows
+the remainder of a claimed linearization shrinking like ``eps**2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_float_array, check_callable, shape_str
+from .spaces import as_metric, unvec, vec
+
+__all__ = [
+    "directional_derivative",
+    "jacobian",
+    "numerical_gradient",
+    "taylor_test",
+    "TaylorResult",
+]
+
+_EPS = np.finfo(float).eps
+
+
+def _eval(f, x, name="f"):
+    y = f(x)
+    y = np.asarray(y)
+    if y.dtype.kind not in "fciu":
+        raise TypeError(f"{name} must return numbers, got dtype {y.dtype}")
+    return y
+
+
+def _default_step(x, v, method):
+    """A step ``h`` for ``f(x + h v)``: balances truncation against round-off.
+
+    Central differences: ``h ~ eps**(1/3)`` relative to the size of ``x`` along ``v``;
+    forward: ``eps**(1/2)``; complex step has no cancellation, so ``h`` can be tiny.
+    """
+    if method == "complex":
+        return 1e-20
+    scale = max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+    vmax = float(np.max(np.abs(v)))
+    power = 1 / 3 if method == "central" else 1 / 2
+    return _EPS**power * scale / vmax
+
+
+def directional_derivative(f, x, v, *, method: str = "central", h=None):
+    """``dF_x[v]`` by finite differences: the pushforward of the tangent ``v``.
+
+    Parameters
+    ----------
+    f : callable, arrays of ``x.shape`` -> array (any shape) or float.
+    x : point (float array); v : tangent of the same shape.
+    method : ``"central"`` (``(F(x+hv) - F(x-hv)) / 2h``, error ``O(h^2)``),
+        ``"forward"`` (``O(h)``) or ``"complex"`` (``Im F(x + i h v) / h``, exact to
+        round-off for ``F`` built from analytic numpy operations; no ``abs``/``conj``).
+    h : step; by default ``eps**(1/3) * max(1, |x|_inf) / |v|_inf`` for central.
+
+    Returns an array shaped like ``F(x)`` (a float when ``F`` is scalar).
+    """
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    v = as_float_array(v, "v")
+    if v.shape != x.shape:
+        raise ValueError(f"v must have the shape of x {shape_str(x.shape)}, got {shape_str(v.shape)}")
+    if method not in ("central", "forward", "complex"):
+        raise ValueError(f"method must be 'central', 'forward' or 'complex', got {method!r}")
+    if not np.any(v):
+        return _zero_like(_eval(f, x))
+    if h is None:
+        h = _default_step(x, v, method)
+    elif not (np.isscalar(h) and np.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a positive finite number, got {h!r}")
+    if method == "central":
+        d = (_eval(f, x + h * v) - _eval(f, x - h * v)) / (2 * h)
+    elif method == "forward":
+        d = (_eval(f, x + h * v) - _eval(f, x)) / h
+    else:
+        d = np.imag(_eval(f, x + 1j * h * v)) / h
+    return float(d) if np.ndim(d) == 0 else d
+
+
+def _zero_like(y):
+    return 0.0 if np.ndim(y) == 0 else np.zeros(np.shape(y))
+
+
+def jacobian(f, x, *, method: str = "central") -> np.ndarray:
+    """The Jacobian of ``F`` at ``x``: the array of ``dF_x`` in the ``vec`` bases (8.1.2).
+
+    Shape ``(F(x).size, x.size)``; column ``k`` is ``vec(dF_x[E_k])`` where ``E_k`` is the
+    ``k``-th basis array in column-major (``vec``) order, so ``J @ vec(v) == vec(dF_x[v])``.
+    """
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    cols = []
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = 1.0
+        cols.append(vec(np.atleast_1d(directional_derivative(f, x, unvec(e, x.shape), method=method))))
+    return np.stack(cols, axis=1) if cols else np.zeros((np.size(_eval(f, x)), 0))
+
+
+def numerical_gradient(f, x, *, inner=None, method: str = "central") -> np.ndarray:
+    """Gradient of a scalar ``f`` at ``x``, shaped like ``x`` (8.2.2).
+
+    Coordinates of the differential by finite differences, ``c_k = df_x[E_k]``, then the
+    Riesz map of the chosen inner product: ``inner=None`` gives the Frobenius gradient
+    ``c``; an SPD metric ``M`` (acting on ``vec``) gives ``M^{-1} c``.
+    """
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    metric = as_metric(inner, x.shape, "inner")
+    y0 = _eval(f, x)
+    if y0.size != 1:
+        raise ValueError(f"numerical_gradient needs a scalar f, but f(x) has shape {shape_str(y0.shape)}")
+    c = np.empty(x.shape)
+    flat = c.reshape(-1)
+    for k in range(x.size):
+        e = np.zeros(x.shape)
+        e.flat[k] = 1.0
+        flat[k] = float(np.squeeze(directional_derivative(f, x, e, method=method)))
+    return c if metric is None else metric.sharp(c)
+
+
+@dataclass
+class TaylorResult:
+    """Remainders ``|F(x + eps v) - F(x) - eps dF[v]|`` over a grid of ``eps``.
+
+    ``order`` is the slope of ``log remainder`` against ``log eps`` fitted on the points
+    above round-off: about 2 when the claimed ``dF[v]`` is right, 1 when it is wrong (or
+    when no derivative is given). ``status`` says which, or that the remainders are at
+    round-off level (the linear model is exact, e.g. ``F`` linear), in which case
+    ``order`` is ``nan``.
+    """
+
+    eps: np.ndarray
+    remainders: np.ndarray
+    order: float
+    usable: np.ndarray
+    floor: np.ndarray
+    expected: int
+    status: str = field(default="")
+
+    @property
+    def ok(self) -> bool:
+        """True when the remainders behave as they should for a correct derivative."""
+        if self.status == "round-off":
+            return True
+        return bool(np.isfinite(self.order) and self.order > self.expected - 0.2)
+
+    def __str__(self):
+        lines = [f"Taylor test: {self.status}" + ("" if np.isnan(self.order) else f" (observed order {self.order:.2f})")]
+        lines += [f"  eps={e:9.2e}  remainder={r:9.2e}{'' if u else '  (round-off)'}" for e, r, u in zip(self.eps, self.remainders, self.usable)]
+        return "\n".join(lines)
+
+
+def taylor_test(f, x, v, dfv=None, *, eps=None) -> TaylorResult:
+    """Taylor test of a claimed differential ``dfv = dF_x[v]`` (8.1.2).
+
+    Computes ``r(eps) = |F(x + eps v) - F(x) - eps dfv|`` on a geometric grid of ``eps``
+    (default: 13 values over six decades, starting at ``0.1 max(1, |x|_inf)/|v|_inf``)
+    and the observed order from a least-squares fit of ``log r`` on ``log eps`` over the
+    points above round-off. With ``dfv=None`` the zeroth-order remainder
+    ``|F(x + eps v) - F(x)|`` is used, whose order is 1.
+    """
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    v = as_float_array(v, "v")
+    if v.shape != x.shape:
+        raise ValueError(f"v must have the shape of x {shape_str(x.shape)}, got {shape_str(v.shape)}")
+    if not np.any(v):
+        raise ValueError("v must be a nonzero direction")
+    f0 = _eval(f, x).astype(float)
+    if dfv is None:
+        d = np.zeros_like(f0)
+        expected = 1
+    else:
+        d = as_float_array(dfv, "dfv")
+        if d.size != f0.size:
+            raise ValueError(f"dfv has shape {shape_str(d.shape)}, but F(x) has shape {shape_str(f0.shape)}")
+        d = d.reshape(f0.shape)
+        expected = 2
+    if eps is None:
+        h0 = 0.1 * max(1.0, float(np.max(np.abs(x)))) / float(np.max(np.abs(v)))
+        eps = h0 * np.logspace(0, -6, 13)
+    else:
+        eps = as_float_array(eps, "eps", ndim=1)
+        if np.any(eps <= 0):
+            raise ValueError("eps must be positive")
+    rem = np.empty(len(eps))
+    floor = np.empty(len(eps))
+    for k, e in enumerate(eps):
+        fe = _eval(f, x + e * v).astype(float)
+        rem[k] = np.linalg.norm(fe - f0 - e * d)
+        floor[k] = 64 * _EPS * (np.linalg.norm(f0) + np.linalg.norm(fe) + e * np.linalg.norm(d))
+    usable = rem > 10 * floor
+    if usable.sum() >= 3:
+        le, lr = np.log(eps[usable]), np.log(rem[usable])
+        order = float(np.polyfit(le, lr, 1)[0])
+        status = "second order" if order > 1.8 else ("first order" if order > 0.8 else "no convergence")
+    else:
+        order = float("nan")
+        status = "round-off" if np.all(rem <= 10 * floor) else "too few points above round-off"
+    return TaylorResult(eps=np.asarray(eps, float), remainders=rem, order=order, usable=usable, floor=floor, expected=expected, status=status)

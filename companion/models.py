@@ -1,0 +1,312 @@
+"""The chapter's worked models with hand-written pullbacks (sections 8.3, 8.5, 8.6).
+
+Each model has a forward pass that keeps what its backward pass needs, and a backward
+pass written from the chapter's derivation, as a careful numpy programmer would: no
+Jacobian is ever formed, and nothing is computed that the gradient does not need. These
+are the yardstick the reverse-mode engine is measured against.
+
+Shapes follow the math: vectors are columns, so a batch of inputs is a matrix whose
+*columns* are the examples (``x`` of shape ``(n, batch)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from ._validate import as_float_array, shape_str
+
+__all__ = [
+    "least_squares",
+    "ACTIVATIONS",
+    "activation",
+    "MLPCache",
+    "MLPGrads",
+    "mlp_init",
+    "mlp_forward",
+    "mlp_backward",
+    "mlp_loss_and_grads",
+    "softmax",
+    "softmax_vjp",
+    "softmax_jacobian",
+    "AttentionCache",
+    "attention",
+    "attention_vjp",
+]
+
+
+# --------------------------------------------------------------------------- 8.3
+def _least_squares_inputs(W, x, b):
+    W = as_float_array(W, "W", ndim=2)
+    x = as_float_array(x, "x", ndim=(1, 2))
+    b = as_float_array(b, "b", ndim=(1, 2))
+    m, n = W.shape
+    if x.shape[0] != n:
+        raise ValueError(f"W @ x: W has shape {shape_str(W.shape)} but x has shape {shape_str(x.shape)} (needs {n} rows)")
+    want_b = (m,) if x.ndim == 1 else (m, x.shape[1])
+    if b.shape != want_b:
+        raise ValueError(f"b must have shape {shape_str(want_b)} to match W @ x (W {shape_str(W.shape)}, x {shape_str(x.shape)}), got {shape_str(b.shape)}")
+    return W, x, b
+
+
+def least_squares(W, x, b):
+    """Loss ``L(W) = 1/2 |W x - b|^2`` and its Frobenius gradient ``(W x - b) x^T`` (8.3.2).
+
+    Parameters
+    ----------
+    W : (m, n); x : (n,) or (n, batch); b : (m,) or (m, batch).
+        A batch holds one example per *column*; the loss is then the sum
+        ``1/2 |W X - B|_F^2`` and the gradient ``R X^T`` with ``R = W X - B``.
+
+    Returns ``(loss, grad_W)``, ``grad_W`` of shape ``(m, n)``.
+    """
+    W, x, b = _least_squares_inputs(W, x, b)
+    r = W @ x - b
+    loss = 0.5 * float(np.vdot(r, r))
+    grad_W = np.outer(r, x) if x.ndim == 1 else r @ x.T
+    return loss, grad_W
+
+
+# --------------------------------------------------------------------------- 8.5
+def _tanh_prime(z, h):
+    return 1.0 - h * h
+
+
+def _sigmoid(z):
+    # stable on both tails: exp of a non-positive number only
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+ACTIVATIONS = {
+    # name: (sigma(z), sigma'(z) expressed through z and h = sigma(z))
+    "tanh": (np.tanh, _tanh_prime),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, h: (z > 0).astype(z.dtype)),
+    "sigmoid": (_sigmoid, lambda z, h: h * (1.0 - h)),
+    "identity": (lambda z: z.copy(), lambda z, h: np.ones_like(z)),
+}
+
+
+def activation(name: str):
+    """``(sigma, sigma_prime)`` for an activation name; ``sigma_prime(z, h)`` may use ``h = sigma(z)``."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def _activation_list(activations, L):
+    if isinstance(activations, str):
+        names = [activations] * L
+    else:
+        names = list(activations)
+        if len(names) != L:
+            raise ValueError(f"activations: need one per layer ({L}), got {len(names)}")
+    for a in names:
+        activation(a)
+    return names
+
+
+@dataclass
+class MLPCache:
+    """What the backward pass needs: ``h[0..L]`` (``h[0] = x``), ``z[1..L]`` as ``z[0..L-1]``, activations."""
+
+    h: list
+    z: list
+    activations: list
+
+
+@dataclass
+class MLPGrads:
+    """Gradients of an MLP loss: ``deltas[l-1] = delta_l = grad_{z_l} J``, ``A[l-1] = delta_l h_{l-1}^T``,
+    ``b[l-1] = delta_l`` (summed over the batch), and ``x`` the gradient with respect to the input."""
+
+    deltas: list
+    A: list
+    b: list
+    x: np.ndarray | None
+
+
+def _check_params(As, bs):
+    if not isinstance(As, (list, tuple)) or not isinstance(bs, (list, tuple)):
+        raise TypeError("As and bs must be lists of arrays (one weight matrix and one bias per layer)")
+    if len(As) != len(bs) or len(As) == 0:
+        raise ValueError(f"As and bs must be non-empty and of equal length, got {len(As)} and {len(bs)}")
+    As = [as_float_array(A, f"As[{l}]", ndim=2) for l, A in enumerate(As)]
+    bs = [as_float_array(b, f"bs[{l}]", ndim=1) for l, b in enumerate(bs)]
+    for l, (A, b) in enumerate(zip(As, bs)):
+        if b.shape[0] != A.shape[0]:
+            raise ValueError(f"bs[{l}] has shape {shape_str(b.shape)} but As[{l}] has shape {shape_str(A.shape)}")
+        if l and A.shape[1] != As[l - 1].shape[0]:
+            raise ValueError(f"As[{l}] has shape {shape_str(A.shape)} but layer {l} outputs {As[l - 1].shape[0]} features")
+    return As, bs
+
+
+def mlp_init(sizes: Sequence[int], *, rng: np.random.Generator, gain: float = 1.0, bias_scale: float = 0.0):
+    """Gaussian initialization ``A_l ~ N(0, gain^2 / d_{l-1})``, ``b_l = bias_scale * N(0, 1)``.
+
+    ``sizes = [d_0, d_1, ..., d_L]``. Returns ``(As, bs)``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+    As = [gain * rng.standard_normal((sizes[l + 1], sizes[l])) / np.sqrt(sizes[l]) for l in range(len(sizes) - 1)]
+    bs = [bias_scale * rng.standard_normal(sizes[l + 1]) for l in range(len(sizes) - 1)]
+    return As, bs
+
+
+def mlp_forward(As, bs, x, activations="tanh"):
+    """Forward recursion (8.5.1): ``h_0 = x``, ``z_l = A_l h_{l-1} + b_l``, ``h_l = sigma_l(z_l)``.
+
+    ``x`` is ``(d_0,)`` or ``(d_0, batch)`` (examples as columns). ``activations`` is one
+    name for every layer (the output layer included, as in the chapter) or a list of
+    ``L`` names among ``tanh, relu, sigmoid, identity``. Returns ``(h_L, cache)``.
+    """
+    As, bs = _check_params(As, bs)
+    x = as_float_array(x, "x", ndim=(1, 2))
+    if x.shape[0] != As[0].shape[1]:
+        raise ValueError(f"x has shape {shape_str(x.shape)} but As[0] has shape {shape_str(As[0].shape)} (needs {As[0].shape[1]} rows)")
+    names = _activation_list(activations, len(As))
+    h, z = [x], []
+    for A, b, name in zip(As, bs, names):
+        zl = A @ h[-1]
+        zl += b if x.ndim == 1 else b[:, None]
+        z.append(zl)
+        h.append(ACTIVATIONS[name][0](zl))
+    return h[-1], MLPCache(h=h, z=z, activations=names)
+
+
+def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLPGrads:
+    """Backward recursion by adjoints (8.5.4, 8.5.5), from ``h_bar = grad_{h_L} J``.
+
+    ``delta_L = D_L h_bar``; ``delta_{l-1} = D_{l-1} (A_l^T delta_l)``;
+    ``grad A_l = delta_l h_{l-1}^T``; ``grad b_l = delta_l`` (summed over batch columns).
+    The input's gradient ``A_1^T delta_1`` is computed only if ``input_grad``.
+    """
+    h_bar = as_float_array(h_bar, "h_bar")
+    if h_bar.shape != cache.h[-1].shape:
+        raise ValueError(f"h_bar must have the shape of h_L {shape_str(cache.h[-1].shape)}, got {shape_str(h_bar.shape)}")
+    L = len(cache.z)
+    deltas, gA, gb = [None] * L, [None] * L, [None] * L
+    batched = h_bar.ndim == 2
+    g = h_bar  # gradient with respect to h_l
+    x_bar = None
+    for l in range(L - 1, -1, -1):
+        delta = ACTIVATIONS[cache.activations[l]][1](cache.z[l], cache.h[l + 1])  # diagonal of D_l
+        delta *= g  # delta_l = D_l (A_{l+1}^T delta_{l+1}), or D_L h_bar at the top
+        deltas[l] = delta
+        hp = cache.h[l]
+        gA[l] = delta @ hp.T if batched else np.outer(delta, hp)
+        gb[l] = delta.sum(axis=1) if batched else delta.copy()
+        if l > 0 or input_grad:
+            g = As[l].T @ delta
+        if l == 0 and input_grad:
+            x_bar = g
+    return MLPGrads(deltas=deltas, A=gA, b=gb, x=x_bar)
+
+
+def mlp_loss_and_grads(As, bs, x, y, activations="tanh"):
+    """Squared loss ``J = 1/2 |h_L - y|^2`` (summed over the batch) and its gradients.
+
+    Returns ``(loss, grads)`` with ``grads`` an :class:`MLPGrads`; ``grad_{h_L} J = h_L - y``.
+    """
+    hL, cache = mlp_forward(As, bs, x, activations)
+    y = as_float_array(y, "y")
+    if y.shape != hL.shape:
+        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)}")
+    r = hL - y
+    return 0.5 * float(np.vdot(r, r)), mlp_backward(As, cache, r)
+
+
+# --------------------------------------------------------------------------- 8.6
+def softmax(S, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``, stable: the row maximum is subtracted before ``exp``."""
+    S = as_float_array(S, "S")
+    E = np.exp(S - S.max(axis=axis, keepdims=True))
+    E /= E.sum(axis=axis, keepdims=True)
+    return E
+
+
+def softmax_jacobian(p) -> np.ndarray:
+    """Jacobian of softmax for one row, from its output ``p``: ``Diag(p) - p p^T`` (8.6.3)."""
+    p = as_float_array(p, "p", ndim=1)
+    return np.diag(p) - np.outer(p, p)
+
+
+def softmax_vjp(P, G_P) -> np.ndarray:
+    """Pullback through row-wise softmax (8.6.3): ``G_S[i] = (Diag(P[i]) - P[i]^T P[i]) G_P[i]``.
+
+    Computed as ``P * (G_P - sum(P * G_P, axis=-1))`` in ``O(n^2)``, never forming the
+    ``n x n`` Jacobian of a row. ``P``, ``G_P``: same shape, rows along the last axis.
+    """
+    P = as_float_array(P, "P")
+    G_P = as_float_array(G_P, "G_P")
+    if P.shape != G_P.shape:
+        raise ValueError(f"softmax_vjp: P and G_P must have the same shape, got {shape_str(P.shape)} and {shape_str(G_P.shape)}")
+    c = np.einsum("...j,...j->...", P, G_P)[..., None]
+    return P * (G_P - c)
+
+
+class AttentionCache(NamedTuple):
+    """Saved by :func:`attention` for :func:`attention_vjp`."""
+
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    S: np.ndarray
+    P: np.ndarray
+    Y: np.ndarray
+    scale: float
+
+
+def attention(Q, K, V, *, scale=None):
+    """Single-head attention (8.6.1): ``S = Q K^T / sqrt(d)``, ``P = softmax(S)`` by rows, ``Y = P V``.
+
+    ``Q``: (n, d), ``K``: (n_k, d), ``V``: (n_k, d_v). ``scale`` defaults to
+    ``1/sqrt(d)``. Returns ``(Y, cache)``, ``Y`` of shape ``(n, d_v)``.
+    """
+    Q = as_float_array(Q, "Q", ndim=2)
+    K = as_float_array(K, "K", ndim=2)
+    V = as_float_array(V, "V", ndim=2)
+    if Q.shape[1] != K.shape[1]:
+        raise ValueError(f"Q K^T: Q has shape {shape_str(Q.shape)} and K has shape {shape_str(K.shape)}; they need the same number of columns d")
+    if V.shape[0] != K.shape[0]:
+        raise ValueError(f"P V: K has shape {shape_str(K.shape)} and V has shape {shape_str(V.shape)}; they need the same number of rows")
+    if scale is None:
+        scale = 1.0 / np.sqrt(Q.shape[1])
+    elif not (np.isscalar(scale) and np.isfinite(scale)):
+        raise ValueError(f"scale must be a finite number, got {scale!r}")
+    S = Q @ K.T
+    S *= scale
+    P = S - S.max(axis=1, keepdims=True)
+    np.exp(P, out=P)
+    P /= P.sum(axis=1, keepdims=True)
+    Y = P @ V
+    return Y, AttentionCache(Q, K, V, S, P, Y, float(scale))
+
+
+def attention_vjp(cache: AttentionCache, G_Y):
+    """Pullback of attention (8.6.2-8.6.4): ``G_Y -> (G_Q, G_K, G_V)``.
+
+    ``G_V = P^T G_Y``; ``G_P = G_Y V^T``; ``G_S = P * (G_P - c)`` with
+    ``c_i = <G_P[i], P[i]> = <G_Y[i], Y[i]>`` (so the row sums cost ``O(n d_v)``);
+    ``G_Q = G_S K / sqrt(d)``; ``G_K = G_S^T Q / sqrt(d)``.
+    """
+    if not isinstance(cache, AttentionCache):
+        raise TypeError("cache must be the AttentionCache returned by attention()")
+    G_Y = as_float_array(G_Y, "G_Y", ndim=2)
+    if G_Y.shape != cache.Y.shape:
+        raise ValueError(f"G_Y must have the shape of Y {shape_str(cache.Y.shape)}, got {shape_str(G_Y.shape)}")
+    Q, K, V, _, P, Y, scale = cache
+    G_V = P.T @ G_Y
+    c = np.einsum("ij,ij->i", G_Y, Y)
+    G_S = G_Y @ V.T  # G_P, turned into G_S * scale in place
+    G_S -= c[:, None]
+    G_S *= P
+    G_S *= scale
+    G_Q = G_S @ K
+    G_K = G_S.T @ Q
+    return G_Q, G_K, G_V

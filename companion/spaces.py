@@ -1,0 +1,262 @@
+"""Inner products, Riesz representers and adjoints (sections 8.2, 8.4, 8.7).
+
+A gradient is not a property of a function alone: it is the vector that represents the
+differential under a chosen inner product. This module makes the choice explicit.
+
+Conventions
+-----------
+``vec`` stacks the columns of an array (Fortran order), as in the math texts, so that
+``vec(A X B) = (B^T kron A) vec(X)``. A metric on a space of arrays of shape ``s`` is an
+SPD matrix ``M`` of size ``prod(s) x prod(s)`` acting on ``vec``:
+``<U, V>_M = vec(U)^T M vec(V)``. ``None`` always means the Euclidean/Frobenius product.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ._validate import as_float_array, check_callable, shape_str
+
+__all__ = [
+    "vec",
+    "unvec",
+    "frobenius",
+    "Metric",
+    "as_metric",
+    "inner",
+    "riesz",
+    "adjoint",
+    "dot_product_test",
+]
+
+
+def vec(A) -> np.ndarray:
+    """Stack the columns of ``A`` into one vector (column-major ``vec``)."""
+    return np.asarray(A).reshape(-1, order="F")
+
+
+def unvec(v, shape) -> np.ndarray:
+    """Inverse of :func:`vec`: fold a vector of length ``prod(shape)`` back into ``shape``."""
+    return np.asarray(v).reshape(shape, order="F")
+
+
+def frobenius(A, B) -> float:
+    """Frobenius inner product ``<A, B>_F = tr(A^T B) = vec(A)^T vec(B)`` (8.2.1).
+
+    ``A`` and ``B`` must have the same shape (any rank; vectors give the dot product).
+    """
+    A = as_float_array(A, "A")
+    B = as_float_array(B, "B")
+    if A.shape != B.shape:
+        raise ValueError(f"frobenius: A and B must have the same shape, got {shape_str(A.shape)} and {shape_str(B.shape)}")
+    return float(np.vdot(A, B))
+
+
+class Metric:
+    """An inner product ``<U, V>_M = vec(U)^T M vec(V)`` on arrays of a fixed shape.
+
+    Parameters
+    ----------
+    M : (N, N) symmetric positive definite array, ``N = prod(shape)``.
+    shape : shape of the arrays it measures; defaults to ``(N,)`` (vectors).
+
+    ``flat`` turns a vector into a covector (``M v``), ``sharp`` turns a covector into
+    its Riesz representer (``M^{-1} c``): the two halves of the identification 8.7
+    says every optimizer makes, explicitly or not.
+    """
+
+    def __init__(self, M, shape=None):
+        M = as_float_array(M, "M", ndim=2)
+        n = M.shape[0]
+        if M.shape != (n, n):
+            raise ValueError(f"metric M must be square, got shape {shape_str(M.shape)}")
+        if shape is None:
+            shape = (n,)
+        shape = tuple(int(s) for s in np.atleast_1d(shape))
+        if int(np.prod(shape)) != n:
+            raise ValueError(
+                f"metric M of shape {shape_str(M.shape)} cannot act on arrays of shape {shape_str(shape)} "
+                f"(needs {int(np.prod(shape))} x {int(np.prod(shape))})"
+            )
+        if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * np.abs(M).max()):
+            raise ValueError(f"metric M (shape {shape_str(M.shape)}) must be symmetric")
+        try:
+            self._chol = np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"metric M (shape {shape_str(M.shape)}) must be positive definite") from None
+        self.M = M
+        self.shape = shape
+
+    def _check(self, U, name):
+        U = as_float_array(U, name)
+        if U.shape != self.shape:
+            raise ValueError(f"{name} has shape {shape_str(U.shape)}, but the metric acts on shape {shape_str(self.shape)}")
+        return U
+
+    def __call__(self, U, V) -> float:
+        """``<U, V>_M``."""
+        U, V = self._check(U, "U"), self._check(V, "V")
+        return float(vec(U) @ self.M @ vec(V))
+
+    def norm(self, U) -> float:
+        return float(np.sqrt(self(U, U)))
+
+    def flat(self, V) -> np.ndarray:
+        """Vector -> covector: the array ``c`` with ``<c, U>_F = <V, U>_M`` for all ``U``."""
+        V = self._check(V, "V")
+        return unvec(self.M @ vec(V), self.shape)
+
+    def sharp(self, c) -> np.ndarray:
+        """Covector -> vector (Riesz map): the ``G`` with ``<G, U>_M = <c, U>_F`` for all ``U``."""
+        c = self._check(c, "covector")
+        y = np.linalg.solve(self._chol, vec(c))
+        return unvec(np.linalg.solve(self._chol.T, y), self.shape)
+
+    def __repr__(self):
+        return f"Metric(shape={self.shape}, cond={np.linalg.cond(self.M):.3g})"
+
+
+def as_metric(m, shape, name: str = "inner"):
+    """``None`` (Euclidean) stays ``None``; an array becomes a :class:`Metric` on ``shape``."""
+    if m is None:
+        return None
+    if isinstance(m, Metric):
+        if m.shape != tuple(shape):
+            raise ValueError(f"{name} acts on shape {shape_str(m.shape)}, but the space has shape {shape_str(shape)}")
+        return m
+    try:
+        return Metric(m, shape)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def inner(U, V, metric=None) -> float:
+    """``<U, V>`` under ``metric`` (``None``: Frobenius)."""
+    if metric is None:
+        return frobenius(U, V)
+    return as_metric(metric, np.shape(U))(U, V)
+
+
+def riesz(covector, metric=None) -> np.ndarray:
+    """Gradient from differential (8.2.2): the ``G`` with ``<G, U>_metric = dL[U]`` for all ``U``.
+
+    ``covector`` is the array ``c`` of the differential's Euclidean coefficients,
+    ``dL[U] = <c, U>_F`` (a Frobenius gradient). Under Frobenius, ``G = c``; under a metric
+    ``M``, ``G = M^{-1} c`` (acting on ``vec``).
+    """
+    c = as_float_array(covector, "covector")
+    m = as_metric(metric, c.shape, "metric")
+    return c.copy() if m is None else m.sharp(c)
+
+
+def _matrix_of(A: Callable, x_shape, y_shape) -> np.ndarray:
+    """The array of a linear map in the ``vec`` bases: column k is ``vec(A(e_k))``."""
+    n = int(np.prod(x_shape))
+    cols = []
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = 1.0
+        y = np.asarray(A(unvec(e, x_shape)), dtype=float)
+        if y.shape != tuple(y_shape):
+            raise ValueError(f"A returned shape {shape_str(y.shape)} for an input of shape {shape_str(x_shape)}; expected {shape_str(y_shape)}")
+        cols.append(vec(y))
+    return np.stack(cols, axis=1)
+
+
+def _as_linear_map(A, x_shape):
+    if not callable(A):
+        Am = as_float_array(A, "A (a callable or a 2-d array)", ndim=2)
+        if len(x_shape) != 1 or Am.shape[1] != x_shape[0]:
+            raise ValueError(f"matrix A of shape {shape_str(Am.shape)} cannot act on inputs of shape {shape_str(x_shape)}")
+        return lambda v: Am @ v
+    return A
+
+
+def _shape_arg(s, name):
+    try:
+        s = tuple(int(k) for k in np.atleast_1d(s))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a shape (tuple of ints), got {s!r}") from None
+    if not s or any(k <= 0 for k in s):
+        raise ValueError(f"{name} must be a non-empty shape of positive sizes, got {s}")
+    return s
+
+
+def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linear: bool = True) -> Callable:
+    """The adjoint ``A*`` of a linear map ``A: X -> Y`` (8.4.2): ``<A v, w>_Y = <v, A* w>_X``.
+
+    Parameters
+    ----------
+    A : callable taking an array of ``x_shape`` to an array of ``y_shape``, or a 2-d
+        array (the map ``v -> A @ v``).
+    x_shape, y_shape : shapes of the domain and codomain (``y_shape`` inferred if omitted).
+    inner_x, inner_y : metrics (SPD arrays acting on ``vec``, or :class:`Metric`), ``None``
+        for Euclidean/Frobenius.
+
+    Returns a function ``w -> A* w``. In Euclidean coordinates ``A* = A^T``; with metrics
+    ``M_x, M_y`` it is ``M_x^{-1} A^T M_y``. The map is tabulated once, column by column
+    (``prod(x_shape)`` calls of ``A``), and checked to be linear.
+    """
+    x_shape = _shape_arg(x_shape, "x_shape")
+    A = _as_linear_map(A, x_shape)
+    if y_shape is None:
+        y_shape = np.shape(A(np.zeros(x_shape)))
+    y_shape = _shape_arg(y_shape, "y_shape")
+    mx = as_metric(inner_x, x_shape, "inner_x")
+    my = as_metric(inner_y, y_shape, "inner_y")
+    Amat = _matrix_of(A, x_shape, y_shape)
+    if check_linear:
+        rng = np.random.default_rng(0)
+        u = rng.standard_normal(x_shape)
+        lhs = vec(np.asarray(A(u), dtype=float))
+        if not np.allclose(lhs, Amat @ vec(u), rtol=1e-8, atol=1e-10 * (1 + np.abs(lhs).max())):
+            raise ValueError("A is not linear: A(u) differs from the sum of A over the basis expansion of u")
+    At = Amat.T
+    if my is not None:
+        At = At @ my.M
+    if mx is not None:
+        At = np.linalg.solve(mx.M, At)
+
+    def A_adj(w):
+        w = as_float_array(w, "w")
+        if w.shape != y_shape:
+            raise ValueError(f"adjoint: w must have shape {shape_str(y_shape)}, got {shape_str(w.shape)}")
+        return unvec(At @ vec(w), x_shape)
+
+    A_adj.matrix = At
+    return A_adj
+
+
+def dot_product_test(A, A_adj, x_shape, y_shape=None, *, rng=None, inner_x=None, inner_y=None) -> float:
+    """Relative mismatch of ``<A v, w>_Y`` and ``<v, A* w>_X`` for random ``v, w`` (8.4.2).
+
+    ``|<Av, w> - <v, A*w>| / max(|Av| |w|, |v| |A*w|)``: about 1e-16 when ``A_adj`` is the
+    adjoint of ``A``, order 1 when it is not. The denominator is the Cauchy-Schwarz bound,
+    so the measure does not blow up when the inner product happens to be small.
+    """
+    x_shape = _shape_arg(x_shape, "x_shape")
+    A = _as_linear_map(A, x_shape)
+    check_callable(A_adj, "A_adj")
+    rng = np.random.default_rng(0) if rng is None else rng
+    v = rng.standard_normal(x_shape)
+    Av = np.asarray(A(v), dtype=float)
+    if y_shape is None:
+        y_shape = Av.shape
+    y_shape = _shape_arg(y_shape, "y_shape")
+    if Av.shape != y_shape:
+        raise ValueError(f"A returned shape {shape_str(Av.shape)}, expected y_shape {shape_str(y_shape)}")
+    w = rng.standard_normal(y_shape)
+    Aw = np.asarray(A_adj(w), dtype=float)
+    if Aw.shape != x_shape:
+        raise ValueError(f"A_adj returned shape {shape_str(Aw.shape)}, expected x_shape {shape_str(x_shape)}")
+    mx = as_metric(inner_x, x_shape, "inner_x")
+    my = as_metric(inner_y, y_shape, "inner_y")
+    ix = (lambda a, b: float(np.vdot(a, b))) if mx is None else mx
+    iy = (lambda a, b: float(np.vdot(a, b))) if my is None else my
+    lhs, rhs = iy(Av, w), ix(v, Aw)
+    scale = max(np.sqrt(iy(Av, Av) * iy(w, w)), np.sqrt(ix(v, v) * ix(Aw, Aw)))
+    if scale == 0.0:
+        return 0.0
+    return abs(lhs - rhs) / scale
