@@ -1,0 +1,84 @@
+"""Perturb a parameter and compare the true change with the first-order prediction.
+
+The "perturb W" studies of 8.3, 8.5 and 8.6: pick a direction ``dW``, step ``eps`` along
+it, and watch ``L(W + eps dW) - L(W)`` against its linearization ``eps <G, dW>_F``.
+The gap (the remainder) shrinks like ``eps**2`` exactly when ``G`` is the gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, check_callable, shape_str
+
+__all__ = ["DIRECTIONS", "direction", "FirstOrderStudy", "first_order_study"]
+
+DIRECTIONS = ("random", "gradient", "entry", "rank-one")
+
+
+def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=None, index=(0, 0), normalize: bool = True) -> np.ndarray:
+    """A perturbation direction ``dW`` of the given ``shape``, of unit Frobenius norm.
+
+    kind : ``"random"`` (Gaussian, needs ``rng``), ``"gradient"`` (along ``grad``: the
+        steepest-ascent direction), ``"entry"`` (the basis matrix ``E_ij`` at ``index``),
+        or ``"rank-one"`` (``u v^T`` with Gaussian ``u, v`` from ``rng``; matrices only).
+    """
+    shape = tuple(int(s) for s in shape)
+    if kind not in DIRECTIONS:
+        raise ValueError(f"direction kind must be one of {DIRECTIONS}, got {kind!r}")
+    if kind in ("random", "rank-one") and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"direction {kind!r} needs rng, a numpy Generator")
+    if kind == "random":
+        d = rng.standard_normal(shape)
+    elif kind == "gradient":
+        d = as_float_array(grad, "grad").copy()
+        if d.shape != shape:
+            raise ValueError(f"grad has shape {shape_str(d.shape)}, expected {shape_str(shape)}")
+        if not np.any(d):
+            raise ValueError("the gradient is zero here: it gives no direction")
+    elif kind == "entry":
+        index = tuple(int(i) for i in np.atleast_1d(index))
+        if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
+            raise ValueError(f"index {index} is outside an array of shape {shape_str(shape)}")
+        d = np.zeros(shape)
+        d[index] = 1.0
+    else:
+        if len(shape) != 2:
+            raise ValueError(f"a rank-one direction u v^T needs a matrix shape, got {shape_str(shape)}")
+        d = np.outer(rng.standard_normal(shape[0]), rng.standard_normal(shape[1]))
+    return d / np.linalg.norm(d) if normalize else d
+
+
+@dataclass
+class FirstOrderStudy:
+    """``actual = f(x + eps dx) - f(x)``, ``predicted = eps <g, dx>_F``, ``remainder = |actual - predicted|``."""
+
+    eps: np.ndarray
+    f0: float
+    slope: float  # <g, dx>_F, the claimed directional derivative
+    actual: np.ndarray
+    predicted: np.ndarray
+    remainder: np.ndarray
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """``remainder / eps**2``: roughly constant (half the curvature along ``dx``) for the true gradient."""
+        return self.remainder / self.eps**2
+
+
+def first_order_study(f, x, g, dx, eps) -> FirstOrderStudy:
+    """Compare ``f(x + eps dx) - f(x)`` with ``eps <g, dx>_F`` for each ``eps`` (scalar ``f``)."""
+    check_callable(f, "f")
+    x = as_float_array(x, "x")
+    g = as_float_array(g, "g")
+    dx = as_float_array(dx, "dx")
+    if g.shape != x.shape or dx.shape != x.shape:
+        raise ValueError(f"g and dx must have the shape of x {shape_str(x.shape)}, got {shape_str(g.shape)} and {shape_str(dx.shape)}")
+    eps = np.atleast_1d(as_float_array(eps, "eps", ndim=(0, 1))).astype(float)
+    f0 = float(f(x))
+    slope = float(np.vdot(g, dx))
+    actual = np.array([float(f(x + e * dx)) - f0 for e in eps])
+    predicted = eps * slope
+    return FirstOrderStudy(eps=eps, f0=f0, slope=slope, actual=actual, predicted=predicted, remainder=np.abs(actual - predicted))

@@ -1,0 +1,12 @@
+"""Explorers: one per section of the chapter (importing this package imports ipywidgets).
+
+Each explorer is built by ``make_<name>_explorer(**defaults)`` and keeps three layers
+apart: compute (pure functions in the package's math modules), draw (functions that
+draw onto a given matplotlib ``Axes``) and wire (the factory). See :mod:`._base` for the
+live and static modes they share.
+"""
+
+from ._base import Explorer
+from .least_squares import make_least_squares_explorer
+
+__all__ = ["Explorer", "make_least_squares_explorer"]

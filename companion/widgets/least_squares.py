@@ -1,0 +1,195 @@
+"""8.3 explorer: perturb W in least squares and watch the first-order prediction.
+
+``L(W) = 1/2 |W x - b|^2`` has gradient ``G = r x^T`` (``r = W x - b``). Choose a
+direction ``dW`` (unit Frobenius norm) and a step ``eps``: the true change
+``L(W + eps dW) - L(W)`` and the prediction ``eps <G, dW>_F`` agree up to a remainder
+that is exactly ``eps^2 |dW x|^2 / 2`` here (the loss is quadratic in ``W``).
+
+Layers: compute (:func:`least_squares_problem`, with :mod:`companion.perturb`),
+draw (``draw_*`` on given ``Axes``), wire (:func:`make_least_squares_explorer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..models import least_squares
+from ..perturb import DIRECTIONS, FirstOrderStudy, direction, first_order_study
+from ._base import Explorer, fmt
+
+__all__ = [
+    "LeastSquaresProblem",
+    "least_squares_problem",
+    "blowup",
+    "draw_blowup",
+    "draw_remainders",
+    "draw_outer_product",
+    "make_least_squares_explorer",
+    "EPS_GRID",
+]
+
+EPS_GRID = tuple(float(e) for e in np.logspace(-3, 0, 13))
+
+
+@dataclass
+class LeastSquaresProblem:
+    W: np.ndarray
+    x: np.ndarray
+    b: np.ndarray
+    r: np.ndarray
+    G: np.ndarray
+    dW: np.ndarray
+    study: FirstOrderStudy  # over EPS_GRID
+
+    def loss(self, W) -> float:
+        return least_squares(W, self.x, self.b)[0]
+
+
+def least_squares_problem(m=3, n=4, seed=0, kind="random", i=0, j=0, eps=EPS_GRID) -> LeastSquaresProblem:
+    """Random ``W (m, n)``, ``x (n,)``, ``b (m,)`` from ``seed``; the direction ``dW`` of ``kind``;
+    the first-order study over ``eps``. ``(i, j)`` is the entry for ``kind="entry"``."""
+    rng = np.random.default_rng(seed)
+    W, x, b = rng.standard_normal((m, n)), rng.standard_normal(n), rng.standard_normal(m)
+    _, G = least_squares(W, x, b)
+    dW = direction(kind, (m, n), rng=np.random.default_rng([seed, 1]), grad=G, index=(i, j))
+    f = lambda V: least_squares(V, x, b)[0]
+    return LeastSquaresProblem(W, x, b, W @ x - b, G, dW, first_order_study(f, W, G, dW, np.asarray(eps)))
+
+
+def blowup(problem: LeastSquaresProblem, eps: float, s=np.linspace(-2, 2, 41)):
+    """The loss along ``dW`` seen at scale ``eps``: ``(L(W + s eps dW) - L(W)) / eps`` for ``s`` in ``[-2, 2]``.
+
+    Its tangent line is ``s <G, dW>`` at every scale; the curve bends away from it by
+    ``O(eps)``, so zooming in (``eps -> 0``) flattens the graph onto its linearization.
+    """
+    st = first_order_study(problem.loss, problem.W, problem.G, problem.dW, eps * np.asarray(s))
+    return np.asarray(s), st.actual / eps
+
+
+def draw_blowup(ax, problem: LeastSquaresProblem, eps: float, *, ylim=None):
+    """Draw :func:`blowup` at ``eps`` with its tangent line and the step ``s = 1`` marked.
+
+    Returns ``(curve, gap)``: the curve line and the segment between the true and the
+    predicted change at ``s = 1`` (whose length is ``remainder / eps``)."""
+    s, y = blowup(problem, eps)
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.plot(s, s * problem.study.slope, color="#D55E00", lw=1.5, ls="--", label=r"prediction $s\,\langle G,\Delta W\rangle_F$")
+    (curve,) = ax.plot(s, y, color="#0072B2", lw=2, label=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$")
+    (gap,) = ax.plot([1, 1], [problem.study.slope, y[30]], color="k", lw=2, marker="_", ms=8)
+    ax.set_xlim(-2, 2)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(r"$s = t/\varepsilon$")
+    ax.set_title("zoom on the loss along dW", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    return curve, gap
+
+
+def draw_remainders(ax, study: FirstOrderStudy, eps: float):
+    """Remainder ``|actual - predicted|`` against ``eps`` on log-log axes, a slope-2 guide, current ``eps`` marked.
+
+    Returns the marker of the current ``eps``."""
+    ok = study.remainder > 0
+    ax.loglog(study.eps[ok], study.remainder[ok], "o-", color="#0072B2", ms=3, label="remainder")
+    ref = study.remainder[ok][-1] * (study.eps / study.eps[ok][-1]) ** 2 if ok.any() else study.eps**2
+    ax.loglog(study.eps, ref, ":", color="0.4", label="slope 2")
+    k = int(np.argmin(np.abs(study.eps - eps)))
+    (marker,) = ax.loglog([study.eps[k]], [max(study.remainder[k], 1e-300)], "o", ms=9, mfc="none", mec="#D55E00", mew=2)
+    ax.set_xlabel(r"$\varepsilon$")
+    ax.set_title(r"remainder $\sim \varepsilon^2$", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    return marker
+
+
+def draw_outer_product(ax_G, ax_r, ax_x, r, x, G) -> None:
+    """The gradient ``G = r x^T`` as a heatmap, with ``r`` (a column) and ``x^T`` (a row) beside it."""
+    lim = max(np.abs(G).max(), 1e-12)
+    ax_G.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    ax_G.set_xticks(range(G.shape[1]))
+    ax_G.set_yticks(range(G.shape[0]))
+    ax_G.tick_params(labelleft=False, length=0, labelsize=7)
+    ax_G.set_xlabel("j", fontsize=8)
+    lr = max(np.abs(r).max(), 1e-12)
+    ax_r.imshow(r[:, None], cmap="RdBu_r", vmin=-lr, vmax=lr, aspect="auto")
+    ax_r.set_xticks([])
+    ax_r.set_yticks(range(len(r)))
+    ax_r.tick_params(length=0, labelsize=7)
+    ax_r.set_ylabel("r = Wx - b   (i)", fontsize=8)
+    lx = max(np.abs(x).max(), 1e-12)
+    ax_x.imshow(x[None, :], cmap="RdBu_r", vmin=-lx, vmax=lx, aspect="auto")
+    ax_x.set_yticks([])
+    ax_x.set_xticks([])
+    ax_x.set_title(r"$G = r\,x^\top$   (top row: $x^\top$)", fontsize=9)
+
+
+def readout(problem: LeastSquaresProblem, eps: float) -> dict:
+    """The numbers shown for step ``eps``."""
+    s = first_order_study(problem.loss, problem.W, problem.G, problem.dW, [eps])
+    return {
+        "L(W)": s.f0,
+        "actual change": float(s.actual[0]),
+        "predicted change": float(s.predicted[0]),
+        "remainder": float(s.remainder[0]),
+        "remainder / eps^2": float(s.ratio[0]),
+        "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2)),
+    }
+
+
+def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
+    """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
+
+    Static: the ``eps`` slider (13 values, 1e-3 to 1). Live: the direction ``kind``
+    (random, the gradient, one entry (i, j), rank-one u v^T), the entry, the sizes, the seed.
+    """
+    if kind not in DIRECTIONS:
+        raise ValueError(f"kind must be one of {DIRECTIONS}, got {kind!r}")
+    m, n = int(np.clip(m, 1, 8)), int(np.clip(n, 1, 8))
+    controls = {
+        "kind": widgets.Dropdown(options=list(DIRECTIONS), value=kind, description="direction dW"),
+        "i": widgets.IntSlider(value=int(np.clip(i, 0, m - 1)), min=0, max=m - 1, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 0, n - 1)), min=0, max=n - 1, description="entry j"),
+        "m": widgets.IntSlider(value=m, min=1, max=8, description="m (rows)"),
+        "n": widgets.IntSlider(value=n, min=1, max=8, description="n (cols)"),
+        "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
+    }
+
+    def clamp_entry(change):  # keep (i, j) inside the current W
+        controls["i"].max = controls["m"].value - 1
+        controls["j"].max = controls["n"].value - 1
+
+    controls["m"].observe(clamp_entry, names="value")
+    controls["n"].observe(clamp_entry, names="value")
+
+
+    def render(fig, p):
+        prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
+        ys = np.concatenate([blowup(prob, e)[1] for e in EPS_GRID] + [prob.study.slope * np.array([-2.0, 2.0])])
+        pad = 0.05 * (ys.max() - ys.min() + 1e-12)
+        gs = fig.add_gridspec(2, 4, width_ratios=[3, 3, 0.35, 2.2], height_ratios=[0.35, 2.2], left=0.05, right=0.98, bottom=0.15, top=0.88, wspace=0.35, hspace=0.1)
+        curve, gap = draw_blowup(fig.add_subplot(gs[:, 0]), prob, EPS_GRID[0], ylim=(ys.min() - pad, ys.max() + pad))
+        marker = draw_remainders(fig.add_subplot(gs[:, 1]), prob.study, EPS_GRID[0])
+        draw_outer_product(fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G)
+        label = fig.text(0.06, 0.8, "", fontsize=10, fontweight="bold")
+
+        def frame(eps):
+            s, y = blowup(prob, eps)
+            curve.set_ydata(y)
+            gap.set_ydata([prob.study.slope, y[np.argmin(np.abs(s - 1))]])
+            k = int(np.argmin(np.abs(prob.study.eps - eps)))
+            marker.set_data([prob.study.eps[k]], [max(prob.study.remainder[k], 1e-300)])
+            label.set_text(f"eps = {eps:.3g}")
+            nums = readout(prob, eps)
+            return [curve, gap, marker, label], "<code>" + " &nbsp;|&nbsp; ".join(f"{k} = {fmt(v)}" for k, v in nums.items()) + "</code>"
+
+        return frame
+
+    return Explorer(
+        title="<b>Perturb W (8.3)</b>: L(W) = &frac12;|Wx &minus; b|&sup2;, step eps along dW",
+        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        controls=controls,
+        render=render,
+        figsize=(10, 3.3),
+    )

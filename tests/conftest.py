@@ -1,0 +1,42 @@
+"""Shared fixtures: the repository root and one executed build of the whole book per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the book once, every notebook executed, warnings as errors (-W -n).
+
+    Returns the ``html`` folder. The build output goes to a temporary folder so that
+    a developer's ``_build`` (and its execution cache) is never used or touched.
+    """
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists()
+    # keep a copy where people look for it, for screenshots and inspection
+    dest = ROOT / "_build" / "test-html"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(html, dest)
+    return html

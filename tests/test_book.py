@@ -1,0 +1,74 @@
+"""The book: notebooks committed stripped and listed in the TOC; the executed build is clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert toc["format"] == "jb-book"
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "chapters/ has no notebooks"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_valid_and_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: a code cell has outputs (commit notebooks stripped)"
+            assert cell.execution_count is None, f"{path.name}: a code cell has an execution count"
+    assert "widgets" not in nb.metadata, f"{path.name}: saved widget state in metadata"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_in_toc(path):
+    rel = path.relative_to(ROOT).with_suffix("").as_posix()
+    assert rel in toc_files(), f"{rel} is not listed in _toc.yml"
+
+
+def test_toc_entries_exist():
+    for f in toc_files():
+        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), f"_toc.yml lists {f}, which does not exist"
+
+
+def test_requirements_pinned():
+    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    assert lines[-1] == "-e .", "requirements.txt must end with -e . (Binder installs companion from it)"
+    for l in lines[:-1]:
+        assert "==" in l, f"requirements.txt: {l!r} is not pinned exactly"
+    assert "jupyter-book==1.0.4.post1" in lines
+
+
+@pytest.mark.book
+def test_book_builds_clean(built_book):
+    """jupyter-book build -W -n --keep-going with every notebook executed (the fixture fails on any warning)."""
+    for nb in NOTEBOOKS:
+        page = built_book / nb.relative_to(ROOT).with_suffix(".html")
+        assert page.exists(), f"no page for {nb.name}"
+        assert "Traceback" not in page.read_text(), f"{page.name} shows a traceback"
