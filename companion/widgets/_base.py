@@ -35,7 +35,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["Explorer", "LIVE_NOTE", "fmt"]
+__all__ = ["Explorer", "LIVE_NOTE", "fmt", "readout_html", "parse_readout"]
 
 LIVE_NOTE = (
     "<b>Live controls</b> &mdash; these need a running Python kernel (open the notebook "
@@ -47,6 +47,19 @@ LIVE_NOTE = (
 def fmt(x: float, digits: int = 4) -> str:
     """Compact number formatting for readouts."""
     return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.{digits - 1}e}"
+
+
+def readout_html(numbers: dict) -> str:
+    """The numbers of a frame as HTML: ``<code>name = value</code>`` items (see :func:`parse_readout`)."""
+    items = [f"<code>{html.escape(str(k))} = {fmt(float(v))}</code>" for k, v in numbers.items()]
+    return '<div style="line-height:1.9">' + " &nbsp; ".join(items) + "</div>"
+
+
+def parse_readout(text: str) -> dict:
+    """Inverse of :func:`readout_html`: ``{name: float}`` (for tests and notebooks)."""
+    import re
+
+    return {html.unescape(k): float(v) for k, v in re.findall(r"<code>(.+?) = ([-+0-9.einfa]+)</code>", text)}
 
 
 class Explorer(widgets.VBox):
@@ -107,8 +120,10 @@ class Explorer(widgets.VBox):
         )
         self.readouts = widgets.Stack([widgets.HTML() for _ in self.values], selected_index=index)
         # in the browser (static book or live): the slider switches frames with no kernel
-        widgets.jslink((self.slider, "index"), (self.frames, "selected_index"))
-        widgets.jslink((self.slider, "index"), (self.readouts, "selected_index"))
+        self.links = [
+            widgets.jslink((self.slider, "index"), (self.frames, "selected_index")),
+            widgets.jslink((self.slider, "index"), (self.readouts, "selected_index")),
+        ]
         self.output = widgets.Output()
         self.error = widgets.HTML()
 
@@ -145,7 +160,7 @@ class Explorer(widgets.VBox):
     @property
     def image(self) -> bytes:
         """The PNG shown for the current frame."""
-        return self.frames.children[self.slider.index].value
+        return bytes(self.frames.children[self.slider.index].value)
 
     def _key(self):
         return tuple(sorted((k, repr(v)) for k, v in self.params.items()))

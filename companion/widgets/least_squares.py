@@ -18,7 +18,7 @@ import numpy as np
 
 from ..models import least_squares
 from ..perturb import DIRECTIONS, FirstOrderStudy, direction, first_order_study
-from ._base import Explorer, fmt
+from ._base import Explorer, readout_html
 
 __all__ = [
     "LeastSquaresProblem",
@@ -181,8 +181,7 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
             k = int(np.argmin(np.abs(prob.study.eps - eps)))
             marker.set_data([prob.study.eps[k]], [max(prob.study.remainder[k], 1e-300)])
             label.set_text(f"eps = {eps:.3g}")
-            nums = readout(prob, eps)
-            return [curve, gap, marker, label], "<code>" + " &nbsp;|&nbsp; ".join(f"{k} = {fmt(v)}" for k, v in nums.items()) + "</code>"
+            return [curve, gap, marker, label], readout_html(readout(prob, eps))
 
         return frame
 
