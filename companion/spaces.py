@@ -29,6 +29,11 @@ __all__ = [
     "riesz",
     "adjoint",
     "dot_product_test",
+    "change_of_basis",
+    "rotation",
+    "plane_metric",
+    "steepest_ascent",
+    "unit_circle",
 ]
 
 
@@ -260,3 +265,97 @@ def dot_product_test(A, A_adj, x_shape, y_shape=None, *, rng=None, inner_x=None,
     if scale == 0.0:
         return 0.0
     return abs(lhs - rhs) / scale
+
+
+# ------------------------------------------------------------ coordinates and metrics (8.1, 8.2)
+
+
+def change_of_basis(A, B, C=None) -> np.ndarray:
+    """The array of the map ``x -> A x`` in new bases: ``C^{-1} A B`` (8.1.1).
+
+    ``A`` is ``(m, n)``: the map in the standard bases. The columns of ``B`` ``(n, n)``
+    are the new basis of the domain, those of ``C`` ``(m, m)`` the new basis of the
+    codomain (``C = B`` by default, which needs ``m = n``). If ``x = B x_B`` and
+    ``y = C y_B``, then ``y = A x`` exactly when ``y_B = (C^{-1} A B) x_B``: the same
+    linear map, a different array.
+    """
+    A = as_float_array(A, "A", ndim=2)
+    m, n = A.shape
+    B = as_float_array(B, "B", ndim=2)
+    if B.shape != (n, n):
+        raise ValueError(f"B must be ({n}, {n}) (a basis of the domain of A {shape_str(A.shape)}), got {shape_str(B.shape)}")
+    if C is None:
+        if m != n:
+            raise ValueError(f"A has shape {shape_str(A.shape)}: a non-square map needs a codomain basis C ({m}, {m})")
+        C = B
+    else:
+        C = as_float_array(C, "C", ndim=2)
+        if C.shape != (m, m):
+            raise ValueError(f"C must be ({m}, {m}) (a basis of the codomain of A {shape_str(A.shape)}), got {shape_str(C.shape)}")
+    for M, name in ((B, "B"), (C, "C")):
+        if np.linalg.cond(M) > 1e12:
+            raise ValueError(f"{name} (shape {shape_str(M.shape)}) is singular or nearly so: its columns are not a basis")
+    return np.linalg.solve(C, A @ B)
+
+
+def _real_number(x, name) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {x!r}")
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    return float(x)
+
+
+def rotation(theta) -> np.ndarray:
+    """The rotation of the plane by ``theta`` radians, ``[[cos, -sin], [sin, cos]]`` (2, 2)."""
+    theta = _real_number(theta, "theta (radians)")
+    c, s = np.cos(theta), np.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+def plane_metric(kappa, theta=0.0) -> Metric:
+    """The inner product ``<u, v>_M = u^T M v`` on R^2 with ``M = R(theta) diag(1, kappa) R(theta)^T``.
+
+    ``kappa > 0`` is the anisotropy: lengths along the direction ``R(theta) e_2`` count
+    ``sqrt(kappa)`` times as much as along ``R(theta) e_1`` (``kappa = 1``: Euclidean).
+    The unit ball is an ellipse with semi-axes ``1`` and ``1/sqrt(kappa)``.
+    """
+    kappa = _real_number(kappa, "kappa")
+    if not kappa > 0:
+        raise ValueError(f"kappa must be positive (a metric is positive definite), got {kappa!r}")
+    R = rotation(theta)
+    M = R @ np.diag([1.0, float(kappa)]) @ R.T
+    return Metric(0.5 * (M + M.T))
+
+
+def steepest_ascent(covector, metric=None) -> np.ndarray:
+    """The unit direction of fastest increase: ``argmax dL[V]`` over ``|V|_metric = 1`` (8.2, 8.7).
+
+    ``covector`` holds the differential's Euclidean coefficients (``dL[V] = <c, V>_F``).
+    By Cauchy-Schwarz in the chosen inner product the maximiser is ``G / |G|_metric`` with
+    ``G = riesz(c, metric)``, and the maximal rate is ``|G|_metric``. Same shape as ``c``.
+    """
+    c = as_float_array(covector, "covector")
+    m = as_metric(metric, c.shape, "metric")
+    G = riesz(c, m)
+    norm = float(np.sqrt(np.vdot(G, G))) if m is None else m.norm(G)
+    if norm == 0.0:
+        raise ValueError(f"the covector (shape {shape_str(c.shape)}) is zero: no direction of ascent")
+    return G / norm
+
+
+def unit_circle(metric=None, n: int = 200) -> np.ndarray:
+    """Points ``v`` of the plane with ``|v|_metric = 1``, shape ``(2, n)`` (columns).
+
+    With ``M = L L^T`` (Cholesky) the points are ``L^{-T} u`` for ``u`` on the Euclidean
+    unit circle: an ellipse for a metric, the circle for ``None``. The last point repeats
+    the first, so the curve closes when drawn.
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 3:
+        raise ValueError(f"n must be an integer >= 3, got {n!r}")
+    m = as_metric(metric, (2,), "metric")
+    t = np.linspace(0.0, 2 * np.pi, int(n))
+    u = np.stack([np.cos(t), np.sin(t)])
+    if m is None:
+        return u
+    return np.linalg.solve(m._chol.T, u)
