@@ -28,6 +28,10 @@ __all__ = [
     "mlp_forward",
     "mlp_backward",
     "mlp_loss_and_grads",
+    "mlp_loss",
+    "mlp_delta_norms",
+    "mlp_pack",
+    "mlp_unpack",
     "softmax",
     "softmax_vjp",
     "softmax_jacobian",
@@ -219,6 +223,51 @@ def mlp_loss_and_grads(As, bs, x, y, activations="tanh"):
         raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)}")
     r = hL - y
     return 0.5 * float(np.vdot(r, r)), mlp_backward(As, cache, r)
+
+
+def mlp_loss(As, bs, x, y, activations="tanh") -> float:
+    """The squared loss alone, ``J = 1/2 |h_L - y|^2`` (summed over the batch): one forward pass."""
+    hL, _ = mlp_forward(As, bs, x, activations)
+    y = as_float_array(y, "y")
+    if y.shape != hL.shape:
+        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)}")
+    r = hL - y
+    return 0.5 * float(np.vdot(r, r))
+
+
+def mlp_delta_norms(grads: MLPGrads) -> np.ndarray:
+    """``|delta_l|_F`` for ``l = 1..L``, shape ``(L,)``: the size of the error signal reaching each layer.
+
+    For a batch (``delta_l`` of shape ``(d_l, batch)``) this is the Frobenius norm over
+    units and examples.
+    """
+    if not isinstance(grads, MLPGrads):
+        raise TypeError(f"grads must be the MLPGrads returned by mlp_backward, got {type(grads).__name__}")
+    return np.array([float(np.linalg.norm(d)) for d in grads.deltas])
+
+
+def mlp_pack(As, bs) -> np.ndarray:
+    """All parameters as one vector ``theta = [vec(A_1); b_1; ...; vec(A_L); b_L]`` (``vec`` column-major)."""
+    As, bs = _check_params(As, bs)
+    return np.concatenate([p.reshape(-1, order="F") for A, b in zip(As, bs) for p in (A, b)])
+
+
+def mlp_unpack(theta, sizes: Sequence[int]):
+    """Inverse of :func:`mlp_pack` for layer widths ``sizes = [d_0, ..., d_L]``: returns ``(As, bs)``."""
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+    theta = as_float_array(theta, "theta", ndim=1)
+    need = sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
+    if theta.size != need:
+        raise ValueError(f"theta has shape {shape_str(theta.shape)}, but sizes {sizes} need {need} parameters")
+    As, bs, k = [], [], 0
+    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+        As.append(theta[k:k + d_out * d_in].reshape((d_out, d_in), order="F"))
+        k += d_out * d_in
+        bs.append(theta[k:k + d_out].copy())
+        k += d_out
+    return As, bs
 
 
 # --------------------------------------------------------------------------- 8.6

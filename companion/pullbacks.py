@@ -1,0 +1,144 @@
+"""The chain rule as a pullback, and linear maps of the plane (section 8.4).
+
+For a composition ``Phi = F_K o ... o F_1`` the chain rule composes the differentials:
+
+    dPhi_x = dF_K ... dF_2 dF_1           (a tangent is pushed forward, first map first)
+    dPhi_x^* = dF_1^* dF_2^* ... dF_K^*   (a cotangent is pulled back, last map first)
+
+each local map linearized at the point its own input takes, ``x_k = F_k(x_{k-1})``. A
+:class:`LocalMap` holds one step: its value, its pushforward ``dF_x[dx]`` and its pullback
+``dF_x^*[y_bar]`` (the adjoint under the Euclidean inner products). :func:`chain_forward`,
+:func:`chain_pushforward` and :func:`chain_pullback` run a list of them: this is reverse
+mode without a tape, for a chain whose steps are known in advance; the engine
+(:mod:`companion.reverse`) records the steps as a program runs.
+
+:func:`plane_map` builds the 2 x 2 linear maps the section's pictures are drawn with
+(their inner products come from :func:`companion.spaces.plane_metric`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ._validate import as_float_array, check_callable, shape_str
+from .spaces import rotation
+
+__all__ = [
+    "plane_map",
+    "LocalMap",
+    "chain_forward",
+    "chain_pushforward",
+    "chain_pullback",
+]
+
+
+def _finite_number(x, name: str) -> float:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def plane_map(angle: float = 0.0, shear: float = 0.0, scale: float = 1.0) -> np.ndarray:
+    """``A = R(angle) [[1, shear], [0, 1]] diag(scale, 1)``: a linear map of the plane, (2, 2).
+
+    First the first axis is stretched by ``scale``, then the plane is sheared along the
+    first axis (``e_2 -> e_2 + shear e_1``), then rotated by ``angle`` radians, so
+    ``det A = scale``. Every real 2 x 2 matrix of positive determinant is a positive
+    multiple of one of these (its QR factorization); a negative ``scale`` adds a
+    reflection, ``scale = 0`` makes the map singular.
+    """
+    angle = _finite_number(angle, "angle")
+    shear = _finite_number(shear, "shear")
+    scale = _finite_number(scale, "scale")
+    return rotation(angle) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([scale, 1.0])
+
+
+@dataclass(frozen=True)
+class LocalMap:
+    """One step ``F`` of a composition, with its two linear maps at a point ``x``.
+
+    f : ``x -> F(x)``.
+    pushforward : ``(x, dx) -> dF_x[dx]`` (a tangent at ``x`` to a tangent at ``F(x)``).
+    pullback : ``(x, y_bar) -> dF_x^*[y_bar]`` (a cotangent at ``F(x)`` to one at ``x``):
+        the adjoint of the pushforward, ``<y_bar, dF_x[dx]> = <dF_x^*[y_bar], dx>``.
+    """
+
+    f: Callable
+    pushforward: Callable
+    pullback: Callable
+    name: str = "F"
+
+    def __post_init__(self):
+        for what in ("f", "pushforward", "pullback"):
+            check_callable(getattr(self, what), f"LocalMap {what}")
+
+    @classmethod
+    def linear(cls, A, name: str = "A") -> "LocalMap":
+        """``x -> A x`` for a matrix ``A`` (m, n): pushforward ``A dx``, pullback ``A^T y_bar``."""
+        A = as_float_array(A, "A", ndim=2)
+        return cls(lambda x: A @ x, lambda x, dx: A @ dx, lambda x, y_bar: A.T @ y_bar, name)
+
+    @classmethod
+    def elementwise(cls, sigma: Callable, sigma_prime: Callable, name: str = "sigma") -> "LocalMap":
+        """``x -> sigma(x)`` entry by entry: both linear maps multiply by ``D = Diag(sigma'(x))`` (D is symmetric)."""
+        check_callable(sigma, "sigma")
+        check_callable(sigma_prime, "sigma_prime")
+        return cls(sigma, lambda x, dx: sigma_prime(x) * dx, lambda x, y_bar: sigma_prime(x) * y_bar, name)
+
+    def __repr__(self):
+        return f"LocalMap({self.name})"
+
+
+def _check_maps(maps) -> list:
+    if isinstance(maps, LocalMap) or not isinstance(maps, (list, tuple)) or not maps:
+        raise TypeError("maps must be a non-empty list of LocalMap, the first map applied first")
+    for k, F in enumerate(maps):
+        if not isinstance(F, LocalMap):
+            raise TypeError(f"maps[{k}] must be a LocalMap, got {type(F).__name__}")
+    return list(maps)
+
+
+def _check_points(maps, xs):
+    if not isinstance(xs, (list, tuple)) or len(xs) != len(maps) + 1:
+        n = len(xs) if isinstance(xs, (list, tuple)) else type(xs).__name__
+        raise ValueError(f"xs must be the {len(maps) + 1} points returned by chain_forward (x_0 ... x_K), got {n}")
+    return [as_float_array(x, f"xs[{k}]") for k, x in enumerate(xs)]
+
+
+def chain_forward(maps: Sequence[LocalMap], x) -> list:
+    """The primals along the chain: ``[x_0, x_1, ..., x_K]`` with ``x_0 = x``, ``x_k = F_k(x_{k-1})``."""
+    maps = _check_maps(maps)
+    xs = [as_float_array(x, "x")]
+    for F in maps:
+        xs.append(np.asarray(F.f(xs[-1]), dtype=float))
+    return xs
+
+
+def chain_pushforward(maps: Sequence[LocalMap], xs, dx) -> np.ndarray:
+    """``dPhi_x[dx] = dF_K ... dF_1 dx``: push the tangent ``dx`` (shaped like ``x_0``) through the maps in order."""
+    maps = _check_maps(maps)
+    xs = _check_points(maps, xs)
+    dx = as_float_array(dx, "dx")
+    if dx.shape != xs[0].shape:
+        raise ValueError(f"dx must have the shape of x_0 {shape_str(xs[0].shape)}, got {shape_str(dx.shape)}")
+    for F, x in zip(maps, xs[:-1]):
+        dx = np.asarray(F.pushforward(x, dx), dtype=float)
+    return dx
+
+
+def chain_pullback(maps: Sequence[LocalMap], xs, y_bar) -> np.ndarray:
+    """``dPhi_x^*[y_bar] = dF_1^* ... dF_K^* y_bar``: pull the cotangent ``y_bar`` (shaped like ``x_K``) back, last map first."""
+    maps = _check_maps(maps)
+    xs = _check_points(maps, xs)
+    y_bar = as_float_array(y_bar, "y_bar")
+    if y_bar.shape != xs[-1].shape:
+        raise ValueError(f"y_bar must have the shape of the output x_K {shape_str(xs[-1].shape)}, got {shape_str(y_bar.shape)}")
+    for F, x in zip(reversed(maps), reversed(xs[:-1])):
+        y_bar = np.asarray(F.pullback(x, y_bar), dtype=float)
+    return y_bar

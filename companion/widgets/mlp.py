@@ -1,0 +1,276 @@
+"""8.5 explorer: perturb one weight of a small MLP and watch backprop's prediction.
+
+A depth-``L`` network ``h_0 = x, z_l = A_l h_{l-1} + b_l, h_l = sigma(z_l)`` with the loss
+``J = 1/2 |h_L - Y|_F^2`` over a batch of a few examples (columns of ``X``). The backward
+recursion gives the error signals ``delta_l = grad_{z_l} J`` and the weight gradients
+``grad A_l = delta_l h_{l-1}^T``. Nudging one entry, ``A_l[i, j] += eps``, changes the loss
+by ``eps (grad A_l)[i, j]`` to first order; the remainder shrinks like ``eps^2``.
+
+Layers: compute (:func:`mlp_problem`, with :mod:`companion.models` and
+:mod:`companion.perturb`), draw (``draw_*`` on given ``Axes``), wire
+(:func:`make_mlp_explorer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+
+from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
+from ..perturb import FirstOrderStudy, first_order_study
+from ._base import Explorer, readout_html
+
+__all__ = [
+    "EPS_GRID",
+    "D_IN",
+    "D_OUT",
+    "BATCH",
+    "MLPProblem",
+    "mlp_sizes",
+    "mlp_problem",
+    "zoom",
+    "readout",
+    "draw_delta_norms",
+    "draw_weight_gradient",
+    "draw_zoom",
+    "draw_remainders",
+    "make_mlp_explorer",
+]
+
+EPS_GRID = tuple(float(e) for e in np.logspace(-4, 0, 13))
+D_IN, D_OUT, BATCH = 3, 2, 4  # input and output widths, examples in the batch
+S_GRID = np.linspace(-2.0, 2.0, 41)
+
+
+@dataclass
+class MLPProblem:
+    As: list
+    bs: list
+    X: np.ndarray  # (D_IN, BATCH)
+    Y: np.ndarray  # (D_OUT, BATCH)
+    activation: str
+    layer: int  # l, 1-based as in the chapter
+    i: int
+    j: int
+    loss: float
+    G: np.ndarray  # grad A_l, shape of A_l
+    delta_norms: np.ndarray  # (L,): |delta_l|_F
+    study: FirstOrderStudy  # along E_ij in A_l, over EPS_GRID
+
+    @property
+    def depth(self) -> int:
+        return len(self.As)
+
+    @property
+    def dW(self) -> np.ndarray:
+        """The direction ``E_ij`` in the space of ``A_l``."""
+        E = np.zeros_like(self.As[self.layer - 1])
+        E[self.i, self.j] = 1.0
+        return E
+
+    def loss_of(self, A_l) -> float:
+        """``J`` with ``A_l`` replaced (every other parameter fixed)."""
+        As = list(self.As)
+        As[self.layer - 1] = A_l
+        return mlp_loss(As, self.bs, self.X, self.Y, self.activation)
+
+
+def mlp_sizes(depth: int, width: int) -> list:
+    """Layer widths ``[D_IN, width, ..., width, D_OUT]`` for ``depth`` layers (``depth = 1``: ``[D_IN, D_OUT]``)."""
+    return [D_IN] + [int(width)] * (int(depth) - 1) + [D_OUT]
+
+
+def mlp_problem(depth=3, width=8, activation="tanh", seed=0, layer=1, i=0, j=0, eps=EPS_GRID) -> MLPProblem:
+    """A random network and batch from ``seed``; loss, deltas and ``grad A_l`` by backprop; the
+    first-order study of ``A_l[i, j] += eps`` over ``eps``. ``layer``, ``i``, ``j`` are clamped
+    to the network's shape."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    sizes = mlp_sizes(depth, width)
+    rng = np.random.default_rng(seed)
+    As, bs = mlp_init(sizes, rng=rng, gain=1.0, bias_scale=0.1)
+    X = rng.standard_normal((D_IN, BATCH))
+    Y = rng.uniform(-0.5, 0.5, (D_OUT, BATCH))
+    layer = int(np.clip(layer, 1, len(As)))
+    i = int(np.clip(i, 0, As[layer - 1].shape[0] - 1))
+    j = int(np.clip(j, 0, As[layer - 1].shape[1] - 1))
+    loss, grads = mlp_loss_and_grads(As, bs, X, Y, activation)
+    G = grads.A[layer - 1]
+    E = np.zeros_like(G)
+    E[i, j] = 1.0
+    f = lambda A_l: mlp_loss(As[: layer - 1] + [A_l] + As[layer:], bs, X, Y, activation)
+    study = first_order_study(f, As[layer - 1], G, E, np.asarray(eps))
+    return MLPProblem(As, bs, X, Y, activation, layer, i, j, loss, G, mlp_delta_norms(grads), study)
+
+
+def zoom(p: MLPProblem, eps: float, s=S_GRID):
+    """The loss along ``E_ij`` seen at scale ``eps``: ``(J(A_l + s eps E_ij) - J) / eps`` for ``s`` in ``[-2, 2]``.
+
+    Its tangent line is ``s (grad A_l)[i, j]`` at every scale."""
+    st = first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, eps * np.asarray(s))
+    return np.asarray(s), st.actual / eps
+
+
+def readout(p: MLPProblem, eps: float) -> dict:
+    """The numbers shown for the nudge ``A_l[i, j] += eps``."""
+    s = first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
+    return {
+        "J": s.f0,
+        "(grad A_l)[i, j]": float(p.G[p.i, p.j]),
+        "actual change": float(s.actual[0]),
+        "predicted change": float(s.predicted[0]),
+        "remainder": float(s.remainder[0]),
+        "remainder / eps^2": float(s.ratio[0]),
+    }
+
+
+def draw_delta_norms(ax, norms, layer: int) -> None:
+    """Bars of ``|delta_l|_F`` for ``l = 1..L`` (log scale), the chosen layer highlighted."""
+    L = len(norms)
+    pos = np.maximum(norms, 1e-300)
+    colors = ["#D55E00" if l + 1 == layer else "#0072B2" for l in range(L)]
+    ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(numticks=5))
+    ax.yaxis.set_minor_locator(NullLocator())
+    good = norms[norms > 0]
+    lo, hi = (good.min(), good.max()) if good.size else (1e-3, 1.0)
+    ax.set_ylim(lo / 3, hi * 3)
+    ax.set_xlim(0.4, L + 0.6)
+    ax.set_xticks(np.arange(1, L + 1))
+    ax.set_xlabel("layer l", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(r"$\|\delta_\ell\|_F$ (batch)", fontsize=10)
+
+
+def draw_weight_gradient(ax, G, i: int, j: int, layer: int) -> None:
+    """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined."""
+    lim = max(np.abs(G).max(), 1e-12)
+    ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
+    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="k", lw=2.2))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.set_xlabel("j", fontsize=8)
+    ax.set_ylabel("i", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$   (max {lim:.2g})", fontsize=9)
+
+
+def draw_zoom(ax, p: MLPProblem, eps: float, ylim):
+    """:func:`zoom` at ``eps`` and its tangent line; returns the curve and the gap at ``s = 1``."""
+    s, y = zoom(p, eps)
+    slope = p.study.slope
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.plot(s, s * slope, color="#D55E00", lw=1.5, ls="--", label=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$")
+    (curve,) = ax.plot(s, y, color="#0072B2", lw=2, label=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$")
+    k = int(np.argmin(np.abs(s - 1)))
+    (gap,) = ax.plot([1, 1], [slope, y[k]], color="k", lw=2, marker="_", ms=8)
+    ax.set_xlim(s[0], s[-1])
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(r"$s = t/\varepsilon$", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title("zoom on J along the entry", fontsize=10)
+    ax.legend(fontsize=6.5, loc="lower right")
+    return curve, gap
+
+
+def draw_remainders(ax, study: FirstOrderStudy, eps: float):
+    """Remainder ``|actual - predicted|`` against ``eps`` (log-log), a slope-2 guide, current ``eps`` ringed.
+
+    Remainders at exactly zero (a loss flat along the entry) are drawn at the bottom edge.
+    Returns the ring."""
+    rem = study.remainder
+    ok = rem > 0
+    floor = rem[ok].min() / 10 if ok.any() else 1e-12
+    top = rem[ok].max() * 10 if ok.any() else 1.0
+    ax.loglog(study.eps, np.maximum(rem, floor), "o-", color="#0072B2", ms=3, label="remainder")
+    anchor = int(np.flatnonzero(ok)[-1]) if ok.any() else len(rem) - 1
+    ax.loglog(study.eps, max(rem[anchor], floor) * (study.eps / study.eps[anchor]) ** 2, ":", color="0.4", label="slope 2")
+    k = int(np.argmin(np.abs(study.eps - eps)))
+    (ring,) = ax.loglog([study.eps[k]], [max(rem[k], floor)], "o", ms=9, mfc="none", mec="#D55E00", mew=2)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(numticks=5))
+        axis.set_minor_locator(NullLocator())
+    ax.set_xlim(study.eps[0] / 2, study.eps[-1] * 2)
+    ax.set_ylim(floor / 2, top)
+    ax.set_xlabel(r"$\varepsilon$", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(r"remainder $\sim\varepsilon^2$", fontsize=10)
+    ax.legend(fontsize=6.5, loc="upper left")
+
+    def update(eps):
+        k = int(np.argmin(np.abs(study.eps - eps)))
+        ring.set_data([study.eps[k]], [max(rem[k], floor)])
+        return ring
+
+    return ring, update
+
+
+def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
+    """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
+
+    Static: ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6 layers), hidden width (2-16),
+    activation, seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
+    (clamped to the layer's shape).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    for name, val in (("depth", depth), ("width", width), ("seed", seed), ("layer", layer), ("i", i), ("j", j), ("eps_index", eps_index)):
+        if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer, got {val!r}")
+    depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
+    sizes = mlp_sizes(depth, width)
+    layer = int(np.clip(layer, 1, depth))
+    rows, cols = sizes[layer], sizes[layer - 1]
+    controls = {
+        "depth": widgets.IntSlider(value=depth, min=1, max=6, description="depth L"),
+        "width": widgets.IntSlider(value=width, min=2, max=16, description="width"),
+        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation"),
+        "seed": widgets.IntSlider(value=int(np.clip(seed, 0, 99)), min=0, max=99, description="seed"),
+        "layer": widgets.IntSlider(value=layer, min=1, max=depth, description="layer l"),
+        "i": widgets.IntSlider(value=int(np.clip(i, 0, rows - 1)), min=0, max=rows - 1, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols - 1)), min=0, max=cols - 1, description="entry j"),
+    }
+
+    def clamp(change):  # keep the layer and the entry inside the current network
+        c = controls
+        c["layer"].max = c["depth"].value  # ipywidgets clamps .value to the new max
+        s = mlp_sizes(c["depth"].value, c["width"].value)
+        c["i"].max = s[c["layer"].value] - 1
+        c["j"].max = s[c["layer"].value - 1] - 1
+
+    for name in ("depth", "width", "layer"):
+        controls[name].observe(clamp, names="value")
+
+    def render(fig, p):
+        prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
+        ys = np.concatenate([zoom(prob, e)[1] for e in EPS_GRID] + [prob.study.slope * S_GRID[[0, -1]]])
+        pad = 0.06 * (ys.max() - ys.min()) + 1e-9
+        gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
+        draw_delta_norms(fig.add_subplot(gs[0]), prob.delta_norms, prob.layer)
+        draw_weight_gradient(fig.add_subplot(gs[1]), prob.G, prob.i, prob.j, prob.layer)
+        curve, gap = draw_zoom(fig.add_subplot(gs[2]), prob, EPS_GRID[0], (ys.min() - pad, ys.max() + pad))
+        ring, update_ring = draw_remainders(fig.add_subplot(gs[3]), prob.study, EPS_GRID[0])
+        label = fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold")
+
+        def frame(eps):
+            s, y = zoom(prob, eps)
+            curve.set_ydata(y)
+            gap.set_ydata([prob.study.slope, y[int(np.argmin(np.abs(s - 1)))]])
+            update_ring(eps)
+            label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     ({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})")
+            return [curve, gap, ring, label], readout_html(readout(prob, eps))
+
+        return frame
+
+    return Explorer(
+        title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
+        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        controls=controls,
+        render=render,
+        figsize=(11.0, 3.5),
+    )

@@ -1,0 +1,145 @@
+"""8.4 explorer (the adjoint): built headlessly, driven programmatically, numbers checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.pullbacks import plane_map
+from companion.spaces import plane_metric
+from companion.widgets import make_adjoint_explorer
+from companion.widgets._base import parse_readout as numbers
+from companion.widgets.adjoint import ANGLE_GRID, METRIC, adjoint_problem, readout
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return make_adjoint_explorer()
+
+
+def independent(angle_deg, shear, scale, v_deg, w_deg, M):
+    """The pairings from scratch: A = R S diag(scale, 1), A* = M^{-1} A^T M (M = I for Euclidean)."""
+    t = np.deg2rad(angle_deg)
+    A = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]]) @ np.array([[scale, shear], [0.0, 1.0]])
+    v = np.array([np.cos(np.deg2rad(v_deg)), np.sin(np.deg2rad(v_deg))])
+    w = np.array([np.cos(np.deg2rad(w_deg)), np.sin(np.deg2rad(w_deg))])
+    v, w = v / np.sqrt(v @ M @ v), w / np.sqrt(w @ M @ w)
+    A_star = np.linalg.inv(M) @ A.T @ M
+    return (A @ v) @ M @ w, v @ M @ (A_star @ w), v @ M @ (A.T @ w)
+
+
+def test_every_static_frame_is_rendered_and_linked(explorer):
+    assert len(explorer.frames.children) == len(ANGLE_GRID)
+    pngs = [bytes(img.value) for img in explorer.frames.children]
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    assert len(set(pngs)) == len(pngs), "frames should differ from one angle to the next"
+    assert all(r.value for r in explorer.readouts.children)
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
+    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+
+
+def test_main_slider_changes_figure_and_numbers(explorer):
+    explorer.slider.index = 1
+    img1, nums1 = explorer.image, numbers(explorer.readout)
+    explorer.slider.index = 7
+    img7, nums7 = explorer.image, numbers(explorer.readout)
+    assert img1 != img7
+    assert explorer.frames.selected_index == 7 and explorer.readouts.selected_index == 7
+    assert nums1["<Av, w>"] != nums7["<Av, w>"]
+
+
+@pytest.mark.parametrize("k", range(len(ANGLE_GRID)))
+def test_euclidean_readout_is_right_on_every_frame(explorer, k):
+    """Euclidean: A* = A^T, the three pairings are equal and match an independent computation."""
+    explorer.slider.index = k
+    shown = numbers(explorer.readout)
+    lhs, rhs, with_T = independent(ANGLE_GRID[k], 0.6, 1.4, 20.0, 110.0, np.eye(2))
+    assert shown["<Av, w>"] == pytest.approx(lhs, rel=1e-3, abs=1e-4)
+    assert shown["<v, A* w>"] == pytest.approx(rhs, rel=1e-3, abs=1e-4)
+    assert shown["<v, A^T w>"] == pytest.approx(with_T, rel=1e-3, abs=1e-4)
+    assert shown["|A* w - A^T w|"] == 0.0
+
+
+@pytest.mark.parametrize("angle", ANGLE_GRID)
+def test_metric_adjoint_balances_pairings_and_transpose_does_not(angle):
+    p = adjoint_problem(angle, shear=-0.4, scale=0.7, v_deg=200.0, w_deg=35.0, inner="metric M")
+    r = readout(p)
+    lhs, rhs, with_T = independent(angle, -0.4, 0.7, 200.0, 35.0, METRIC)
+    assert r["<Av, w>_M"] == pytest.approx(lhs, rel=1e-12, abs=1e-12)
+    assert r["<v, A* w>_M"] == pytest.approx(lhs, rel=1e-10, abs=1e-12)
+    assert r["<v, A^T w>_M"] == pytest.approx(with_T, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(p.A_star, np.linalg.solve(METRIC, p.A.T @ METRIC), rtol=1e-12, atol=1e-12)
+    # A^T is not the adjoint under M (for this A), whatever v and w happen to give
+    assert np.abs(p.A_star - p.A.T).max() > 1e-2
+
+
+def test_vectors_are_unit_in_the_chosen_inner_product():
+    p = adjoint_problem(10.0, inner="metric M")
+    assert p.inner(p.v, p.v) == pytest.approx(1.0) and p.inner(p.w, p.w) == pytest.approx(1.0)
+    q = adjoint_problem(10.0)
+    assert np.linalg.norm(q.v) == pytest.approx(1.0) and np.linalg.norm(q.w) == pytest.approx(1.0)
+
+
+def test_metric_is_the_documented_one():
+    np.testing.assert_allclose(METRIC, plane_metric(4.0, np.deg2rad(30.0)).M)
+    assert np.linalg.eigvalsh(METRIC) == pytest.approx([1.0, 4.0])
+    np.testing.assert_allclose(adjoint_problem(25.0, 0.3, 2.0).A, plane_map(np.deg2rad(25.0), 0.3, 2.0))
+
+
+def test_toggle_to_metric_rerenders_and_shows_the_failure_of_the_transpose():
+    e = make_adjoint_explorer(angle_index=3)
+    before = e.image
+    e.controls["inner"].value = "metric M"
+    assert e.last_error is None and e.image != before
+    shown = numbers(e.readout)
+    lhs, rhs, with_T = independent(ANGLE_GRID[3], 0.6, 1.4, 20.0, 110.0, METRIC)
+    assert shown["<Av, w>_M"] == pytest.approx(lhs, rel=1e-3)
+    assert shown["<v, A* w>_M"] == pytest.approx(shown["<Av, w>_M"], rel=1e-3)
+    assert abs(shown["<v, A^T w>_M"] - shown["<Av, w>_M"]) > 0.05
+    assert shown["|A* w - A^T w|"] > 0.05
+    # the other live controls re-render too, and the numbers follow
+    for name, value in (("shear", -1.0), ("scale", 0.5), ("v_deg", 300.0), ("w_deg", 45.0)):
+        img = e.image
+        e.controls[name].value = value
+        assert e.last_error is None and e.image != img, name
+    lhs, _, with_T = independent(ANGLE_GRID[3], -1.0, 0.5, 300.0, 45.0, METRIC)
+    shown = numbers(e.readout)
+    assert shown["<Av, w>_M"] == pytest.approx(lhs, rel=1e-3, abs=1e-4)
+    assert shown["<v, A^T w>_M"] == pytest.approx(with_T, rel=1e-3, abs=1e-4)
+
+
+def test_stale_frames_rerender_when_reached():
+    e = make_adjoint_explorer(angle_index=0)
+    old_last = bytes(e.frames.children[12].value)
+    e.controls["shear"].value = -0.9
+    e.slider.index = 12
+    assert bytes(e.frames.children[12].value) != old_last
+
+
+def test_errors_are_shown_not_raised(monkeypatch):
+    e = make_adjoint_explorer()
+    import companion.widgets.adjoint as mod
+
+    def boom(*a, **k):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(mod, "adjoint_problem", boom)
+    e.controls["shear"].value = 0.1  # must not raise
+    assert "deliberate failure" in e.last_error
+    assert "deliberate failure" in e.error.value
+
+
+def test_bad_defaults_rejected_and_ranges_clamped():
+    with pytest.raises(ValueError, match="inner"):
+        make_adjoint_explorer(inner="hyperbolic")
+    with pytest.raises(ValueError, match="shear"):
+        make_adjoint_explorer(shear=float("nan"))
+    with pytest.raises(ValueError, match="scale"):
+        make_adjoint_explorer(scale="big")
+    with pytest.raises(ValueError, match="inner"):
+        adjoint_problem(inner="cosine")
+    e = make_adjoint_explorer(shear=9.0, scale=-3.0, v_deg=725.0, angle_index=99)
+    assert e.controls["shear"].value == 1.5 and e.controls["scale"].value == 0.25
+    assert e.controls["v_deg"].value == pytest.approx(5.0)
+    assert e.slider.index == len(ANGLE_GRID) - 1 and e.last_error is None

@@ -1,0 +1,171 @@
+"""8.5 explorer (perturb W in an MLP): built headlessly, driven programmatically, numbers checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.models import mlp_forward, mlp_init
+from companion.widgets import make_mlp_explorer
+from companion.widgets._base import parse_readout as numbers
+from companion.widgets.mlp import BATCH, D_IN, D_OUT, EPS_GRID, mlp_problem, mlp_sizes, readout
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return make_mlp_explorer()
+
+
+def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0.0):
+    """J = 1/2 |h_L - Y|^2 rebuilt from the seed, with A_layer[ij] += eps; plain numpy forward pass."""
+    sizes = mlp_sizes(depth, width)
+    rng = np.random.default_rng(seed)
+    As, bs = mlp_init(sizes, rng=rng, gain=1.0, bias_scale=0.1)
+    X = rng.standard_normal((D_IN, BATCH))
+    Y = rng.uniform(-0.5, 0.5, (D_OUT, BATCH))
+    if layer is not None:
+        As[layer - 1] = As[layer - 1].copy()
+        As[layer - 1][ij] += eps
+    sigma = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "identity": lambda z: z}[activation]
+    h = X
+    for A, b in zip(As, bs):
+        h = sigma(A @ h + b[:, None])
+    return 0.5 * float(np.sum((h - Y) ** 2))
+
+
+def test_every_static_frame_is_rendered_and_linked(explorer):
+    assert len(explorer.frames.children) == len(EPS_GRID)
+    pngs = [bytes(img.value) for img in explorer.frames.children]
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    assert len(set(pngs)) == len(pngs), "frames should differ from one eps to the next"
+    assert all(r.value for r in explorer.readouts.children)
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
+    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+
+
+def test_main_slider_changes_figure_and_numbers(explorer):
+    explorer.slider.index = 2
+    img2, nums2 = explorer.image, numbers(explorer.readout)
+    explorer.slider.index = 11
+    img11, nums11 = explorer.image, numbers(explorer.readout)
+    assert img2 != img11
+    assert explorer.frames.selected_index == 11 and explorer.readouts.selected_index == 11
+    assert nums2["predicted change"] != nums11["predicted change"]
+    assert nums2["J"] == nums11["J"]
+
+
+@pytest.mark.parametrize("k", range(len(EPS_GRID)))
+def test_shown_numbers_match_an_independent_forward_pass(explorer, k):
+    """Default explorer: depth 3, width 8, tanh, seed 0, A_2[0, 0]."""
+    explorer.slider.index = k
+    eps = EPS_GRID[k]
+    shown = numbers(explorer.readout)
+    J0 = loss_from_scratch(3, 8, "tanh", 0)
+    J1 = loss_from_scratch(3, 8, "tanh", 0, layer=2, ij=(0, 0), eps=eps)
+    assert shown["J"] == pytest.approx(J0, rel=1e-3)
+    assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
+    assert shown["predicted change"] == pytest.approx(eps * shown["(grad A_l)[i, j]"], rel=1e-3)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
+def test_prediction_is_first_order_correct(activation):
+    """actual - predicted = O(eps^2): remainder / eps^2 levels off as eps -> 0, and the gradient
+    entry agrees with a central difference of the independent loss."""
+    p = mlp_problem(depth=4, width=5, activation=activation, seed=3, layer=2, i=3, j=1)
+    h = 1e-6
+    fd = (loss_from_scratch(4, 5, activation, 3, 2, (3, 1), h) - loss_from_scratch(4, 5, activation, 3, 2, (3, 1), -h)) / (2 * h)
+    assert p.G[3, 1] == pytest.approx(fd, rel=1e-5, abs=1e-9)
+    small = [readout(p, e) for e in EPS_GRID[:7]]  # eps <= 1e-2
+    ratios = np.array([r["remainder / eps^2"] for r in small])
+    assert np.all(ratios < 10 * max(ratios[-1], 1e-6)), ratios
+    for r, e in zip(small, EPS_GRID[:7]):
+        assert abs(r["actual change"] - r["predicted change"]) == pytest.approx(r["remainder"], rel=1e-9, abs=1e-18)
+        assert r["remainder"] <= max(ratios[-1], 1e-6) * 10 * e**2 + 1e-14
+
+
+def test_remainder_slope_is_two():
+    p = mlp_problem(depth=3, width=6, activation="tanh", seed=5, layer=1, i=2, j=0)
+    rem, eps = p.study.remainder, p.study.eps
+    ok = (eps <= 0.1) & (eps >= 1e-3)
+    slope = np.polyfit(np.log(eps[ok]), np.log(rem[ok]), 1)[0]
+    assert slope == pytest.approx(2.0, abs=0.15)
+
+
+def test_delta_norms_are_those_of_the_backward_recursion():
+    p = mlp_problem(depth=5, width=7, activation="sigmoid", seed=2, layer=5)
+    assert p.delta_norms.shape == (5,)
+    # the error at the top layer is D_L (h_L - Y); rebuild it with a plain forward pass
+    hL, cache = mlp_forward(p.As, p.bs, p.X, "sigmoid")
+    delta_L = hL * (1 - hL) * (hL - p.Y)
+    assert p.delta_norms[-1] == pytest.approx(np.linalg.norm(delta_L), rel=1e-12)
+    # grad A_L = delta_L h_{L-1}^T
+    np.testing.assert_allclose(p.G, delta_L @ cache.h[-2].T, rtol=1e-12, atol=1e-15)
+    # sigmoid' <= 1/4: the error signal shrinks going down this network
+    assert p.delta_norms[0] < p.delta_norms[-1]
+
+
+def test_live_controls_rerender_and_entry_is_clamped():
+    e = make_mlp_explorer(eps_index=6)
+    before = e.image
+    for name, value in (("activation", "relu"), ("seed", 4), ("width", 3), ("i", 2), ("j", 1)):
+        img = e.image
+        e.controls[name].value = value
+        assert e.last_error is None and e.image != img, name
+    assert e.image != before
+    # the entry sliders follow the chosen layer's shape A_l: (d_l, d_{l-1})
+    e.controls["depth"].value = 4
+    e.controls["width"].value = 9
+    e.controls["layer"].value = 1
+    assert (e.controls["i"].max, e.controls["j"].max) == (8, D_IN - 1)
+    e.controls["layer"].value = 4
+    assert (e.controls["i"].max, e.controls["j"].max) == (D_OUT - 1, 8)
+    e.controls["depth"].value = 2  # layer 4 no longer exists
+    assert e.controls["layer"].value == 2 and e.controls["layer"].max == 2
+    assert e.last_error is None
+    shown = numbers(e.readout)
+    i, j = e.controls["i"].value, e.controls["j"].value
+    J0 = loss_from_scratch(2, 9, "relu", 4)
+    J1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i, j), eps=EPS_GRID[6])
+    assert shown["J"] == pytest.approx(J0, rel=1e-3)
+    assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
+
+
+def test_depth_one_network():
+    e = make_mlp_explorer(depth=1, layer=5, i=7, j=7)
+    assert e.last_error is None
+    assert e.controls["layer"].value == 1
+    assert (e.controls["i"].value, e.controls["j"].value) == (D_OUT - 1, D_IN - 1)
+
+
+def test_stale_frames_rerender_when_reached():
+    e = make_mlp_explorer(eps_index=0)
+    old_last = bytes(e.frames.children[12].value)
+    e.controls["seed"].value = 7
+    e.slider.index = 12
+    assert bytes(e.frames.children[12].value) != old_last
+
+
+def test_errors_are_shown_not_raised(monkeypatch):
+    e = make_mlp_explorer()
+    import companion.widgets.mlp as mod
+
+    def boom(*a, **k):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(mod, "mlp_problem", boom)
+    e.controls["seed"].value = 5  # must not raise
+    assert "deliberate failure" in e.last_error
+    assert "deliberate failure" in e.error.value
+
+
+def test_bad_defaults_rejected():
+    with pytest.raises(ValueError, match="activation"):
+        make_mlp_explorer(activation="gelu")
+    with pytest.raises(ValueError, match="depth"):
+        make_mlp_explorer(depth=2.5)
+    with pytest.raises(ValueError, match="activation"):
+        mlp_problem(activation="softplus")
+    e = make_mlp_explorer(depth=40, width=1, seed=-3)
+    assert (e.controls["depth"].value, e.controls["width"].value, e.controls["seed"].value) == (6, 2, 0)
+    assert e.last_error is None
