@@ -27,9 +27,9 @@ __all__ = [
     "numerical_gradient",
     "taylor_test",
     "TaylorResult",
-    "PlaneMap",
-    "PLANE_MAPS",
-    "plane_map",
+    "NonlinearMap",
+    "NONLINEAR_MAPS",
+    "nonlinear_map",
     "plane_loss",
     "plane_loss_grad",
 ]
@@ -241,7 +241,7 @@ def _plane_point(p, name="p") -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PlaneMap:
+class NonlinearMap:
     """A smooth map ``F: R^2 -> R^2`` with its exact differential (8.1.2).
 
     ``F(p)``: ``p`` of shape ``(2,)`` or ``(2, N)`` (points as columns), same shape out.
@@ -320,21 +320,21 @@ def _layer_d2(p, v):
     return -2 * h * (1 - h**2) * (_LAYER_A @ v) ** 2
 
 
-PLANE_MAPS = {
-    "bend": PlaneMap("bend", r"F(x, y) = (x + \tfrac12\sin 2y,\; y + 0.4\,x^2)", _bend_F, _bend_J, _bend_d2),
-    "polar": PlaneMap("polar", r"F(r, t) = (r\cos t,\; r\sin t)", _polar_F, _polar_J, _polar_d2),
-    "tanh layer": PlaneMap(
+NONLINEAR_MAPS = {
+    "bend": NonlinearMap("bend", r"F(x, y) = (x + \tfrac12\sin 2y,\; y + 0.4\,x^2)", _bend_F, _bend_J, _bend_d2),
+    "polar": NonlinearMap("polar", r"F(r, t) = (r\cos t,\; r\sin t)", _polar_F, _polar_J, _polar_d2),
+    "tanh layer": NonlinearMap(
         "tanh layer", r"F(x) = \tanh(A x + b),\; A = \begin{pmatrix}1.5 & -1\\ 0.8 & 1.2\end{pmatrix},\; b = (0.2, -0.3)",
         _layer_F, _layer_J, _layer_d2,
     ),
 }
 
 
-def plane_map(name: str) -> PlaneMap:
+def nonlinear_map(name: str) -> NonlinearMap:
     """One of the example maps of the plane: ``"bend"``, ``"polar"``, ``"tanh layer"``."""
-    if name not in PLANE_MAPS:
-        raise ValueError(f"plane map must be one of {tuple(PLANE_MAPS)}, got {name!r}")
-    return PLANE_MAPS[name]
+    if name not in NONLINEAR_MAPS:
+        raise ValueError(f"plane map must be one of {tuple(NONLINEAR_MAPS)}, got {name!r}")
+    return NONLINEAR_MAPS[name]
 
 
 # L(w) = log sum_k exp(a_k^T w + c_k): a smooth convex function of w in R^2 with a minimiser

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from companion import directional_derivative, jacobian, numerical_gradient, riesz, taylor_test
-from companion.differentials import PLANE_MAPS, plane_loss, plane_loss_grad, plane_map
+from companion.differentials import NONLINEAR_MAPS, plane_loss, plane_loss_grad, nonlinear_map
 from companion.spaces import Metric, change_of_basis, plane_metric, rotation, steepest_ascent, unit_circle
 
 
@@ -141,9 +141,9 @@ def test_steepest_ascent_euclidean_and_matrix_shapes():
 # ------------------------------------------------------------ example maps of the plane (8.1)
 
 
-@pytest.mark.parametrize("name", list(PLANE_MAPS))
+@pytest.mark.parametrize("name", list(NONLINEAR_MAPS))
 def test_plane_map_jacobian_matches_finite_differences(name):
-    F = plane_map(name)
+    F = nonlinear_map(name)
     rng = np.random.default_rng(4)
     for _ in range(3):
         p = rng.uniform(-1.5, 1.5, 2)
@@ -153,9 +153,9 @@ def test_plane_map_jacobian_matches_finite_differences(name):
         assert res.ok and res.order > 1.8
 
 
-@pytest.mark.parametrize("name", list(PLANE_MAPS))
+@pytest.mark.parametrize("name", list(NONLINEAR_MAPS))
 def test_plane_map_second_derivative_matches_finite_differences(name):
-    F = plane_map(name)
+    F = nonlinear_map(name)
     rng = np.random.default_rng(5)
     p, v = rng.uniform(-1.5, 1.5, 2), rng.standard_normal(2)
     h = 1e-4
@@ -166,9 +166,9 @@ def test_plane_map_second_derivative_matches_finite_differences(name):
     np.testing.assert_allclose(F.d2(p, v), fd2, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("name", list(PLANE_MAPS))
+@pytest.mark.parametrize("name", list(NONLINEAR_MAPS))
 def test_plane_map_accepts_columns_of_points(name):
-    F = plane_map(name)
+    F = nonlinear_map(name)
     P = np.random.default_rng(6).uniform(-1, 1, (2, 5))
     out = F(P)
     assert out.shape == (2, 5)
@@ -178,8 +178,8 @@ def test_plane_map_accepts_columns_of_points(name):
 
 def test_plane_map_rejects_bad_input():
     with pytest.raises(ValueError, match="plane map must be one of"):
-        plane_map("swirl")
-    F = plane_map("bend")
+        nonlinear_map("swirl")
+    F = nonlinear_map("bend")
     with pytest.raises(ValueError, match=r"shape \(2,\) or \(2, N\), got \(3,\)"):
         F(np.ones(3))
     with pytest.raises(ValueError, match=r"p must be 1-d, got shape \(2, 2\)"):
@@ -189,7 +189,7 @@ def test_plane_map_rejects_bad_input():
 
 
 def test_wrong_derivative_transposed_jacobian_is_first_order():
-    F = plane_map("bend")
+    F = nonlinear_map("bend")
     p, v = np.array([0.5, 0.3]), np.array([0.6, 0.8])
     J = F.J(p)
     assert np.abs(J - J.T).max() > 0.1

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from ..differentials import PLANE_MAPS, PlaneMap, TaylorResult, plane_map, taylor_test
+from ..differentials import NONLINEAR_MAPS, NonlinearMap, TaylorResult, nonlinear_map, taylor_test
 from ._base import Explorer, readout_html
 
 __all__ = [
@@ -46,7 +46,7 @@ _BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = "#0072B2", "#E69F00", "#D55E00", 
 
 @dataclass
 class LinearizationProblem:
-    F: PlaneMap
+    F: NonlinearMap
     x0: np.ndarray  # (2,) the point
     v: np.ndarray  # (2,) unit direction
     F0: np.ndarray  # F(x0)
@@ -58,7 +58,7 @@ class LinearizationProblem:
 
 def linearization_problem(name: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0) -> LinearizationProblem:
     """The map ``name`` at the point ``(x0, y0)``, direction ``v = (cos angle, sin angle)`` (degrees)."""
-    F = plane_map(name)
+    F = nonlinear_map(name)
     p = np.array([float(x0), float(y0)])
     a = np.deg2rad(float(angle))
     v = np.array([np.cos(a), np.sin(a)])
@@ -235,14 +235,14 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
     polar, tanh layer), the point ``(x0, y0)`` in ``[-1.5, 1.5]^2`` (clamped) and the
     direction angle of ``v`` (degrees).
     """
-    if map not in PLANE_MAPS:
-        raise ValueError(f"map must be one of {tuple(PLANE_MAPS)}, got {map!r}")
+    if map not in NONLINEAR_MAPS:
+        raise ValueError(f"map must be one of {tuple(NONLINEAR_MAPS)}, got {map!r}")
     for name, val in (("x0", x0), ("y0", y0), ("angle", angle)):
         if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
             raise ValueError(f"{name} must be a finite number, got {val!r}")
     x0, y0 = (float(np.clip(v, *POINT_RANGE)) for v in (x0, y0))
     controls = {
-        "map": widgets.Dropdown(options=list(PLANE_MAPS), value=map, description="map F"),
+        "map": widgets.Dropdown(options=list(NONLINEAR_MAPS), value=map, description="map F"),
         "x0": widgets.FloatSlider(value=x0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="x0"),
         "y0": widgets.FloatSlider(value=y0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="y0"),
         "angle": widgets.FloatSlider(value=float(angle) % 360, min=0, max=360, step=5, description="angle of v (deg)", style={"description_width": "initial"}),
