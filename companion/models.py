@@ -38,6 +38,9 @@ __all__ = [
     "AttentionCache",
     "attention",
     "attention_vjp",
+    "attention_jvp",
+    "squared_loss",
+    "attention_loss_and_grads",
 ]
 
 
@@ -359,3 +362,65 @@ def attention_vjp(cache: AttentionCache, G_Y):
     G_Q = G_S @ K
     G_K = G_S.T @ Q
     return G_Q, G_K, G_V
+
+
+def attention_jvp(cache: AttentionCache, dQ=None, dK=None, dV=None) -> np.ndarray:
+    """Pushforward of attention (8.6.2-8.6.4): ``(dQ, dK, dV) -> dY``, stage by stage.
+
+    ``dS = scale (dQ K^T + Q dK^T)``; ``dP[i] = (Diag(P[i]) - P[i]^T P[i]) dS[i]``, computed
+    as ``P * (dS - sum(P * dS, axis=1))``; ``dY = dP V + P dV``. A missing tangent is zero.
+    Shapes: ``dQ`` like ``Q`` (n, d), ``dK`` like ``K`` (n_k, d), ``dV`` like ``V`` (n_k, d_v);
+    returns ``dY`` of shape (n, d_v). It is the adjoint of :func:`attention_vjp`.
+    """
+    if not isinstance(cache, AttentionCache):
+        raise TypeError("cache must be the AttentionCache returned by attention()")
+    Q, K, V, _, P, Y, scale = cache
+    tangents = {}
+    for name, t, like in (("dQ", dQ, Q), ("dK", dK, K), ("dV", dV, V)):
+        if t is not None:
+            t = as_float_array(t, name, ndim=2)
+            if t.shape != like.shape:
+                raise ValueError(f"{name} must have the shape of {name[1:]} {shape_str(like.shape)}, got {shape_str(t.shape)}")
+        tangents[name] = t
+    dQ, dK, dV = tangents["dQ"], tangents["dK"], tangents["dV"]
+    dY = np.zeros_like(Y)
+    if dQ is not None or dK is not None:
+        dS = np.zeros_like(P)
+        if dQ is not None:
+            dS += dQ @ K.T
+        if dK is not None:
+            dS += Q @ dK.T
+        dS *= scale
+        dS -= np.einsum("ij,ij->i", P, dS)[:, None]
+        dS *= P  # now dP
+        dY += dS @ V
+    if dV is not None:
+        dY += P @ dV
+    return dY
+
+
+def squared_loss(Y, T):
+    """Loss ``L(Y) = 1/2 |Y - T|_F^2`` and its Frobenius gradient ``G_Y = Y - T``.
+
+    ``Y``, ``T``: arrays of the same shape. Returns ``(loss, G_Y)``.
+    """
+    Y = as_float_array(Y, "Y")
+    T = as_float_array(T, "T")
+    if Y.shape != T.shape:
+        raise ValueError(f"squared_loss: Y and T must have the same shape, got {shape_str(Y.shape)} and {shape_str(T.shape)}")
+    G_Y = Y - T
+    return 0.5 * float(np.vdot(G_Y, G_Y)), G_Y
+
+
+def attention_loss_and_grads(Q, K, V, T, *, scale=None):
+    """``J = 1/2 |Y - T|_F^2`` with ``Y = softmax(scale Q K^T) V``, and ``(G_Q, G_K, G_V)``.
+
+    The forward pass (:func:`attention`), the loss's ``G_Y = Y - T``, then the pullback
+    (:func:`attention_vjp`). ``T``: (n, d_v), like ``Y``. Returns ``(loss, (G_Q, G_K, G_V))``.
+    """
+    Y, cache = attention(Q, K, V, scale=scale)
+    T = as_float_array(T, "T", ndim=2)
+    if T.shape != Y.shape:
+        raise ValueError(f"T must have the shape of Y = softmax(Q K^T) V {shape_str(Y.shape)}, got {shape_str(T.shape)}")
+    loss, G_Y = squared_loss(Y, T)
+    return loss, attention_vjp(cache, G_Y)

@@ -12,5 +12,6 @@ from .linearization import make_linearization_explorer
 from .riesz import make_riesz_explorer
 from .adjoint import make_adjoint_explorer
 from .mlp import make_mlp_explorer
+from .attention import make_attention_explorer
 
-__all__ = ["Explorer", "make_linearization_explorer", "make_riesz_explorer", "make_least_squares_explorer", "make_adjoint_explorer", "make_mlp_explorer"]
+__all__ = ["Explorer", "make_linearization_explorer", "make_riesz_explorer", "make_least_squares_explorer", "make_adjoint_explorer", "make_mlp_explorer", "make_attention_explorer"]

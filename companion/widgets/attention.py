@@ -1,0 +1,315 @@
+"""8.6 explorer: perturb the attention inputs Q, K, V and watch the pullback's prediction.
+
+``Y = softmax(tau Q K^T / sqrt(d)) V`` (row-wise softmax) with the fixed loss
+``L(Y) = 1/2 |Y - T|_F^2`` (``T`` a fixed random target), so ``G_Y = Y - T``. The
+pullback :func:`companion.models.attention_vjp` gives ``G_Q, G_K, G_V``; a step ``eps``
+along a unit direction ``dX`` of one input ``X`` changes the loss by
+``eps <G_X, dX>_F + O(eps^2)``. The temperature ``tau`` multiplies the scores: large
+``tau`` saturates the softmax (rows of ``P`` near one-hot), its Jacobians
+``Diag(p) - p p^T`` go to zero, and so do ``G_S``, ``G_Q``, ``G_K`` (but not ``G_V``).
+
+Layers: compute (:func:`attention_problem`, :func:`blowup`, :func:`readout`, with the math
+of :mod:`companion.models`), draw (``draw_*`` on given ``Axes``), wire
+(:func:`make_attention_explorer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from ..models import AttentionCache, attention, attention_vjp, softmax_jacobian, softmax_vjp, squared_loss
+from ..perturb import FirstOrderStudy, direction, first_order_study
+from ._base import Explorer, readout_html
+from .least_squares import draw_remainders
+
+__all__ = [
+    "AttentionProblem",
+    "attention_problem",
+    "blowup",
+    "readout",
+    "draw_heatmap",
+    "draw_softmax_jacobian",
+    "draw_blowup",
+    "draw_remainders",
+    "make_attention_explorer",
+    "EPS_GRID",
+    "TAU_GRID",
+    "TARGETS",
+    "KINDS",
+]
+
+EPS_GRID = tuple(float(e) for e in np.logspace(-4, 0, 13))
+TAU_GRID = tuple(float(t) for t in 2.0 ** np.arange(-2, 11))  # 0.25 ... 1024, log-spaced
+TARGETS = ("Q", "K", "V")
+KINDS = ("entry", "random", "gradient")
+_S = np.linspace(-2, 2, 41)  # blow-up abscissa; s = 1 is the step eps
+_ORANGE, _BLUE = "#D55E00", "#0072B2"
+
+
+@dataclass
+class AttentionProblem:
+    """One setting of the explorer: primals, the forward pass, the pullback and the chosen direction."""
+
+    Q: np.ndarray  # (n, d)
+    K: np.ndarray  # (n, d)
+    V: np.ndarray  # (n, d_v)
+    T: np.ndarray  # (n, d_v), the loss's target
+    tau: float  # temperature: S = tau Q K^T / sqrt(d)
+    cache: AttentionCache
+    loss0: float
+    G_Y: np.ndarray  # Y - T
+    G_P: np.ndarray  # G_Y V^T
+    G_S: np.ndarray  # row-wise (Diag(p) - p p^T) G_P
+    G_Q: np.ndarray
+    G_K: np.ndarray
+    G_V: np.ndarray
+    target: str  # which input is perturbed
+    kind: str
+    index: tuple | None  # the perturbed entry (kind "entry")
+    dX: np.ndarray  # unit Frobenius norm, shaped like the target
+    study: FirstOrderStudy  # over EPS_GRID
+
+    @property
+    def scale(self) -> float:
+        return self.cache.scale
+
+    @property
+    def X(self) -> np.ndarray:
+        """The perturbed input (Q, K or V)."""
+        return {"Q": self.Q, "K": self.K, "V": self.V}[self.target]
+
+    @property
+    def grads(self) -> dict:
+        return {"Q": self.G_Q, "K": self.G_K, "V": self.G_V}
+
+    @property
+    def G_X(self) -> np.ndarray:
+        return self.grads[self.target]
+
+    def loss(self, X) -> float:
+        """``L(Y)`` with the target input replaced by ``X`` (the others fixed)."""
+        args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: X}
+        return squared_loss(attention(args["Q"], args["K"], args["V"], scale=self.scale)[0], self.T)[0]
+
+
+def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID) -> AttentionProblem:
+    """Random ``Q (n, d)``, ``K (n, d)``, ``V (n, d_v)``, ``T (n, d_v)`` from ``seed``; the forward
+    pass at temperature ``tau``; the pullback of ``G_Y = Y - T``; the direction ``dX`` of ``kind``
+    in the input ``target``; the first-order study over ``eps``. ``(i, j)``: the entry for ``kind="entry"``."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if not (np.isscalar(tau) and np.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a positive number, got {tau!r}")
+    rng = np.random.default_rng(seed)
+    Q, K, V = rng.standard_normal((n, d)), rng.standard_normal((n, d)), rng.standard_normal((n, d_v))
+    T = rng.standard_normal((n, d_v))
+    Y, cache = attention(Q, K, V, scale=tau / np.sqrt(d))
+    loss0, G_Y = squared_loss(Y, T)
+    G_Q, G_K, G_V = attention_vjp(cache, G_Y)
+    G_P = G_Y @ V.T
+    G_S = softmax_vjp(cache.P, G_P)
+    grads = {"Q": G_Q, "K": G_K, "V": G_V}
+    X = {"Q": Q, "K": K, "V": V}[target]
+    index = (int(i), int(j)) if kind == "entry" else None
+    drng = np.random.default_rng([int(seed), 1, TARGETS.index(target)])
+    dX = direction(kind, X.shape, rng=drng, grad=grads[target], index=index or (0, 0))
+    prob = AttentionProblem(Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None)
+    prob.study = first_order_study(prob.loss, X, grads[target], dX, np.asarray(eps, float))
+    return prob
+
+
+def blowup(problem: AttentionProblem, eps: float, s=_S):
+    """The loss along ``dX`` seen at scale ``eps``: ``(L(X + s eps dX) - L(X)) / eps`` for ``s`` in ``[-2, 2]``.
+
+    Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``."""
+    s = np.asarray(s, float)
+    X, dX = problem.X, problem.dX
+    return s, np.array([problem.loss(X + (t * eps) * dX) - problem.loss0 for t in s]) / eps
+
+
+def readout(problem: AttentionProblem, eps: float) -> dict:
+    """The numbers shown for step ``eps``: the first-order check and the gradients' sizes."""
+    actual = problem.loss(problem.X + eps * problem.dX) - problem.loss0
+    slope = float(np.vdot(problem.G_X, problem.dX))
+    remainder = abs(actual - eps * slope)
+    return {
+        "L": problem.loss0,
+        "actual change": actual,
+        "predicted change": eps * slope,
+        "remainder": remainder,
+        "remainder / eps^2": remainder / eps**2,
+        "||G_S||_F": float(np.linalg.norm(problem.G_S)),
+        "||G_Q||_F": float(np.linalg.norm(problem.G_Q)),
+        "||G_K||_F": float(np.linalg.norm(problem.G_K)),
+        "||G_V||_F": float(np.linalg.norm(problem.G_V)),
+        "mean max P": float(problem.cache.P.max(axis=1).mean()),
+    }
+
+
+# ---------------------------------------------------------------------- draw
+def draw_heatmap(ax, M, title, *, cmap="RdBu_r", lim=None, vmin=None, vmax=None, entry=None, row=None, frame=False):
+    """``M`` as a heatmap (symmetric colour range ``[-lim, lim]`` unless ``vmin``/``vmax``).
+
+    ``entry=(i, j)`` outlines one cell, ``row=r`` outlines a row, ``frame=True`` colours the
+    border (the panel of the perturbed input). Returns the image."""
+    M = np.asarray(M)
+    if vmin is None:
+        lim = max(float(np.abs(M).max()), 1e-300) if lim is None else lim
+        vmin, vmax = -lim, lim
+    im = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8.5, pad=3)
+    if row is not None:
+        ax.add_patch(Rectangle((-0.5, row - 0.5), M.shape[1], 1, fill=False, ec=_ORANGE, lw=1.5, ls="--"))
+    if entry is not None:
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec="k", lw=2.2))
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=_ORANGE, lw=1.1))
+    for sp in ax.spines.values():
+        sp.set_color(_ORANGE if frame else "0.6")
+        sp.set_linewidth(2.5 if frame else 0.8)
+    return im
+
+
+def draw_softmax_jacobian(ax, p, row: int):
+    """The softmax Jacobian of one row, ``Diag(p) - p p^T``, on the fixed colour range ``[-1/4, 1/4]``.
+
+    Every entry is bounded by 1/4 (``p_k (1 - p_k)`` on the diagonal, ``-p_k p_l`` off it), so
+    a saturated row (``p`` near one-hot) fades to white."""
+    Jm = softmax_jacobian(p)
+    return draw_heatmap(ax, Jm, f"Diag(p) − ppᵀ, row {row}", lim=0.25)
+
+
+def draw_blowup(ax, problem: AttentionProblem, eps: float, *, ylim=None):
+    """Draw :func:`blowup` at ``eps`` with its tangent line ``s <G_X, dX>_F``; returns ``(curve, gap)``.
+
+    ``gap`` joins the true and the predicted change at ``s = 1``: its length is ``remainder / eps``."""
+    s, y = blowup(problem, eps)
+    slope = problem.study.slope
+    ax.axhline(0, color="0.85", lw=0.8)
+    ax.plot(s, s * slope, color=_ORANGE, lw=1.5, ls="--", label=r"$s\,\langle G_X,dX\rangle_F$")
+    (curve,) = ax.plot(s, y, color=_BLUE, lw=2, label=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$")
+    k = int(np.argmin(np.abs(s - 1)))
+    (gap,) = ax.plot([1, 1], [slope, y[k]], color="k", lw=2, marker="_", ms=8)
+    ax.set_xlim(s[0], s[-1])
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel(r"$s$", fontsize=8, labelpad=1)
+    ax.set_title(f"zoom on L along d{problem.target}", fontsize=9, pad=3)
+    ax.legend(fontsize=6.5, loc="best", framealpha=0.8)
+    return curve, gap
+
+
+# ---------------------------------------------------------------------- wire
+def _nearest(grid, value):
+    return grid[int(np.argmin(np.abs(np.log(np.asarray(grid)) - np.log(value))))]
+
+
+def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0, target: str = "Q", kind: str = "entry",
+                            i: int = 1, j: int = 0, row: int = 1, tau: float = 1.0, eps_index: int = 8) -> Explorer:
+    """The client's "perturb the attention inputs" explorer for 8.6; returns an ipywidgets widget.
+
+    Static: the ``eps`` slider (13 values, 1e-4 to 1). Live: which input is perturbed
+    (Q, K, V), the direction (one entry (i, j), random, the gradient), the entry, the row
+    of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
+    scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if not (np.isscalar(tau) and np.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a positive number, got {tau!r}")
+    n, d, d_v = int(np.clip(n, 4, 8)), int(np.clip(d, 2, 4)), int(np.clip(d_v, 2, 4))
+    cols = lambda t, dd, ddv: dd if t in ("Q", "K") else ddv
+    style = {"description_width": "initial"}
+    controls = {
+        "target": widgets.Dropdown(options=list(TARGETS), value=target, description="perturb", style=style, layout=widgets.Layout(width="140px")),
+        "kind": widgets.Dropdown(options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")),
+        "i": widgets.IntSlider(value=int(np.clip(i, 0, n - 1)), min=0, max=n - 1, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols(target, d, d_v) - 1)), min=0, max=cols(target, d, d_v) - 1, description="entry j"),
+        "row": widgets.IntSlider(value=int(np.clip(row, 0, n - 1)), min=0, max=n - 1, description="softmax row"),
+        "tau": widgets.SelectionSlider(options=[(f"{t:.3g}", t) for t in TAU_GRID], value=_nearest(TAU_GRID, tau), description="temperature tau", style=style),
+        "n": widgets.IntSlider(value=n, min=4, max=8, description="n"),
+        "d": widgets.IntSlider(value=d, min=2, max=4, description="d"),
+        "d_v": widgets.IntSlider(value=d_v, min=2, max=4, description="d_v"),
+        "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
+    }
+
+    def clamp(change):  # keep (i, j) and the row inside the current matrices
+        nn = controls["n"].value
+        controls["i"].max = nn - 1
+        controls["row"].max = nn - 1
+        controls["j"].max = cols(controls["target"].value, controls["d"].value, controls["d_v"].value) - 1
+
+    for name in ("n", "d", "d_v", "target"):
+        controls[name].observe(clamp, names="value")
+
+    def render(fig, p):
+        nn, dd, ddv = p["n"], p["d"], p["d_v"]
+        t = p["target"]
+        ii, jj = min(p["i"], nn - 1), min(p["j"], cols(t, dd, ddv) - 1)
+        r = min(p["row"], nn - 1)
+        prob = attention_problem(nn, dd, ddv, p["seed"], t, p["kind"], ii, jj, p["tau"])
+        c = prob.cache
+        entry = prob.index
+
+        gs = fig.add_gridspec(2, 5, width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3], left=0.025, right=0.985, bottom=0.09, top=0.9, wspace=0.28, hspace=0.42)
+        draw_heatmap(fig.add_subplot(gs[0, 0]), c.S, f"S = τQKᵀ/√d,  τ = {prob.tau:g}", row=r)
+        draw_heatmap(fig.add_subplot(gs[0, 1]), c.P, "P = softmax(S)", cmap="viridis", vmin=0.0, vmax=1.0, row=r)
+        draw_heatmap(fig.add_subplot(gs[0, 2]), c.Y, "Y = PV")
+        draw_softmax_jacobian(fig.add_subplot(gs[0, 3]), c.P[r], r)
+        lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
+        for k, name in enumerate(TARGETS):
+            g = prob.grads[name]
+            draw_heatmap(fig.add_subplot(gs[1, k]), g, f"G_{name}   ‖·‖ = {np.linalg.norm(g):.2g}", lim=lim,
+                         entry=entry if name == t else None, frame=name == t)
+        draw_heatmap(fig.add_subplot(gs[1, 3]), prob.G_S, f"G_S   ‖·‖ = {np.linalg.norm(prob.G_S):.2g}", row=r)
+        fig.text(0.004, 0.88, "forward", fontsize=8, color="0.35", rotation=90, va="top")
+        fig.text(0.004, 0.44, "pullback", fontsize=8, color="0.35", rotation=90, va="top")
+
+        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
+        ys = np.concatenate(list(curves.values()) + [prob.study.slope * np.array([-2.0, 2.0])])
+        pad = 0.06 * (ys.max() - ys.min()) + 1e-12
+        curve, gap = draw_blowup(fig.add_subplot(gs[0, 4]), prob, EPS_GRID[0], ylim=(ys.min() - pad, ys.max() + pad))
+        ax_r = fig.add_subplot(gs[1, 4])
+        marker = draw_remainders(ax_r, prob.study, EPS_GRID[0])
+        ax_r.tick_params(labelsize=7)
+        ax_r.set_xlabel(r"$\varepsilon$", fontsize=8, labelpad=1)
+        floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
+        if prob.study.remainder.min() < 100 * floor:
+            ax_r.axhline(floor, color="0.5", lw=1, ls="--")
+            ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color="0.4", va="bottom")
+        label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=_BLUE)
+        k1 = int(np.argmin(np.abs(_S - 1)))
+
+        def frame(eps):
+            y = curves[eps] if eps in curves else blowup(prob, eps)[1]
+            curve.set_ydata(y)
+            gap.set_ydata([prob.study.slope, y[k1]])
+            k = int(np.argmin(np.abs(prob.study.eps - eps)))
+            marker.set_data([prob.study.eps[k]], [max(prob.study.remainder[k], 1e-300)])
+            what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
+            label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
+            return [curve, gap, marker, label], readout_html(readout(prob, eps))
+
+        return frame
+
+    return Explorer(
+        title=(
+            "<b>Perturb the attention inputs (8.6)</b>: Y = softmax(&tau; QK<sup>T</sup>/&radic;d) V, "
+            "fixed loss L(Y) = &frac12;|Y &minus; T|<sub>F</sub><sup>2</sup> with a fixed random target T; "
+            "step eps along a unit direction dX of X = Q, K or V"
+        ),
+        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        controls=controls,
+        render=render,
+        figsize=(10, 5.0),
+    )
