@@ -31,6 +31,28 @@ from .models import (
 )
 from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
 
+# The reverse-mode engine (8.4, 8.5). Its functions take Tensors or numpy arrays (numpy in,
+# numpy out), so its softmax replaces the numpy one above as ``companion.softmax`` (same
+# values on arrays); the latter stays available as ``companion.models.softmax``.
+from .reverse import (
+    Tensor,
+    exp,
+    grad,
+    inv,
+    jvp,
+    log,
+    logdet,
+    maximum,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+    trace,
+    value_and_grad,
+    vjp,
+    where,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -39,4 +61,7 @@ __all__ = [
     "dot_product_test", "frobenius", "inner", "jacobian", "least_squares", "mlp_backward",
     "mlp_forward", "mlp_init", "mlp_loss_and_grads", "numerical_gradient", "riesz",
     "softmax", "softmax_jacobian", "softmax_vjp", "taylor_test", "unvec", "vec",
+    # the engine
+    "Tensor", "exp", "grad", "inv", "jvp", "log", "logdet", "maximum", "relu", "sigmoid",
+    "tanh", "trace", "value_and_grad", "vjp", "where",
 ]
