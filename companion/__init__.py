@@ -8,6 +8,8 @@ The modules hold one idea each:
 - :mod:`companion.differentials` directional derivatives, Jacobians, Taylor test (8.1, 8.2)
 - :mod:`companion.models`        least squares, MLP, attention with hand-written pullbacks (8.3, 8.5, 8.6)
 - :mod:`companion.checks`        ``check_gradient``: which common mistake a wrong gradient makes
+- :mod:`companion.metrics`       gradient descent under a metric, natural gradient (8.7)
+- :mod:`companion.spectra`       Jacobian products at initialization, singular values, reference laws (8.8)
 
 Widgets live in :mod:`companion.widgets` and are not imported here.
 """
@@ -30,6 +32,8 @@ from .models import (
     softmax_vjp,
 )
 from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
+from .metrics import LogisticRegression, Quadratic, ill_conditioned_quadratic, make_logistic_regression, metric_descent, metric_step, reparametrize, stability_bound, steepest_direction
+from .spectra import critical_gain, gaussian_weights, input_output_jacobian, input_pullback, jacobian_products, marchenko_pastur_density, mean_squared_singular_value, orthogonal_weights, predicted_mean_squared_singular_value, sample_weights, singular_values
 
 # The reverse-mode engine (8.4, 8.5). Its functions take Tensors or numpy arrays (numpy in,
 # numpy out), so its softmax replaces the numpy one above as ``companion.softmax`` (same
@@ -61,6 +65,12 @@ __all__ = [
     "dot_product_test", "frobenius", "inner", "jacobian", "least_squares", "mlp_backward",
     "mlp_forward", "mlp_init", "mlp_loss_and_grads", "numerical_gradient", "riesz",
     "softmax", "softmax_jacobian", "softmax_vjp", "taylor_test", "unvec", "vec",
+    # 8.7 metrics and 8.8 spectra
+    "LogisticRegression", "Quadratic", "ill_conditioned_quadratic", "make_logistic_regression", "metric_descent",
+    "metric_step", "reparametrize", "stability_bound", "steepest_direction",
+    "critical_gain", "gaussian_weights", "input_output_jacobian", "input_pullback", "jacobian_products",
+    "marchenko_pastur_density", "mean_squared_singular_value", "orthogonal_weights",
+    "predicted_mean_squared_singular_value", "sample_weights", "singular_values",
     # the engine
     "Tensor", "exp", "grad", "inv", "jvp", "log", "logdet", "maximum", "relu", "sigmoid",
     "tanh", "trace", "value_and_grad", "vjp", "where",

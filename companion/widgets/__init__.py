@@ -13,5 +13,7 @@ from .riesz import make_riesz_explorer
 from .adjoint import make_adjoint_explorer
 from .mlp import make_mlp_explorer
 from .attention import make_attention_explorer
+from .metrics import make_metric_descent_explorer
+from .spectra import make_spectra_explorer
 
-__all__ = ["Explorer", "make_linearization_explorer", "make_riesz_explorer", "make_least_squares_explorer", "make_adjoint_explorer", "make_mlp_explorer", "make_attention_explorer"]
+__all__ = ["Explorer", "make_linearization_explorer", "make_riesz_explorer", "make_least_squares_explorer", "make_adjoint_explorer", "make_mlp_explorer", "make_attention_explorer", "make_metric_descent_explorer", "make_spectra_explorer"]

@@ -1,0 +1,430 @@
+"""Gradient descent under a metric: the step is the Riesz image of the differential (8.7).
+
+The differential ``dL_w`` is a covector: it eats a tangent ``v`` and returns a number,
+``dL_w[v] = <c, v>`` where ``c`` holds its coefficients (the array that Euclidean
+calculus calls "the gradient"). To move the parameters one needs a *vector*, and the
+only way from covectors to vectors is an inner product ``<u, v>_M = u^T M v``: its Riesz
+map sends ``c`` to ``M^{-1} c``. A descent step is therefore
+
+    step = -eta M^{-1} c,
+
+and each choice of ``M`` is a different optimizer: ``M = I`` (Euclidean gradient
+descent), ``M = diag(H)`` (a diagonal, Jacobi preconditioner), ``M = H`` (Newton, the
+natural gradient of a quadratic) or ``M = F`` (the Fisher information: the natural
+gradient of a probabilistic model, here logistic regression).
+
+The module holds the problems (an ill-conditioned quadratic, logistic regression, and
+the same problem in new coordinates ``w = B u``), the metrics, one descent loop that
+returns the whole path, and the facts 8.7 rests on: each step is the steepest descent
+direction for its own metric's unit ball, and only a step whose metric transforms like
+the Hessian (``M_u = B^T M_w B``) is the same step in every coordinate system.
+
+Vectors (parameters, tangents) and covectors (differentials) are 1-d arrays of
+length ``n``; metrics are ``(n, n)`` symmetric positive definite arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ._validate import as_float_array, shape_str
+from .models import _sigmoid
+
+__all__ = [
+    "METRICS",
+    "Quadratic",
+    "ill_conditioned_quadratic",
+    "rotation_matrix",
+    "LogisticRegression",
+    "make_logistic_regression",
+    "Reparametrized",
+    "reparametrize",
+    "metric_at",
+    "metric_step",
+    "steepest_direction",
+    "metric_unit_circle",
+    "DescentPath",
+    "metric_descent",
+    "stability_bound",
+    "contraction_factor",
+]
+
+METRICS = ("euclidean", "jacobi", "natural")
+"""The named metrics: ``I``, ``diag(Hessian)``, and the natural one (Hessian of a quadratic, Fisher of a model)."""
+
+
+def _vector(w, name: str, n: int | None = None) -> np.ndarray:
+    w = as_float_array(w, name, ndim=1)
+    if n is not None and w.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got {shape_str(w.shape)}")
+    return w
+
+
+def _spd(M, name: str, n: int) -> np.ndarray:
+    """``M`` as an ``(n, n)`` SPD array, or a clear error; returns its Cholesky factor."""
+    M = as_float_array(M, name, ndim=2)
+    if M.shape != (n, n):
+        raise ValueError(f"{name} must have shape ({n}, {n}) to act on vectors of length {n}, got {shape_str(M.shape)}")
+    if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(M).max()))):
+        raise ValueError(f"{name} (shape {shape_str(M.shape)}) must be symmetric")
+    try:
+        return np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name} (shape {shape_str(M.shape)}) must be positive definite") from None
+
+
+def _solve_chol(L: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``M^{-1} c`` from the Cholesky factor ``M = L L^T``."""
+    return np.linalg.solve(L.T, np.linalg.solve(L, c))
+
+
+# --------------------------------------------------------------------------- problems
+@dataclass
+class Quadratic:
+    """``L(w) = 1/2 (w - w*)^T H (w - w*)`` with ``H`` ``(n, n)`` SPD and ``w*`` ``(n,)``.
+
+    Its differential at ``w`` has coefficients ``c = H (w - w*)``; its Hessian is ``H``
+    everywhere, so its natural (Newton) metric is ``H`` itself.
+    """
+
+    H: np.ndarray
+    w_star: np.ndarray
+    hessian_is_constant: bool = field(default=True, init=False)
+
+    def __post_init__(self):
+        self.w_star = _vector(self.w_star, "w_star")
+        n = self.w_star.size
+        _spd(self.H, "H", n)
+        self.H = np.asarray(self.H, dtype=float)
+
+    @property
+    def dim(self) -> int:
+        return self.w_star.size
+
+    def loss(self, w) -> float:
+        """``1/2 (w - w*)^T H (w - w*)``."""
+        e = _vector(w, "w", self.dim) - self.w_star
+        return 0.5 * float(e @ self.H @ e)
+
+    def differential(self, w) -> np.ndarray:
+        """Coefficients of the covector ``dL_w``: ``c = H (w - w*)``, so ``dL_w[v] = c . v``."""
+        return self.H @ (_vector(w, "w", self.dim) - self.w_star)
+
+    def hessian(self, w=None) -> np.ndarray:
+        return self.H
+
+    def natural_metric(self, w=None) -> np.ndarray:
+        """The Newton metric ``H``: under it the gradient step with ``eta = 1`` lands on ``w*``."""
+        return self.H
+
+
+def rotation_matrix(degrees: float) -> np.ndarray:
+    """The ``(2, 2)`` rotation by ``degrees`` (counter-clockwise)."""
+    t = np.deg2rad(float(degrees))
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
+    """A 2-d :class:`Quadratic` with ``H = R diag(lam_max, lam_max / cond) R^T``, ``R`` the rotation by ``rotation`` degrees.
+
+    ``cond = lam_max / lam_min >= 1`` is the condition number of ``H``. With
+    ``rotation = 0`` the stiff axis is the first coordinate; rotating the valley makes
+    ``H`` non-diagonal, which is what a diagonal preconditioner cannot see.
+    """
+    cond = float(cond)
+    if not np.isfinite(cond) or cond < 1:
+        raise ValueError(f"cond must be a finite number >= 1, got {cond!r}")
+    if not (np.isfinite(lam_max) and lam_max > 0):
+        raise ValueError(f"lam_max must be positive, got {lam_max!r}")
+    if not np.isfinite(rotation):
+        raise ValueError(f"rotation must be finite (degrees), got {rotation!r}")
+    R = rotation_matrix(rotation)
+    H = R @ np.diag([lam_max, lam_max / cond]) @ R.T
+    return Quadratic(0.5 * (H + H.T), np.asarray(w_star, dtype=float))
+
+
+@dataclass
+class LogisticRegression:
+    """``L(w) = (1/N) sum_i [log(1 + exp(w . x_i)) - y_i w . x_i]``, examples ``x_i`` the columns of ``X`` ``(n, N)``.
+
+    ``y`` ``(N,)`` holds labels in ``{0, 1}``; ``p_i = sigmoid(w . x_i)``. The differential
+    has coefficients ``X (p - y) / N``; the Hessian ``X Diag(p (1 - p)) X^T / N`` equals the
+    Fisher information ``E_{y ~ p}[s s^T]`` of the scores ``s_i = (p_i - y_i) x_i``
+    (averaged over examples): the canonical link makes natural gradient and Newton agree.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    hessian_is_constant: bool = field(default=False, init=False)
+
+    def __post_init__(self):
+        self.X = as_float_array(self.X, "X", ndim=2)
+        self.y = as_float_array(self.y, "y", ndim=1)
+        if self.y.shape != (self.X.shape[1],):
+            raise ValueError(f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got {shape_str(self.y.shape)}")
+        if not np.all((self.y == 0) | (self.y == 1)):
+            raise ValueError("y must hold labels 0.0 or 1.0")
+
+    @property
+    def dim(self) -> int:
+        return self.X.shape[0]
+
+    def probabilities(self, w) -> np.ndarray:
+        """``p_i = sigmoid(w . x_i)``, shape ``(N,)``."""
+        return _sigmoid(_vector(w, "w", self.dim) @ self.X)
+
+    def loss(self, w) -> float:
+        s = _vector(w, "w", self.dim) @ self.X
+        # log(1 + e^s) computed stably
+        return float(np.mean(np.logaddexp(0.0, s) - self.y * s))
+
+    def differential(self, w) -> np.ndarray:
+        """Coefficients ``X (p - y) / N`` of the covector ``dL_w``."""
+        return self.X @ (self.probabilities(w) - self.y) / self.X.shape[1]
+
+    def hessian(self, w) -> np.ndarray:
+        """``X Diag(p (1 - p)) X^T / N``."""
+        p = self.probabilities(w)
+        return (self.X * (p * (1 - p))) @ self.X.T / self.X.shape[1]
+
+    def fisher(self, w) -> np.ndarray:
+        """Fisher information ``(1/N) sum_i E_{y_i ~ Bernoulli(p_i)} [s_i s_i^T]``, ``s_i = (p_i - y_i) x_i``.
+
+        Written as the expectation it is: the two outcomes ``y = 1`` (probability ``p``)
+        and ``y = 0`` (probability ``1 - p``) weighted by their probabilities.
+        """
+        p = self.probabilities(w)
+        weight = p * (p - 1) ** 2 + (1 - p) * p**2  # E[(p - y)^2]
+        return (self.X * weight) @ self.X.T / self.X.shape[1]
+
+    def natural_metric(self, w) -> np.ndarray:
+        return self.fisher(w)
+
+
+def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None) -> LogisticRegression:
+    """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true . x_i))``.
+
+    Unequal ``feature_scales`` make the loss ill-conditioned; the default ``w_true`` is
+    ``(1, ..., 1) / feature_scales`` (every feature equally informative).
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    scales = _vector(feature_scales, "feature_scales")
+    if np.any(scales <= 0):
+        raise ValueError("feature_scales must be positive")
+    N = int(N)
+    if N < 1:
+        raise ValueError(f"N must be a positive number of examples, got {N}")
+    w_true = 1.0 / scales if w_true is None else _vector(w_true, "w_true", scales.size)
+    X = scales[:, None] * rng.standard_normal((scales.size, N))
+    y = (rng.random(N) < _sigmoid(w_true @ X)).astype(float)
+    return LogisticRegression(X, y)
+
+
+@dataclass
+class Reparametrized:
+    """The problem ``L~(u) = L(B u)`` in new coordinates ``w = B u`` (``B`` ``(n, n)`` invertible).
+
+    Covectors pull back by the adjoint, ``c_u = B^T c_w``; a metric pulls back twice,
+    ``M_u = B^T M_w B``: the Hessian and the Fisher information do that on their own,
+    which is why the natural-gradient step does not depend on the coordinates.
+    """
+
+    problem: object
+    B: np.ndarray
+
+    def __post_init__(self):
+        n = self.problem.dim
+        self.B = as_float_array(self.B, "B", ndim=2)
+        if self.B.shape != (n, n):
+            raise ValueError(f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}")
+        if np.linalg.cond(self.B) > 1e12:
+            raise ValueError("B must be invertible (its condition number exceeds 1e12)")
+        self.hessian_is_constant = getattr(self.problem, "hessian_is_constant", False)
+
+    @property
+    def dim(self) -> int:
+        return self.problem.dim
+
+    def to_w(self, u) -> np.ndarray:
+        """``w = B u`` (works on a path ``(k, n)`` too)."""
+        u = np.asarray(u, dtype=float)
+        return u @ self.B.T
+
+    def to_u(self, w) -> np.ndarray:
+        """``u = B^{-1} w`` (works on a path ``(k, n)`` too)."""
+        return np.linalg.solve(self.B, np.asarray(w, dtype=float).T).T
+
+    def loss(self, u) -> float:
+        return self.problem.loss(self.B @ _vector(u, "u", self.dim))
+
+    def differential(self, u) -> np.ndarray:
+        """Pullback of the covector: ``c_u = B^T c_w(B u)``."""
+        return self.B.T @ self.problem.differential(self.B @ _vector(u, "u", self.dim))
+
+    def hessian(self, u) -> np.ndarray:
+        return self.B.T @ self.problem.hessian(self.B @ _vector(u, "u", self.dim)) @ self.B
+
+    def natural_metric(self, u) -> np.ndarray:
+        return self.B.T @ self.problem.natural_metric(self.B @ _vector(u, "u", self.dim)) @ self.B
+
+
+def reparametrize(problem, B) -> Reparametrized:
+    """``L~(u) = L(B u)``: the same loss seen in the coordinates ``u = B^{-1} w``."""
+    return Reparametrized(problem, B)
+
+
+# --------------------------------------------------------------------------- metrics
+def metric_at(problem, metric, w) -> np.ndarray:
+    """The metric ``M`` ``(n, n)`` at ``w``: ``"euclidean"`` (``I``), ``"jacobi"`` (``diag`` of the
+    Hessian), ``"natural"`` (``problem.natural_metric(w)``), an array, or a callable ``w -> M``."""
+    n = problem.dim
+    if isinstance(metric, str):
+        if metric == "euclidean":
+            return np.eye(n)
+        if metric == "jacobi":
+            d = np.diag(problem.hessian(w)).copy()
+            if np.any(d <= 0):
+                raise ValueError(f"the Jacobi metric needs a positive Hessian diagonal, got {d}")
+            return np.diag(d)
+        if metric == "natural":
+            return np.asarray(problem.natural_metric(w), dtype=float)
+        raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
+    if callable(metric):
+        return np.asarray(metric(w), dtype=float)
+    return as_float_array(metric, "metric", ndim=2)
+
+
+def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
+    """The descent step ``-eta M^{-1} c`` for the covector ``c`` ``(n,)`` under the metric ``M`` ``(n, n)`` (``None``: ``I``).
+
+    ``M^{-1} c`` is the Riesz representer: the vector ``g`` with ``<g, v>_M = c . v`` for all ``v``.
+    """
+    c = _vector(c, "c")
+    if M is None:
+        return -float(eta) * c
+    return -float(eta) * _solve_chol(_spd(M, "M", c.size), c)
+
+
+def steepest_direction(c, M=None) -> np.ndarray:
+    """``argmin_{|v|_M = 1} c . v = -M^{-1} c / |M^{-1} c|_M``: steepest descent for the unit ball of ``M``.
+
+    The minimum value is ``-|c|_{M^{-1}} = -sqrt(c^T M^{-1} c)`` (Cauchy-Schwarz in ``<., .>_M``).
+    """
+    c = _vector(c, "c")
+    if not np.any(c):
+        raise ValueError("c is zero: every direction is flat, there is no steepest one")
+    Mm = np.eye(c.size) if M is None else np.asarray(M, dtype=float)
+    g = _solve_chol(_spd(Mm, "M", c.size), c)
+    return -g / np.sqrt(g @ Mm @ g)
+
+
+def metric_unit_circle(M=None, num: int = 361) -> np.ndarray:
+    """Points ``v`` ``(num, 2)`` on the unit circle of a 2-d metric: ``v^T M v = 1`` (an ellipse)."""
+    Mm = np.eye(2) if M is None else M
+    L = _spd(Mm, "M", 2)
+    t = np.linspace(0, 2 * np.pi, int(num))
+    u = np.stack([np.cos(t), np.sin(t)])
+    return np.linalg.solve(L.T, u).T  # v = L^{-T} u, so v^T L L^T v = |u|^2 = 1
+
+
+def stability_bound(H, M=None) -> float:
+    """Largest stable learning rate on a quadratic with Hessian ``H``: ``2 / lambda_max(M^{-1} H)``.
+
+    ``M = None`` (Euclidean) gives ``2 / lambda_max(H)``.
+    """
+    H = as_float_array(H, "H", ndim=2)
+    n = H.shape[0]
+    _spd(H, "H", n)
+    if M is None:
+        lam = np.linalg.eigvalsh(H)
+    else:
+        L = _spd(M, "M", n)
+        S = np.linalg.solve(L, np.linalg.solve(L, H).T)  # L^{-1} H L^{-T}, similar to M^{-1} H
+        lam = np.linalg.eigvalsh(0.5 * (S + S.T))
+    return 2.0 / float(lam.max())
+
+
+def contraction_factor(H, M=None, eta: float = 1.0) -> float:
+    """Per-step error contraction of ``w <- w - eta M^{-1} H (w - w*)``: ``max_i |1 - eta lambda_i(M^{-1} H)|``.
+
+    Below 1 the iteration converges (the error shrinks at least by this factor per step in
+    the ``M``-norm); above 1 it diverges.
+    """
+    H = as_float_array(H, "H", ndim=2)
+    n = H.shape[0]
+    _spd(H, "H", n)
+    L = np.linalg.cholesky(np.eye(n)) if M is None else _spd(M, "M", n)
+    S = np.linalg.solve(L, np.linalg.solve(L, H).T)
+    lam = np.linalg.eigvalsh(0.5 * (S + S.T))
+    return float(np.max(np.abs(1.0 - float(eta) * lam)))
+
+
+# --------------------------------------------------------------------------- descent
+@dataclass
+class DescentPath:
+    """Iterates ``w`` ``(steps + 1, n)`` (``w[0] = w0``) and losses ``(steps + 1,)`` of :func:`metric_descent`.
+
+    After a divergence (loss above ``1e12`` times the initial one, or not finite) the
+    remaining rows are ``nan`` and ``diverged`` is true.
+    """
+
+    w: np.ndarray
+    loss: np.ndarray
+    metric: str
+    eta: float
+    diverged: bool
+
+    def steps_to(self, tol: float) -> int | None:
+        """First step ``k`` with ``loss[k] <= tol``, or ``None`` if never reached on the path."""
+        hit = np.flatnonzero(self.loss <= tol)
+        return int(hit[0]) if hit.size else None
+
+
+def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: int = 100) -> DescentPath:
+    """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's coefficients.
+
+    ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
+    ``natural_metric(w)`` (:class:`Quadratic`, :class:`LogisticRegression`,
+    :class:`Reparametrized`). ``metric``: a name in :data:`METRICS`, an ``(n, n)`` SPD
+    array (constant metric), or a callable ``w -> M``. ``w0`` is ``(n,)``.
+
+    A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric
+    of a problem whose Hessian is constant) is factored once.
+    """
+    n = problem.dim
+    w = _vector(w0, "w0", n).copy()
+    eta = float(eta)
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"eta must be a positive learning rate, got {eta!r}")
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    name = metric if isinstance(metric, str) else ("callable" if callable(metric) else "array")
+    if isinstance(metric, str) and metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
+    if isinstance(metric, str):
+        constant = metric == "euclidean" or getattr(problem, "hessian_is_constant", False)
+    else:
+        constant = not callable(metric)
+    if constant:  # factor once: P = M^{-1}
+        P = _solve_chol(_spd(metric_at(problem, metric, w), "metric", n), np.eye(n))
+
+    W = np.full((steps + 1, n), np.nan)
+    losses = np.full(steps + 1, np.nan)
+    W[0], losses[0] = w, problem.loss(w)
+    limit = 1e12 * max(1.0, abs(losses[0]))
+    diverged = False
+    for k in range(steps):
+        c = problem.differential(w)  # the covector dL_w
+        g = P @ c if constant else _solve_chol(_spd(metric_at(problem, metric, w), "metric", n), c)  # Riesz image M^{-1} c
+        w = w - eta * g
+        lk = problem.loss(w) if np.all(np.isfinite(w)) else np.inf
+        if not np.isfinite(lk) or lk > limit:
+            diverged = True
+            break
+        W[k + 1], losses[k + 1] = w, lk
+    return DescentPath(w=W, loss=losses, metric=name, eta=eta, diverged=diverged)

@@ -1,0 +1,340 @@
+"""Spectra of the input-output Jacobian of a deep network at initialization (8.8).
+
+Backprop applies adjoint Jacobians over and over (8.4, 8.5); for the map from the input
+``x = h_0`` to the output ``h_L`` of ``h_l = sigma(A_l h_{l-1})`` the Jacobian is the product
+
+    J = D_L A_L ... D_2 A_2 D_1 A_1,    D_l = Diag(sigma'(z_l)),  z_l = A_l h_{l-1},
+
+of random matrices and random diagonals when the weights are drawn at random. Its
+singular values say how the network stretches a small change of its input (forward)
+and, since the pullback is ``J^T``, how much a covector at the output grows or shrinks on
+its way back (backward): if they drift away from 1 as the depth grows, signals and
+gradients explode or vanish. This module samples such networks (Gaussian or orthogonal
+layers, biases zero), builds the products for every depth in one pass, and provides the
+reference laws: the Marchenko-Pastur law of one Gaussian layer, and the mean squared
+singular value ``(1/n) tr(J^T J)`` (exact for linear and ReLU networks, a large-width
+mean-field recursion for tanh), whose per-layer factor is 1 at the *critical* gain.
+
+Layers are square ``(n, n)`` unless said otherwise; vectors are 1-d arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, shape_str
+from .models import ACTIVATIONS, mlp_backward, mlp_forward
+
+__all__ = [
+    "SPECTRA_ACTIVATIONS",
+    "INITS",
+    "gaussian_weights",
+    "orthogonal_weights",
+    "sample_weights",
+    "network_map",
+    "jacobian_products",
+    "input_output_jacobian",
+    "input_pullback",
+    "singular_values",
+    "mean_squared_singular_value",
+    "marchenko_pastur_support",
+    "marchenko_pastur_density",
+    "marchenko_pastur_cdf",
+    "critical_gain",
+    "predicted_mean_squared_singular_value",
+    "DepthSweep",
+    "depth_sweep",
+]
+
+SPECTRA_ACTIVATIONS = ("linear", "tanh", "relu")
+INITS = ("gaussian", "orthogonal")
+_MODEL_NAME = {"linear": "identity", "identity": "identity", "tanh": "tanh", "relu": "relu"}
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    return rng
+
+
+def _positive_int(k, name):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{name} must be a positive integer, got {k!r}")
+    return int(k)
+
+
+def _gain(sigma_w):
+    try:
+        g = float(sigma_w)
+    except (TypeError, ValueError):
+        raise TypeError(f"sigma_w must be a number, got {type(sigma_w).__name__}") from None
+    if not (np.isfinite(g) and g > 0):
+        raise ValueError(f"sigma_w must be a positive finite gain, got {sigma_w!r}")
+    return g
+
+
+def _activation(name):
+    if not isinstance(name, str) or name not in _MODEL_NAME:
+        raise ValueError(f"activation must be one of {SPECTRA_ACTIVATIONS}, got {name!r}")
+    return _MODEL_NAME[name]
+
+
+# --------------------------------------------------------------------------- sampling
+def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator) -> np.ndarray:
+    """``A`` ``(m, n)`` with i.i.d. entries ``N(0, sigma_w^2 / n)`` (variance over the fan-in ``n``)."""
+    m, n = _positive_int(m, "m"), _positive_int(n, "n")
+    return _gain(sigma_w) * _check_rng(rng).standard_normal((m, n)) / np.sqrt(n)
+
+
+def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator) -> np.ndarray:
+    """``sigma_w Q`` with ``Q`` ``(m, n)`` Haar-distributed with orthonormal columns (``m >= n``) or rows (``m < n``).
+
+    ``Q`` comes from the QR factorization ``G = Q R`` of a Gaussian ``G``, with the signs
+    fixed (``Q <- Q Diag(sign(diag R))``) so that its law is uniform (Haar), not biased by
+    the QR routine's sign convention. Every singular value of ``Q`` is 1.
+    """
+    n = m if n is None else n
+    m, n = _positive_int(m, "m"), _positive_int(n, "n")
+    g, rng = _gain(sigma_w), _check_rng(rng)
+    tall = m >= n
+    G = rng.standard_normal((m, n) if tall else (n, m))
+    Q, R = np.linalg.qr(G)
+    Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+    return g * (Q if tall else Q.T)
+
+
+def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, rng: np.random.Generator) -> list:
+    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w`` times Haar-orthogonal."""
+    n, depth = _positive_int(n, "n"), _positive_int(depth, "depth")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    make = gaussian_weights if init == "gaussian" else orthogonal_weights
+    return [make(n, n, sigma_w=sigma_w, rng=rng) for _ in range(depth)]
+
+
+def _check_layers(As):
+    if not isinstance(As, (list, tuple)) or not As:
+        raise TypeError("As must be a non-empty list of weight matrices [A_1, ..., A_L]")
+    As = [as_float_array(A, f"As[{l}]", ndim=2) for l, A in enumerate(As)]
+    for l in range(1, len(As)):
+        if As[l].shape[1] != As[l - 1].shape[0]:
+            raise ValueError(f"As[{l}] has shape {shape_str(As[l].shape)} but As[{l - 1}] outputs {As[l - 1].shape[0]} features")
+    return As
+
+
+def _check_x(As, x):
+    x = as_float_array(x, "x", ndim=1)
+    if x.shape != (As[0].shape[1],):
+        raise ValueError(f"x must have shape ({As[0].shape[1]},) to enter As[0] of shape {shape_str(As[0].shape)}, got {shape_str(x.shape)}")
+    return x
+
+
+# --------------------------------------------------------------------------- the Jacobian
+def network_map(As, activation: str = "linear"):
+    """The map ``x -> h_L`` of ``h_l = sigma(A_l h_{l-1})`` (no biases), as a function of ``x`` ``(n_0,)``."""
+    As = _check_layers(As)
+    name = _activation(activation)
+    zeros = [np.zeros(A.shape[0]) for A in As]
+    return lambda x: mlp_forward(As, zeros, x, name)[0]
+
+
+def jacobian_products(As, x, activation: str = "linear") -> list:
+    """``[J_1, ..., J_L]`` with ``J_l = D_l A_l J_{l-1}`` (``J_0 = I``), ``D_l = Diag(sigma'(z_l))``, at the input ``x``.
+
+    ``J_l`` ``(n_l, n_0)`` is the Jacobian of ``x -> h_l``; each product extends the one
+    before it, so every depth costs one matrix product.
+    """
+    As = _check_layers(As)
+    x = _check_x(As, x)
+    name = _activation(activation)
+    _, cache = mlp_forward(As, [np.zeros(A.shape[0]) for A in As], x, name)
+    dsigma = ACTIVATIONS[name][1]
+    Js, J = [], None
+    for l, A in enumerate(As):
+        d = dsigma(cache.z[l], cache.h[l + 1])  # the diagonal of D_l
+        AJ = A if J is None else A @ J
+        J = d[:, None] * AJ
+        Js.append(J)
+    return Js
+
+
+def input_output_jacobian(As, x, activation: str = "linear") -> np.ndarray:
+    """``J = D_L A_L ... D_1 A_1`` ``(n_L, n_0)``: the differential of ``x -> h_L`` at ``x``."""
+    return jacobian_products(As, x, activation)[-1]
+
+
+def input_pullback(As, x, g, activation: str = "linear") -> np.ndarray:
+    """``J^T g`` by backprop (8.5.4): the covector ``g`` ``(n_L,)`` at the output pulled back to the input.
+
+    Runs the backward recursion ``delta_l = D_l A_{l+1}^T delta_{l+1}`` of
+    :func:`companion.models.mlp_backward`; no Jacobian is formed.
+    """
+    As = _check_layers(As)
+    x = _check_x(As, x)
+    name = _activation(activation)
+    _, cache = mlp_forward(As, [np.zeros(A.shape[0]) for A in As], x, name)
+    g = as_float_array(g, "g", ndim=1)
+    if g.shape != (As[-1].shape[0],):
+        raise ValueError(f"g must have the output's shape ({As[-1].shape[0]},), got {shape_str(g.shape)}")
+    return mlp_backward(As, cache, g, input_grad=True).x
+
+
+def singular_values(J) -> np.ndarray:
+    """Singular values of ``J`` ``(m, n)``, in decreasing order (``min(m, n)`` of them)."""
+    J = as_float_array(J, "J", ndim=2)
+    return np.linalg.svd(J, compute_uv=False)
+
+
+def mean_squared_singular_value(J) -> float:
+    """``(1/n) tr(J^T J) = |J|_F^2 / n`` for ``J`` ``(m, n)``: the mean of ``|J v|^2`` over unit ``v`` (uniform on the sphere).
+
+    For a square ``J`` it is the mean of the squared singular values.
+    """
+    J = as_float_array(J, "J", ndim=2)
+    return float(np.vdot(J, J)) / J.shape[1]
+
+
+# --------------------------------------------------------------------------- reference laws
+def _mp_params(ratio, variance):
+    try:
+        lam, s2 = float(ratio), float(variance)
+    except (TypeError, ValueError):
+        raise TypeError("ratio and variance must be numbers") from None
+    if not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"ratio must be positive, got {ratio!r}")
+    if not (np.isfinite(s2) and s2 > 0):
+        raise ValueError(f"variance must be positive, got {variance!r}")
+    return lam, s2
+
+
+def marchenko_pastur_support(ratio: float, variance: float = 1.0) -> tuple[float, float]:
+    """Edges ``(a, b) = variance (1 -+ sqrt(ratio))^2`` of the Marchenko-Pastur law."""
+    lam, s2 = _mp_params(ratio, variance)
+    return s2 * (1 - np.sqrt(lam)) ** 2, s2 * (1 + np.sqrt(lam)) ** 2
+
+
+def marchenko_pastur_density(x, ratio: float, variance: float = 1.0) -> np.ndarray:
+    """Marchenko-Pastur density ``sqrt((b - x)(x - a)) / (2 pi variance ratio x)`` on ``[a, b]``, zero outside.
+
+    The law of the eigenvalues of ``(1/N) X X^T`` for ``X`` ``(p, N)`` with i.i.d. entries of
+    mean 0 and variance ``variance``, as ``p, N -> inf`` with ``p / N -> ratio``. For
+    ``ratio > 1`` a mass ``1 - 1/ratio`` sits at 0 (not included: this continuous part
+    then integrates to ``1/ratio``).
+
+    One Gaussian layer ``A`` ``(m, n)`` with entries ``N(0, sigma_w^2 / n)``: the squared
+    singular values of ``A`` (eigenvalues of ``A^T A``, ``n`` of them) follow this law with
+    ``ratio = n / m`` and ``variance = sigma_w^2 m / n`` (square layer: ``1`` and ``sigma_w^2``).
+    """
+    lam, s2 = _mp_params(ratio, variance)
+    x = as_float_array(x, "x")
+    a, b = marchenko_pastur_support(lam, s2)
+    inside = (x > a) & (x < b) & (x > 0)
+    out = np.zeros_like(x, dtype=float)
+    xi = x[inside]
+    out[inside] = np.sqrt((b - xi) * (xi - a)) / (2 * np.pi * s2 * lam * xi)
+    return out
+
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(80)
+
+
+def marchenko_pastur_cdf(x, ratio: float, variance: float = 1.0) -> np.ndarray:
+    """``P(eigenvalue <= x)`` for the Marchenko-Pastur law, including the mass ``max(0, 1 - 1/ratio)`` at 0.
+
+    Integrates the density after the substitution ``x = a + (b - a) sin^2(theta)``, which
+    removes the square-root edges (and the ``1/x`` pole at ``a = 0`` when ``ratio = 1``):
+    the integrand is then smooth and Gauss-Legendre quadrature is accurate to round-off.
+    """
+    lam, s2 = _mp_params(ratio, variance)
+    x = as_float_array(x, "x")
+    a, b = marchenko_pastur_support(lam, s2)
+    atom = max(0.0, 1.0 - 1.0 / lam)
+    theta_max = np.arcsin(np.sqrt(np.clip((x - a) / (b - a), 0.0, 1.0)))
+    # for each x: integrate g(theta) over [0, theta_max], nodes mapped from [-1, 1]
+    th = 0.5 * theta_max[..., None] * (_GL_NODES + 1)
+    sin2, cos2 = np.sin(th) ** 2, np.cos(th) ** 2
+    xs = a + (b - a) * sin2
+    # f(x) dx = sqrt((b-x)(x-a)) / (2 pi s2 lam x) * 2 (b-a) sin cos dtheta, sqrt(...) = (b-a) sin cos
+    with np.errstate(invalid="ignore", divide="ignore"):  # xs = 0 only where sin2 = 0 (a = 0): g = 0 there
+        g = np.where(xs > 0, (b - a) ** 2 * sin2 * cos2 / (np.pi * s2 * lam * xs), 0.0)
+    cont = 0.5 * theta_max * np.sum(_GL_WEIGHTS * g, axis=-1)
+    return np.where(x < 0, 0.0, atom + cont)
+
+
+def critical_gain(activation: str) -> float:
+    """The gain ``sigma_w`` at which the mean squared singular value stays of order 1 with depth.
+
+    ``1`` for linear and tanh (``tanh'(0) = 1``), ``sqrt(2)`` for ReLU (it zeroes half the
+    coordinates, halving ``E |J v|^2`` per layer).
+    """
+    _activation(activation)
+    return float(np.sqrt(2.0)) if activation == "relu" else 1.0
+
+
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(81)
+_GH_W = _GH_W / _GH_W.sum()  # expectation over xi ~ N(0, 1)
+
+
+def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0) -> np.ndarray:
+    """``E[(1/n) tr(J_l^T J_l)]`` for ``l = 1..depth`` (an array of length ``depth``).
+
+    The per-layer factor is ``chi_l = sigma_w^2 E[sigma'(z_l)^2]``:
+
+    - linear: ``sigma_w^{2l}``, exact at every width (Gaussian: in expectation;
+      orthogonal: deterministically);
+    - ReLU: ``(sigma_w^2 / 2)^l``, exact in expectation (the sign flip ``A -> -A`` shows that
+      ``sigma'(z) = 1`` on half of the mass of ``(A v)_i^2``);
+    - tanh: the large-width (mean-field) prediction, with the pre-activation variance
+      ``q_1 = sigma_w^2 q0``, ``q_{l+1} = sigma_w^2 E[tanh(sqrt(q_l) xi)^2]`` (``xi ~ N(0, 1)``,
+      ``q0 = |x|^2 / n``); the expectations by Gauss-Hermite quadrature.
+    """
+    g2 = _gain(sigma_w) ** 2
+    depth = _positive_int(depth, "depth")
+    _activation(activation)
+    ls = np.arange(1, depth + 1)
+    if activation in ("linear", "identity"):
+        return g2**ls
+    if activation == "relu":
+        return (g2 / 2) ** ls
+    chi = np.empty(depth)
+    q = g2 * float(q0)
+    for l in range(depth):
+        z = np.sqrt(q) * _GH_X
+        chi[l] = g2 * float(_GH_W @ (1 - np.tanh(z) ** 2) ** 2)
+        q = g2 * float(_GH_W @ np.tanh(z) ** 2)
+    return np.cumprod(chi)
+
+
+@dataclass
+class DepthSweep:
+    """One sampled network, seen at every depth: ``mean_sq[l-1] = (1/n) tr(J_l^T J_l)`` for ``l = 1..L``,
+    and the singular values of ``J_l`` for ``l`` in ``kept`` (``{l: (n,) array}``, decreasing)."""
+
+    n: int
+    init: str
+    sigma_w: float
+    activation: str
+    mean_sq: np.ndarray
+    singular_values: dict
+
+
+def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None) -> DepthSweep:
+    """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return :class:`DepthSweep`.
+
+    One forward pass builds ``J_1, ..., J_L`` (each product extends the previous one);
+    singular values are computed only at the depths in ``kept`` (default: all).
+    """
+    rng = _check_rng(rng)
+    n, depth = _positive_int(n, "n"), _positive_int(depth, "depth")
+    _activation(activation)
+    kept = tuple(range(1, depth + 1)) if kept is None else tuple(int(k) for k in kept)
+    if any(not 1 <= k <= depth for k in kept):
+        raise ValueError(f"kept depths must lie in 1..{depth}, got {kept}")
+    As = sample_weights(n, depth, init=init, sigma_w=sigma_w, rng=rng)
+    x = rng.standard_normal(n)
+    Js = jacobian_products(As, x, activation)
+    mean_sq = np.array([mean_squared_singular_value(J) for J in Js])
+    svs = {k: singular_values(Js[k - 1]) for k in kept}
+    return DepthSweep(n=n, init=init, sigma_w=float(sigma_w), activation=activation, mean_sq=mean_sq, singular_values=svs)

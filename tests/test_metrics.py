@@ -1,0 +1,249 @@
+"""8.7: the step is the Riesz image of the differential, and only the natural one is coordinate-free."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion import jacobian, numerical_gradient, riesz
+from companion.metrics import (
+    METRICS,
+    LogisticRegression,
+    Quadratic,
+    contraction_factor,
+    ill_conditioned_quadratic,
+    make_logistic_regression,
+    metric_at,
+    metric_descent,
+    metric_step,
+    metric_unit_circle,
+    reparametrize,
+    rotation_matrix,
+    stability_bound,
+    steepest_direction,
+)
+
+
+def random_spd(n, rng, cond=10.0):
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return Q @ np.diag(np.geomspace(1.0, cond, n)) @ Q.T
+
+
+@pytest.fixture
+def logistic():
+    return make_logistic_regression(120, rng=np.random.default_rng(3), feature_scales=(1.0, 4.0, 0.5))
+
+
+# ----------------------------------------------------------------- problems: derivatives twice
+def test_quadratic_differential_and_hessian_match_finite_differences():
+    rng = np.random.default_rng(0)
+    q = Quadratic(random_spd(4, rng), rng.standard_normal(4))
+    w = rng.standard_normal(4)
+    assert np.allclose(q.differential(w), numerical_gradient(q.loss, w), atol=1e-8)
+    assert np.allclose(q.hessian(w), jacobian(q.differential, w), atol=1e-7)
+
+
+def test_ill_conditioned_quadratic_has_requested_spectrum_and_axes():
+    q = ill_conditioned_quadratic(250.0, rotation=30.0)
+    lam, V = np.linalg.eigh(q.H)
+    assert lam.max() / lam.min() == pytest.approx(250.0, rel=1e-10)
+    # the stiff eigenvector is the first axis rotated by 30 degrees
+    stiff = V[:, np.argmax(lam)]
+    assert abs(stiff @ rotation_matrix(30.0)[:, 0]) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_logistic_derivatives_match_finite_differences(logistic):
+    w = np.array([0.3, -0.2, 0.5])
+    assert np.allclose(logistic.differential(w), numerical_gradient(logistic.loss, w), atol=1e-8)
+    assert np.allclose(logistic.hessian(w), jacobian(logistic.differential, w), atol=1e-6)
+
+
+def test_fisher_is_expected_score_outer_product_and_equals_hessian(logistic):
+    w = np.array([0.3, -0.2, 0.5])
+    X, p = logistic.X, logistic.probabilities(w)
+    F = np.zeros((3, 3))
+    for i in range(X.shape[1]):  # E over y ~ Bernoulli(p_i) of s s^T, s = (p_i - y) x_i, written out
+        for y, prob in ((1.0, p[i]), (0.0, 1 - p[i])):
+            s = (p[i] - y) * X[:, i]
+            F += prob * np.outer(s, s)
+    F /= X.shape[1]
+    assert np.allclose(logistic.fisher(w), F, rtol=1e-12)
+    assert np.allclose(logistic.fisher(w), logistic.hessian(w), rtol=1e-12)  # canonical link
+
+
+def test_reparametrized_pulls_back_covector_and_metric(logistic):
+    rng = np.random.default_rng(1)
+    B = rng.standard_normal((3, 3)) + 2 * np.eye(3)
+    r = reparametrize(logistic, B)
+    u = rng.standard_normal(3)
+    assert r.loss(u) == pytest.approx(logistic.loss(B @ u), rel=1e-14)
+    assert np.allclose(r.differential(u), numerical_gradient(r.loss, u), atol=1e-8)
+    assert np.allclose(r.hessian(u), jacobian(r.differential, u), atol=1e-6)
+    # dot-product test for the pullback of covectors: c_u . v = c_w . (B v)
+    v = rng.standard_normal(3)
+    assert r.differential(u) @ v == pytest.approx(logistic.differential(B @ u) @ (B @ v), rel=1e-12)
+    assert np.allclose(r.to_u(r.to_w(u)), u)
+
+
+# ----------------------------------------------------------------- the step is a Riesz image
+def test_same_differential_different_steps():
+    q = ill_conditioned_quadratic(100.0, rotation=30.0)
+    w = np.array([-2.0, 2.0])
+    c = q.differential(w)
+    steps = {m: metric_step(c, metric_at(q, m, w), eta=0.5) for m in METRICS}
+    for m, s in steps.items():
+        M = metric_at(q, m, w)
+        # the defining equation of the Riesz map: <M^{-1} c, v>_M = c . v, i.e. M step = -eta c
+        assert np.allclose(M @ s, -0.5 * c, atol=1e-12)
+        assert np.allclose(s, -0.5 * riesz(c, M))
+    pairs = [("euclidean", "jacobi"), ("euclidean", "natural"), ("jacobi", "natural")]
+    for a, b in pairs:
+        cosine = steps[a] @ steps[b] / np.linalg.norm(steps[a]) / np.linalg.norm(steps[b])
+        assert cosine < 0.99, f"{a} and {b} steps should point in different directions"
+    # but every step is a descent direction: dL[step] < 0
+    assert all(c @ s < 0 for s in steps.values())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_steepest_direction_minimizes_over_its_own_unit_ball(seed):
+    rng = np.random.default_rng(seed)
+    M = random_spd(2, rng, cond=30.0)
+    c = rng.standard_normal(2)
+    v = steepest_direction(c, M)
+    assert v @ M @ v == pytest.approx(1.0, rel=1e-12)
+    assert c @ v == pytest.approx(-np.sqrt(c @ np.linalg.solve(M, c)), rel=1e-12)
+    circle = metric_unit_circle(M, num=20001)
+    assert np.allclose(np.einsum("ki,ij,kj->k", circle, M, circle), 1.0)
+    assert c @ v <= (circle @ c).min() + 1e-12
+    assert np.linalg.norm(circle[np.argmin(circle @ c)] - v) < 1e-3
+    # the Euclidean steepest direction is NOT steepest for the ball of M (unless c is an eigenvector)
+    e = steepest_direction(c)
+    e_M = e / np.sqrt(e @ M @ e)
+    assert c @ e_M > c @ v + 1e-6
+
+
+def test_steepest_direction_in_higher_dimension_beats_random_unit_vectors():
+    rng = np.random.default_rng(5)
+    M, c = random_spd(6, rng), rng.standard_normal(6)
+    v = steepest_direction(c, M)
+    U = rng.standard_normal((5000, 6))
+    U /= np.sqrt(np.einsum("ki,ij,kj->k", U, M, U))[:, None]
+    assert c @ v < (U @ c).min()
+
+
+# ----------------------------------------------------------------- convergence on the quadratic
+def test_natural_gradient_with_unit_rate_lands_on_minimum_in_one_step():
+    q = ill_conditioned_quadratic(1000.0, rotation=17.0, w_star=(0.4, -0.3))
+    path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=1.0, steps=3)
+    assert np.allclose(path.w[1], q.w_star, atol=1e-12)
+    assert path.steps_to(1e-20) == 1
+
+
+@pytest.mark.parametrize("cond", [1.0, 10.0, 1000.0])
+def test_natural_gradient_rate_does_not_depend_on_conditioning(cond):
+    q = ill_conditioned_quadratic(cond, rotation=40.0)
+    path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=0.5, steps=10)
+    # error e_{k+1} = (1 - eta) e_k exactly, so the loss shrinks by (1 - eta)^2 per step
+    assert np.allclose(path.loss[1:] / path.loss[:-1], 0.25, rtol=1e-9)
+
+
+def test_euclidean_rate_and_stability_bound():
+    q = ill_conditioned_quadratic(50.0, rotation=25.0)
+    bound = stability_bound(q.H)
+    assert bound == pytest.approx(2.0 / np.linalg.eigvalsh(q.H).max())
+    good = metric_descent(q, [-2.0, 2.0], eta=0.98 * bound, steps=3000)
+    bad = metric_descent(q, [-2.0, 2.0], eta=1.02 * bound, steps=3000)
+    assert not good.diverged and good.loss[-1] < good.loss[0]
+    assert bad.diverged and np.isnan(bad.loss[-1])
+    # in the slow regime the error contracts by max |1 - eta lambda| per step
+    eta = 0.5
+    rho = contraction_factor(q.H, None, eta)
+    assert rho == pytest.approx(1 - eta / 50.0)
+    p = metric_descent(q, [-2.0, 2.0], eta=eta, steps=400)
+    assert p.loss[400] / p.loss[399] == pytest.approx(rho**2, rel=1e-6)
+
+
+def test_jacobi_equals_newton_on_axis_aligned_valley_but_not_on_rotated_one():
+    aligned = ill_conditioned_quadratic(300.0, rotation=0.0)
+    rotated = ill_conditioned_quadratic(300.0, rotation=45.0)
+    w0 = [-2.0, 2.0]
+    for q, same in [(aligned, True), (rotated, False)]:
+        j = metric_descent(q, w0, metric="jacobi", eta=0.8, steps=20)
+        n = metric_descent(q, w0, metric="natural", eta=0.8, steps=20)
+        assert np.allclose(j.w, n.w, atol=1e-12) == same
+    # at 45 degrees the diagonal of H is a multiple of I: Jacobi is rescaled Euclidean
+    d = np.diag(rotated.H)
+    assert d[0] == pytest.approx(d[1])
+    j = metric_descent(rotated, w0, metric="jacobi", eta=0.4, steps=20)
+    e = metric_descent(rotated, w0, metric="euclidean", eta=0.4 / d[0], steps=20)
+    assert np.allclose(j.w, e.w, atol=1e-12)
+
+
+def test_steps_to_and_divergence_bookkeeping():
+    q = ill_conditioned_quadratic(10.0)
+    p = metric_descent(q, [1.0, 1.0], metric="euclidean", eta=1.0, steps=200)
+    k = p.steps_to(1e-6)
+    assert k is not None and p.loss[k] <= 1e-6 < p.loss[k - 1]
+    assert metric_descent(q, [1.0, 1.0], eta=1.0, steps=5).steps_to(1e-6) is None
+    assert p.w.shape == (201, 2) and p.loss.shape == (201,)
+
+
+# ----------------------------------------------------------------- reparametrization invariance
+def _compare_paths(problem, B, metric, w0, eta, steps):
+    r = reparametrize(problem, B)
+    pw = metric_descent(problem, w0, metric=metric, eta=eta, steps=steps)
+    pu = metric_descent(r, r.to_u(np.asarray(w0)), metric=metric, eta=eta, steps=steps)
+    return np.abs(r.to_w(pu.w) - pw.w).max()
+
+
+@pytest.mark.parametrize("make", ["quadratic", "logistic"])
+def test_natural_gradient_is_invariant_under_linear_reparametrization(make, logistic):
+    rng = np.random.default_rng(7)
+    if make == "quadratic":
+        problem, w0, eta = Quadratic(random_spd(3, rng, 100.0), rng.standard_normal(3)), rng.standard_normal(3), 0.3
+    else:
+        problem, w0, eta = logistic, np.zeros(3), 0.5
+    B = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    assert _compare_paths(problem, B, "natural", w0, eta, 15) < 1e-9
+    # Euclidean descent, at a rate stable in both coordinate systems, takes a different path
+    r = reparametrize(problem, B)
+    eta_e = 0.5 * min(stability_bound(problem.hessian(w0)), stability_bound(r.hessian(r.to_u(w0))))
+    assert _compare_paths(problem, B, "euclidean", w0, eta_e, 15) > 1e-2
+
+
+def test_jacobi_is_invariant_under_axis_scaling_only():
+    q = ill_conditioned_quadratic(100.0, rotation=30.0)
+    w0 = np.array([-2.0, 2.0])
+    assert _compare_paths(q, np.diag([3.0, 0.2]), "jacobi", w0, 0.5, 15) < 1e-10
+    assert _compare_paths(q, rotation_matrix(40.0) @ np.diag([3.0, 0.2]), "jacobi", w0, 0.5, 15) > 1e-2
+    # Euclidean descent is not even invariant under a scaling of the axes
+    assert _compare_paths(q, np.diag([3.0, 0.2]), "euclidean", w0, 0.05, 15) > 1e-2
+
+
+# ----------------------------------------------------------------- bad input
+def test_bad_input_is_refused_clearly():
+    q = ill_conditioned_quadratic(10.0)
+    with pytest.raises(ValueError, match="cond"):
+        ill_conditioned_quadratic(0.5)
+    with pytest.raises(ValueError, match="w0 must have shape"):
+        metric_descent(q, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="metric must be one of"):
+        metric_descent(q, [1.0, 2.0], metric="adam")
+    with pytest.raises(ValueError, match="eta"):
+        metric_descent(q, [1.0, 2.0], eta=-1.0)
+    with pytest.raises(ValueError, match="positive definite"):
+        metric_step([1.0, 2.0], np.diag([1.0, -1.0]))
+    with pytest.raises(ValueError, match=r"shape \(2, 2\)"):
+        metric_step([1.0, 2.0], np.eye(3))
+    with pytest.raises(ValueError, match="symmetric"):
+        steepest_direction([1.0, 0.0], np.array([[1.0, 0.5], [0.0, 1.0]]))
+    with pytest.raises(TypeError, match="integer"):
+        metric_step(np.array([1, 2]))
+    with pytest.raises(ValueError, match="NaN"):
+        q.loss([np.nan, 0.0])
+    with pytest.raises(ValueError, match="y must have one label per column"):
+        LogisticRegression(np.ones((2, 5)), np.ones(4))
+    with pytest.raises(ValueError, match="B must have shape"):
+        reparametrize(q, np.eye(3))
+    with pytest.raises(ValueError, match="steepest"):
+        steepest_direction([0.0, 0.0])

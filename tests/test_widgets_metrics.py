@@ -1,0 +1,152 @@
+"""8.7 explorer (descent under three metrics): built headlessly, driven programmatically, numbers checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.widgets import make_metric_descent_explorer
+from companion.widgets._base import parse_readout as numbers
+from companion.widgets.metrics import COND_GRID, W0, descent_study, level_ellipses, readout, readout_text
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return make_metric_descent_explorer()
+
+
+def independent_losses(cond, rotation, eta, steps, metric):
+    """Closed form on the quadratic: e_k = (I - eta M^{-1} H)^k e_0, L_k = 1/2 e_k^T H e_k (w* = 0)."""
+    t = np.deg2rad(rotation)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    H = R @ np.diag([1.0, 1.0 / cond]) @ R.T
+    M = {"euclidean": np.eye(2), "jacobi": np.diag(np.diag(H)), "natural": H}[metric]
+    T = np.eye(2) - eta * np.linalg.inv(M) @ H
+    e = np.array(W0, dtype=float)
+    out = [0.5 * e @ H @ e]
+    for _ in range(steps):
+        e = T @ e
+        out.append(0.5 * e @ H @ e)
+    return np.array(out), H
+
+
+def test_every_static_frame_is_rendered_and_linked(explorer):
+    assert len(explorer.frames.children) == len(COND_GRID)
+    pngs = [bytes(img.value) for img in explorer.frames.children]
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    assert len(set(pngs)) == len(pngs), "frames should differ from one condition number to the next"
+    assert all(r.value for r in explorer.readouts.children)
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
+    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+    assert explorer.values[0] == 1.0 and explorer.values[-1] == pytest.approx(1000.0)
+
+
+def test_main_slider_changes_figure_and_numbers(explorer):
+    explorer.slider.index = 2
+    img2, nums2 = explorer.image, numbers(explorer.readout)
+    explorer.slider.index = 11
+    img11, nums11 = explorer.image, numbers(explorer.readout)
+    assert img2 != img11
+    assert explorer.frames.selected_index == 11 and explorer.readouts.selected_index == 11
+    assert nums2["final loss (euclidean)"] != nums11["final loss (euclidean)"]
+
+
+@pytest.mark.parametrize("k", [0, 4, 8, 12])
+def test_readout_matches_closed_form(explorer, k):
+    """Final losses and steps-to-1e-6 against the closed-form iteration, the bound against 2 / lambda_max."""
+    explorer.slider.index = k
+    shown = numbers(explorer.readout)
+    cond, eta, steps, rot = COND_GRID[k], explorer.controls["eta"].value, explorer.controls["steps"].value, explorer.controls["rotation"].value
+    for m in ("euclidean", "jacobi", "natural"):
+        losses, H = independent_losses(cond, rot, eta, steps, m)
+        assert shown[f"final loss ({m})"] == pytest.approx(losses[-1], rel=1e-3, abs=1e-300)
+        hit = np.flatnonzero(losses <= 1e-6)
+        key = f"steps to 1e-6 ({m})"
+        if hit.size:
+            assert shown[key] == hit[0]
+        else:
+            assert key not in shown and f"{key} = not reached in {steps}" in explorer.readout
+    assert shown["Euclidean eta bound 2/lambda_max"] == pytest.approx(2.0 / np.linalg.eigvalsh(H).max(), rel=1e-4)
+
+
+def test_natural_gradient_ignores_conditioning_and_euclidean_does_not(explorer):
+    finals = {m: [] for m in ("euclidean", "natural")}
+    for k in range(len(COND_GRID)):
+        explorer.slider.index = k
+        shown = numbers(explorer.readout)
+        for m in finals:
+            finals[m].append(shown[f"final loss ({m})"])
+    nat = np.array(finals["natural"])
+    assert np.allclose(nat, nat[0], rtol=1e-2), "natural gradient: same contraction (1 - eta)^2 per step for every cond"
+    euc = np.array(finals["euclidean"])
+    assert euc[-1] > 1e3 * euc[0], "Euclidean descent slows down as the valley gets narrower"
+
+
+def test_level_lines_are_level_sets():
+    s = descent_study(100.0, rotation=30.0)
+    for c, e in zip([1e-3, 4.0], [level_ellipses(s.quadratic)[0], level_ellipses(s.quadratic)[-1]]):
+        vals = 0.5 * np.einsum("ki,ij,kj->k", e, s.quadratic.H, e)
+        assert np.allclose(vals, c, rtol=1e-10)
+
+
+def test_live_controls_rerender_and_numbers_follow():
+    e = make_metric_descent_explorer(cond_index=6)
+    before, shown = e.image, numbers(e.readout)
+    e.controls["eta"].value = 0.5
+    assert e.image != before and e.last_error is None
+    after = numbers(e.readout)
+    # natural gradient: L_k = (1 - eta)^{2k} L_0, so the final loss moves from 0.1^{2*60} L0 to 0.5^{120} L0
+    L0 = descent_study(COND_GRID[6], eta=0.5, steps=60, rotation=30.0).paths["natural"].loss[0]
+    assert after["final loss (natural)"] == pytest.approx(0.25**60 * L0, rel=1e-6)
+    assert shown["final loss (natural)"] != after["final loss (natural)"]
+    # past the stability bound, Euclidean descent diverges and the readout says so
+    e.controls["eta"].value = 2.2
+    assert "steps to 1e-6 (euclidean) = diverging" in e.readout
+    assert numbers(e.readout)["final loss (euclidean)"] > 1e3
+    e.controls["rotation"].value = 0.0
+    e.controls["steps"].value = 200
+    assert e.last_error is None
+
+
+def test_stale_frames_rerender_when_reached():
+    e = make_metric_descent_explorer(cond_index=0)
+    old_last = bytes(e.frames.children[12].value)
+    e.controls["rotation"].value = -45.0
+    e.slider.index = 12
+    assert bytes(e.frames.children[12].value) != old_last
+
+
+def test_errors_are_shown_not_raised(monkeypatch):
+    e = make_metric_descent_explorer()
+    import companion.widgets.metrics as mod
+
+    def boom(*a, **k):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(mod, "descent_study", boom)
+    e.controls["steps"].value = 100  # must not raise
+    assert "deliberate failure" in e.last_error
+    assert "deliberate failure" in e.error.value
+
+
+def test_readout_text_is_parseable_and_complete():
+    s = descent_study(1000.0, eta=0.9, steps=30, rotation=30.0)
+    nums, notes = readout(s)
+    text = readout_text(s)
+    assert numbers(text) == pytest.approx(nums, rel=1e-3)  # shown with 4 significant digits
+    assert all(f"{k} = {v}" in text for k, v in notes.items())
+
+
+def test_bad_defaults_rejected():
+    with pytest.raises(ValueError, match="eta"):
+        make_metric_descent_explorer(eta=0.0)
+    with pytest.raises(ValueError, match="steps"):
+        make_metric_descent_explorer(steps=0)
+    with pytest.raises(ValueError, match="rotation"):
+        make_metric_descent_explorer(rotation=float("nan"))
+    with pytest.raises(TypeError, match="eta"):
+        make_metric_descent_explorer(eta="fast")
+    # out-of-range values are clamped to the sliders, not refused
+    e = make_metric_descent_explorer(eta=10.0, steps=10_000, cond_index=99)
+    assert e.controls["eta"].value == 2.5 and e.controls["steps"].value == 500 and e.index == len(COND_GRID) - 1

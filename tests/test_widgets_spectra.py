@@ -1,0 +1,144 @@
+"""8.8 explorer (Jacobian spectra at initialization): built headlessly, driven programmatically, numbers checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.spectra import marchenko_pastur_cdf, sample_weights
+from companion.widgets import make_spectra_explorer
+from companion.widgets._base import parse_readout as numbers
+from companion.widgets.spectra import DEPTHS, spectra_study
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return make_spectra_explorer()
+
+
+def explicit_jacobian(n, depth, init, gain, activation, seed):
+    """J = D_L A_L ... D_1 A_1 with explicit diagonal matrices, from the same draws as the explorer."""
+    rng = np.random.default_rng(seed)
+    As = sample_weights(n, max(DEPTHS), init=init, sigma_w=gain, rng=rng)
+    x = rng.standard_normal(n)
+    sigma = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[activation]
+    dsigma = {"linear": np.ones_like, "tanh": lambda z: 1 - np.tanh(z) ** 2, "relu": lambda z: (z > 0) * 1.0}[activation]
+    J, h = np.eye(n), x
+    for A in As[:depth]:
+        z = A @ h
+        J = np.diag(dsigma(z)) @ A @ J
+        h = sigma(z)
+    return J
+
+
+def test_every_static_frame_is_rendered_and_linked(explorer):
+    assert explorer.values == list(DEPTHS)
+    pngs = [bytes(img.value) for img in explorer.frames.children]
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    assert len(set(pngs)) == len(pngs), "frames should differ from one depth to the next"
+    assert all(r.value for r in explorer.readouts.children)
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
+    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+
+
+def test_main_slider_changes_figure_and_numbers(explorer):
+    explorer.slider.index = 1
+    img1, nums1 = explorer.image, numbers(explorer.readout)
+    explorer.slider.index = 5
+    img5, nums5 = explorer.image, numbers(explorer.readout)
+    assert img1 != img5 and nums1["depth L"] == 2 and nums5["depth L"] == 32
+    assert nums1["mean s^2 (this network)"] != nums5["mean s^2 (this network)"]
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh", "relu"])
+@pytest.mark.parametrize("init", ["gaussian", "orthogonal"])
+def test_readout_matches_an_explicit_product(activation, init):
+    e = make_spectra_explorer(width=16, gain=1.1, activation=activation, init=init, seed=3)
+    for k, depth in enumerate(DEPTHS):
+        e.slider.index = k
+        shown = numbers(e.readout)
+        J = explicit_jacobian(16, depth, init, 1.1, activation, 3)
+        s = np.linalg.svd(J, compute_uv=False)
+        assert shown["mean s^2 (this network)"] == pytest.approx(np.trace(J.T @ J) / 16, rel=1e-3)
+        assert shown["s_max"] == pytest.approx(s[0], rel=1e-3)
+        if activation == "linear":
+            assert shown["mean s^2 (theory)"] == pytest.approx(1.1 ** (2 * depth), rel=1e-3)
+        if activation == "relu":
+            assert shown["mean s^2 (theory)"] == pytest.approx((1.1**2 / 2) ** depth, rel=1e-3)
+            assert shown["fraction of s ~ 0"] >= 0.2  # the relu zeros make J singular
+
+
+def test_orthogonal_linear_is_an_exact_point_mass():
+    e = make_spectra_explorer(width=32, gain=1.25, activation="linear", init="orthogonal")
+    for k, depth in enumerate(DEPTHS):
+        e.slider.index = k
+        shown = numbers(e.readout)
+        assert shown["s_max"] == pytest.approx(1.25**depth, rel=1e-3)
+        assert shown["s_min above round-off"] == pytest.approx(1.25**depth, rel=1e-3)
+        assert shown["mean s^2 (this network)"] == pytest.approx(shown["mean s^2 (theory)"], rel=1e-3)
+    study = spectra_study(32, init="orthogonal", sigma_w=1.25, activation="linear")
+    for d in DEPTHS:  # the whole histogram in one bin, the reference's bin
+        assert study.fractions[d].max() == 1.0
+        assert np.argmax(study.fractions[d]) == np.argmax(study.reference[d])
+
+
+def test_marchenko_pastur_reference_at_depth_one():
+    study = spectra_study(64, init="gaussian", sigma_w=1.3, activation="linear")
+    ref = study.reference[1]
+    assert ref is not None and all(study.reference[d] is None for d in DEPTHS[1:])
+    e = study.edges
+    assert ref == pytest.approx(marchenko_pastur_cdf(e[1:] ** 2, 1.0, 1.3**2) - marchenko_pastur_cdf(e[:-1] ** 2, 1.0, 1.3**2))
+    assert ref.sum() == pytest.approx(1.0, abs=1e-3)  # the bins cover the law's support
+    # the sample follows the law: cumulated fractions within a few percent
+    assert np.abs(np.cumsum(study.fractions[1]) - np.cumsum(ref)).max() < 0.1
+    for act in ("tanh", "relu"):
+        assert all(r is None for r in spectra_study(16, sigma_w=1.3, activation=act).reference.values())
+
+
+def test_fixed_bins_hold_every_singular_value():
+    study = spectra_study(32, init="gaussian", sigma_w=1.6, activation="tanh")
+    for d in DEPTHS:
+        assert study.fractions[d].sum() + study.zero_fraction[d] == pytest.approx(1.0)
+        s = study.sweep.singular_values[d]
+        assert s.max() <= study.edges[-1]
+
+
+def test_live_controls_rerender_and_numbers_follow():
+    e = make_spectra_explorer(depth_index=4, activation="linear")
+    before = e.image
+    e.controls["init"].value = "orthogonal"
+    assert e.image != before and e.last_error is None
+    assert numbers(e.readout)["s_max"] == pytest.approx(1.0, rel=1e-9)
+    e.controls["activation"].value = "relu"
+    e.controls["gain"].value = float(np.sqrt(2))
+    assert numbers(e.readout)["mean s^2 (theory)"] == pytest.approx(1.0)
+    e.controls["width"].value = 32
+    assert e.last_error is None
+    assert "per update" in dict((v, k) for k, v in e.controls["width"].options)[256]
+
+
+def test_errors_are_shown_not_raised(monkeypatch):
+    e = make_spectra_explorer()
+    import companion.widgets.spectra as mod
+
+    def boom(*a, **k):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(mod, "spectra_study", boom)
+    e.controls["init"].value = "orthogonal"  # must not raise
+    assert "deliberate failure" in e.last_error
+    assert "deliberate failure" in e.error.value
+
+
+def test_bad_defaults_rejected():
+    with pytest.raises(ValueError, match="activation"):
+        make_spectra_explorer(activation="gelu")
+    with pytest.raises(ValueError, match="init"):
+        make_spectra_explorer(init="uniform")
+    with pytest.raises(ValueError, match="width"):
+        make_spectra_explorer(width=100)
+    with pytest.raises(ValueError, match="gain"):
+        make_spectra_explorer(gain=-1.0)
+    e = make_spectra_explorer(gain=1.05, depth_index=42, width=16)  # an unlisted gain is added; the index clamped
+    assert e.controls["gain"].value == 1.05 and e.index == len(DEPTHS) - 1
