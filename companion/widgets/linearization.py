@@ -168,7 +168,9 @@ def global_view(problem: LinearizationProblem, half: float = 1.0, n_lines: int =
 
 def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float):
     """The image of a unit square of grid around ``x0`` under ``F``, the image of the ``eps`` circle and
-    the window that the zoom panel magnifies (half-width ``eps * zoom_half``). Returns the two moving artists."""
+    the window that the zoom panel magnifies (half-width ``eps * zoom_half``).
+
+    Returns ``update(eps) -> artists``, which moves the two artists that depend on ``eps``."""
     curves = global_view(problem)
     ax.plot(*_joined(curves), color="0.75", lw=0.7)
     pts = np.concatenate(curves, axis=1)
@@ -191,13 +193,15 @@ def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float)
         box.set_visible(w < 0.8 * h)  # a window wider than the view would only frame the edges
         return [img, box]
 
+    update(eps)
     return update
 
 
 def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     """Remainders along ``v`` against ``eps`` (log-log): with ``J`` (slope 2), with ``J^T`` (slope 1).
 
-    Returns the artists marking the current ``eps`` (a vertical line and one marker per curve)."""
+    Returns ``update(eps, numbers) -> artists`` (``numbers`` from :func:`readout`), which moves the
+    marks of the current ``eps``: a vertical line and one marker per curve."""
     t, tw = problem.taylor, problem.taylor_wrong
     floor = 1e-17
     ax.loglog(t.eps, np.maximum(t.remainders, floor), "-", color=_BLUE, lw=2, label=r"with $J$")
@@ -225,6 +229,7 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
         m_wrong.set_data([e], [max(numbers["wrong remainder (J^T)"], floor)])
         return [vline, m_right, m_wrong]
 
+    update(eps, readout(problem, eps))
     return update
 
 

@@ -116,7 +116,7 @@ def _arrow(ax, start, end, color, **kw):
 def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     """Level lines of ``L``, the point ``w`` and both gradients drawn as ``w + scale g``.
 
-    Returns the moving artist (the arrow of ``g_M``)."""
+    Returns ``update(kappa) -> artists`` (it moves the arrow of ``g_M``)."""
     t = np.linspace(*REGION, 90)
     X, Y = np.meshgrid(t, t)
     Z = plane_loss(np.stack([X.ravel(), Y.ravel()])).reshape(X.shape)
@@ -184,6 +184,7 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
         s_M.set_data([r.s_M[0]], [r.s_M[1]])
         return [ellipse, arrow_M, touch, s_M]
 
+    update(kappa)
     return update
 
 
@@ -220,6 +221,7 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
         vline.set_data([a, a], list(ax.get_ylim()))
         return [rate, dots, vline]
 
+    update(kappa)
     return update
 
 
