@@ -6,6 +6,7 @@ The modules hold one idea each:
 
 - :mod:`companion.spaces`        inner products, metrics, Riesz map, adjoints (8.2, 8.4, 8.7)
 - :mod:`companion.differentials` directional derivatives, Jacobians, Taylor test (8.1, 8.2)
+- :mod:`companion.pullbacks`     chains of local maps: pushforward in order, pullback in reverse (8.4)
 - :mod:`companion.models`        least squares, MLP, attention with hand-written pullbacks (8.3, 8.5, 8.6)
 - :mod:`companion.checks`        ``check_gradient``: which common mistake a wrong gradient makes
 - :mod:`companion.metrics`       gradient descent under a metric, natural gradient (8.7)
@@ -32,6 +33,7 @@ from .models import (
     softmax_vjp,
 )
 from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
+from .pullbacks import LocalMap, chain_forward, chain_pullback, chain_pushforward, plane_map
 from .metrics import LogisticRegression, Quadratic, ill_conditioned_quadratic, make_logistic_regression, metric_descent, metric_step, reparametrize, stability_bound, steepest_direction
 from .spectra import critical_gain, gaussian_weights, input_output_jacobian, input_pullback, jacobian_products, marchenko_pastur_density, mean_squared_singular_value, orthogonal_weights, predicted_mean_squared_singular_value, sample_weights, singular_values
 
@@ -62,6 +64,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AttentionCache", "GradientReport", "MLPCache", "MLPGrads", "Metric", "TaylorResult",
     "adjoint", "attention", "attention_vjp", "check_gradient", "directional_derivative",
+    "LocalMap", "chain_forward", "chain_pullback", "chain_pushforward", "plane_map",
     "dot_product_test", "frobenius", "inner", "jacobian", "least_squares", "mlp_backward",
     "mlp_forward", "mlp_init", "mlp_loss_and_grads", "numerical_gradient", "riesz",
     "softmax", "softmax_jacobian", "softmax_vjp", "taylor_test", "unvec", "vec",

@@ -63,10 +63,17 @@ def plane_map(angle: float = 0.0, shear: float = 0.0, scale: float = 1.0) -> np.
 class LocalMap:
     """One step ``F`` of a composition, with its two linear maps at a point ``x``.
 
-    f : ``x -> F(x)``.
-    pushforward : ``(x, dx) -> dF_x[dx]`` (a tangent at ``x`` to a tangent at ``F(x)``).
-    pullback : ``(x, y_bar) -> dF_x^*[y_bar]`` (a cotangent at ``F(x)`` to one at ``x``):
-        the adjoint of the pushforward, ``<y_bar, dF_x[dx]> = <dF_x^*[y_bar], dx>``.
+    Parameters
+    ----------
+    f : callable
+        ``x -> F(x)``.
+    pushforward : callable
+        ``(x, dx) -> dF_x[dx]``: a tangent at ``x`` to a tangent at ``F(x)``.
+    pullback : callable
+        ``(x, y_bar) -> dF_x^*[y_bar]``: a cotangent at ``F(x)`` to one at ``x``, the
+        adjoint of the pushforward, ``<y_bar, dF_x[dx]> = <dF_x^*[y_bar], dx>``.
+    name : str
+        A label for printing.
     """
 
     f: Callable

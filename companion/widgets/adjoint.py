@@ -61,7 +61,7 @@ class AdjointProblem:
 def adjoint_problem(angle_deg=30.0, shear=0.6, scale=1.4, v_deg=20.0, w_deg=110.0, inner="Euclidean") -> AdjointProblem:
     """``A = plane_map(angle, shear, scale)``, ``v, w`` at the given angles (degrees), and ``A*`` under ``inner``.
 
-    ``inner="Euclidean"``: ``A* = A^T``; ``"metric M"``: ``A* = M^{-1} A^T M`` with :data:`METRIC`.
+    ``inner="Euclidean"``: ``A* = A^T``; ``"metric M"``: ``A* = M^{-1} A^T M`` with ``M = METRIC``.
     ``v`` and ``w`` have unit length in the chosen inner product (they lie on its unit circle).
     """
     if inner not in INNER_PRODUCTS:
