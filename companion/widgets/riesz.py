@@ -90,7 +90,7 @@ def representers(problem: RieszProblem, kappa: float) -> Representers:
 
 
 def readout(problem: RieszProblem, kappa: float) -> dict:
-    """The numbers shown: ``dL_w[v]`` for the fixed directions ``v`` of :data:`DIRECTIONS`, three ways.
+    """The numbers shown: ``dL_w[v]`` for the fixed directions ``v`` of ``DIRECTIONS`` (e1, e2, d), three ways.
 
     ``dL[v]`` by finite differences of ``L`` (no gradient involved), ``<g_E, v>`` with the
     Euclidean product, ``<g_M, v>_M`` with the metric: the same numbers.
