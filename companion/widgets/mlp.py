@@ -248,7 +248,9 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
 
     def render(fig, p):
         prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
-        ys = np.concatenate([zoom(prob, e)[1] for e in EPS_GRID] + [prob.study.slope * S_GRID[[0, -1]]])
+        curves = {e: zoom(prob, e)[1] for e in EPS_GRID}  # every frame's curve and numbers, computed once
+        numbers = {e: readout(prob, e) for e in EPS_GRID}
+        ys = np.concatenate(list(curves.values()) + [prob.study.slope * S_GRID[[0, -1]]])
         pad = 0.06 * (ys.max() - ys.min()) + 1e-9
         gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
         draw_delta_norms(fig.add_subplot(gs[0]), prob.delta_norms, prob.layer)
@@ -258,12 +260,12 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
         label = fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold")
 
         def frame(eps):
-            s, y = zoom(prob, eps)
+            y = curves[eps] if eps in curves else zoom(prob, eps)[1]
             curve.set_ydata(y)
-            gap.set_ydata([prob.study.slope, y[int(np.argmin(np.abs(s - 1)))]])
+            gap.set_ydata([prob.study.slope, y[int(np.argmin(np.abs(S_GRID - 1)))]])
             update_ring(eps)
             label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     ({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})")
-            return [curve, gap, ring, label], readout_html(readout(prob, eps))
+            return [curve, gap, ring, label], readout_html(numbers[eps] if eps in numbers else readout(prob, eps))
 
         return frame
 
