@@ -33,6 +33,7 @@ from .models import (
     softmax_vjp,
 )
 from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
+from .exercises import check  # exercises with feedback that names the mistake (companion.exercises)
 from .pullbacks import LocalMap, chain_forward, chain_pullback, chain_pushforward, plane_map
 from .metrics import LogisticRegression, Quadratic, ill_conditioned_quadratic, make_logistic_regression, metric_descent, metric_step, reparametrize, stability_bound, steepest_direction
 from .spectra import critical_gain, gaussian_weights, input_output_jacobian, input_pullback, jacobian_products, marchenko_pastur_density, mean_squared_singular_value, orthogonal_weights, predicted_mean_squared_singular_value, sample_weights, singular_values
@@ -64,6 +65,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AttentionCache", "GradientReport", "MLPCache", "MLPGrads", "Metric", "TaylorResult",
     "adjoint", "attention", "attention_vjp", "check_gradient", "directional_derivative",
+    "check",
     "LocalMap", "chain_forward", "chain_pullback", "chain_pushforward", "plane_map",
     "dot_product_test", "frobenius", "inner", "jacobian", "least_squares", "mlp_backward",
     "mlp_forward", "mlp_init", "mlp_loss_and_grads", "numerical_gradient", "riesz",
