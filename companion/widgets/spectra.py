@@ -46,7 +46,7 @@ __all__ = [
 
 DEPTHS = (1, 2, 4, 8, 16, 32)
 WIDTHS = (16, 32, 64, 128, 256)
-WIDTH_COST = {128: "~0.2 s", 256: "~1 s"}  # measured per live update on a 2-core machine
+WIDTH_COST = {128: "~0.5 s", 256: "~1 s"}  # measured per live update on a 2-core machine
 GAINS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.25, float(np.sqrt(2)), 1.6, 2.0)
 GAIN_FACTORS = (0.8, 0.9, 1.0, 1.1, 1.25)  # the theory curves: these multiples of the critical gain
 N_BINS = 80
@@ -120,7 +120,7 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
     ``StepPatch``, hidden when there is none), both updated per depth."""
     bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color="#56B4E9", alpha=0.85, label="singular values of J")
     r = study.reference[depth]
-    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color="#D55E00", lw=1.6, ls="--", label="reference law")
+    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color="#D55E00", lw=1.6, ls="--", label="reference law (where known)")
     ref.set_visible(r is not None)
     ax.set_xscale("log")
     ax.set_xlim(study.edges[0], study.edges[-1])
@@ -168,7 +168,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(0.85, max(DEPTHS) * 1.15)
     ax.set_xlabel("depth L")
-    ax.set_title("mean squared singular value (1/n) tr(JᵀJ)", fontsize=10)
+    ax.set_title("mean squared singular value (1/n) tr(J^T J)", fontsize=10)
     ax.legend(fontsize=6.5, loc="best")
     vline = ax.axvline(depth, color="#D55E00", lw=1, alpha=0.6)
     (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color="#D55E00", ms=9)
