@@ -260,7 +260,7 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
         global_update = draw_global(fig.add_subplot(gs[0, 0]), prob, EPS_GRID[0], lim)
         zoom_artists = draw_zoom(fig.add_subplot(gs[0, 1]), prob, EPS_GRID[0], lim)
         taylor_update = draw_taylor(fig.add_subplot(gs[0, 2]), prob, EPS_GRID[0])
-        label = fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold")
+        fig.text(0.01, 0.94, f"map: {prob.F.name}", fontsize=10, fontweight="bold")  # eps is on the slider and in the readout
 
         def frame(eps):
             im = zoom_images(prob, eps)
@@ -269,8 +269,7 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
             circle.set_data(*im["true circle"])
             tip.set_data([im["true tip"][0]], [im["true tip"][1]])
             numbers = readout(prob, eps)
-            label.set_text(f"{prob.F.name}:  eps = {eps:.3g}")
-            return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers), label], readout_html(numbers)
+            return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
 
         return frame
 

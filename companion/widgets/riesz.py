@@ -252,11 +252,10 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
         upd_land = draw_landscape(fig.add_subplot(gs[0, 0]), prob, KAPPA_GRID[0], scale)
         upd_tan = draw_tangent_space(fig.add_subplot(gs[0, 1]), prob, KAPPA_GRID[0], lim)
         upd_rates = draw_rates(fig.add_subplot(gs[0, 2]), prob, KAPPA_GRID[0])
-        label = fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold")
+        # kappa itself is on the slider and in the readout: an animated text would cost more than all the curves
 
         def frame(kappa):
-            label.set_text(f"kappa = {kappa:.3g},  theta = {prob.theta:g} deg")
-            artists = [*upd_land(kappa), *upd_tan(kappa), *upd_rates(kappa), label]
+            artists = [*upd_land(kappa), *upd_tan(kappa), *upd_rates(kappa)]
             return artists, readout_html(readout(prob, kappa))
 
         return frame
