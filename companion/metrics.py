@@ -128,7 +128,7 @@ def rotation_matrix(degrees: float) -> np.ndarray:
 
 
 def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
-    """A 2-d :class:`Quadratic` with ``H = R diag(lam_max, lam_max / cond) R^T``, ``R`` the rotation by ``rotation`` degrees.
+    """A 2-d ``Quadratic`` with ``H = R diag(lam_max, lam_max / cond) R^T``, ``R`` the rotation by ``rotation`` degrees.
 
     ``cond = lam_max / lam_min >= 1`` is the condition number of ``H``. With
     ``rotation = 0`` the stiff axis is the first coordinate; rotating the valley makes
@@ -366,7 +366,7 @@ def contraction_factor(H, M=None, eta: float = 1.0) -> float:
 # --------------------------------------------------------------------------- descent
 @dataclass
 class DescentPath:
-    """Iterates ``w`` ``(steps + 1, n)`` (``w[0] = w0``) and losses ``(steps + 1,)`` of :func:`metric_descent`.
+    """Iterates ``w`` ``(steps + 1, n)`` (``w[0] = w0``) and losses ``(steps + 1,)`` of ``metric_descent``.
 
     After a divergence (loss above ``1e12`` times the initial one, or not finite) the
     remaining rows are ``nan`` and ``diverged`` is true.
@@ -388,8 +388,8 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
     """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's coefficients.
 
     ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
-    ``natural_metric(w)`` (:class:`Quadratic`, :class:`LogisticRegression`,
-    :class:`Reparametrized`). ``metric``: a name in :data:`METRICS`, an ``(n, n)`` SPD
+    ``natural_metric(w)`` (``Quadratic``, ``LogisticRegression``,
+    ``Reparametrized``). ``metric``: a name in ``METRICS``, an ``(n, n)`` SPD
     array (constant metric), or a callable ``w -> M``. ``w0`` is ``(n,)``.
 
     A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric

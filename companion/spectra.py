@@ -169,7 +169,7 @@ def input_pullback(As, x, g, activation: str = "linear") -> np.ndarray:
     """``J^T g`` by backprop (8.5.4): the covector ``g`` ``(n_L,)`` at the output pulled back to the input.
 
     Runs the backward recursion ``delta_l = D_l A_{l+1}^T delta_{l+1}`` of
-    :func:`companion.models.mlp_backward`; no Jacobian is formed.
+    ``companion.models.mlp_backward``; no Jacobian is formed.
     """
     As = _check_layers(As)
     x = _check_x(As, x)
@@ -321,7 +321,7 @@ class DepthSweep:
 
 
 def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None) -> DepthSweep:
-    """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return :class:`DepthSweep`.
+    """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return ``DepthSweep``.
 
     One forward pass builds ``J_1, ..., J_L`` (each product extends the previous one);
     singular values are computed only at the depths in ``kept`` (default: all).

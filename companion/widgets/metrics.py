@@ -7,9 +7,9 @@ same start, gradient descent ``w <- w - eta M^{-1} dL_w`` runs under ``M = I``
 the condition number: the Euclidean path bends into the valley and slows down as it grows,
 the natural one does not notice it, the Jacobi one only if the valley is axis-aligned.
 
-Layers: compute (:mod:`companion.metrics`: :func:`metric_descent` and friends; here
-:func:`descent_study` and :func:`readout`), draw (``draw_*`` on given ``Axes``), wire
-(:func:`make_metric_descent_explorer`).
+Layers: compute (``companion.metrics``: ``metric_descent`` and friends; here
+``descent_study`` and ``readout``), draw (``draw_*`` on given ``Axes``), wire
+(``make_metric_descent_explorer``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class DescentStudy:
 
 
 def descent_study(cond: float, *, eta: float = 0.9, steps: int = 60, rotation: float = 30.0, w0=W0) -> DescentStudy:
-    """Run :func:`companion.metrics.metric_descent` from ``w0`` under every metric of :data:`METRICS`."""
+    """Run ``companion.metrics.metric_descent`` from ``w0`` under every metric of ``METRICS``."""
     q = ill_conditioned_quadratic(cond, rotation)
     paths = {m: metric_descent(q, np.asarray(w0, dtype=float), metric=m, eta=eta, steps=steps) for m in METRICS}
     return DescentStudy(quadratic=q, cond=float(cond), paths=paths)
@@ -134,7 +134,7 @@ def readout(study: DescentStudy) -> tuple[dict, dict]:
 
 
 def readout_text(study: DescentStudy) -> str:
-    """The readout as HTML: numbers parseable by :func:`._base.parse_readout`, then the notes."""
+    """The readout as HTML: numbers parseable by ``_base.parse_readout``, then the notes."""
     numbers, notes = readout(study)
     items = [f"<code>{html.escape(k)} = {html.escape(v)}</code>" for k, v in notes.items()]
     extra = ('<div style="line-height:1.9">' + " &nbsp; ".join(items) + "</div>") if items else ""

@@ -7,9 +7,9 @@ of the singular values of ``J`` spreads over orders of magnitude for Gaussian la
 stays a point mass for orthogonal linear ones, and its mean square drifts away from 1
 unless the gain is critical (1 for linear and tanh, sqrt(2) for ReLU).
 
-Layers: compute (:mod:`companion.spectra`, here :func:`spectra_study`, everything every
+Layers: compute (``companion.spectra``, here ``spectra_study``, everything every
 frame needs, in one pass over the depths), draw (``draw_*`` on given ``Axes``), wire
-(:func:`make_spectra_explorer`).
+(``make_spectra_explorer``).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _above_roundoff(s: np.ndarray) -> np.ndarray:
 
 
 def spectra_study(n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", seed: int = 0) -> SpectraStudy:
-    """Sample one network of depth ``max(DEPTHS)`` and prepare every frame (see :class:`SpectraStudy`)."""
+    """Sample one network of depth ``max(DEPTHS)`` and prepare every frame (see ``SpectraStudy``)."""
     L = max(DEPTHS)
     sweep = depth_sweep(n, L, init=init, sigma_w=sigma_w, activation=activation, rng=np.random.default_rng(seed), kept=DEPTHS)
     kept = {d: _above_roundoff(sweep.singular_values[d]) for d in DEPTHS}
