@@ -7,6 +7,10 @@ the Jacobian (the array of ``dF_x`` in the ``vec`` bases), the gradient (the Rie
 representer of ``df_x`` under a chosen inner product), and the Taylor test, which shows
 the remainder of a claimed linearization shrinking like ``eps**2``.
 
+Points and directions are promoted to float64 before ``f`` is called: the default steps
+are tuned to float64 round-off, and evaluating ``f`` at a float32 ``x`` but at a float64
+``x + h v`` would mix two precisions in one difference.
+
 It also holds small worked examples whose derivatives are known in closed form (maps of
 the plane for 8.1, a log-sum-exp loss on the plane for 8.2), to compare against.
 """
@@ -74,8 +78,8 @@ def directional_derivative(f, x, v, *, method: str = "central", h=None):
     Returns an array shaped like ``F(x)`` (a float when ``F`` is scalar).
     """
     check_callable(f, "f")
-    x = as_float_array(x, "x")
-    v = as_float_array(v, "v")
+    x = as_float_array(x, "x").astype(np.float64, copy=False)
+    v = as_float_array(v, "v").astype(np.float64, copy=False)
     if v.shape != x.shape:
         raise ValueError(f"v must have the shape of x {shape_str(x.shape)}, got {shape_str(v.shape)}")
     if method not in ("central", "forward", "complex"):
@@ -106,7 +110,7 @@ def jacobian(f, x, *, method: str = "central") -> np.ndarray:
     ``k``-th basis array in column-major (``vec``) order, so ``J @ vec(v) == vec(dF_x[v])``.
     """
     check_callable(f, "f")
-    x = as_float_array(x, "x")
+    x = as_float_array(x, "x").astype(np.float64, copy=False)
     cols = []
     for k in range(x.size):
         e = np.zeros(x.size)
@@ -123,7 +127,7 @@ def numerical_gradient(f, x, *, inner=None, method: str = "central") -> np.ndarr
     ``c``; an SPD metric ``M`` (acting on ``vec``) gives ``M^{-1} c``.
     """
     check_callable(f, "f")
-    x = as_float_array(x, "x")
+    x = as_float_array(x, "x").astype(np.float64, copy=False)
     metric = as_metric(inner, x.shape, "inner")
     y0 = _eval(f, x)
     if y0.size != 1:
@@ -179,8 +183,8 @@ def taylor_test(f, x, v, dfv=None, *, eps=None) -> TaylorResult:
     ``|F(x + eps v) - F(x)|`` is used, whose order is 1.
     """
     check_callable(f, "f")
-    x = as_float_array(x, "x")
-    v = as_float_array(v, "v")
+    x = as_float_array(x, "x").astype(np.float64, copy=False)
+    v = as_float_array(v, "v").astype(np.float64, copy=False)
     if v.shape != x.shape:
         raise ValueError(f"v must have the shape of x {shape_str(x.shape)}, got {shape_str(v.shape)}")
     if not np.any(v):

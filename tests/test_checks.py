@@ -105,3 +105,25 @@ def test_describe_factor():
     assert describe_factor(1 / np.sqrt(8)) == "1/sqrt(8)"
     assert describe_factor(-3.0) == "-3"
     assert describe_factor(1.2345678) == "1.23457"
+
+
+def test_float32_problem_right_answer_is_correct_and_differences_use_float64():
+    # f(x) at a float32 x and f(x + eps v) at a float64 point used to mix precisions: the
+    # Taylor remainder stalled at float32 round-off and a right answer was called
+    # "scale: the gradient is 1 times your answer"
+    from companion import directional_derivative, taylor_test
+
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((3, 4)).astype(np.float32)
+    x = rng.standard_normal(4).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    f = lambda W: least_squares(W, x, b)[0]
+    g = least_squares(W, x, b)[1]
+    assert g.dtype == np.float32
+    report = check_gradient(f, W, g)
+    assert report.ok and report.diagnosis == "correct", report
+    assert check_gradient(f, W, 2 * g).diagnosis == "scale"
+    v = rng.standard_normal(W.shape).astype(np.float32)
+    exact = float(np.vdot(g.astype(float), v.astype(float)))
+    assert abs(directional_derivative(f, W, v) - exact) <= 1e-5 * abs(exact)
+    assert taylor_test(f, W, v, exact).order > 1.8
