@@ -32,6 +32,7 @@ import numpy as np
 
 from ._validate import as_float_array, shape_str
 from .models import _sigmoid
+from .spaces import rotation, unit_circle
 
 __all__ = [
     "METRICS",
@@ -122,9 +123,8 @@ class Quadratic:
 
 
 def rotation_matrix(degrees: float) -> np.ndarray:
-    """The ``(2, 2)`` rotation by ``degrees`` (counter-clockwise)."""
-    t = np.deg2rad(float(degrees))
-    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    """The ``(2, 2)`` rotation by ``degrees`` (counter-clockwise): :func:`companion.spaces.rotation` in degrees."""
+    return rotation(np.deg2rad(float(degrees)))
 
 
 def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
@@ -324,11 +324,9 @@ def steepest_direction(c, M=None) -> np.ndarray:
 
 def metric_unit_circle(M=None, num: int = 361) -> np.ndarray:
     """Points ``v`` ``(num, 2)`` on the unit circle of a 2-d metric: ``v^T M v = 1`` (an ellipse)."""
-    Mm = np.eye(2) if M is None else M
-    L = _spd(Mm, "M", 2)
-    t = np.linspace(0, 2 * np.pi, int(num))
-    u = np.stack([np.cos(t), np.sin(t)])
-    return np.linalg.solve(L.T, u).T  # v = L^{-T} u, so v^T L L^T v = |u|^2 = 1
+    if M is not None:
+        _spd(M, "M", 2)  # this module's error messages
+    return unit_circle(M, int(num)).T  # v = L^{-T} u with M = L L^T, so v^T M v = |u|^2 = 1
 
 
 def stability_bound(H, M=None) -> float:
