@@ -266,7 +266,7 @@ def mlp_unpack(theta, sizes: Sequence[int]):
         raise ValueError(f"theta has shape {shape_str(theta.shape)}, but sizes {sizes} need {need} parameters")
     As, bs, k = [], [], 0
     for d_in, d_out in zip(sizes[:-1], sizes[1:]):
-        As.append(theta[k:k + d_out * d_in].reshape((d_out, d_in), order="F"))
+        As.append(theta[k:k + d_out * d_in].reshape((d_out, d_in), order="F").copy())  # not a view of theta
         k += d_out * d_in
         bs.append(theta[k:k + d_out].copy())
         k += d_out

@@ -176,6 +176,10 @@ def test_pack_unpack_roundtrip(net):
     for a, b in zip(As + bs, As2 + bs2):
         np.testing.assert_array_equal(a, b)
     assert theta[0] == As[0][0, 0] and theta[1] == As[0][1, 0]  # vec: columns first
+    before = theta.copy()
+    for p in As2 + bs2:  # the unpacked arrays are the caller's own, not views of theta
+        p += 1.0
+    np.testing.assert_array_equal(theta, before)
     with pytest.raises(ValueError, match=r"theta has shape \(7,\), but sizes"):
         mlp_unpack(np.zeros(7), sizes)
     with pytest.raises(ValueError, match="sizes"):
