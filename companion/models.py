@@ -193,10 +193,18 @@ def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLP
     ``grad A_l = delta_l h_{l-1}^T``; ``grad b_l = delta_l`` (summed over batch columns).
     The input's gradient ``A_1^T delta_1`` is computed only if ``input_grad``.
     """
+    if not isinstance(cache, MLPCache):
+        raise TypeError("cache must be the MLPCache returned by mlp_forward()")
     h_bar = as_float_array(h_bar, "h_bar")
     if h_bar.shape != cache.h[-1].shape:
         raise ValueError(f"h_bar must have the shape of h_L {shape_str(cache.h[-1].shape)}, got {shape_str(h_bar.shape)}")
     L = len(cache.z)
+    if not isinstance(As, (list, tuple)) or len(As) != L:
+        raise ValueError(f"As must list the {L} weight matrices of the forward pass, got {len(As) if isinstance(As, (list, tuple)) else type(As).__name__}")
+    for l, A in enumerate(As):
+        want = (cache.z[l].shape[0], cache.h[l].shape[0])
+        if np.shape(A) != want:
+            raise ValueError(f"As[{l}] has shape {shape_str(np.shape(A))} but the forward pass used {shape_str(want)}")
     deltas, gA, gb = [None] * L, [None] * L, [None] * L
     batched = h_bar.ndim == 2
     g = h_bar  # gradient with respect to h_l

@@ -146,6 +146,18 @@ def test_bad_inputs(call, exc, pattern):
         call()
 
 
+def test_mlp_backward_checks_weights_against_the_forward_pass():
+    rng = np.random.default_rng(5)
+    As, bs = mlp_init([3, 4, 2], rng=rng)
+    h, cache = mlp_forward(As, bs, rng.standard_normal(3))
+    with pytest.raises(ValueError, match=r"As\[1\] has shape \(4, 2\) but the forward pass used \(2, 4\)"):
+        mlp_backward([As[0], As[1].T], cache, np.ones(2))
+    with pytest.raises(ValueError, match="2 weight matrices"):
+        mlp_backward(As[:1], cache, np.ones(2))
+    with pytest.raises(TypeError, match="MLPCache"):
+        mlp_backward(As, {"h": []}, np.ones(2))
+
+
 def test_attention_vjp_wrong_cotangent_shape():
     Y, c = attention(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"G_Y must have the shape of Y \(3, 4\), got \(4, 3\)"):
