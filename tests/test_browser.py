@@ -1,0 +1,539 @@
+"""The reader's book in a real browser, and the explorers live in Voilà.
+
+Headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright) opens every page
+of the built book from a local ``http.server`` on 127.0.0.1. Every request to another host
+is aborted and recorded: the book must work offline. On each page: no uncaught page
+error, no failed request, no request outside the site, the math typeset by the book's own
+MathJax (no raw TeX left in the text), every image loaded, every widget rendered, and on
+each explorer the static slider switches the figure with no kernel. The search page finds
+a page offline. Two negative controls show the checks can fail: with the local MathJax or
+the widget manager blocked, the math and widget checks report it.
+
+The live test starts Voilà on 127.0.0.1 with a generated notebook that shows every
+``make_*_explorer`` exported by :mod:`companion.widgets`, and checks that the main slider
+and a live control change the figure within 5 s.
+
+Chromium missing is a failure with the command to fix it; ``COMPANION_SKIP_BROWSER=1``
+skips these tests explicitly. Screenshots go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = os.environ.get("COMPANION_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+LOCAL = "127.0.0.1"
+CHANGE_TIMEOUT_MS = 5000  # a moved control must change the figure within 5 s
+
+pytestmark = pytest.mark.browser
+
+
+# ------------------------------------------------------------------------ what to check
+def toc_pages() -> list[str]:
+    """The book's pages as html paths, from _toc.yml (so a new chapter is checked with no edit)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            walk(e.get("sections"))
+            walk(e.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return [f + ".html" for f in files]
+
+
+# Sphinx's generated pages: no math or widgets of their own, but they must load clean too
+GENERATED = ["genindex.html", "py-modindex.html", "search.html"]
+PAGES = toc_pages() + GENERATED
+REDIRECT = "index.html"  # Jupyter Book's redirect to the root page
+
+
+# ------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def browser():
+    if os.environ.get("COMPANION_SKIP_BROWSER") == "1":
+        pytest.skip("COMPANION_SKIP_BROWSER=1: browser tests skipped on request")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}. Install it with `apt-get install -y chromium` "
+            "(.ci/run does), or set COMPANION_SKIP_BROWSER=1 to skip the browser tests explicitly."
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        pytest.fail("playwright is not installed: pip install -r requirements-test.txt (make test does)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder: Path):
+    server = http.server.ThreadingHTTPServer((LOCAL, 0), functools.partial(_QuietHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://{LOCAL}:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def book_html(request) -> Path:
+    """The built book: the session's fresh build, or COMPANION_BOOK_HTML (an html folder you already built)."""
+    given = os.environ.get("COMPANION_BOOK_HTML")
+    if given:
+        return Path(given).resolve()
+    return request.getfixturevalue("built_book")
+
+
+@pytest.fixture(scope="module")
+def site(browser, book_html):
+    """The built book on a local server (random free port); yields (base url, html folder)."""
+    server, url = serve(book_html)
+    yield url, book_html
+    server.shutdown()
+    server.server_close()
+
+
+# ------------------------------------------------------------------------ one visit
+@dataclass
+class Visit:
+    page: object
+    outside: list = field(default_factory=list)  # requests to another host (aborted)
+    failed: list = field(default_factory=list)  # same-site requests that failed or got >= 400
+    errors: list = field(default_factory=list)  # uncaught page errors
+
+    def problems(self) -> list[str]:
+        out = [f"request outside the site: {u}" for u in self.outside]
+        out += [f"failed request: {u} ({why})" for u, why in self.failed]
+        out += [f"page error: {e}" for e in self.errors]
+        return out
+
+
+def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str = "light", wait: bool = True,
+          widget_timeout: int = 20000) -> Visit:
+    """Open ``url`` with every outside request aborted and recorded; ``block`` aborts local paths too."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+    page = context.new_page()
+    v = Visit(page)
+
+    def route(r):
+        u = r.request.url
+        if urlparse(u).hostname != LOCAL:
+            v.outside.append(u)
+            return r.abort()
+        if any(b in u for b in block):
+            return r.abort()
+        return r.continue_()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda e: v.errors.append(str(e)))
+    page.on(
+        "requestfailed",
+        lambda r: None if urlparse(r.url).hostname != LOCAL or any(b in r.url for b in block) else v.failed.append((r.url, r.failure)),
+    )
+    page.on("response", lambda r: v.failed.append((r.url, f"HTTP {r.status}")) if r.status >= 400 else None)
+    page.goto(url, wait_until="load")
+    if wait:
+        settle(page, widget_timeout)
+    return v
+
+
+def settle(page, widget_timeout: int = 20000) -> None:
+    """Wait for MathJax's first typeset, the widgets and the images (each bounded in time)."""
+    page.evaluate(
+        """async () => {
+            const mj = window.MathJax;
+            if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
+        }"""
+    )
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if views:
+        try:
+            page.wait_for_function(
+                """n => { const s = document.querySelectorAll('.widget-subarea');
+                          return s.length >= n && Array.from(s).every(e => e.querySelector('.jupyter-widgets')); }""",
+                arg=views, timeout=widget_timeout,
+            )
+        except Exception:
+            pass  # reported by check_widgets
+    try:
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10000)
+    except Exception:
+        pass  # reported by check_images
+    page.wait_for_timeout(300)  # late requests (fonts) show up in the log
+
+
+def close(v: Visit) -> None:
+    v.page.context.close()
+
+
+# ------------------------------------------------------------------------ checks (lists of problems)
+def check_math(page, source: str) -> list[str]:
+    """Every math element typeset by MathJax; no raw TeX delimiters in the visible text."""
+    if 'class="math' not in source:
+        return []
+    report = page.evaluate(
+        r"""() => {
+            const math = Array.from(document.querySelectorAll('.math'));
+            const raw = math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60));
+            const skip = 'pre, code, script, style, textarea, mjx-container, .highlight';
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const leftovers = [];
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const el = n.parentElement;
+                if (!el || el.closest(skip) || !el.checkVisibility()) continue;
+                if (/\$\$|\\\(|\\\)|\\\[|\\\]/.test(n.textContent)) leftovers.push(n.textContent.trim().slice(0, 60));
+            }
+            return {n: math.length, typeset: document.querySelectorAll('mjx-container').length, raw, leftovers};
+        }"""
+    )
+    problems = []
+    if report["typeset"] == 0:
+        problems.append(f"the page has {report['n']} math elements and MathJax typeset none")
+    problems += [f"math not typeset: {t!r}" for t in report["raw"]]
+    problems += [f"raw TeX in the visible text: {t!r}" for t in report["leftovers"]]
+    return problems
+
+
+def check_images(page) -> list[str]:
+    bad = page.evaluate(
+        """() => Array.from(document.images)
+                 .filter(i => !(i.complete && i.naturalWidth > 0))
+                 .map(i => (i.getAttribute('src') || '').slice(0, 80))"""
+    )
+    return [f"image not loaded: {s!r}" for s in bad]
+
+
+def check_widgets(page) -> list[str]:
+    """Each widget-view script has a rendered, visible widget in front of it."""
+    report = page.evaluate(
+        """() => {
+            const views = Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'));
+            return views.map(s => {
+                const area = s.previousElementSibling;
+                const ok = !!(area && area.classList.contains('widget-subarea')
+                              && area.querySelector('.jupyter-widgets') && area.checkVisibility());
+                return {model: JSON.parse(s.textContent).model_id, ok};
+            });
+        }"""
+    )
+    return [f"widget {r['model']} not rendered" for r in report if not r["ok"]]
+
+
+HASH_VISIBLE_IMAGE = """area => {
+    const img = Array.from(area.querySelectorAll('img')).find(i => i.checkVisibility() && i.naturalWidth > 0);
+    if (!img) return null;
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let k = 0; k < d.length; k += 1) { h ^= d[k]; h = Math.imul(h, 16777619); }
+    return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
+}"""
+
+
+def explorers(page):
+    """Widget areas holding a slider and a figure: the explorers. Their first slider is the main one.
+
+    A widget output is a ``.widget-subarea`` in the static book, a ``.jp-OutputArea-output`` in Voilà.
+    """
+    areas = page.locator(".widget-subarea, .jp-OutputArea-output:has(> .jupyter-widgets)")
+    return [areas.nth(i) for i in range(areas.count()) if areas.nth(i).locator(".noUi-handle").count() and areas.nth(i).locator("img").count()]
+
+
+def press_slider(handle) -> None:
+    """Move a slider one step with the keyboard, away from the end it sits at."""
+    now, top = float(handle.get_attribute("aria-valuenow")), float(handle.get_attribute("aria-valuemax"))
+    handle.focus()
+    handle.press("ArrowLeft" if now >= top else "ArrowRight")
+
+
+def figure_changes(page, area, action, what: str) -> list[str]:
+    """Do ``action`` and wait (<= 5 s) until the visible figure's pixels differ."""
+    before = area.evaluate(HASH_VISIBLE_IMAGE)
+    if before is None:
+        return [f"{what}: no visible figure"]
+    action()
+    deadline = time.monotonic() + CHANGE_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        after = area.evaluate(HASH_VISIBLE_IMAGE)
+        if after is not None and after != before:
+            return []
+        page.wait_for_timeout(100)
+    return [f"{what}: the figure did not change within {CHANGE_TIMEOUT_MS} ms"]
+
+
+def check_static_sliders(page) -> list[str]:
+    problems = []
+    for k, area in enumerate(explorers(page)):
+        handle = area.locator(".noUi-handle").first
+        start = handle.get_attribute("aria-valuenow")
+        problems += figure_changes(page, area, lambda: press_slider(handle), f"explorer {k + 1}, main slider")
+        if handle.get_attribute("aria-valuenow") == start:
+            problems.append(f"explorer {k + 1}: the main slider did not move")
+    return problems
+
+
+def check_page(v: Visit, html_file: Path) -> list[str]:
+    source = html_file.read_text(encoding="utf-8")
+    problems = check_math(v.page, source) + check_images(v.page) + check_widgets(v.page)
+    problems += check_static_sliders(v.page)
+    v.page.wait_for_timeout(200)
+    return v.problems() + problems  # requests made while interacting count too
+
+
+def shot(page, name: str, locator=None) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (locator or page).screenshot(path=str(SCREENSHOTS / name), **({} if locator else {"full_page": False}))
+
+
+# ------------------------------------------------------------------------ the static book
+def test_every_built_page_is_checked(book_html):
+    """No html page escapes the browser test (a page outside _toc.yml would)."""
+    built = {p.relative_to(book_html).as_posix() for p in book_html.rglob("*.html")
+             if not p.relative_to(book_html).parts[0].startswith("_")}
+    assert built <= set(PAGES) | {REDIRECT}, f"pages the browser test does not open: {sorted(built - set(PAGES))}"
+
+
+def test_index_redirects_to_the_first_page(site, browser):
+    url, _ = site
+    v = visit(browser, url + REDIRECT, wait=False)
+    try:
+        v.page.wait_for_url(url + toc_pages()[0], timeout=10000)
+        problems = v.problems()
+    finally:
+        close(v)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_in_browser(site, browser, path):
+    url, html = site
+    if not (html / path).exists():
+        if path in GENERATED:
+            pytest.skip(f"{path} is not built (nothing in it)")
+        pytest.fail(f"{path} was not built")
+    v = visit(browser, url + path)
+    try:
+        problems = check_page(v, html / path)
+        if path in (toc_pages()[0], "api.html") or path.startswith("chapters/8-3"):
+            shot(v.page, path.replace("/", "_").replace(".html", ".png"))
+    finally:
+        close(v)
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+def test_search_works_offline(site, browser):
+    """Type a query in the search page: results appear, from the local index only."""
+    url, _ = site
+    v = visit(browser, url + "search.html")
+    try:
+        box = v.page.locator('form.bd-search input[name="q"]:visible').first
+        box.fill("trace principle")
+        box.press("Enter")
+        v.page.wait_for_load_state("load")
+        v.page.locator("#search-results ul.search li").first.wait_for(timeout=10000)
+        hits = v.page.locator("#search-results ul.search li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        shot(v.page, "search.png")
+        problems = v.problems()
+    finally:
+        close(v)
+    assert any("8-3-trace-principle" in h for h in hits), f"search for 'trace principle' found {hits}"
+    assert not problems, "\n".join(problems)
+
+
+def test_dark_mode_figures_on_white(site, browser):
+    """In the dark theme, explorer frames and figures are shown on white, undimmed."""
+    url, html = site
+    page_path = next((p for p in toc_pages() if "<img" in (html / p).read_text(encoding="utf-8") or "widget-view" in (html / p).read_text(encoding="utf-8")), None)
+    if page_path is None:
+        pytest.skip("no page with a figure")
+    v = visit(browser, url + page_path, color_scheme="dark")
+    try:
+        assert v.page.evaluate("document.documentElement.dataset.theme") == "dark"
+        styles = v.page.evaluate(
+            """() => Array.from(document.querySelectorAll('.bd-content .cell_output img'))
+                     .filter(i => i.checkVisibility())
+                     .map(i => { const s = getComputedStyle(i); return [s.backgroundColor, s.filter]; })"""
+        )
+        areas = explorers(v.page)
+        if areas:
+            shot(v.page, page_path.replace("/", "_").replace(".html", "-explorer-dark.png"), areas[0])
+        problems = v.problems()
+    finally:
+        close(v)
+    assert styles, "no figure found"
+    assert all(bg == "rgb(255, 255, 255)" and f == "none" for bg, f in styles), styles
+    assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------------ the checks can fail
+def _page_with(html: Path, needle: str) -> str | None:
+    return next((p for p in toc_pages() if needle in (html / p).read_text(encoding="utf-8")), None)
+
+
+def test_math_check_fails_without_local_mathjax(site, browser):
+    url, html = site
+    path = _page_with(html, 'class="math')
+    assert path, "no page with math"
+    v = visit(browser, url + path, block=("/vendor/mathjax/",))
+    try:
+        problems = check_math(v.page, (html / path).read_text(encoding="utf-8"))
+    finally:
+        close(v)
+    assert problems, "the math check passed with MathJax blocked: it checks nothing"
+
+
+def test_widget_checks_fail_without_widget_manager(site, browser):
+    url, html = site
+    path = _page_with(html, "application/vnd.jupyter.widget-view+json")
+    if path is None:
+        pytest.skip("no page with widgets")
+    v = visit(browser, url + path, block=("/vendor/html-manager/",), widget_timeout=3000)
+    try:
+        problems = check_widgets(v.page)
+    finally:
+        close(v)
+    assert problems, "the widget check passed with the widget manager blocked: it checks nothing"
+
+
+# ------------------------------------------------------------------------ live: Voilà
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOCAL, 0))
+        return s.getsockname()[1]
+
+
+def explorer_factories() -> list[str]:
+    import companion.widgets as w
+
+    return [n for n in w.__all__ if n.startswith("make_") and n.endswith("_explorer")]
+
+
+@pytest.fixture(scope="module")
+def voila(browser, tmp_path_factory):
+    """Voilà on 127.0.0.1 (random free port) serving a notebook with every explorer."""
+    names = explorer_factories()
+    assert names, "companion.widgets exports no make_*_explorer"
+    folder = tmp_path_factory.mktemp("live")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(f"from companion.widgets import {n}\n{n}()") for n in names]
+    path = folder / "explorers.ipynb"
+    nbformat.write(nb, path)
+    port = free_port()
+    log = open(folder / "voila.log", "w")
+    cmd = [sys.executable, "-m", "voila", str(path), "--no-browser", f"--Voila.ip={LOCAL}", f"--Voila.port={port}",
+           "--show_tracebacks=True"]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # see _ext/companion_book.py
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://{LOCAL}:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"voila exited ({proc.returncode}):\n{(folder / 'voila.log').read_text()[-3000:]}")
+        try:
+            with socket.create_connection((LOCAL, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("voila did not start listening within 60 s")
+    yield url, names, folder / "voila.log"
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def live_control(area, main_handle):
+    """The first live control of an explorer (not its main slider), as (description, action)."""
+    controls = area.locator("select, .widget-toggle-button, .noUi-handle")
+    for i in range(controls.count()):
+        c = controls.nth(i)
+        kind = c.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.classList.contains('noUi-handle') ? 'slider' : 'toggle'")
+        if kind == "slider":
+            if c.evaluate("(e, m) => e === m", main_handle.element_handle()):
+                continue
+            return "slider", lambda c=c: press_slider(c)
+        if kind == "select":
+            values = c.evaluate("e => Array.from(e.options).map(o => o.value)")
+            current = c.input_value()
+            other = next(v for v in values if v != current)
+            return f"dropdown -> {other}", lambda c=c, other=other: c.select_option(other)
+        if not c.evaluate("e => e.classList.contains('mod-active')"):
+            return "toggle button", lambda c=c: c.click()
+    return None, None
+
+
+def test_live_explorers_in_voila(voila, browser):
+    """Every explorer served by Voilà: its main slider and a live control change the figure within 5 s."""
+    url, names, log = voila
+    v = visit(browser, url)
+    try:
+        page = v.page
+        try:
+            page.wait_for_function(
+                "n => document.querySelectorAll('.jp-OutputArea-output img').length >= n",
+                arg=len(names), timeout=180000,
+            )
+        except Exception:
+            shot(page, "voila-explorers.png")
+            state = page.evaluate("() => [document.querySelectorAll('.noUi-handle').length, document.images.length]")
+            pytest.fail(f"Voilà did not render the {len(names)} explorers in 180 s (slider handles, images: {state}):\n"
+                        f"{log.read_text()[-3000:]}")
+        page.wait_for_timeout(500)
+        areas = explorers(page)
+        problems = [] if len(areas) == len(names) else [f"{len(areas)} explorers rendered, {len(names)} expected ({names})"]
+        for name, area in zip(names, areas):
+            area.scroll_into_view_if_needed()
+            handle = area.locator(".noUi-handle").first
+            problems += figure_changes(page, area, lambda: press_slider(handle), f"{name}: main slider")
+            what, action = live_control(area, handle)
+            if action is None:
+                problems.append(f"{name}: no live control found")
+            else:
+                problems += figure_changes(page, area, action, f"{name}: live {what}")
+        shot(page, "voila-explorers.png")
+        errors = [e for e in v.errors]
+        outside = list(v.outside)
+    finally:
+        close(v)
+    assert not errors, "page errors in Voilà:\n" + "\n".join(errors)
+    assert not problems, "\n".join(problems) + f"\n(voila log: {log})"
+    if outside:  # Voilà's own front end is local; anything else is worth knowing about
+        print("Voilà page asked for outside resources (blocked):", *outside, sep="\n  ")
