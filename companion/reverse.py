@@ -21,10 +21,14 @@ How it runs:
   backwards visits every node after all of its consumers: a topological order, without
   a sort and without recursion.
 - The sweep keeps one cotangent per tape entry: the first contribution is stored as it
-  is, later ones (a node used twice) are added, in place when the engine owns the
-  buffer. A cotangent is dropped as soon as its node has pulled it back. Constants and
-  data (numpy arrays, numbers, non-differentiated arguments) are never recorded, so no
-  cotangent is computed for them.
+  is (no copy), later ones (a node used twice) are added, in place when the engine owns
+  the buffer (it made it, and nobody else holds it). A cotangent is dropped as soon as its
+  node has pulled it back; an owned cotangent with a single reader may be overwritten by
+  that reader's rule (``out=``, see :mod:`companion.rules`), so an elementwise pullback
+  costs no new array. :func:`grad` also drops each tape entry once it is used, freeing
+  the primals it kept; :func:`vjp` keeps the tape, so its pullback can be called again.
+  Constants and data (numpy arrays, numbers, non-differentiated arguments) are never
+  recorded, so no cotangent is computed for them.
 - :func:`jvp` needs no tape: each Tensor carries its tangent next to its primal value,
   and each primitive pushes it forward with its jvp rule as it is evaluated.
 
@@ -66,7 +70,7 @@ class _Meta:
         return int(np.prod(self.shape))
 
 
-# A tape entry is a tuple (vjp rules, parents, args, ans, shape, dtype): ``parents`` lists
+# A tape entry is a tuple (primitive, parents, args, ans, shape, dtype): ``parents`` lists
 # the traced arguments as (position, tape index); ``args`` holds what the vjp rules read
 # (primals, or _Meta stand-ins, and static parameters); ``ans`` the output if a rule reads
 # it; ``shape`` and ``dtype`` describe the output. A leaf (a primal) is (None, (), (), None, shape, dtype).
@@ -127,12 +131,15 @@ def _apply(prim, args):
     if tape is not None:
         if tangents is not None:
             raise ValueError(f"{prim.name}: vjp/grad and jvp cannot be nested (higher derivatives are not supported)")
-        keep_ans, metas = prim.keep(mask)
+        keep_ans, metas, unread = prim.keep(mask)
         for j in metas:
             if type(vals[j]) is np.ndarray:
                 vals[j] = _Meta(vals[j])
-        out = _new(ans, tape, len(tape), None)
-        tape.append((prim.vjp, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
+        for j in unread:
+            vals[j] = None
+        out = object.__new__(Tensor)
+        out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
+        tape.append((prim, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
         return out
     if tangents is not None:
         rules = prim.jvp
@@ -320,6 +327,8 @@ class Tensor:
         return self
 
     def __pow__(self, p):
+        if type(p) is int or type(p) is float:
+            return _apply(_POW, (self, p))
         if isinstance(p, Tensor) or np.ndim(p) != 0:
             raise TypeError(f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write exp(p * log(x))")
         return _apply(_POW, (self, p.item() if isinstance(p, np.generic) else p))
@@ -496,17 +505,24 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
         if g is None:
             continue
         cots[i] = None
-        rules, parents, args, ans, _, _ = tape[i]
+        prim, parents, args, ans, _, _ = tape[i]
         if free:
             tape[i] = None
+        rules = prim.vjp
+        # With one traced argument, g has no other reader: if the engine owns it, the
+        # argument's rule may write into it (out=g), and g itself may be handed on.
+        sole = owned[i] and len(parents) == 1
         for k, j in parents:
-            r = rules[k](g, ans, *args)
+            if sole and prim.takes_out[k]:
+                r = rules[k](g, ans, *args, out=g)
+            else:
+                r = rules[k](g, ans, *args)
             shape = tape[j][_SHAPE]
             if r.shape != shape:
                 r = _unbroadcast(r, shape)
                 fresh = True
             else:
-                fresh = r is not g and type(r) is np.ndarray and r.base is None
+                fresh = type(r) is np.ndarray and r.base is None and (sole or r is not g)
             prev = cots[j]
             if prev is None:
                 cots[j], owned[j] = r, fresh
@@ -516,14 +532,15 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
                 r += prev
                 cots[j], owned[j] = r, True
             else:
-                cots[j], owned[j] = prev + r, True
+                r = prev + r
+                cots[j], owned[j] = r, type(r) is np.ndarray  # 0-d sums are numpy scalars
     grads = []
     for k in range(n_leaves):
         shape, dtype = tape[k][_SHAPE], tape[k][_DTYPE]
         r = cots[k] if k <= i_out else None
         if r is None:
             r = np.zeros(shape, dtype=dtype)
-        elif not owned[k] or r.dtype != dtype:
+        elif not owned[k] or type(r) is not np.ndarray or r.dtype != dtype:
             r = np.array(r, dtype=dtype)
         grads.append(r)
     return grads
@@ -539,6 +556,9 @@ def _arg_name(f, k):
 
 
 def _primal(x, name):
+    """A primal as a float array (``as_float_array``'s checks, with a fast path for float arrays)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f" and np.isfinite(x).all():
+        return x
     if isinstance(x, Tensor):
         raise TypeError(f"{name} is a Tensor: nesting vjp/grad/jvp is not supported; pass numpy arrays")
     return as_float_array(x, name)
@@ -643,11 +663,8 @@ def value_and_grad(f, argnums=0):
         args = list(args)
         tape = []
         for k in nums:
-            x = args[k]
-            if isinstance(x, Tensor):
-                raise TypeError(f"{_arg_name(f, k)} is a Tensor: nesting vjp/grad/jvp is not supported")
             try:
-                x = as_float_array(x, f"argument {k}")
+                x = _primal(args[k], f"argument {k}")
             except (TypeError, ValueError) as exc:
                 raise type(exc)(str(exc).replace(f"argument {k}", _arg_name(f, k), 1)) from None
             args[k] = _leaf(tape, x)

@@ -25,11 +25,17 @@ Conventions the engine relies on:
   ``z_bar`` or into the primals.
 - in a vjp rule, a parameter whose name starts with ``_`` (``_z``, ``_x``) is read only for
   its ``.shape``/``.ndim``/``.dtype``: the engine then keeps only those after the forward
-  pass and the primal array can be freed (the pullback of ``x * 2.0`` does not need ``x``).
+  pass, and a parameter the rule does not read at all is not kept, so the primal array
+  can be freed (the pullback of ``x * 2.0`` does not need ``x``).
+- a vjp rule of an elementwise primitive (its result has the shape of ``z``) may take a
+  keyword ``out``: when the engine owns the buffer of ``z_bar`` and nothing else will read
+  it, it passes ``out=z_bar`` and the rule may write its result there (``np.multiply(z_bar,
+  y, out=out)``), saving an allocation and a pass; otherwise ``out`` is ``None``.
 """
 
 from __future__ import annotations
 
+import dis
 import inspect
 from typing import Callable
 
@@ -50,25 +56,31 @@ class Primitive:
     arrays in the primitive's domain (broadcast shapes included), then static parameters.
     """
 
-    __slots__ = ("name", "value", "jvp", "vjp", "sample", "doc", "nin", "_reads", "_keep")
+    __slots__ = ("name", "value", "jvp", "vjp", "sample", "doc", "nin", "takes_out", "_reads", "_keep")
 
     def __init__(self, name, value, jvp, vjp, sample, doc, reads):
         self.name, self.value, self.jvp, self.vjp = name, value, jvp, vjp
         self.sample, self.doc, self.nin = sample, doc, len(vjp)
-        self._reads = reads  # per vjp rule: (reads z?, (reads argument j? for each differentiable j))
+        self._reads = tuple(r[:2] for r in reads)  # per vjp rule: (what of z, (what of argument j, ...))
+        self.takes_out = tuple(r[2] for r in reads)  # per vjp rule: may write into z_bar (out=)?
         self._keep = {}
 
     def keep(self, mask: int):
         """What a node must save when the arguments in ``mask`` (bit k: argument k) need cotangents.
 
-        Returns ``(keep z?, positions of the arguments that are kept only as shape/dtype)``.
+        Returns ``(keep z?, arguments kept only as shape/dtype, arguments not kept at all)``,
+        from what the vjp rules of those arguments read (see ``_reads``).
         """
         k = self._keep.get(mask)
         if k is None:
             used = [p for p in range(self.nin) if mask >> p & 1]
             ans = any(self._reads[p][0] for p in used)
-            meta = tuple(j for j in range(self.nin) if not any(self._reads[p][1][j] for p in used))
-            k = self._keep[mask] = (ans, meta)
+            level = [max(self._reads[p][1][j] for p in used) for j in range(self.nin)]
+            k = self._keep[mask] = (
+                ans,
+                tuple(j for j in range(self.nin) if level[j] == _SHAPE_ONLY),
+                tuple(j for j in range(self.nin) if level[j] == _UNREAD),
+            )
         return k
 
     def __repr__(self):
@@ -93,18 +105,43 @@ def _as_rules(rules, what, name):
     return rules
 
 
+_UNREAD, _SHAPE_ONLY, _VALUE = 0, 1, 2
+
+
+def _referenced_names(fn):
+    """The local names a Python function reads (None if it is not a Python function)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    names = set(code.co_cellvars)
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith("LOAD_FAST") or ins.opname in ("LOAD_CLOSURE", "LOAD_DEREF"):
+            names.update(ins.argval if isinstance(ins.argval, tuple) else (ins.argval,))
+    return names
+
+
 def _reads(rule, nin, name, k):
-    """Which of ``z`` and the differentiable arguments a vjp rule reads (names without a leading ``_``)."""
+    """What a vjp rule needs of ``z`` and of each differentiable argument, and whether it takes ``out``.
+
+    A parameter the rule never reads: nothing (``_UNREAD``); one whose name starts with
+    ``_``: its shape and dtype (``_SHAPE_ONLY``); any other: the array (``_VALUE``).
+    """
     params = list(inspect.signature(rule).parameters.values())
+    takes_out = any(p.name == "out" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    params = [p for p in params if p.name != "out"]
     if any(p.kind == p.VAR_POSITIONAL for p in params):
-        return True, (True,) * nin
+        return True, (_VALUE,) * nin, takes_out
     if len(params) < 2 + nin:
         raise TypeError(
             f"defprimitive({name!r}): vjp rule {k} must take (z_bar, z, <{nin} argument(s)>, *params), "
             f"got parameters ({', '.join(p.name for p in params)})"
         )
-    used = [not p.name.startswith("_") for p in params]
-    return used[1], tuple(used[2:2 + nin])
+    read = _referenced_names(rule)
+    level = [
+        _UNREAD if read is not None and p.name not in read else _SHAPE_ONLY if p.name.startswith("_") else _VALUE
+        for p in params
+    ]
+    return level[1] != _UNREAD, tuple(level[2:2 + nin]), takes_out
 
 
 def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None, doc: str = "", replace: bool = False) -> Primitive:
@@ -197,7 +234,7 @@ def _spd(rng):
 # Each helper is the adjoint (or a piece of one) of a linear map, named for the map.
 
 def _mT(A):
-    return A.mT  # transpose of the last two axes (of each matrix in a stack)
+    return A.swapaxes(-1, -2)  # transpose of the last two axes (of each matrix in a stack)
 
 
 def matmul_adjoint_a(C_bar, A, B):
@@ -266,11 +303,21 @@ def _power_derivative(x, p):
     return p * x if p == 2 else p * x ** (p - 1)
 
 
-def tanh_adjoint(y_bar, y):
-    """Pullback of y = tanh(x): x_bar = y_bar * (1 - y^2), in three passes over one new array."""
+def power_adjoint(z_bar, x, p):
+    """Pullback of z = x^p: x_bar = p x^(p-1) z_bar, multiplied into the new array p x^(p-1)."""
+    t = _power_derivative(x, p)
+    t *= z_bar
+    return t
+
+
+def tanh_diag(v, y):
+    """Pullback and pushforward of y = tanh(x): v -> (1 - y^2) * v, a diagonal map (its own adjoint).
+
+    Three passes over one new array: y^2, 1 - y^2, times v.
+    """
     t = np.multiply(y, y, out=np.empty_like(y))
     np.subtract(1, t, out=t)
-    t *= y_bar
+    t *= v
     return t
 
 
@@ -281,16 +328,19 @@ def stable_sigmoid(x):
     return np.where(x >= 0, s, e * s)
 
 
-def sigmoid_adjoint(y_bar, y):
-    """Pullback of y = sigmoid(x): x_bar = y_bar * y (1 - y)."""
+def sigmoid_diag(v, y):
+    """Pullback and pushforward of y = sigmoid(x): v -> y (1 - y) * v, a diagonal map (its own adjoint)."""
     t = 1 - y
     t *= y
-    t *= y_bar
+    t *= v
     return t
 
 
 def stable_softmax(x, axis=-1):
     """exp(x - max x) / sum exp(x - max x) along ``axis`` (the shift changes nothing but overflow)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
     p = x - x.max(axis=axis, keepdims=True)
     np.exp(p, out=p)
     p /= p.sum(axis=axis, keepdims=True)
@@ -298,10 +348,10 @@ def stable_softmax(x, axis=-1):
 
 
 def _row_dot(p, g, axis):
-    """<p, g> along ``axis``, kept as an axis of length 1."""
+    """<p, g> along ``axis`` (one pass, no temporary of p's size), kept as an axis of length 1."""
     if axis == -1 or axis == p.ndim - 1:
         return np.einsum("...j,...j->...", p, g)[..., None]
-    return (p * g).sum(axis=axis, keepdims=True)
+    return np.expand_dims(np.einsum("...j,...j->...", np.moveaxis(p, axis, -1), np.moveaxis(g, axis, -1)), axis)
 
 
 def softmax_pushforward(dx, p, axis):
@@ -311,12 +361,16 @@ def softmax_pushforward(dx, p, axis):
     return t
 
 
-def softmax_adjoint(p_bar, p, axis):
+def softmax_adjoint(p_bar, p, axis, out=None):
     """Pullback of p = softmax(x): x_bar = p * (p_bar - <p, p_bar>); Diag(p) - p p^T is symmetric."""
-    return softmax_pushforward(p_bar, p, axis)
+    t = np.subtract(p_bar, _row_dot(p, p_bar, axis), out=out)
+    t *= p
+    return t
 
 
 def square_trace(X):
+    """tr X for a square X (n, n), or for each matrix of a stack (..., n, n)."""
+    X = np.asarray(X)
     if X.ndim < 2 or X.shape[-1] != X.shape[-2]:
         raise DomainError(f"trace needs a square matrix (or a stack of them), got shape {X.shape}")
     return np.trace(X, axis1=-2, axis2=-1)
@@ -328,6 +382,7 @@ def trace_adjoint(z_bar, shape, dtype):
 
 
 def logdet_value(X):
+    """log det X through slogdet (no overflow of det itself); refuses det X <= 0."""
     sign, ld = np.linalg.slogdet(X)
     if np.any(sign <= 0):
         raise DomainError(
@@ -357,7 +412,8 @@ defprimitive(
 defprimitive(
     "multiply", np.multiply,
     jvp=(lambda dx, z, x, y: dx * y, lambda dy, z, x, y: x * dy),
-    vjp=(lambda z_bar, _z, _x, y: z_bar * y, lambda z_bar, _z, x, _y: x * z_bar),
+    vjp=(lambda z_bar, _z, _x, y, out=None: np.multiply(z_bar, y, out=out),
+         lambda z_bar, _z, x, _y, out=None: np.multiply(x, z_bar, out=out)),
     sample=_binary(),
     doc="z = x * y (elementwise): dz = dx y + x dy; x_bar = z_bar * y, y_bar = x * z_bar.",
 )
@@ -365,7 +421,7 @@ defprimitive(
 defprimitive(
     "divide", np.true_divide,
     jvp=(lambda dx, z, x, y: dx / y, lambda dy, z, x, y: -(dy * z) / y),
-    vjp=(lambda z_bar, _z, _x, y: z_bar / y, lambda z_bar, z, _x, y: -(z_bar * z) / y),
+    vjp=(lambda z_bar, _z, _x, y, out=None: np.divide(z_bar, y, out=out), lambda z_bar, z, _x, y: -(z_bar * z) / y),
     sample=_binary(_away_from_zero),
     doc="z = x / y: dz = dx / y - z dy / y; x_bar = z_bar / y, y_bar = -z_bar z / y.",
 )
@@ -373,7 +429,7 @@ defprimitive(
 defprimitive(
     "negative", np.negative,
     jvp=lambda dx, z, x: -dx,
-    vjp=lambda z_bar, _z, _x: -z_bar,
+    vjp=lambda z_bar, _z, _x, out=None: np.negative(z_bar, out=out),
     sample=_unary(),
     doc="z = -x: dz = -dx; x_bar = -z_bar.",
 )
@@ -381,7 +437,7 @@ defprimitive(
 defprimitive(
     "power", lambda x, p: x ** p,
     jvp=lambda dx, z, x, p: dx * _power_derivative(x, p),
-    vjp=lambda z_bar, _z, x, p: z_bar * _power_derivative(x, p),
+    vjp=lambda z_bar, _z, x, p: power_adjoint(z_bar, x, p),
     sample=lambda rng: (rng.uniform(0.5, 2.0, _shape(rng)), float(rng.choice([2, 3, 0.5, -1, 1.5]))),
     doc="z = x ** p (p a fixed number): dz = p x^(p-1) dx; x_bar = p x^(p-1) z_bar.",
 )
@@ -478,7 +534,7 @@ defprimitive(
 defprimitive(
     "exp", np.exp,
     jvp=lambda dx, y, x: dx * y,
-    vjp=lambda y_bar, y, _x: y_bar * y,
+    vjp=lambda y_bar, y, _x, out=None: np.multiply(y_bar, y, out=out),
     sample=_unary(),
     doc="y = exp(x): dy = y dx; x_bar = y_bar * y.",
 )
@@ -486,23 +542,23 @@ defprimitive(
 defprimitive(
     "log", np.log,
     jvp=lambda dx, y, x: dx / x,
-    vjp=lambda y_bar, _y, x: y_bar / x,
+    vjp=lambda y_bar, _y, x, out=None: np.divide(y_bar, x, out=out),
     sample=_unary(lambda rng, shape: rng.uniform(0.3, 3.0, shape)),
     doc="y = log(x) (x > 0): dy = dx / x; x_bar = y_bar / x.",
 )
 
 defprimitive(
     "tanh", np.tanh,
-    jvp=lambda dx, y, x: tanh_adjoint(dx, y),
-    vjp=lambda y_bar, y, _x: tanh_adjoint(y_bar, y),
+    jvp=lambda dx, y, x: tanh_diag(dx, y),
+    vjp=lambda y_bar, y, _x: tanh_diag(y_bar, y),
     sample=_unary(),
     doc="y = tanh(x): dy = (1 - y^2) dx; x_bar = y_bar * (1 - y^2).",
 )
 
 defprimitive(
     "sigmoid", stable_sigmoid,
-    jvp=lambda dx, y, x: sigmoid_adjoint(dx, y),
-    vjp=lambda y_bar, y, _x: sigmoid_adjoint(y_bar, y),
+    jvp=lambda dx, y, x: sigmoid_diag(dx, y),
+    vjp=lambda y_bar, y, _x: sigmoid_diag(y_bar, y),
     sample=_unary(lambda rng, shape: 3 * rng.standard_normal(shape)),
     doc="y = 1 / (1 + exp(-x)): dy = y (1 - y) dx; x_bar = y_bar * y (1 - y).",
 )
@@ -510,7 +566,7 @@ defprimitive(
 defprimitive(
     "relu", lambda x: np.maximum(x, 0),
     jvp=lambda dx, y, x: dx * (y > 0),
-    vjp=lambda y_bar, y, _x: y_bar * (y > 0),
+    vjp=lambda y_bar, y, _x, out=None: np.multiply(y_bar, y > 0, out=out),
     sample=_unary(_away_from_zero),
     doc="y = max(x, 0): dy = [x > 0] dx; x_bar = [x > 0] y_bar.",
 )
@@ -546,7 +602,7 @@ def _softmax_sample(rng):
 defprimitive(
     "softmax", stable_softmax,
     jvp=lambda dx, p, x, axis: softmax_pushforward(dx, p, axis),
-    vjp=lambda p_bar, p, _x, axis: softmax_adjoint(p_bar, p, axis),
+    vjp=lambda p_bar, p, _x, axis, out=None: softmax_adjoint(p_bar, p, axis, out),
     sample=_softmax_sample,
     doc="p = softmax(x) along axis: dp = (Diag(p) - p p^T) dx; x_bar = (Diag(p) - p p^T) p_bar (symmetric).",
 )

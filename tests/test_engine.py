@@ -283,6 +283,8 @@ def test_reused_nodes_accumulate_cotangents():
     """f(x) = x*x + x: the node x is read three times; f'(x) = 2x + 1."""
     x = np.array([0.5, -1.0, 2.0])
     assert np.allclose(grad(lambda x: (x * x + x).sum())(x), 2 * x + 1, rtol=1e-15)
+    # on a 0-d primal (numpy computes 0-d results as scalars): four contributions add up
+    assert float(grad(lambda s: s * s + s + s)(3.0)) == 8.0
     # a node used by two branches that meet again: y = tanh(x); f = sum(y * y + 3 y)
     y = np.tanh(x)
     g = grad(lambda x: (lambda y: (y * y + 3 * y).sum())(tanh(x)))(x)
