@@ -10,8 +10,8 @@ four things, each small:
    left stale. ``mathjax_path`` and myst-nb's ``nb_ipywidgets_js`` are pointed at them.
    Nothing is put in the book's source ``_static/``: Jupyter Book 1 injects every ``*.js``
    found there into every page.
-2. **Two shims** (``_ext/assets/widgets-shim.js``, loaded before the widget manager, only
-   on pages with widgets): the manager (html-manager 1.x, widget protocol 2, the one that
+2. **A shim for the widget manager** (``_ext/assets/widgets-shim.js``, loaded before it,
+   on pages with widgets, which also get MathJax): the manager (html-manager 1.x, widget protocol 2, the one that
    pairs with ipywidgets 8) typesets with the MathJax 2 call ``MathJax.Hub.Queue``, which
    the shim maps onto MathJax 3; and it finds its icon fonts next to the URL RequireJS
    gives its own module, relative to the *page* unless RequireJS is told where the
@@ -23,11 +23,11 @@ four things, each small:
    public module under it (found with :mod:`pkgutil`, so a new module appears without
    editing anything); each object once, where the public API exports it.
 
-Two environment variables: ``COMPANION_BOOK_EXECUTE=cache`` (set by ``make book``)
-overrides ``execute_notebooks``: ``_config.yml`` keeps ``force``, so a plain build, the
-tests and CI always execute every notebook. ``COMPANION_BOOK_JOBS`` is the number of
-processes that read, and so execute, the notebooks in parallel (default 4; 1 = serial):
-``jupyter-book build`` has no ``-j``.
+And it keeps the build fast: the notebooks are read, and so executed, by 4 processes in
+parallel (``jupyter-book build`` has no ``-j``; ``COMPANION_BOOK_JOBS`` changes the number,
+1 = serial), their kernels with one BLAS thread each; ``COMPANION_BOOK_EXECUTE=cache``
+(set by ``make book``) overrides ``execute_notebooks``, while ``_config.yml`` keeps
+``force``, so a plain build, the tests and CI always execute every notebook.
 """
 
 from __future__ import annotations

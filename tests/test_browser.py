@@ -147,7 +147,8 @@ def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str =
 
     def route(r):
         u = r.request.url
-        if urlparse(u).hostname != LOCAL:
+        parsed = urlparse(u)
+        if parsed.scheme not in ("file", "blob", "data") and parsed.hostname != LOCAL:
             v.outside.append(u)
             return r.abort()
         if any(b in u for b in block):
@@ -156,10 +157,13 @@ def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str =
 
     context.route("**/*", route)
     page.on("pageerror", lambda e: v.errors.append(str(e)))
-    page.on(
-        "requestfailed",
-        lambda r: None if urlparse(r.url).hostname != LOCAL or any(b in r.url for b in block) else v.failed.append((r.url, r.failure)),
-    )
+    def failed(r):
+        parsed = urlparse(r.url)
+        local = parsed.scheme == "file" or parsed.hostname == LOCAL
+        if local and not any(b in r.url for b in block):
+            v.failed.append((r.url, r.failure))
+
+    page.on("requestfailed", failed)
     page.on("response", lambda r: v.failed.append((r.url, f"HTTP {r.status}")) if r.status >= 400 else None)
     page.goto(url, wait_until="load")
     if wait:
@@ -354,6 +358,18 @@ def test_page_in_browser(site, browser, path):
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
 
 
+def test_opens_from_a_local_folder(site, browser):
+    """A reader may open the book as files (file://): math, widgets and the static slider still work."""
+    _, html = site
+    path = _page_with(html, "application/vnd.jupyter.widget-view+json") or toc_pages()[0]
+    v = visit(browser, (html / path).as_uri())
+    try:
+        problems = check_page(v, html / path)
+    finally:
+        close(v)
+    assert not problems, f"{path} from file://:\n  " + "\n  ".join(problems)
+
+
 def test_search_works_offline(site, browser):
     """Type a query in the search page: results appear, from the local index only."""
     url, _ = site
@@ -395,6 +411,35 @@ def test_dark_mode_figures_on_white(site, browser):
         close(v)
     assert styles, "no figure found"
     assert all(bg == "rgb(255, 255, 255)" and f == "none" for bg, f in styles), styles
+    assert not problems, "\n".join(problems)
+
+
+def test_widget_text_typeset_through_the_mathjax2_bridge(site, browser):
+    """The widget manager typesets with MathJax 2's Hub.Queue: the shim hands it to MathJax 3."""
+    url, html = site
+    path = _page_with(html, "application/vnd.jupyter.widget-view+json")
+    if path is None:
+        pytest.skip("no page with widgets")
+    v = visit(browser, url + path)
+    try:
+        result = v.page.evaluate(
+            r"""async () => {
+                const area = document.querySelector('.widget-subarea');
+                const d = document.createElement('div');
+                d.textContent = String.raw`the step \(\varepsilon\)`;
+                area.appendChild(d);
+                MathJax.Hub.Queue(['Typeset', MathJax.Hub, d]);
+                for (let i = 0; i < 50; i++) {
+                    if (d.querySelector('mjx-container')) return 'typeset';
+                    await new Promise(r => setTimeout(r, 100));
+                }
+                return 'not typeset: ' + d.innerHTML;
+            }"""
+        )
+        problems = v.problems()
+    finally:
+        close(v)
+    assert result == "typeset", result
     assert not problems, "\n".join(problems)
 
 
