@@ -28,24 +28,12 @@ def independent(angle_deg, shear, scale, v_deg, w_deg, M):
     return (A @ v) @ M @ w, v @ M @ (A_star @ w), v @ M @ (A.T @ w)
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(ANGLE_GRID)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one angle to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
+def test_main_slider_turns_A(explorer):
+    assert explorer.values == list(ANGLE_GRID)
     explorer.slider.index = 1
-    img1, nums1 = explorer.image, numbers(explorer.readout)
+    nums1 = numbers(explorer.readout)
     explorer.slider.index = 7
-    img7, nums7 = explorer.image, numbers(explorer.readout)
-    assert img1 != img7
-    assert explorer.frames.selected_index == 7 and explorer.readouts.selected_index == 7
+    nums7 = numbers(explorer.readout)
     assert nums1["<Av, w>"] != nums7["<Av, w>"]
 
 
@@ -107,27 +95,6 @@ def test_toggle_to_metric_rerenders_and_shows_the_failure_of_the_transpose():
     shown = numbers(e.readout)
     assert shown["<Av, w>_M"] == pytest.approx(lhs, rel=1e-3, abs=1e-4)
     assert shown["<v, A^T w>_M"] == pytest.approx(with_T, rel=1e-3, abs=1e-4)
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_adjoint_explorer(angle_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["shear"].value = -0.9
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_adjoint_explorer()
-    import companion.widgets.adjoint as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "adjoint_problem", boom)
-    e.controls["shear"].value = 0.1  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_bad_defaults_rejected_and_ranges_clamped():

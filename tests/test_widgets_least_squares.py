@@ -7,10 +7,8 @@ import pytest
 
 from companion.models import least_squares
 from companion.widgets import make_least_squares_explorer
-from companion.widgets.least_squares import EPS_GRID, least_squares_problem, readout
-
-
 from companion.widgets._base import parse_readout as numbers
+from companion.widgets.least_squares import EPS_GRID, least_squares_problem, readout
 
 
 @pytest.fixture(scope="module")
@@ -18,25 +16,12 @@ def explorer():
     return make_least_squares_explorer()
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(EPS_GRID)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one eps to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    # the slider drives both stacks in the browser through jslinks
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
+def test_main_slider_runs_over_eps_and_moves_the_prediction(explorer):
+    assert explorer.values == list(EPS_GRID)
     explorer.slider.index = 2
-    img2, nums2 = explorer.image, numbers(explorer.readout)
+    nums2 = numbers(explorer.readout)
     explorer.slider.index = 10
-    img10, nums10 = explorer.image, numbers(explorer.readout)
-    assert img2 != img10
-    assert explorer.frames.selected_index == 10 and explorer.readouts.selected_index == 10
+    nums10 = numbers(explorer.readout)
     assert nums2["predicted change"] != nums10["predicted change"]
 
 
@@ -73,28 +58,6 @@ def test_live_controls_rerender_and_shown_numbers_match():
     e.controls["kind"].value = "entry"
     e.controls["i"].value = 1
     assert e.last_error is None
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_least_squares_explorer(eps_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["seed"].value = 7
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_least_squares_explorer()
-    import companion.widgets.least_squares as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "least_squares_problem", boom)
-    e.controls["seed"].value = 5  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
-    assert any("deliberate failure" in o.get("text", "") for o in e.output.outputs)
 
 
 def test_bad_defaults_rejected():

