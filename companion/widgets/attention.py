@@ -9,7 +9,8 @@ along a unit direction ``dX`` of one input ``X`` changes the loss by
 ``Diag(p) - p p^T`` go to zero, and so do ``G_S``, ``G_Q``, ``G_K`` (but not ``G_V``).
 
 Layers: compute (:func:`attention_problem`, :func:`blowup`, :func:`readout`, with the math
-of :mod:`companion.models`), draw (``draw_*`` on given ``Axes``), wire
+of :mod:`companion.models`), draw (``draw_*`` on given ``Axes``; the zoom and the remainders
+are the panels of 8.3 and 8.5 too, from ``companion.widgets._first_order``), wire
 (:func:`make_attention_explorer`).
 """
 
@@ -24,7 +25,7 @@ from matplotlib.patches import Rectangle
 from ..models import AttentionCache, attention, attention_vjp, softmax_jacobian, softmax_vjp, squared_loss
 from ..perturb import FirstOrderStudy, direction, first_order_study
 from ._base import Explorer, readout_html
-from .least_squares import draw_remainders
+from ._first_order import BLUE as _BLUE, ORANGE as _ORANGE, S_GRID, draw_remainders, draw_zoom, first_order_readout, zoom_curve, zoom_ylim
 
 __all__ = [
     "AttentionProblem",
@@ -46,8 +47,6 @@ EPS_GRID = tuple(float(e) for e in np.logspace(-4, 0, 13))
 TAU_GRID = tuple(float(t) for t in 2.0 ** np.arange(-2, 11))  # 0.25 ... 1024, log-spaced
 TARGETS = ("Q", "K", "V")
 KINDS = ("entry", "random", "gradient")
-_S = np.linspace(-2, 2, 41)  # blow-up abscissa; s = 1 is the step eps
-_ORANGE, _BLUE = "#D55E00", "#0072B2"
 
 
 @dataclass
@@ -124,26 +123,19 @@ def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=
     return prob
 
 
-def blowup(problem: AttentionProblem, eps: float, s=_S):
+def blowup(problem: AttentionProblem, eps: float, s=S_GRID):
     """The loss along ``dX`` seen at scale ``eps``: ``(L(X + s eps dX) - L(X)) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``."""
-    s = np.asarray(s, float)
-    X, dX = problem.X, problem.dX
-    return s, np.array([problem.loss(X + (t * eps) * dX) - problem.loss0 for t in s]) / eps
+    return np.asarray(s, float), zoom_curve(problem.loss, problem.X, problem.G_X, problem.dX, eps, s)
 
 
 def readout(problem: AttentionProblem, eps: float) -> dict:
     """The numbers shown for step ``eps``: the first-order check and the gradients' sizes."""
-    actual = problem.loss(problem.X + eps * problem.dX) - problem.loss0
-    slope = float(np.vdot(problem.G_X, problem.dX))
-    remainder = abs(actual - eps * slope)
+    s = first_order_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps])
     return {
-        "L": problem.loss0,
-        "actual change": actual,
-        "predicted change": eps * slope,
-        "remainder": remainder,
-        "remainder / eps^2": remainder / eps**2,
+        "L": s.f0,
+        **first_order_readout(s),
         "||G_S||_F": float(np.linalg.norm(problem.G_S)),
         "||G_Q||_F": float(np.linalg.norm(problem.G_Q)),
         "||G_K||_F": float(np.linalg.norm(problem.G_K)),
@@ -187,24 +179,17 @@ def draw_softmax_jacobian(ax, p, row: int):
 
 
 def draw_blowup(ax, problem: AttentionProblem, eps: float, *, ylim=None):
-    """Draw :func:`blowup` at ``eps`` with its tangent line ``s <G_X, dX>_F``; returns ``(curve, gap)``.
+    """Draw :func:`blowup` at ``eps`` with its tangent line ``s <G_X, dX>_F``; returns ``([curve, gap], update)``.
 
-    ``gap`` joins the true and the predicted change at ``s = 1``: its length is ``remainder / eps``."""
+    ``gap`` joins the true and the predicted change at ``s = 1``: its length is ``remainder / eps``;
+    ``update(y)`` moves both to the curve ``y`` of another ``eps``."""
     s, y = blowup(problem, eps)
-    slope = problem.study.slope
-    ax.axhline(0, color="0.85", lw=0.8)
-    ax.plot(s, s * slope, color=_ORANGE, lw=1.5, ls="--", label=r"$s\,\langle G_X,dX\rangle_F$")
-    (curve,) = ax.plot(s, y, color=_BLUE, lw=2, label=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$")
-    k = int(np.argmin(np.abs(s - 1)))
-    (gap,) = ax.plot([1, 1], [slope, y[k]], color="k", lw=2, marker="_", ms=8)
-    ax.set_xlim(s[0], s[-1])
-    if ylim is not None:
-        ax.set_ylim(*ylim)
+    artists = draw_zoom(ax, s, y, problem.study.slope, ylim=ylim, predicted=r"$s\,\langle G_X,dX\rangle_F$", actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$")
     ax.tick_params(labelsize=7)
     ax.set_xlabel(r"$s$", fontsize=8, labelpad=1)
     ax.set_title(f"zoom on L along d{problem.target}", fontsize=9, pad=3)
     ax.legend(fontsize=6.5, loc="best", framealpha=0.8)
-    return curve, gap
+    return artists
 
 
 # ---------------------------------------------------------------------- wire
@@ -276,11 +261,9 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
         fig.text(0.004, 0.44, "pullback", fontsize=8, color="0.35", rotation=90, va="top")
 
         curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
-        ys = np.concatenate(list(curves.values()) + [prob.study.slope * np.array([-2.0, 2.0])])
-        pad = 0.06 * (ys.max() - ys.min()) + 1e-12
-        curve, gap = draw_blowup(fig.add_subplot(gs[0, 4]), prob, EPS_GRID[0], ylim=(ys.min() - pad, ys.max() + pad))
+        _, move_zoom = draw_blowup(fig.add_subplot(gs[0, 4]), prob, EPS_GRID[0], ylim=zoom_ylim(curves.values(), prob.study.slope))
         ax_r = fig.add_subplot(gs[1, 4])
-        marker = draw_remainders(ax_r, prob.study, EPS_GRID[0])
+        _, move_ring = draw_remainders(ax_r, prob.study, EPS_GRID[0])
         ax_r.tick_params(labelsize=7)
         ax_r.set_xlabel(r"$\varepsilon$", fontsize=8, labelpad=1)
         floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
@@ -288,17 +271,12 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
             ax_r.axhline(floor, color="0.5", lw=1, ls="--")
             ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color="0.4", va="bottom")
         label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=_BLUE)
-        k1 = int(np.argmin(np.abs(_S - 1)))
 
         def frame(eps):
-            y = curves[eps] if eps in curves else blowup(prob, eps)[1]
-            curve.set_ydata(y)
-            gap.set_ydata([prob.study.slope, y[k1]])
-            k = int(np.argmin(np.abs(prob.study.eps - eps)))
-            marker.set_data([prob.study.eps[k]], [max(prob.study.remainder[k], 1e-300)])
             what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
             label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
-            return [curve, gap, marker, label], readout_html(readout(prob, eps))
+            artists = [*move_zoom(curves[eps] if eps in curves else blowup(prob, eps)[1]), *move_ring(eps), label]
+            return artists, readout_html(readout(prob, eps))
 
         return frame
 

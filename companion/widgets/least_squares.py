@@ -6,7 +6,8 @@ direction ``dW`` (unit Frobenius norm) and a step ``eps``: the true change
 that is exactly ``eps^2 |dW x|^2 / 2`` here (the loss is quadratic in ``W``).
 
 Layers: compute (:func:`least_squares_problem`, with :mod:`companion.perturb`),
-draw (``draw_*`` on given ``Axes``), wire (:func:`make_least_squares_explorer`).
+draw (``draw_*`` on given ``Axes``; the zoom and the remainders are the panels that 8.5 and
+8.6 show too, from ``companion.widgets._first_order``), wire (:func:`make_least_squares_explorer`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from ..models import least_squares
 from ..perturb import DIRECTIONS, FirstOrderStudy, direction, first_order_study
 from ._base import Explorer, readout_html
+from ._first_order import S_GRID, draw_remainders, draw_zoom, first_order_readout, zoom_curve, zoom_ylim
 
 __all__ = [
     "LeastSquaresProblem",
@@ -59,49 +61,28 @@ def least_squares_problem(m=3, n=4, seed=0, kind="random", i=0, j=0, eps=EPS_GRI
     return LeastSquaresProblem(W, x, b, W @ x - b, G, dW, first_order_study(f, W, G, dW, np.asarray(eps)))
 
 
-def blowup(problem: LeastSquaresProblem, eps: float, s=np.linspace(-2, 2, 41)):
+def blowup(problem: LeastSquaresProblem, eps: float, s=S_GRID):
     """The loss along ``dW`` seen at scale ``eps``: ``(L(W + s eps dW) - L(W)) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s <G, dW>`` at every scale; the curve bends away from it by
     ``O(eps)``, so zooming in (``eps -> 0``) flattens the graph onto its linearization.
     """
-    st = first_order_study(problem.loss, problem.W, problem.G, problem.dW, eps * np.asarray(s))
-    return np.asarray(s), st.actual / eps
+    return np.asarray(s), zoom_curve(problem.loss, problem.W, problem.G, problem.dW, eps, s)
 
 
 def draw_blowup(ax, problem: LeastSquaresProblem, eps: float, *, ylim=None):
     """Draw :func:`blowup` at ``eps`` with its tangent line and the step ``s = 1`` marked.
 
-    Returns ``(curve, gap)``: the curve line and the segment between the true and the
-    predicted change at ``s = 1`` (whose length is ``remainder / eps``)."""
+    Returns ``([curve, gap], update)``: the curve and the segment between the true and the
+    predicted change at ``s = 1`` (whose length is ``remainder / eps``); ``update(y)`` moves
+    them to the curve ``y`` of another ``eps``."""
     s, y = blowup(problem, eps)
-    ax.axhline(0, color="0.85", lw=0.8)
-    ax.plot(s, s * problem.study.slope, color="#D55E00", lw=1.5, ls="--", label=r"prediction $s\,\langle G,\Delta W\rangle_F$")
-    (curve,) = ax.plot(s, y, color="#0072B2", lw=2, label=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$")
-    (gap,) = ax.plot([1, 1], [problem.study.slope, y[30]], color="k", lw=2, marker="_", ms=8)
-    ax.set_xlim(-2, 2)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
+    artists = draw_zoom(ax, s, y, problem.study.slope, ylim=ylim, predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
+                        actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$")
     ax.set_xlabel(r"$s = t/\varepsilon$")
     ax.set_title("zoom on the loss along dW", fontsize=10)
     ax.legend(fontsize=7, loc="lower right")
-    return curve, gap
-
-
-def draw_remainders(ax, study: FirstOrderStudy, eps: float):
-    """Remainder ``|actual - predicted|`` against ``eps`` on log-log axes, a slope-2 guide, current ``eps`` marked.
-
-    Returns the marker of the current ``eps``."""
-    ok = study.remainder > 0
-    ax.loglog(study.eps[ok], study.remainder[ok], "o-", color="#0072B2", ms=3, label="remainder")
-    ref = study.remainder[ok][-1] * (study.eps / study.eps[ok][-1]) ** 2 if ok.any() else study.eps**2
-    ax.loglog(study.eps, ref, ":", color="0.4", label="slope 2")
-    k = int(np.argmin(np.abs(study.eps - eps)))
-    (marker,) = ax.loglog([study.eps[k]], [max(study.remainder[k], 1e-300)], "o", ms=9, mfc="none", mec="#D55E00", mew=2)
-    ax.set_xlabel(r"$\varepsilon$")
-    ax.set_title(r"remainder $\sim \varepsilon^2$", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
-    return marker
+    return artists
 
 
 def draw_outer_product(ax_G, ax_r, ax_x, r, x, G) -> None:
@@ -128,14 +109,7 @@ def draw_outer_product(ax_G, ax_r, ax_x, r, x, G) -> None:
 def readout(problem: LeastSquaresProblem, eps: float) -> dict:
     """The numbers shown for step ``eps``."""
     s = first_order_study(problem.loss, problem.W, problem.G, problem.dW, [eps])
-    return {
-        "L(W)": s.f0,
-        "actual change": float(s.actual[0]),
-        "predicted change": float(s.predicted[0]),
-        "remainder": float(s.remainder[0]),
-        "remainder / eps^2": float(s.ratio[0]),
-        "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2)),
-    }
+    return {"L(W)": s.f0, **first_order_readout(s), "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2))}
 
 
 def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
@@ -163,25 +137,20 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
     controls["m"].observe(clamp_entry, names="value")
     controls["n"].observe(clamp_entry, names="value")
 
-
     def render(fig, p):
         prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
-        ys = np.concatenate([blowup(prob, e)[1] for e in EPS_GRID] + [prob.study.slope * np.array([-2.0, 2.0])])
-        pad = 0.05 * (ys.max() - ys.min() + 1e-12)
+        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
+        ylim = zoom_ylim(curves.values(), prob.study.slope, margin=0.05, tiny=5e-14)  # 5 % of (range + 1e-12)
         gs = fig.add_gridspec(2, 4, width_ratios=[3, 3, 0.35, 2.2], height_ratios=[0.35, 2.2], left=0.05, right=0.98, bottom=0.15, top=0.88, wspace=0.35, hspace=0.1)
-        curve, gap = draw_blowup(fig.add_subplot(gs[:, 0]), prob, EPS_GRID[0], ylim=(ys.min() - pad, ys.max() + pad))
-        marker = draw_remainders(fig.add_subplot(gs[:, 1]), prob.study, EPS_GRID[0])
+        _, move_zoom = draw_blowup(fig.add_subplot(gs[:, 0]), prob, EPS_GRID[0], ylim=ylim)
+        _, move_ring = draw_remainders(fig.add_subplot(gs[:, 1]), prob.study, EPS_GRID[0])
         draw_outer_product(fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G)
         label = fig.text(0.06, 0.8, "", fontsize=10, fontweight="bold")
 
         def frame(eps):
-            s, y = blowup(prob, eps)
-            curve.set_ydata(y)
-            gap.set_ydata([prob.study.slope, y[np.argmin(np.abs(s - 1))]])
-            k = int(np.argmin(np.abs(prob.study.eps - eps)))
-            marker.set_data([prob.study.eps[k]], [max(prob.study.remainder[k], 1e-300)])
             label.set_text(f"eps = {eps:.3g}")
-            return [curve, gap, marker, label], readout_html(readout(prob, eps))
+            artists = [*move_zoom(curves[eps] if eps in curves else blowup(prob, eps)[1]), *move_ring(eps), label]
+            return artists, readout_html(readout(prob, eps))
 
         return frame
 

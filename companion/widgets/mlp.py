@@ -7,7 +7,8 @@ recursion gives the error signals ``delta_l = grad_{z_l} J`` and the weight grad
 by ``eps (grad A_l)[i, j]`` to first order; the remainder shrinks like ``eps^2``.
 
 Layers: compute (:func:`mlp_problem`, with :mod:`companion.models` and
-:mod:`companion.perturb`), draw (``draw_*`` on given ``Axes``), wire
+:mod:`companion.perturb`), draw (``draw_*`` on given ``Axes``; the zoom and the remainders
+are the panels of 8.3 and 8.6 too, from ``companion.widgets._first_order``), wire
 (:func:`make_mlp_explorer`).
 """
 
@@ -22,7 +23,9 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import FirstOrderStudy, first_order_study
+from . import _first_order
 from ._base import Explorer, readout_html
+from ._first_order import S_GRID, first_order_readout, zoom_curve, zoom_ylim
 
 __all__ = [
     "EPS_GRID",
@@ -43,7 +46,6 @@ __all__ = [
 
 EPS_GRID = tuple(float(e) for e in np.logspace(-4, 0, 13))
 D_IN, D_OUT, BATCH = 3, 2, 4  # input and output widths, examples in the batch
-S_GRID = np.linspace(-2.0, 2.0, 41)
 
 
 @dataclass
@@ -111,21 +113,13 @@ def zoom(p: MLPProblem, eps: float, s=S_GRID):
     """The loss along ``E_ij`` seen at scale ``eps``: ``(J(A_l + s eps E_ij) - J) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s (grad A_l)[i, j]`` at every scale."""
-    st = first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, eps * np.asarray(s))
-    return np.asarray(s), st.actual / eps
+    return np.asarray(s), zoom_curve(p.loss_of, p.As[p.layer - 1], p.G, p.dW, eps, s)
 
 
 def readout(p: MLPProblem, eps: float) -> dict:
     """The numbers shown for the nudge ``A_l[i, j] += eps``."""
     s = first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
-    return {
-        "J": s.f0,
-        "(grad A_l)[i, j]": float(p.G[p.i, p.j]),
-        "actual change": float(s.actual[0]),
-        "predicted change": float(s.predicted[0]),
-        "remainder": float(s.remainder[0]),
-        "remainder / eps^2": float(s.ratio[0]),
-    }
+    return {"J": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **first_order_readout(s)}
 
 
 def draw_delta_norms(ax, norms, layer: int) -> None:
@@ -161,53 +155,24 @@ def draw_weight_gradient(ax, G, i: int, j: int, layer: int) -> None:
 
 
 def draw_zoom(ax, p: MLPProblem, eps: float, ylim):
-    """:func:`zoom` at ``eps`` and its tangent line; returns the curve and the gap at ``s = 1``."""
+    """:func:`zoom` at ``eps`` and its tangent line; returns ``([curve, gap], update)`` (``gap`` at ``s = 1``,
+    ``update(y)`` moves both to the curve ``y`` of another ``eps``)."""
     s, y = zoom(p, eps)
-    slope = p.study.slope
-    ax.axhline(0, color="0.85", lw=0.8)
-    ax.plot(s, s * slope, color="#D55E00", lw=1.5, ls="--", label=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$")
-    (curve,) = ax.plot(s, y, color="#0072B2", lw=2, label=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$")
-    k = int(np.argmin(np.abs(s - 1)))
-    (gap,) = ax.plot([1, 1], [slope, y[k]], color="k", lw=2, marker="_", ms=8)
-    ax.set_xlim(s[0], s[-1])
-    ax.set_ylim(*ylim)
+    artists = _first_order.draw_zoom(ax, s, y, p.study.slope, ylim=ylim, predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
+                                     actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$")
     ax.set_xlabel(r"$s = t/\varepsilon$", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title("zoom on J along the entry", fontsize=10)
     ax.legend(fontsize=6.5, loc="lower right")
-    return curve, gap
+    return artists
 
 
 def draw_remainders(ax, study: FirstOrderStudy, eps: float):
-    """Remainder ``|actual - predicted|`` against ``eps`` (log-log), a slope-2 guide, current ``eps`` ringed.
+    """Remainder ``|actual - predicted|`` against ``eps`` (log-log), a slope-2 guide, current ``eps`` ringed,
+    on compact axes: remainders at exactly zero (a loss flat along the entry) are drawn at the bottom edge.
 
-    Remainders at exactly zero (a loss flat along the entry) are drawn at the bottom edge.
-    Returns the ring."""
-    rem = study.remainder
-    ok = rem > 0
-    floor = rem[ok].min() / 10 if ok.any() else 1e-12
-    top = rem[ok].max() * 10 if ok.any() else 1.0
-    ax.loglog(study.eps, np.maximum(rem, floor), "o-", color="#0072B2", ms=3, label="remainder")
-    anchor = int(np.flatnonzero(ok)[-1]) if ok.any() else len(rem) - 1
-    ax.loglog(study.eps, max(rem[anchor], floor) * (study.eps / study.eps[anchor]) ** 2, ":", color="0.4", label="slope 2")
-    k = int(np.argmin(np.abs(study.eps - eps)))
-    (ring,) = ax.loglog([study.eps[k]], [max(rem[k], floor)], "o", ms=9, mfc="none", mec="#D55E00", mew=2)
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(LogLocator(numticks=5))
-        axis.set_minor_locator(NullLocator())
-    ax.set_xlim(study.eps[0] / 2, study.eps[-1] * 2)
-    ax.set_ylim(floor / 2, top)
-    ax.set_xlabel(r"$\varepsilon$", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title(r"remainder $\sim\varepsilon^2$", fontsize=10)
-    ax.legend(fontsize=6.5, loc="upper left")
-
-    def update(eps):
-        k = int(np.argmin(np.abs(study.eps - eps)))
-        ring.set_data([study.eps[k]], [max(rem[k], floor)])
-        return ring
-
-    return ring, update
+    Returns ``(ring, update)``."""
+    return _first_order.draw_remainders(ax, study, eps, compact=True)
 
 
 def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
@@ -250,22 +215,18 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
         prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
         curves = {e: zoom(prob, e)[1] for e in EPS_GRID}  # every frame's curve and numbers, computed once
         numbers = {e: readout(prob, e) for e in EPS_GRID}
-        ys = np.concatenate(list(curves.values()) + [prob.study.slope * S_GRID[[0, -1]]])
-        pad = 0.06 * (ys.max() - ys.min()) + 1e-9
+        ylim = zoom_ylim(curves.values(), prob.study.slope, tiny=1e-9)
         gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
         draw_delta_norms(fig.add_subplot(gs[0]), prob.delta_norms, prob.layer)
         draw_weight_gradient(fig.add_subplot(gs[1]), prob.G, prob.i, prob.j, prob.layer)
-        curve, gap = draw_zoom(fig.add_subplot(gs[2]), prob, EPS_GRID[0], (ys.min() - pad, ys.max() + pad))
-        ring, update_ring = draw_remainders(fig.add_subplot(gs[3]), prob.study, EPS_GRID[0])
+        _, move_zoom = draw_zoom(fig.add_subplot(gs[2]), prob, EPS_GRID[0], ylim)
+        _, move_ring = draw_remainders(fig.add_subplot(gs[3]), prob.study, EPS_GRID[0])
         label = fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold")
 
         def frame(eps):
-            y = curves[eps] if eps in curves else zoom(prob, eps)[1]
-            curve.set_ydata(y)
-            gap.set_ydata([prob.study.slope, y[int(np.argmin(np.abs(S_GRID - 1)))]])
-            update_ring(eps)
             label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     ({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})")
-            return [curve, gap, ring, label], readout_html(numbers[eps] if eps in numbers else readout(prob, eps))
+            artists = [*move_zoom(curves[eps] if eps in curves else zoom(prob, eps)[1]), *move_ring(eps), label]
+            return artists, readout_html(numbers[eps] if eps in numbers else readout(prob, eps))
 
         return frame
 
