@@ -40,7 +40,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["Explorer", "LIVE_NOTE", "fmt", "readout_html", "parse_readout"]
+__all__ = ["Explorer", "LIVE_NOTE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
 
 LIVE_NOTE = (
     "<b>Live controls</b> &mdash; these need a running Python kernel (open the notebook "
@@ -67,6 +67,20 @@ def parse_readout(text: str) -> dict:
     return {html.unescape(k): float(v) for k, v in re.findall(r"<code>(.+?) = ([-+0-9.einfa]+)</code>", text)}
 
 
+def check_numbers(**values) -> None:
+    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not a finite real number (a bool is not one)."""
+    for name, val in values.items():
+        if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
+            raise ValueError(f"{name} must be a finite number, got {val!r}")
+
+
+def check_integers(**values) -> None:
+    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not an integer (a bool is not one)."""
+    for name, val in values.items():
+        if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer, got {val!r}")
+
+
 class Explorer(widgets.VBox):
     """A main ``SelectionSlider`` over frames + live controls, wired to a render function.
 
@@ -74,7 +88,8 @@ class Explorer(widgets.VBox):
     ----------
     title : HTML shown above the explorer.
     main : ``(description, values, index)`` of the main parameter: its grid of values
-        and the initially selected index. ``labels`` may format them.
+        and the initially selected index (clamped into the grid, as a reader's defaults are).
+        ``labels`` may format them.
     controls : ``{name: widget}``; their ``.value`` are passed to ``render``.
     render : ``render(fig, params) -> frame``: draws onto the (cleared, reused) ``fig``
         what depends only on the controls' values ``params`` (a dict), and returns
@@ -100,8 +115,7 @@ class Explorer(widgets.VBox):
         self.values = list(values)
         if not self.values:
             raise ValueError("the main slider needs at least one value")
-        if not 0 <= index < len(self.values):
-            raise ValueError(f"main index {index} is outside 0..{len(self.values) - 1}")
+        index = int(np.clip(index, 0, len(self.values) - 1))
         self.render_fn = render
         self.controls = dict(controls)
         self.dpi = dpi

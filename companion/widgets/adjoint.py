@@ -20,7 +20,7 @@ import numpy as np
 
 from ..pullbacks import plane_map
 from ..spaces import adjoint, plane_metric, unit_circle
-from ._base import Explorer, readout_html
+from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
     "ANGLE_GRID",
@@ -187,9 +187,7 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
     """
     if inner not in INNER_PRODUCTS:
         raise ValueError(f"inner must be one of {INNER_PRODUCTS}, got {inner!r}")
-    for name, val in (("shear", shear), ("scale", scale), ("v_deg", v_deg), ("w_deg", w_deg)):
-        if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
-            raise ValueError(f"{name} must be a finite number, got {val!r}")
+    check_numbers(shear=shear, scale=scale, v_deg=v_deg, w_deg=w_deg)
     controls = {
         "inner": widgets.ToggleButtons(options=list(INNER_PRODUCTS), value=inner, description="inner product", style={"button_width": "90px", "description_width": "initial"}),
         "shear": widgets.FloatSlider(value=float(np.clip(shear, -1.5, 1.5)), min=-1.5, max=1.5, step=0.05, description="shear"),
@@ -219,7 +217,7 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
 
     return Explorer(
         title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, with A = rotation &middot; shear &middot; stretch",
-        main=("rotation of A (deg)", ANGLE_GRID, int(np.clip(angle_index, 0, len(ANGLE_GRID) - 1))),
+        main=("rotation of A (deg)", ANGLE_GRID, angle_index),
         controls=controls,
         render=render,
         figsize=(9.0, 4.4),

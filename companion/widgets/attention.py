@@ -95,16 +95,21 @@ class AttentionProblem:
         return squared_loss(attention(args["Q"], args["K"], args["V"], scale=self.scale)[0], self.T)[0]
 
 
-def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID) -> AttentionProblem:
-    """Random ``Q (n, d)``, ``K (n, d)``, ``V (n, d_v)``, ``T (n, d_v)`` from ``seed``; the forward
-    pass at temperature ``tau``; the pullback of ``G_Y = Y - T``; the direction ``dX`` of ``kind``
-    in the input ``target``; the first-order study over ``eps``. ``(i, j)``: the entry for ``kind="entry"``."""
+def _check_choices(target, kind, tau) -> None:
+    """``ValueError`` unless ``target`` is one of ``TARGETS``, ``kind`` one of ``KINDS`` and ``tau > 0`` a number."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if not (np.isscalar(tau) and np.isfinite(tau) and tau > 0):
         raise ValueError(f"tau must be a positive number, got {tau!r}")
+
+
+def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID) -> AttentionProblem:
+    """Random ``Q (n, d)``, ``K (n, d)``, ``V (n, d_v)``, ``T (n, d_v)`` from ``seed``; the forward
+    pass at temperature ``tau``; the pullback of ``G_Y = Y - T``; the direction ``dX`` of ``kind``
+    in the input ``target``; the first-order study over ``eps``. ``(i, j)``: the entry for ``kind="entry"``."""
+    _check_choices(target, kind, tau)
     rng = np.random.default_rng(seed)
     Q, K, V = rng.standard_normal((n, d)), rng.standard_normal((n, d)), rng.standard_normal((n, d_v))
     T = rng.standard_normal((n, d_v))
@@ -206,12 +211,7 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
     of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
     scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
     """
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if not (np.isscalar(tau) and np.isfinite(tau) and tau > 0):
-        raise ValueError(f"tau must be a positive number, got {tau!r}")
+    _check_choices(target, kind, tau)
     n, d, d_v = int(np.clip(n, 4, 8)), int(np.clip(d, 2, 4)), int(np.clip(d_v, 2, 4))
     cols = lambda t, dd, ddv: dd if t in ("Q", "K") else ddv
     style = {"description_width": "initial"}
@@ -286,7 +286,7 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
             "fixed loss L(Y) = &frac12;|Y &minus; T|<sub>F</sub><sup>2</sup> with a fixed random target T; "
             "step eps along a unit direction dX of X = Q, K or V"
         ),
-        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
         figsize=(10, 5.0),

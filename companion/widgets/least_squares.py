@@ -156,7 +156,7 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
 
     return Explorer(
         title="<b>Perturb W (8.3)</b>: L(W) = &frac12;|Wx &minus; b|&sup2;, step eps along dW",
-        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
         figsize=(10, 3.3),

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..differentials import NONLINEAR_MAPS, NonlinearMap, TaylorResult, nonlinear_map, taylor_test
-from ._base import Explorer, readout_html
+from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
     "EPS_GRID",
@@ -242,9 +242,7 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
     """
     if map not in NONLINEAR_MAPS:
         raise ValueError(f"map must be one of {tuple(NONLINEAR_MAPS)}, got {map!r}")
-    for name, val in (("x0", x0), ("y0", y0), ("angle", angle)):
-        if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
-            raise ValueError(f"{name} must be a finite number, got {val!r}")
+    check_numbers(x0=x0, y0=y0, angle=angle)
     x0, y0 = (float(np.clip(v, *POINT_RANGE)) for v in (x0, y0))
     controls = {
         "map": widgets.Dropdown(options=list(NONLINEAR_MAPS), value=map, description="map F"),
@@ -275,7 +273,7 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
 
     return Explorer(
         title="<b>Linearization (8.1)</b>: the image of a disc of radius eps under F, zoomed, against the differential",
-        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
         figsize=(10, 3.4),

@@ -188,7 +188,7 @@ def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: i
     return Explorer(
         title="<b>Gradient descent under three metrics (8.7)</b>: L(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), "
         "step = &minus;eta M<sup>&minus;1</sup> dL",
-        main=("cond(H)", COND_GRID, int(np.clip(cond_index, 0, len(COND_GRID) - 1))),
+        main=("cond(H)", COND_GRID, cond_index),
         controls=controls,
         render=render,
         figsize=(9.5, 3.9),

@@ -24,7 +24,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import FirstOrderStudy, first_order_study
 from . import _first_order
-from ._base import Explorer, readout_html
+from ._base import Explorer, check_integers, readout_html
 from ._first_order import S_GRID, first_order_readout, zoom_curve, zoom_ylim
 
 __all__ = [
@@ -184,9 +184,7 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    for name, val in (("depth", depth), ("width", width), ("seed", seed), ("layer", layer), ("i", i), ("j", j), ("eps_index", eps_index)):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {val!r}")
+    check_integers(depth=depth, width=width, seed=seed, layer=layer, i=i, j=j, eps_index=eps_index)
     depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
     sizes = mlp_sizes(depth, width)
     layer = int(np.clip(layer, 1, depth))
@@ -232,7 +230,7 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
 
     return Explorer(
         title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
-        main=("eps", EPS_GRID, int(np.clip(eps_index, 0, len(EPS_GRID) - 1))),
+        main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
         figsize=(11.0, 3.5),

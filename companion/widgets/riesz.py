@@ -24,7 +24,7 @@ from matplotlib.patches import FancyArrowPatch
 
 from ..differentials import directional_derivative, plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
-from ._base import Explorer, readout_html
+from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
     "KAPPA_GRID",
@@ -232,9 +232,7 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
     (13 values from 1/4 to 4, log-spaced, 1 in the middle). Live: the rotation ``theta``
     (degrees) and the point ``w`` in ``[-2, 2]^2`` (clamped).
     """
-    for name, val in (("theta", theta), ("w1", w1), ("w2", w2)):
-        if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
-            raise ValueError(f"{name} must be a finite number, got {val!r}")
+    check_numbers(theta=theta, w1=w1, w2=w2)
     w1, w2 = (float(np.clip(v, *POINT_RANGE)) for v in (w1, w2))
     controls = {
         "theta": widgets.FloatSlider(value=float(theta) % 180, min=0, max=180, step=5, description="theta (deg)"),
@@ -262,7 +260,7 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
 
     return Explorer(
         title="<b>Gradient as Riesz representer (8.2)</b>: one differential dL, the metric M = R diag(1, kappa) R<sup>T</sup>, two gradients",
-        main=("kappa", KAPPA_GRID, int(np.clip(kappa_index, 0, len(KAPPA_GRID) - 1))),
+        main=("kappa", KAPPA_GRID, kappa_index),
         controls=controls,
         render=render,
         figsize=(10.5, 3.5),

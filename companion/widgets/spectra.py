@@ -251,7 +251,7 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
     return Explorer(
         title="<b>Jacobian spectra at initialization (8.8)</b>: J = D<sub>L</sub>A<sub>L</sub> &hellip; D<sub>1</sub>A<sub>1</sub> "
         "for L random layers of width n",
-        main=("depth L", DEPTHS, int(np.clip(depth_index, 0, len(DEPTHS) - 1))),
+        main=("depth L", DEPTHS, depth_index),
         controls=controls,
         render=render,
         figsize=(10, 3.7),
