@@ -34,9 +34,7 @@ import tracemalloc
 
 import numpy as np
 
-import companion
-from companion import models
-from companion import relu, sigmoid, softmax, tanh, value_and_grad  # noqa: F401  (relu, sigmoid: for edits)
+from companion import models, softmax, tanh, value_and_grad
 
 
 def _openblas(kind):
@@ -73,7 +71,7 @@ def cpu_model() -> str:
 
 
 # ----------------------------------------------------------------------------- problems
-def mlp_problem(batch, width, depth, rng):
+def mlp_problem(batch, width, depth, rng, peers=True):
     As, bs = models.mlp_init([width] * (depth + 1), rng=rng, gain=1.0, bias_scale=0.1)
     x = rng.standard_normal((width, batch))
     y = 0.5 * rng.standard_normal((width, batch))
@@ -105,8 +103,10 @@ def mlp_problem(batch, width, depth, rng):
         err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr.A + gr.b))
         return abs(float(val) - l0) / abs(l0), err
 
-    peers = {}
+    others = {}
     try:
+        if not peers:
+            raise ImportError
         import torch
 
         tA = [torch.tensor(A, requires_grad=True) for A in As]
@@ -120,10 +120,12 @@ def mlp_problem(batch, width, depth, rng):
             out = 0.5 * ((h - ty) ** 2).sum()
             return torch.autograd.grad(out, tA + tb)
 
-        peers["torch f+b"] = torch_fb
+        others["torch f+b"] = torch_fb
     except ImportError:
         pass
     try:
+        if not peers:
+            raise ImportError
         import autograd
         import autograd.numpy as anp
 
@@ -134,13 +136,13 @@ def mlp_problem(batch, width, depth, rng):
             return 0.5 * anp.sum((h - y) ** 2)
 
         ag = autograd.grad(aloss)
-        peers["autograd f+b"] = lambda: ag(list(As) + list(bs))
+        others["autograd f+b"] = lambda: ag(list(As) + list(bs))
     except ImportError:
         pass
-    return dict(hand_fwd=hand_fwd, hand_fb=hand_fb, engine_fb=engine_fb, check=check, peers=peers)
+    return dict(hand_fwd=hand_fwd, hand_fb=hand_fb, engine_fb=engine_fb, check=check, peers=others)
 
 
-def attention_problem(n, d, rng):
+def attention_problem(n, d, rng, peers=True):
     Q, K, V = (rng.standard_normal((n, d)) for _ in range(3))
     T = rng.standard_normal((n, d))
     scale = 1.0 / np.sqrt(d)
@@ -170,8 +172,10 @@ def attention_problem(n, d, rng):
         err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr))
         return abs(float(val) - l0) / abs(l0), err
 
-    peers = {}
+    others = {}
     try:
+        if not peers:
+            raise ImportError
         import torch
 
         tQ, tK, tV = (torch.tensor(a, requires_grad=True) for a in (Q, K, V))
@@ -182,10 +186,12 @@ def attention_problem(n, d, rng):
             out = 0.5 * ((Y - tT) ** 2).sum()
             return torch.autograd.grad(out, (tQ, tK, tV))
 
-        peers["torch f+b"] = torch_fb
+        others["torch f+b"] = torch_fb
     except ImportError:
         pass
     try:
+        if not peers:
+            raise ImportError
         import autograd
         import autograd.numpy as anp
 
@@ -197,10 +203,10 @@ def attention_problem(n, d, rng):
 
         ag = autograd.grad(aloss, argnum=(0, 1, 2)) if _autograd_tuple_argnum() else None
         if ag is not None:
-            peers["autograd f+b"] = lambda: ag(Q, K, V)
+            others["autograd f+b"] = lambda: ag(Q, K, V)
     except ImportError:
         pass
-    return dict(hand_fwd=hand_fwd, hand_fb=hand_fb, engine_fb=engine_fb, check=check, peers=peers)
+    return dict(hand_fwd=hand_fwd, hand_fb=hand_fb, engine_fb=engine_fb, check=check, peers=others)
 
 
 def _autograd_tuple_argnum():
@@ -302,15 +308,13 @@ def main():
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
     rng = np.random.default_rng(0)
+    peers = not args.no_peers
     problems = {
-        "MLP b256 w512 L4": mlp_problem(256, 512, 4, rng),
-        "MLP b64 w128 L8": mlp_problem(64, 128, 8, rng),
-        "attention n256 d64": attention_problem(256, 64, rng),
-        "attention n1024 d64": attention_problem(1024, 64, rng),
+        "MLP b256 w512 L4": mlp_problem(256, 512, 4, rng, peers),
+        "MLP b64 w128 L8": mlp_problem(64, 128, 8, rng, peers),
+        "attention n256 d64": attention_problem(256, 64, rng, peers),
+        "attention n1024 d64": attention_problem(1024, 64, rng, peers),
     }
-    if args.no_peers:
-        for p in problems.values():
-            p["peers"] = {}
     peers = sorted({k for p in problems.values() for k in p["peers"]})
     header = ["problem", "hand fwd ms", "hand f+b ms", "engine f+b ms", "hand f+b/fwd", "engine/hand", "mem engine/hand"]
     header += [f"{k}/hand" for k in peers]
@@ -331,8 +335,11 @@ def main():
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\nwall-clock medians (goals: hand f+b/fwd <= ~2.75 MLP, ~3.0 attention; engine/hand <= 1.2; memory <= 1.5)")
     print(table(header, rows))
-    print("\nCPU-time medians (process_time: all threads of this process)")
-    print(table(cpu_header, cpu_rows))
+    if nthreads == 1:
+        print("\nCPU-time medians (process_time; less disturbed than wall-clock by other processes)")
+        print(table(cpu_header, cpu_rows))
+    else:
+        print("\n(CPU-time ratios are printed with --blas-threads 1 only: idle OpenBLAS workers spin, so CPU time overcounts)")
 
 
 if __name__ == "__main__":

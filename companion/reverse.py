@@ -42,6 +42,7 @@ import inspect
 
 import numpy as np
 
+from . import models as _models
 from . import rules as _rules
 from ._validate import as_float_array, check_callable, shape_str
 
@@ -450,9 +451,12 @@ def softmax(x, axis=-1):
     """Softmax along ``axis`` (default: rows of the last axis), stable (the maximum is subtracted).
 
     Pushforward ``dp = (Diag(p) - p p^T) dx`` per row; the pullback is the same symmetric
-    map applied to ``p_bar``. On numpy arrays it returns what ``companion.models.softmax`` does.
+    map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same checks, same values).
     """
-    return _call(_P["softmax"], x, int(_static(axis, "softmax: axis")))
+    axis = int(_static(axis, "softmax: axis"))
+    if not isinstance(x, Tensor):
+        return _models.softmax(x, axis=axis)
+    return _apply(_P["softmax"], (x, axis))
 
 
 def trace(X):

@@ -338,9 +338,6 @@ def sigmoid_diag(v, y):
 
 def stable_softmax(x, axis=-1):
     """exp(x - max x) / sum exp(x - max x) along ``axis`` (the shift changes nothing but overflow)."""
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(float)
     p = x - x.max(axis=axis, keepdims=True)
     np.exp(p, out=p)
     p /= p.sum(axis=axis, keepdims=True)

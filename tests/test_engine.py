@@ -457,3 +457,18 @@ def test_a_constant_tensor_and_its_repr():
     c = Tensor(np.ones(2))
     assert float((c * 2).sum()) == 4.0 and "Tensor" in repr(c)
     assert np.array_equal(np.asarray(c + 1), [2.0, 2.0])
+
+
+def test_the_benchmark_problems_agree_with_the_hand_written_models():
+    """benchmarks/engine.py times the engine against companion.models: at toy sizes, same numbers."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "engine.py"
+    spec = importlib.util.spec_from_file_location("engine_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rng = np.random.default_rng(13)
+    for problem in (bench.mlp_problem(3, 5, 3, rng, peers=False), bench.attention_problem(6, 4, rng, peers=False)):
+        dv, dg = problem["check"]()
+        assert dv <= RTOL and dg <= RTOL
