@@ -33,14 +33,14 @@ def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0
     return 0.5 * float(np.sum((h - Y) ** 2))
 
 
-def test_main_slider_moves_the_prediction_not_the_loss(explorer):
+def test_every_frame_predicts_eps_times_the_gradient_entry(explorer):
+    """The main slider runs over EPS_GRID; the prediction is eps (grad A_l)[i, j] on every frame; J does not move."""
     assert explorer.values == list(EPS_GRID)
-    explorer.slider.index = 2
-    nums2 = numbers(explorer.readout)
-    explorer.slider.index = 11
-    nums11 = numbers(explorer.readout)
-    assert nums2["predicted change"] != nums11["predicted change"]
-    assert nums2["J"] == nums11["J"]
+    frames = [numbers(r.value) for r in explorer.readouts.children]
+    entry = frames[0]["(grad A_l)[i, j]"]
+    assert entry != 0
+    assert [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID)] == pytest.approx([entry] * len(frames), rel=1e-3)
+    assert len({f["J"] for f in frames}) == 1
 
 
 @pytest.mark.parametrize("k", range(len(EPS_GRID)))
