@@ -231,7 +231,10 @@ class Tensor:
         self.value = np.asarray(value)
         self._tape, self._i, self._tangent = None, 0, None
 
-    # ---- numpy's protocols: operators go to the Tensor; other numpy calls are refused
+    # ---- numpy's protocols: operators go to the Tensor; other numpy calls are refused.
+    # ``ndarray + t`` makes numpy call np.add(ndarray, t), which lands here and is answered
+    # by the Tensor's reflected operator: the same as ``__array_ufunc__ = None`` would do,
+    # except that np.exp(t) and friends get an error naming the function and what to use.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         op = _UFUNC_OPERATORS.get(ufunc)
         if op is not None and method == "__call__" and not kwargs and len(inputs) == 2:
