@@ -171,12 +171,13 @@ def test_live_controls_rerender_and_shown_numbers_match():
         assert shown[k] == pytest.approx(ref[k], rel=1e-3), k
     assert shown["||G_S||_F"] < nums_before["||G_S||_F"]
     # target V has d_v columns: the entry slider is clamped
-    e.controls["d_v"].value = 2
-    e.controls["target"].value = "V"
-    assert e.controls["j"].max == 1
-    e.controls["n"].value = 4
-    assert e.controls["i"].max == 3 and e.controls["row"].max == 3
-    e.controls["kind"].value = "gradient"
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["d_v"].value = 2
+        e.controls["target"].value = "V"
+        assert e.controls["j"].max == 1
+        e.controls["n"].value = 4
+        assert e.controls["i"].max == 3 and e.controls["row"].max == 3
+        e.controls["kind"].value = "gradient"
     assert e.last_error is None
     shown = numbers(e.readout)
     prob = attention_problem(4, 3, 2, 0, "V", "gradient", 1, 0, TAU_GRID[-1])

@@ -52,10 +52,11 @@ def test_live_controls_rerender_and_shown_numbers_match():
     # along the unit gradient direction the predicted change is eps * |G|_F
     assert shown["predicted change"] == pytest.approx(EPS_GRID[5] * np.linalg.norm(prob.G), rel=1e-3)
     # sizes change; the entry sliders are clamped to the new W
-    e.controls["m"].value = 2
-    assert e.controls["i"].max == 1
-    e.controls["kind"].value = "entry"
-    e.controls["i"].value = 1
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["m"].value = 2
+        assert e.controls["i"].max == 1
+        e.controls["kind"].value = "entry"
+        e.controls["i"].value = 1
     assert e.last_error is None
 
 

@@ -106,9 +106,10 @@ def test_live_controls_rerender_and_shown_numbers_match():
     before = e.image
     e.controls["map"].value = "tanh layer"
     assert e.last_error is None and e.image != before
-    e.controls["x0"].value = 0.3
-    e.controls["y0"].value = -0.2
-    e.controls["angle"].value = 135.0
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["x0"].value = 0.3
+        e.controls["y0"].value = -0.2
+        e.controls["angle"].value = 135.0
     assert e.last_error is None
     shown = numbers(e.readout)
     p = np.array([0.3, -0.2])
@@ -117,8 +118,9 @@ def test_live_controls_rerender_and_shown_numbers_match():
     J = fd_jacobian(layer, p)
     assert shown["remainder"] == pytest.approx(np.linalg.norm(layer(p + eps * v) - layer(p) - eps * J @ v), rel=1e-3)
     # a point where the polar map's Jacobian is singular still renders
-    e.controls["map"].value = "polar"
-    e.controls["x0"].value = 0.0
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["map"].value = "polar"
+        e.controls["x0"].value = 0.0
     assert e.last_error is None
 
 

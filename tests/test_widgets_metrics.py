@@ -89,8 +89,9 @@ def test_live_controls_rerender_and_numbers_follow():
     e.controls["eta"].value = 2.2
     assert "steps to 1e-6 (euclidean) = diverging" in e.readout
     assert numbers(e.readout)["final loss (euclidean)"] > 1e3
-    e.controls["rotation"].value = 0.0
-    e.controls["steps"].value = 200
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["rotation"].value = 0.0
+        e.controls["steps"].value = 200
     assert e.last_error is None
 
 

@@ -102,14 +102,15 @@ def test_live_controls_rerender_and_entry_is_clamped():
         assert e.last_error is None and e.image != img, name
     assert e.image != before
     # the entry sliders follow the chosen layer's shape A_l: (d_l, d_{l-1})
-    e.controls["depth"].value = 4
-    e.controls["width"].value = 9
-    e.controls["layer"].value = 1
-    assert (e.controls["i"].max, e.controls["j"].max) == (8, D_IN - 1)
-    e.controls["layer"].value = 4
-    assert (e.controls["i"].max, e.controls["j"].max) == (D_OUT - 1, 8)
-    e.controls["depth"].value = 2  # layer 4 no longer exists
-    assert e.controls["layer"].value == 2 and e.controls["layer"].max == 2
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["depth"].value = 4
+        e.controls["width"].value = 9
+        e.controls["layer"].value = 1
+        assert (e.controls["i"].max, e.controls["j"].max) == (8, D_IN - 1)
+        e.controls["layer"].value = 4
+        assert (e.controls["i"].max, e.controls["j"].max) == (D_OUT - 1, 8)
+        e.controls["depth"].value = 2  # layer 4 no longer exists
+        assert e.controls["layer"].value == 2 and e.controls["layer"].max == 2
     assert e.last_error is None
     shown = numbers(e.readout)
     i, j = e.controls["i"].value, e.controls["j"].value

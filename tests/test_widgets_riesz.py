@@ -99,8 +99,9 @@ def test_live_controls_rerender_and_shown_numbers_match():
     before = e.image
     e.controls["theta"].value = 100.0
     assert e.last_error is None and e.image != before
-    e.controls["w1"].value = 0.9
-    e.controls["w2"].value = 1.2
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["w1"].value = 0.9
+        e.controls["w2"].value = 1.2
     assert e.last_error is None
     shown = numbers(e.readout)
     w, kappa = np.array([0.9, 1.2]), KAPPA_GRID[2]

@@ -97,8 +97,9 @@ def test_live_controls_rerender_and_numbers_follow():
     e.controls["init"].value = "orthogonal"
     assert e.image != before and e.last_error is None
     assert numbers(e.readout)["s_max"] == pytest.approx(1.0, rel=1e-9)
-    e.controls["activation"].value = "relu"
-    e.controls["gain"].value = float(np.sqrt(2))
+    with e.hold():  # these controls change together: one render, with their final values
+        e.controls["activation"].value = "relu"
+        e.controls["gain"].value = float(np.sqrt(2))
     assert numbers(e.readout)["mean s^2 (theory)"] == pytest.approx(1.0)
     e.controls["width"].value = 32
     assert e.last_error is None
