@@ -32,7 +32,7 @@ import numpy as np
 
 from ._validate import as_float_array, shape_str
 from .models import _sigmoid
-from .spaces import rotation, unit_circle
+from .spaces import Metric, as_metric, rotation, steepest_ascent, unit_circle
 
 __all__ = [
     "METRICS",
@@ -64,22 +64,12 @@ def _vector(w, name: str, n: int | None = None) -> np.ndarray:
     return w
 
 
-def _spd(M, name: str, n: int) -> np.ndarray:
-    """``M`` as an ``(n, n)`` SPD array, or a clear error; returns its Cholesky factor."""
+def _spd(M, name: str, n: int) -> Metric:
+    """``M`` as a :class:`~companion.spaces.Metric` on vectors of length ``n``, or a clear error naming ``name``."""
     M = as_float_array(M, name, ndim=2)
     if M.shape != (n, n):
         raise ValueError(f"{name} must have shape ({n}, {n}) to act on vectors of length {n}, got {shape_str(M.shape)}")
-    if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(M).max()))):
-        raise ValueError(f"{name} (shape {shape_str(M.shape)}) must be symmetric")
-    try:
-        return np.linalg.cholesky(M)
-    except np.linalg.LinAlgError:
-        raise ValueError(f"{name} (shape {shape_str(M.shape)}) must be positive definite") from None
-
-
-def _solve_chol(L: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``M^{-1} c`` from the Cholesky factor ``M = L L^T``."""
-    return np.linalg.solve(L.T, np.linalg.solve(L, c))
+    return as_metric(M, (n,), name)
 
 
 # --------------------------------------------------------------------------- problems
@@ -306,7 +296,7 @@ def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
     c = _vector(c, "c")
     if M is None:
         return -float(eta) * c
-    return -float(eta) * _solve_chol(_spd(M, "M", c.size), c)
+    return -float(eta) * _spd(M, "M", c.size).sharp(c)
 
 
 def steepest_direction(c, M=None) -> np.ndarray:
@@ -317,9 +307,7 @@ def steepest_direction(c, M=None) -> np.ndarray:
     c = _vector(c, "c")
     if not np.any(c):
         raise ValueError("c is zero: every direction is flat, there is no steepest one")
-    Mm = np.eye(c.size) if M is None else np.asarray(M, dtype=float)
-    g = _solve_chol(_spd(Mm, "M", c.size), c)
-    return -g / np.sqrt(g @ Mm @ g)
+    return -steepest_ascent(c, None if M is None else _spd(M, "M", c.size))
 
 
 def metric_unit_circle(M=None, num: int = 361) -> np.ndarray:
@@ -340,7 +328,7 @@ def stability_bound(H, M=None) -> float:
     if M is None:
         lam = np.linalg.eigvalsh(H)
     else:
-        L = _spd(M, "M", n)
+        L = _spd(M, "M", n).chol
         S = np.linalg.solve(L, np.linalg.solve(L, H).T)  # L^{-1} H L^{-T}, similar to M^{-1} H
         lam = np.linalg.eigvalsh(0.5 * (S + S.T))
     return 2.0 / float(lam.max())
@@ -355,7 +343,7 @@ def contraction_factor(H, M=None, eta: float = 1.0) -> float:
     H = as_float_array(H, "H", ndim=2)
     n = H.shape[0]
     _spd(H, "H", n)
-    L = np.linalg.cholesky(np.eye(n)) if M is None else _spd(M, "M", n)
+    L = np.eye(n) if M is None else _spd(M, "M", n).chol
     S = np.linalg.solve(L, np.linalg.solve(L, H).T)
     lam = np.linalg.eigvalsh(0.5 * (S + S.T))
     return float(np.max(np.abs(1.0 - float(eta) * lam)))
@@ -409,7 +397,8 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
     else:
         constant = not callable(metric)
     if constant:  # factor once: P = M^{-1}
-        P = _solve_chol(_spd(metric_at(problem, metric, w), "metric", n), np.eye(n))
+        metric_w = _spd(metric_at(problem, metric, w), "metric", n)
+        P = np.linalg.solve(metric_w.chol.T, np.linalg.solve(metric_w.chol, np.eye(n)))
 
     W = np.full((steps + 1, n), np.nan)
     losses = np.full(steps + 1, np.nan)
@@ -418,7 +407,7 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
     diverged = False
     for k in range(steps):
         c = problem.differential(w)  # the covector dL_w
-        g = P @ c if constant else _solve_chol(_spd(metric_at(problem, metric, w), "metric", n), c)  # Riesz image M^{-1} c
+        g = P @ c if constant else _spd(metric_at(problem, metric, w), "metric", n).sharp(c)  # Riesz image M^{-1} c
         w = w - eta * g
         lk = problem.loss(w) if np.all(np.isfinite(w)) else np.inf
         if not np.isfinite(lk) or lk > limit:

@@ -67,7 +67,8 @@ class Metric:
     M : (N, N) symmetric positive definite array, ``N = prod(shape)``.
     shape : shape of the arrays it measures; defaults to ``(N,)`` (vectors).
 
-    ``flat`` turns a vector into a covector (``M v``), ``sharp`` turns a covector into
+    ``chol`` is the Cholesky factor ``L`` (``M = L L^T``). ``flat`` turns a vector into a
+    covector (``M v``), ``sharp`` turns a covector into
     its Riesz representer (``M^{-1} c``): the two halves of the identification 8.7
     says every optimizer makes, explicitly or not.
     """
@@ -88,7 +89,7 @@ class Metric:
         if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * np.abs(M).max()):
             raise ValueError(f"metric M (shape {shape_str(M.shape)}) must be symmetric")
         try:
-            self._chol = np.linalg.cholesky(M)
+            self.chol = np.linalg.cholesky(M)
         except np.linalg.LinAlgError:
             raise ValueError(f"metric M (shape {shape_str(M.shape)}) must be positive definite") from None
         self.M = M
@@ -116,8 +117,8 @@ class Metric:
     def sharp(self, c) -> np.ndarray:
         """Covector -> vector (Riesz map): the ``G`` with ``<G, U>_M = <c, U>_F`` for all ``U``."""
         c = self._check(c, "covector")
-        y = np.linalg.solve(self._chol, vec(c))
-        return unvec(np.linalg.solve(self._chol.T, y), self.shape)
+        y = np.linalg.solve(self.chol, vec(c))
+        return unvec(np.linalg.solve(self.chol.T, y), self.shape)
 
     def __repr__(self):
         return f"Metric(shape={self.shape}, cond={np.linalg.cond(self.M):.3g})"
@@ -358,4 +359,4 @@ def unit_circle(metric=None, n: int = 200) -> np.ndarray:
     u = np.stack([np.cos(t), np.sin(t)])
     if m is None:
         return u
-    return np.linalg.solve(m._chol.T, u)
+    return np.linalg.solve(m.chol.T, u)
