@@ -41,6 +41,11 @@ def is_slider(w) -> bool:
     return isinstance(w, widgets.SelectionSlider) or (hasattr(w, "min") and hasattr(w, "max"))
 
 
+def is_selection(w) -> bool:
+    """A control with a list of options (Dropdown, ToggleButtons, ...): driven through every option."""
+    return hasattr(w, "options") and hasattr(w, "index")
+
+
 def set_extreme(w, which: int) -> None:
     """A slider to its min (``which`` even) or max (odd); a ``SelectionSlider`` to its first or last option."""
     if isinstance(w, widgets.SelectionSlider):
@@ -55,7 +60,7 @@ def set_other_value(w) -> None:
         w.index = len(w.options) - 1 if w.index == 0 else 0
     elif is_slider(w):
         w.value = w.max if w.value == w.min else w.min
-    elif isinstance(w, widgets.widget_selection._Selection):
+    elif is_selection(w):
         w.index = (w.index + 1) % len(w.options)
     else:
         raise TypeError(f"the contract does not know how to drive a {type(w).__name__}: teach it here")
@@ -141,7 +146,7 @@ def test_live_controls_at_their_extremes_render(explorer):
     elsewhere = (here + n // 2) % n
     before = bytes(explorer.frames.children[elsewhere].value)
     start_params = explorer.params
-    unknown = [name for name, w in controls.items() if not (is_slider(w) or isinstance(w, widgets.widget_selection._Selection))]
+    unknown = [name for name, w in controls.items() if not (is_slider(w) or is_selection(w))]
     assert not unknown, f"the contract does not know how to drive {unknown}: teach it here"
     original = {name: w.index for name, w in controls.items() if not is_slider(w)}
     options = {name: len(controls[name].options) for name in original}
