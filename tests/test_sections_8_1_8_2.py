@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from companion import directional_derivative, jacobian, numerical_gradient, riesz, taylor_test
-from companion.differentials import NONLINEAR_MAPS, plane_loss, plane_loss_grad, nonlinear_map
+from companion.examples import NONLINEAR_MAPS, nonlinear_map, plane_loss, plane_loss_grad
 from companion.spaces import Metric, change_of_basis, plane_metric, rotation, steepest_ascent, unit_circle
 
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from ..differentials import NONLINEAR_MAPS, NonlinearMap, TaylorResult, nonlinear_map, taylor_test
+from ..differentials import TaylorResult, taylor_test
+from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [

@@ -1,6 +1,6 @@
 """8.2 explorer: one differential, two inner products, two gradients.
 
-At a point ``w`` of the plane the loss ``L`` (:func:`companion.differentials.plane_loss`)
+At a point ``w`` of the plane the loss ``L`` (:func:`companion.examples.plane_loss`)
 has one differential, the linear functional ``dL_w[v] = <c, v>`` (``c`` its Euclidean
 coefficients). A gradient is the *representer* of that functional under a chosen inner
 product: ``g_E = c`` for the Euclidean one, ``g_M = M^{-1} c`` for
@@ -22,7 +22,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
-from ..differentials import directional_derivative, plane_loss, plane_loss_grad
+from ..differentials import directional_derivative
+from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
 from ._base import Explorer, check_numbers, readout_html
 
@@ -195,7 +196,6 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     phi = np.linspace(0, 360, 181)
     V = np.stack([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
     dL = problem.c @ V
-    n = np.linalg.norm(problem.c)
     ax.axhline(0, color="0.85", lw=0.8)
     ax.plot(phi, dL, color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
     ax.axvline(np.degrees(np.arctan2(problem.c[1], problem.c[0])) % 360, color=_BLUE, lw=1, ls="--")
