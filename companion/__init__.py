@@ -28,7 +28,6 @@ from .models import (
     mlp_forward,
     mlp_init,
     mlp_loss_and_grads,
-    softmax,
     softmax_jacobian,
     softmax_vjp,
 )
@@ -39,8 +38,7 @@ from .metrics import LogisticRegression, Quadratic, ill_conditioned_quadratic, m
 from .spectra import critical_gain, gaussian_weights, input_output_jacobian, input_pullback, jacobian_products, marchenko_pastur_density, mean_squared_singular_value, orthogonal_weights, predicted_mean_squared_singular_value, sample_weights, singular_values
 
 # The reverse-mode engine (8.4, 8.5). Its functions take Tensors or numpy arrays (numpy in,
-# numpy out), so its softmax replaces the numpy one above as ``companion.softmax`` (same
-# values on arrays); the latter stays available as ``companion.models.softmax``.
+# numpy out): on arrays ``companion.softmax`` is ``companion.models.softmax``.
 from .reverse import (
     Tensor,
     exp,

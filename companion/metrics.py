@@ -26,7 +26,6 @@ length ``n``; metrics are ``(n, n)`` symmetric positive definite arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion import directional_derivative, jacobian, numerical_gradient, taylor_test, unvec, vec
+from companion import directional_derivative, jacobian, numerical_gradient, taylor_test, vec
 
 
 def F(x):
