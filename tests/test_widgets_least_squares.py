@@ -63,3 +63,10 @@ def test_live_controls_rerender_and_shown_numbers_match():
 def test_bad_defaults_rejected():
     with pytest.raises(ValueError, match="kind"):
         make_least_squares_explorer(kind="diagonal")
+
+
+def test_entry_sliders_enabled_only_for_entry_direction():
+    e = make_least_squares_explorer(kind="random")
+    assert e.controls["i"].disabled and e.controls["j"].disabled
+    e.controls["kind"].value = "entry"
+    assert not e.controls["i"].disabled and not e.controls["j"].disabled

@@ -237,6 +237,12 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
     for name in ("n", "d", "d_v", "target"):
         controls[name].observe(clamp, names="value")
 
+    def entry_only(change=None):  # (i, j) choose the direction only when it is one entry
+        controls["i"].disabled = controls["j"].disabled = controls["kind"].value != "entry"
+
+    controls["kind"].observe(entry_only, names="value")
+    entry_only()
+
     def render(fig, p):
         nn, dd, ddv = p["n"], p["d"], p["d_v"]
         t = p["target"]

@@ -137,6 +137,12 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
     controls["m"].observe(clamp_entry, names="value")
     controls["n"].observe(clamp_entry, names="value")
 
+    def entry_only(change=None):  # (i, j) choose the direction only when it is one entry
+        controls["i"].disabled = controls["j"].disabled = controls["kind"].value != "entry"
+
+    controls["kind"].observe(entry_only, names="value")
+    entry_only()
+
     def render(fig, p):
         prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
         curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
