@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
-import yaml
+from conftest import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -51,20 +51,7 @@ pytestmark = pytest.mark.browser
 # ------------------------------------------------------------------------ what to check
 def toc_pages() -> list[str]:
     """The book's pages as html paths, from _toc.yml (so a new chapter is checked with no edit)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                files.append(e["file"])
-            walk(e.get("sections"))
-            walk(e.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return [f + ".html" for f in files]
+    return [f + ".html" for f in toc_files()]
 
 
 # Sphinx's generated pages: no math or widgets of their own, but they must load clean too
