@@ -43,9 +43,10 @@ from PIL import Image
 __all__ = ["Explorer", "LIVE_NOTE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
 
 LIVE_NOTE = (
-    "<b>Live controls</b> &mdash; these need a running Python kernel (open the notebook "
-    "in Jupyter, on Binder, or with <code>make live</code>). In the static book only the "
-    "slider above moves."
+    "<b>Live controls</b> &mdash; these need a running Python kernel: launch this page on "
+    "Binder or Colab with the rocket icon at the top of the page, or run the notebook "
+    "locally (<code>make lab</code>, or <code>make live</code> for the explorers alone). "
+    "In the static book only the slider above moves."
 )
 
 
