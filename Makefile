@@ -9,6 +9,8 @@ NPM ?= npm
 LIVE_PORT ?= 8866
 # MathJax, RequireJS and the widget manager, pinned by _ext/package-lock.json, served by the book itself
 ASSETS := _ext/node_modules/.package-lock.json
+# The live view's Pyodide distribution, fetched and verified by _ext/live_view.py (see README)
+PYODIDE_DIST := _ext/pyodide/SOURCES.json
 
 .PHONY: book assets test lab live clean help
 
@@ -17,7 +19,7 @@ help:
 	@echo "make test   install test tools and run the whole test suite"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make live   serve the explorers as an app with Voila on http://127.0.0.1:$(LIVE_PORT) (for teaching)"
-	@echo "make assets install the book's pinned front-end files (npm ci in _ext/)"
+	@echo "make assets install the book's pinned front-end files (npm ci in _ext/) and the live view's verified Pyodide"
 	@echo "make clean  remove _build"
 
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -33,7 +35,10 @@ $(ASSETS): _ext/package.json _ext/package-lock.json
 	$(NPM) ci --prefix _ext --ignore-scripts --no-audit --no-fund
 	touch $@
 
-assets: $(ASSETS)
+$(PYODIDE_DIST): $(ASSETS) _ext/lite/sources.txt _ext/live_view.py $(VENV)/.installed
+	$(PY) _ext/live_view.py fetch
+
+assets: $(ASSETS) $(PYODIDE_DIST)
 
 # `make book` re-executes only the notebooks that changed (jupyter-cache). What a notebook shows
 # also depends on companion/, so when the package or the environment changes (by content, see
@@ -41,7 +46,7 @@ assets: $(ASSETS)
 # stale output. Tests and CI build elsewhere with `execute_notebooks: force` (_config.yml).
 PACKAGE_HASH = $$(find companion -name '*.py' -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs sha256sum pyproject.toml requirements.txt | sha256sum | cut -c1-16)
 
-book: $(VENV)/.installed $(ASSETS)
+book: $(VENV)/.installed $(ASSETS) $(PYODIDE_DIST)
 	@mkdir -p _build; hash=$(PACKAGE_HASH); \
 	if [ "$$(cat _build/.package-hash 2>/dev/null)" != "$$hash" ]; then \
 	  echo "companion/ or the environment changed: every notebook will be executed again"; \
@@ -50,7 +55,7 @@ book: $(VENV)/.installed $(ASSETS)
 	COMPANION_BOOK_EXECUTE=cache $(JB) build . -W -n --keep-going
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 
-test: $(VENV)/.test-installed $(ASSETS)
+test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST)
 	@test -x /usr/bin/chromium || [ "$$COMPANION_SKIP_BROWSER" = 1 ] || \
 	  { echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install -y chromium (.ci/run does it), or set COMPANION_SKIP_BROWSER=1 to skip them"; exit 1; }
 	$(PY) -m pytest tests

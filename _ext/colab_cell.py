@@ -1,8 +1,10 @@
-"""The first cell of every chapter notebook: install ``companion`` where it is missing (Colab).
+"""The first cell of every chapter notebook: install ``companion`` where it is missing.
 
 On Colab a notebook opens alone, without the repository, so its first cell installs the
-package from the repository, and only if ``import companion`` fails: in the book build,
-on Binder, in ``make lab`` and in Voilà it does nothing. The cell is tagged
+package from the repository, and only if ``import companion`` fails; in the book's live view
+(JupyterLite, Python in the browser: ``sys.platform == "emscripten"``) it installs the wheel
+the site serves (``_ext/live_view.py``). In the book build, on Binder, in ``make lab`` and in
+Voilà it does nothing. The cell is tagged
 ``remove-cell``, so the book does not show it. Its URL and branch are read from
 ``_config.yml`` (``repository: url, branch``), the one place they are set.
 
@@ -30,11 +32,16 @@ def install_source(config: Path = ROOT / "_config.yml") -> str:
     repo = yaml.safe_load(config.read_text())["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
     return (
-        "# On Colab (or anywhere the book's package is missing), install it; elsewhere this does nothing.\n"
+        "# Where the book's package is missing, install it: on Colab from the repository, in the\n"
+        "# book's live view (Python in the browser) from the site itself. Elsewhere this does nothing.\n"
+        "import sys\n"
         "try:\n"
         "    import companion\n"
         "except ImportError:\n"
-        f'    %pip install -q "companion @ git+{url}@{branch}"'
+        '    if sys.platform == "emscripten":\n'
+        "        %pip install -q companion\n"
+        "    else:\n"
+        f'        %pip install -q "companion @ git+{url}@{branch}"'
     )
 
 

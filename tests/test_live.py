@@ -1,0 +1,259 @@
+"""The live view: every explorer with every control live, by Python in the reader's browser.
+
+What is checked:
+
+- the built site holds a complete, self-hosted JupyterLite (``_build/html/lite``): the kernel
+  points at the site's own Pyodide with the PyPI fallback off, every Pyodide package the
+  pruned lock names is there with the lock's sha256, the wheel index serves ``companion``
+  and the pinned widget wheels, and only the two lab extensions the view needs are shipped;
+- ``_ext/live_view.py fetch`` refuses a file whose sha256 differs from the official lock;
+- every section page (8.1-8.8) has one "Run live in your browser" button, whose code is the
+  page's explorer cell;
+- in headless Chromium, with every request outside 127.0.0.1 aborted and counted as a failure,
+  for every section: the button (pressed with the keyboard) starts the explorer in the page,
+  and a control that is dead in the static page (a dropdown, else the second slider) changes
+  the figure; every wait is bounded and a failure prints the page's console;
+- the whole notebook opens in JupyterLite's notebook app, and the exercises' ``check`` works
+  there.
+
+The browser tests use the fixtures of ``tests/test_browser.py`` (Chromium, the built book on a
+local server); ``COMPANION_SKIP_BROWSER=1`` skips them as it skips those.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html as html_lib
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from test_browser import LOCAL, SCREENSHOTS, book_html, browser, site  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+import live_view  # noqa: E402
+
+SECTIONS = sorted(p.stem for p in (ROOT / "chapters").glob("8-*.ipynb"))
+START_TIMEOUT_MS = 150_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s)
+CHANGE_TIMEOUT_MS = 30_000  # a live control must change the figure within this
+
+
+# ------------------------------------------------------------------------ the built site
+@pytest.fixture(scope="module")
+def lite(book_html) -> Path:
+    out = book_html / "lite"
+    assert (out / "jupyter-lite.json").exists(), f"no JupyterLite site in {out}"
+    return out
+
+
+def test_kernel_uses_the_sites_own_pyodide(lite):
+    config = json.loads((lite / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
+    assert kernel["disablePyPIFallback"] is True
+    assert any(u.startswith("./pypi/all.json") for u in kernel["pipliteUrls"]), kernel["pipliteUrls"]
+    names = sorted(e["name"] for e in config["federated_extensions"])
+    assert names == sorted(live_view.LAB_EXTENSIONS)
+
+
+def test_pyodide_files_match_the_official_lock(lite):
+    official = live_view.official_lock()["packages"]
+    pruned = json.loads((lite / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    assert pruned["info"] == live_view.official_lock()["info"]
+    assert {"numpy", "matplotlib", "ipython", "micropip"} <= set(pruned["packages"])
+    for name, entry in pruned["packages"].items():
+        assert entry == official[name], f"{name}: the pruned lock differs from the official one"
+        data = (lite / "static" / "pyodide" / entry["file_name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file_name"]
+    for name in live_view.RUNTIME_FILES:
+        assert (lite / "static" / "pyodide" / name).read_bytes() == (live_view.NPM_PYODIDE / name).read_bytes()
+
+
+def test_wheel_index_serves_companion_and_the_pinned_widgets(lite):
+    index = json.loads((lite / "pypi" / "all.json").read_text())
+    pins = {n.replace("_", "-"): v for n, (v, _) in live_view.read_sources().items()}
+    for name in ("ipywidgets", "jupyterlab-widgets", "comm"):
+        assert list(index[name]["releases"]) == [pins[name]], name
+    (release,) = index["companion"]["releases"].values()
+    wheel = lite / "pypi" / release[0]["filename"]
+    assert wheel.exists()
+
+
+def test_pages_make_no_outside_reference(book_html):
+    for page in book_html.rglob("*.html"):
+        if "lite" in page.relative_to(book_html).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text, page
+
+
+def test_every_section_has_one_live_button_with_its_explorer_cell(book_html):
+    for stem in SECTIONS:
+        text = (book_html / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
+        boxes = re.findall(r'<div class="companion-live" data-code="([^"]*)" data-notebook="([^"]*)"', text)
+        assert len(boxes) == 1, f"{stem}: {len(boxes)} live buttons"
+        code, notebook = json.loads(html_lib.unescape(boxes[0][0])), boxes[0][1]
+        assert notebook == f"{stem}.ipynb"
+        assert code[0] == live_view.INSTALL_CELL
+        assert re.search(r"make_\w+_explorer\(", code[1]), code
+        assert "companion/live.js" in text
+
+
+def test_fetch_refuses_a_file_that_differs_from_the_lock(tmp_path):
+    lock = copy.deepcopy(live_view.official_lock())
+    lock["packages"]["numpy"]["sha256"] = "0" * 64
+    with pytest.raises(live_view.LiteError, match=r"numpy-.*refusing"):
+        live_view.fetch(dist=tmp_path / "dist", lock=lock)
+    assert not (tmp_path / "dist" / "SOURCES.json").exists()  # a refused fetch is never marked done
+
+
+def test_closure_follows_the_locks_dependencies():
+    lock = live_view.official_lock()
+    names = live_view.closure(lock, ["matplotlib"])
+    assert {"matplotlib", "numpy", "pillow", "kiwisolver", "matplotlib-pyodide"} <= {n.lower() for n in names}
+    with pytest.raises(live_view.LiteError, match="not in the official"):
+        live_view.closure(lock, ["no-such-package"])
+
+
+# ------------------------------------------------------------------------ in the browser
+class LivePage:
+    """A book page in Chromium, outside requests aborted and recorded, console kept."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        self.page = self.context.new_page()
+        self.outside, self.console = [], []
+
+        def route(r):
+            if urlparse(r.request.url).scheme in ("http", "https", "ws", "wss") and \
+                    urlparse(r.request.url).hostname != LOCAL:
+                self.outside.append(r.request.url)
+                return r.abort()
+            return r.continue_()
+
+        self.context.route("**/*", route)
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
+        self.page.goto(url, wait_until="load")
+
+    def report(self) -> str:
+        errors = [c for c in self.console if c.startswith(("error", "page error"))]
+        return "\n".join(errors[-20:] or self.console[-20:])
+
+    def close(self):
+        self.context.close()
+
+
+def start_live(lp: LivePage):
+    """Press the live button with the keyboard; wait until the explorer runs. Returns (frame, seconds)."""
+    box = lp.page.locator(".companion-live").first
+    button = box.locator(".companion-live-button")
+    button.focus()
+    t0 = time.monotonic()
+    lp.page.keyboard.press("Enter")
+    try:
+        lp.page.wait_for_function(
+            "() => ['ready', 'error', 'unavailable'].includes(document.querySelector('.companion-live').dataset.state)",
+            timeout=START_TIMEOUT_MS)
+    except Exception as e:
+        pytest.fail(f"the live explorer did not start within {START_TIMEOUT_MS / 1000:.0f} s ({e.__class__.__name__})"
+                    f"\nstatus: {box.locator('.companion-live-status').text_content()}\nconsole:\n{lp.report()}")
+    seconds = time.monotonic() - t0
+    state = box.get_attribute("data-state")
+    assert state == "ready", f"{state}: {box.locator('.companion-live-status').text_content()}\n{lp.report()}"
+    frame = lp.page.frame_locator(".companion-live-frame")
+    return frame, seconds
+
+
+IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
+    .filter(i => i.checkVisibility() && i.naturalWidth > 0)
+    .map(i => i.src.length + ':' + i.src.slice(-200)).join('|')"""
+
+
+def change_a_live_control(lp: LivePage, frame):
+    """Change a control that is dead in the static page; return (what, seconds until the figure changed)."""
+    content = next((f for f in lp.page.frames if "/lite/repl/" in f.url), None)
+    assert content is not None, "the live view's frame is missing"
+    before = content.evaluate(IMAGE_HASHES)
+    assert before, "the live explorer shows no image"
+    selects = content.locator(".jp-OutputArea-output select")
+    t0 = time.monotonic()
+    if selects.count():
+        select = selects.first
+        options = select.locator("option").all_text_contents()
+        current = select.evaluate("s => s.options[s.selectedIndex].text")
+        target = next(o for o in options if o != current)
+        select.select_option(label=target)
+        what = f"dropdown {current!r} -> {target!r}"
+    else:
+        handles = content.locator(".jp-OutputArea-output .noUi-handle")
+        assert handles.count() >= 2, "no live control found (no dropdown, no second slider)"
+        handle = handles.nth(1)
+        handle.focus()
+        lp.page.keyboard.press("ArrowRight")
+        what = "second slider, one step right (keyboard)"
+    try:
+        content.wait_for_function(f"before => ({IMAGE_HASHES})() !== before", arg=before, timeout=CHANGE_TIMEOUT_MS)
+    except Exception:
+        pytest.fail(f"{what}: the figure did not change within {CHANGE_TIMEOUT_MS / 1000:.0f} s\n{lp.report()}")
+    return what, time.monotonic() - t0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("stem", SECTIONS)
+def test_explorer_runs_live_in_the_browser(site, browser, stem):
+    url, _ = site
+    lp = LivePage(browser, f"{url}chapters/{stem}.html")
+    try:
+        frame, started = start_live(lp)
+        what, changed = change_a_live_control(lp, frame)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        lp.page.locator(".companion-live").screenshot(path=str(SCREENSHOTS / f"live-{stem}.png"))
+        errors = [c for c in lp.console if c.startswith("page error")]
+        assert not lp.outside, f"requests outside the site: {lp.outside[:5]}"
+        assert not errors, errors
+        print(f"{stem}: live in {started:.1f} s; {what}: new figure in {changed:.2f} s")
+    finally:
+        lp.close()
+
+
+NOTEBOOK_CHECK = (
+    "import numpy as np\n"
+    "from companion.exercises import check, get\n"
+    "ex = get('8.3.1'); W, x, b = ex.data['W'], ex.data['x'], ex.data['b']\n"
+    "print('RIGHT', bool(check('8.3.1', np.outer(W @ x - b, x))), 'WRONG', bool(check('8.3.1', np.outer(x, W @ x - b))))"
+)
+
+
+@pytest.mark.browser
+def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
+    url, _ = site
+    lp = LivePage(browser, f"{url}lite/notebooks/index.html?path=8-3-trace-principle.ipynb")
+    page = lp.page
+    try:
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=START_TIMEOUT_MS)
+        # run the notebook's first cell (it installs companion from the site), then the check
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.press("Escape")
+        page.keyboard.press("a")  # a new cell above the second one
+        page.keyboard.press("Enter")
+        page.keyboard.insert_text(NOTEBOOK_CHECK)
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => /RIGHT|Error/.test(o.textContent))",
+            timeout=START_TIMEOUT_MS)
+        out = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                            ".map(o => o.textContent).join('\\n')")
+        assert "RIGHT True WRONG False" in out, f"{out[-2000:]}\n{lp.report()}"
+        assert not lp.outside, f"requests outside the site: {lp.outside[:5]}"
+    finally:
+        lp.close()
