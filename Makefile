@@ -12,11 +12,12 @@ ASSETS := _ext/node_modules/.package-lock.json
 # The live view's Pyodide distribution, fetched and verified by _ext/live_view.py (see README)
 PYODIDE_DIST := _ext/pyodide/SOURCES.json
 
-.PHONY: book assets test lab live clean help
+.PHONY: book assets test test-compat chromium lab live clean help
 
 help:
 	@echo "make book   create .venv, install, build the HTML book into _build/html (every notebook executed)"
-	@echo "make test   install test tools and run the whole test suite"
+	@echo "make test   install test tools (and Chromium if missing) and run the whole test suite, then"
+	@echo "            the unit tests again with the browser's numpy 2.0 / matplotlib 3.8 (make test-compat)"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make live   serve the explorers as an app with Voila on http://127.0.0.1:$(LIVE_PORT) (for teaching)"
 	@echo "make assets install the book's pinned front-end files (npm ci in _ext/) and the live view's verified Pyodide"
@@ -55,10 +56,35 @@ book: $(VENV)/.installed $(ASSETS) $(PYODIDE_DIST)
 	COMPANION_BOOK_EXECUTE=cache $(JB) build . -W -n --keep-going
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 
-test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST)
-	@test -x /usr/bin/chromium || [ "$$COMPANION_SKIP_BROWSER" = 1 ] || \
-	  { echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install -y chromium (.ci/run does it), or set COMPANION_SKIP_BROWSER=1 to skip them"; exit 1; }
+# The browser tests drive Debian's Chromium (/usr/bin/chromium): installed here with apt-get when
+# running as root, else Playwright's own Chromium (downloaded by `playwright install`).
+chromium: $(VENV)/.test-installed
+	@if [ "$$COMPANION_SKIP_BROWSER" = 1 ] || [ -x "$${COMPANION_CHROMIUM:-/usr/bin/chromium}" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make test: installing Debian's Chromium for the browser tests (apt-get install -y chromium)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+	  echo "make test: no /usr/bin/chromium and no root apt-get: installing Playwright's own Chromium (playwright install chromium)"; \
+	  $(PY) -m playwright install chromium || { echo "The browser tests need Chromium: apt-get install -y chromium (as root), or allow 'playwright install chromium' to download it, or set COMPANION_SKIP_BROWSER=1 to skip them"; exit 1; }; \
+	fi
+
+# companion also runs where numpy 2.0 / matplotlib 3.8 are the newest there is (the live view's
+# Python in the browser): its unit tests run a second time in that environment.
+COMPAT := .venv-compat
+$(COMPAT)/.installed: requirements-compat.txt pyproject.toml
+	test -x $(COMPAT)/bin/python || $(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install -q -r requirements-compat.txt
+	$(COMPAT)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+COMPAT_IGNORE := --ignore=tests/test_book.py --ignore=tests/test_browser.py --ignore=tests/test_live.py --ignore=tests/test_site.py
+test-compat: $(COMPAT)/.installed
+	@$(COMPAT)/bin/python -c "import numpy, matplotlib; print(f'unit tests with numpy {numpy.__version__}, matplotlib {matplotlib.__version__} (the browser\'s)')"
+	$(COMPAT)/bin/python -m pytest tests -q -n 2 -p no:cacheprovider $(COMPAT_IGNORE) -m "not book and not browser"
+
+test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST) chromium
 	$(PY) -m pytest tests
+	$(MAKE) test-compat
 
 lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab chapters

@@ -65,17 +65,20 @@ REDIRECT = "index.html"  # Jupyter Book's redirect to the root page
 def browser():
     if os.environ.get("COMPANION_SKIP_BROWSER") == "1":
         pytest.skip("COMPANION_SKIP_BROWSER=1: browser tests skipped on request")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}. Install it with `apt-get install -y chromium` "
-            "(.ci/run does), or set COMPANION_SKIP_BROWSER=1 to skip the browser tests explicitly."
-        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover
         pytest.fail("playwright is not installed: pip install -r requirements-test.txt (make test does)")
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Debian's Chromium, else Playwright's own (`playwright install chromium`; make test does one or the other)
+        executable = CHROMIUM if Path(CHROMIUM).exists() else None
+        if executable is None and not Path(pw.chromium.executable_path).exists():
+            pytest.fail(
+                f"Chromium not found at {CHROMIUM} nor as Playwright's browser. `make test` installs it "
+                "(apt-get install -y chromium as root, else playwright install chromium), or set "
+                "COMPANION_SKIP_BROWSER=1 to skip the browser tests explicitly."
+            )
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

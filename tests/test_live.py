@@ -257,3 +257,22 @@ def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
         assert not lp.outside, f"requests outside the site: {lp.outside[:5]}"
     finally:
         lp.close()
+
+
+# ------------------------------------------------------------------------ the explorers in the browser's Python
+def test_explorer_in_the_browser_draws_the_shown_frame_then_the_reached_ones(monkeypatch):
+    """In Pyodide (``sys.platform == "emscripten"``) an explorer draws only the frame shown; the
+    slider draws the others when it reaches them, and the note says the controls are live."""
+    from companion.widgets import _base, make_least_squares_explorer
+
+    monkeypatch.setattr(_base, "IN_BROWSER", True)
+    explorer = make_least_squares_explorer()
+    drawn = [k for k, img in enumerate(explorer.frames.children) if img.value]
+    assert drawn == [explorer.index]
+    assert any(getattr(w, "value", None) == _base.LIVE_NOTE_BROWSER for w in explorer.children)
+    other = (explorer.index + 1) % len(explorer.values)
+    explorer.slider.index = other
+    assert explorer.frames.children[other].value and explorer.image == bytes(explorer.frames.children[other].value)
+    monkeypatch.setattr(_base, "IN_BROWSER", False)
+    static = make_least_squares_explorer()
+    assert all(img.value for img in static.frames.children)

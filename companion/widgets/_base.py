@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import sys
 import traceback
 from typing import Callable, Sequence
 
@@ -48,6 +49,14 @@ LIVE_NOTE = (
     "locally (<code>make lab</code>, or <code>make live</code> for the explorers alone). "
     "In the static book only the slider above moves."
 )
+
+LIVE_NOTE_BROWSER = (
+    "<b>Live controls</b> &mdash; Python is running in your browser: every control works "
+    "(a change takes a moment to redraw)."
+)
+# The book's live view runs the explorers in the reader's browser (Pyodide). Nobody saves that
+# notebook, so an explorer draws only the frame shown; the others when the slider reaches them.
+IN_BROWSER = sys.platform == "emscripten"
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -154,9 +163,9 @@ class Explorer(widgets.VBox):
 
         live = []
         if self.controls:
-            live = [widgets.HTML(LIVE_NOTE), widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
+            live = [widgets.HTML(LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE), widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
         super().__init__([widgets.HTML(title), self.slider, self.frames, self.readouts, *live, self.error, self.output])
-        for i in range(len(self.values)):  # every frame, for the static book
+        for i in [index] if IN_BROWSER else range(len(self.values)):  # every frame, for the static book
             self._render(i)
 
     # ------------------------------------------------------------------ state
