@@ -214,3 +214,100 @@ def test_check_gradient_names_the_point_not_a_letter_the_pages_use():
     assert "expected shape (3, 4) (the shape of the point where f is differentiated)" in report.message
     readme = (ROOT / "README.md").read_text()
     assert report.message in readme, "the README shows the message as it is"
+
+
+# ----------------------------------------------------------------------------- a connected book
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+DOC_LINK = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+
+
+def _bib_keys() -> list[str]:
+    return re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_links_to_notation_and_other_pages(path):
+    md = markdown(path.stem)
+    targets = {t.strip() for t in DOC_LINK.findall(md)}
+    assert "../notation" in targets, f"{path.stem} does not link to the notation page"
+    others = {t for t in targets if t not in ("../notation", path.stem)}
+    assert len(others) >= 2, f"{path.stem} links to {others}: at least two other pages"
+    for t in targets:
+        assert (path.parent / t).with_suffix(".ipynb").exists() or (path.parent / t).with_suffix(".md").exists(), t
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_opens_with_prerequisites_and_objectives(path):
+    cells = [c for c in notebook(path.stem).cells if c.cell_type == "markdown"]
+    assert cells[0].source.startswith("# 8."), "the title comes first"
+    box = cells[1].source
+    assert box.startswith(":::{admonition} Before you start"), f"{path.stem}: the second cell states what the page assumes"
+    assert "**Assumes**" in box and "{doc}`" in box.split("**After")[0], "prerequisites are links"
+    goals = re.findall(r"^\d\. ", box, re.M)
+    assert 3 <= len(goals) <= 5, f"{path.stem}: {len(goals)} learning objectives"
+
+
+def test_no_unlinked_section_references():
+    """Every "section 8.x" in the prose (not in the exercises) is a link, except to the page itself."""
+    for path in CHAPTERS:
+        for c in notebook(path.stem).cells:
+            if c.cell_type != "markdown" or c.id.startswith("ex-"):
+                continue
+            for line in c.source.splitlines():
+                if line.startswith("#"):
+                    continue
+                for m in re.finditer(r"[Ss]ections? 8\.(\d)\b", line):
+                    own = path.stem.startswith(f"8-{m.group(1)}-")
+                    assert own, f"{path.stem}: unlinked reference {line!r}"
+
+
+def test_bibliography_entries_are_all_cited_in_the_chapters():
+    keys = _bib_keys()
+    assert len(keys) >= 15 and len(set(keys)) == len(keys)
+    chapters = "\n".join(markdown(p.stem) for p in CHAPTERS)
+    cited = set()
+    for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", chapters):
+        cited.update(k.strip() for k in group.split(","))
+    assert not set(keys) - cited, f"entries never cited on a chapter page: {sorted(set(keys) - cited)}"
+    assert not cited - set(keys), f"citations without an entry: {sorted(cited - set(keys))}"
+    import yaml
+
+    assert yaml.safe_load((ROOT / "_config.yml").read_text())["bibtex_bibfiles"] == ["references.bib"]
+    assert "```{bibliography}" in (ROOT / "bibliography.md").read_text()
+
+
+def test_credit_and_notation_pages():
+    import yaml
+
+    intro = (ROOT / "intro.md").read_text()
+    assert "*Chapter 8: Matrix Calculus*" in intro and "Volume I" in intro and "Xujiang Tang" in intro
+    assert "prose, the code, the figures and the\nexercises here are the companion's own" in intro
+    author = yaml.safe_load((ROOT / "_config.yml").read_text())["author"]
+    assert "Xujiang Tang" in author and "companion authors" not in author
+    from conftest import toc_files
+
+    assert {"notation", "bibliography"} <= set(toc_files())
+    notation = (ROOT / "notation.md").read_text()
+    for clash in ("$J$ is always a Jacobian", r"$\delta_\ell$", r"$\mathcal{L}$ and $L$", "count from 1"):
+        assert clash in notation, clash
+    for term in ("Fréchet derivative", "Hilbert space", "Riesz representation", "Cotangent space", "Fisher metric"):
+        assert f"\n{term}" in notation, term
+
+
+@pytest.mark.book
+def test_built_pages_link_notation_and_bibliography(built_book):
+    import html as html_lib
+
+    for path in CHAPTERS:
+        page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
+        body = page.split('<main', 1)[-1]
+        assert 'href="../notation.html' in body, f"{path.stem}: no link to the notation page"
+        others = set(re.findall(r'href="(8-\d-[\w-]+)\.html', body)) - {path.stem}
+        assert len(others) >= 2, f"{path.stem}: links to {others}"
+    bib = html_lib.unescape((built_book / "bibliography.html").read_text(encoding="utf-8"))
+    bib = " ".join(re.sub(r"<[^>]+>", "", bib).split()).lower()  # the style changes the titles' case
+    titles = re.findall(r"^\s*title\s*=\s*\{(.+)\},$", (ROOT / "references.bib").read_text(), re.M)
+    assert len(titles) == len(_bib_keys())
+    for title in titles:
+        words = re.sub(r"[{}]", "", title).lower()
+        assert words in bib, f"the bibliography does not show {words!r}"
