@@ -87,7 +87,7 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientRepor
     x = as_float_array(x, "x").astype(np.float64, copy=False)  # one precision for every f(.)
     fx = np.asarray(f(x))
     if fx.size != 1:
-        raise ValueError(f"check_gradient needs a scalar f, but f(x) has shape {shape_str(fx.shape)}")
+        raise ValueError(f"check_gradient needs a scalar f, but f at the point has shape {shape_str(fx.shape)}")
     rng = np.random.default_rng(0) if rng is None else rng
 
     if g is None:
@@ -101,7 +101,7 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientRepor
     if g.shape != x.shape:
         hint = " (it looks transposed)" if g.ndim == 2 and g.shape[::-1] == x.shape else ""
         return GradientReport(
-            False, "shape", f"expected shape {shape_str(x.shape)} (the shape of x), got {shape_str(g.shape)}{hint}",
+            False, "shape", f"expected shape {shape_str(x.shape)} (the shape of the point where f is differentiated), got {shape_str(g.shape)}{hint}",
             details={"expected": x.shape, "got": g.shape},
         )
     g = g.astype(float)

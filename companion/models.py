@@ -352,7 +352,7 @@ def attention_vjp(cache: AttentionCache, G_Y):
     """Pullback of attention (8.6.2-8.6.4): ``G_Y -> (G_Q, G_K, G_V)``.
 
     ``G_V = P^T G_Y``; ``G_P = G_Y V^T``; ``G_S = P * (G_P - c)`` with
-    ``c_i = <G_P[i], P[i]> = <G_Y[i], Y[i]>`` (so the row sums cost ``O(n d_v)``);
+    ``c_i = <G_P[i], P[i]> = <G_Y[i], Y[i]>`` (so these row-wise inner products cost ``O(n d_v)``);
     ``G_Q = G_S K / sqrt(d)``; ``G_K = G_S^T Q / sqrt(d)``.
     """
     if not isinstance(cache, AttentionCache):

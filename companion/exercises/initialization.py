@@ -65,8 +65,7 @@ For a fixed unit vector $v$, $\mathbb{E}\|A v\|^2 = \sigma_w^2\|v\|^2$. Apply th
 (the layers are independent), and note $\tfrac1n\|J\|_F^2 = \tfrac1n\sum_j\|Je_j\|^2$.
 """,
     solution_code="""\
-sigma_w, L = 1.3, 6
-solution = sigma_w ** (2 * L)
+solution = sigma_w ** (2 * L)   # L layers, each multiplying the mean square by sigma_w^2
 """,
     evidence=_product_evidence,
 )

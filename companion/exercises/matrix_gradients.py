@@ -169,7 +169,8 @@ metric_gradient = Exercise(
     title="The gradient under a metric",
     level="hard",
     statement=r"""
-Let $f(w) = \tfrac12 w^\top H w + c^\top w$ on $\mathbb{R}^3$. Equip $\mathbb{R}^3$ with the inner
+Let $f(w) = \tfrac12 w^\top H w + c^\top w$ on $\mathbb{R}^3$, with $H$ the symmetric matrix of
+the data ($H = H^\top$). Equip $\mathbb{R}^3$ with the inner
 product $\langle u, v\rangle_M = u^\top M v$ for the symmetric positive definite $M$ of the
 data. The gradient of $f$ at $w$ *for this inner product* is the vector $G$ with
 $\langle G, u\rangle_M = df_w[u]$ for every $u$.

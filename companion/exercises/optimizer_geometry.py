@@ -40,7 +40,8 @@ preconditioned_step = Exercise(
     title="A preconditioned gradient step",
     level="easy",
     statement=r"""
-Let $\mathcal{L}(\theta) = \tfrac12\theta^\top H\theta - c^\top\theta$ on $\mathbb{R}^3$. Gradient descent
+Let $\mathcal{L}(\theta) = \tfrac12\theta^\top H\theta - c^\top\theta$ on $\mathbb{R}^3$, with $H$ the
+symmetric matrix of the data ($H = H^\top$). Gradient descent
 under the metric $\langle u, v\rangle_M = u^\top M v$ takes the step along the $M$-gradient,
 with learning rate $\eta$ (`eta` $= 0.1$).
 

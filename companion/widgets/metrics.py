@@ -47,7 +47,7 @@ LIMITS = (-3.5, 3.5)
 LOSS_FLOOR = 1e-14
 COLORS = {"euclidean": "#0072B2", "jacobi": "#E69F00", "natural": "#009E73"}  # Okabe-Ito
 WIDTHS = {"euclidean": 1.4, "jacobi": 2.8, "natural": 1.2}  # Jacobi drawn wide: it hides under Newton when H is diagonal
-LABELS = {"euclidean": "Euclidean  M = I", "jacobi": "Jacobi  M = diag(H)", "natural": "natural  M = H"}
+LABELS = {"euclidean": "Euclidean  M = I", "jacobi": "Jacobi  M = diag(H)", "natural": "Newton  M = H"}
 
 
 @dataclass

@@ -1,0 +1,313 @@
+"""The book's text says what is true: each statement below is read from the page and checked.
+
+A wording test alone would only show that a sentence changed; each test here also checks
+the mathematics the sentence states, with `companion` or with the page's own code cells.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def notebook(prefix: str):
+    (path,) = sorted((ROOT / "chapters").glob(prefix + "*.ipynb"))
+    return nbformat.read(path, as_version=4)
+
+
+def source(prefix: str, cell_id: str) -> str:
+    cells = [c for c in notebook(prefix).cells if c.get("id") == cell_id]
+    assert len(cells) == 1, f"{prefix}: no cell {cell_id}"
+    return cells[0].source
+
+
+def markdown(prefix: str) -> str:
+    return "\n\n".join(c.source for c in notebook(prefix).cells if c.cell_type == "markdown")
+
+
+def run_cells(prefix: str, *cell_ids: str) -> dict:
+    """Execute the page's own code cells (in order) and return their namespace."""
+    ns: dict = {}
+    for cid in cell_ids:
+        exec(compile(source(prefix, cid), f"{prefix}:{cid}", "exec"), ns)  # noqa: S102
+    return ns
+
+
+# ----------------------------------------------------------------------------- 8.1
+def test_8_1_remainder_order_matches_the_smoothness_assumed():
+    text = source("8-1", "cell-07")
+    # two derivatives give o(eps^2); O(eps^3) is claimed only with three
+    assert "two continuous derivatives" in text and r"o(\varepsilon^2)" in text
+    two = text.index("two continuous derivatives gives")
+    assert r"+ o(\varepsilon^2)" in text[two:], "the remainder formula under two derivatives is o(eps^2)"
+    assert re.search(r"three continuous derivatives[^.]*O\(\\varepsilon\^3\)", text)
+    assert r"+ O(\varepsilon^3)" not in text
+    # the second differential is defined where it is first used, and the definition is right
+    assert text.index("second differential") < text.index("(eq-81-remainder)")
+    assert r"d^2F_x[v, v] = \frac{d^2}{dt^2}F(x + tv)" in text
+    from companion.examples import nonlinear_map
+
+    F = nonlinear_map("bend")
+    x0, v, h = np.array([-0.5, 0.6]), np.array([0.6, -0.8]), 1e-4
+    second_difference = (F(x0 + h * v) - 2 * F(x0) + F(x0 - h * v)) / h**2
+    np.testing.assert_allclose(F.d2(x0, v), second_difference, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- 8.4
+def test_8_4_the_transpose_is_the_adjoint_not_a_shape_fix():
+    text = source("8-4", "cell-03")
+    assert "whole content" not in text
+    assert "square" in text and "`J @ c` runs" in text and "wrong numbers" in text
+    assert "dot-product test" in text.lower()
+    # the page's cells: a square, non-symmetric J where J @ c runs, is wrong, and fails the test
+    ns = run_cells("8-4", "cell-02", "cell-04")
+    J, c, true = ns["J_sq"], ns["c_sq"], ns["true"]
+    assert J.shape == (3, 3) and not np.allclose(J, J.T)
+    assert np.linalg.norm(J.T @ c - true) < 1e-6 * np.linalg.norm(true)
+    assert np.linalg.norm(J @ c - true) > 0.1 * np.linalg.norm(true)
+    from companion import dot_product_test
+
+    assert dot_product_test(J, lambda w: J.T @ w, (3,), (3,)) < 1e-12
+    assert dot_product_test(J, lambda w: J @ w, (3,), (3,)) > 1e-2
+
+
+def test_8_4_dual_map_and_metric_adjoint_have_distinct_symbols_related_by_riesz():
+    text = source("8-4", "cell-11")
+    assert r"(A^{\vee}\eta)(v) := \eta(A v)" in text, "the dual map on covectors has its own symbol"
+    assert r"(A^*\eta)" not in text and r"(A^{*}\eta)" not in text
+    assert r"A^{*} = \sharp_V \circ A^{\vee} \circ \flat_W" in text
+    assert source("8-4", "cell-09").count("A^* = M_x^{-1} A^\\top M_y") == 1
+    # the relation holds: sharp_V o A^vee o flat_W is the metric adjoint of companion.adjoint
+    from companion import adjoint
+
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((2, 3))
+    Gx, Gy = rng.standard_normal((3, 3)), rng.standard_normal((2, 2))
+    Mx, My = Gx @ Gx.T + np.eye(3), Gy @ Gy.T + np.eye(2)
+    flat_W = lambda w: My @ w  # noqa: E731  (vector -> covector coefficients)
+    dual = lambda coeffs: A.T @ coeffs  # noqa: E731  (coefficients of eta o A)
+    sharp_V = lambda coeffs: np.linalg.solve(Mx, coeffs)  # noqa: E731
+    w = rng.standard_normal(2)
+    expected = adjoint(A, (3,), (2,), inner_x=Mx, inner_y=My)(w)
+    np.testing.assert_allclose(sharp_V(dual(flat_W(w))), expected, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- 8.6
+def test_8_6_c_is_a_row_wise_inner_product_not_a_row_sum():
+    text = source("8-6", "cell-10") + source("8-6", "cell-32")
+    assert "row sums $c_i$" not in text and "the row sums come" not in text
+    assert "row-wise inner products" in text
+    from companion.models import attention
+
+    rng = np.random.default_rng(0)
+    n, d = 5, 4
+    Q, K, V, G_Y = (rng.standard_normal((n, d)) for _ in range(4))
+    Y, cache = attention(Q, K, V)
+    P = cache.P
+    G_P = G_Y @ V.T
+    c = np.einsum("ij,ij->i", P, G_P)
+    np.testing.assert_allclose(c, np.einsum("ij,ij->i", Y, G_Y), atol=1e-12)
+    assert not np.allclose(c, G_P.sum(axis=1)), "c_i is not the row sum of G_P"
+
+
+# ----------------------------------------------------------------------------- 8.7
+def test_8_7_newton_is_not_called_first_order_nor_natural():
+    md = markdown("8-7")
+    intro = source("8-7", "cell-00")
+    assert "(preconditioning, natural gradient, Newton)" not in intro
+    assert "Newton's method is not first-order" in intro
+    assert "Newton / natural" not in md and r"M_{\text{natural}}" not in md
+    assert "natural gradient of the quadratic" not in md
+    assert "natural metric's ball" not in md and "natural-gradient path (green)" not in md
+    # "natural" is said of the Fisher metric only (in the exercises too: 8.7.3 is about Fisher)
+    prose = "\n\n".join(c.source for c in notebook("8-7").cells if c.cell_type == "markdown" and not c.id.startswith("ex-"))
+    for m in re.finditer(r"[Nn]atural", prose):
+        window = prose[max(0, m.start() - 300): m.end() + 300]
+        assert "Fisher" in window or "$F$" in window or "`\"natural\"`" in window, f"'natural' away from Fisher: ...{window}..."
+    from companion.widgets.metrics import LABELS
+
+    assert LABELS["natural"].startswith("Newton"), "the explorer's legend names M = H Newton"
+
+
+def test_8_7_score_has_the_log_likelihood_sign():
+    text = source("8-7", "cell-12")
+    assert r"s_i = (p_i - y_i)\,x_i" not in text
+    assert r"s_i = \nabla_w \log p(y_i\mid x_i, w) = (y_i - p_i)\,x_i" in text
+    # check the sign: the gradient of log p(y | x, w) for logistic regression is (y - p) x
+    rng = np.random.default_rng(1)
+    w, x = rng.standard_normal(3), rng.standard_normal(3)
+    for y in (0, 1):
+        def log_lik(w, y=y):
+            p = 1 / (1 + np.exp(-w @ x))
+            return y * np.log(p) + (1 - y) * np.log(1 - p)
+
+        h = 1e-6
+        num = np.array([(log_lik(w + h * e) - log_lik(w - h * e)) / (2 * h) for e in np.eye(3)])
+        p = 1 / (1 + np.exp(-w @ x))
+        np.testing.assert_allclose(num, (y - p) * x, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------- 8.8
+def test_8_8_tanh_takeaway_is_qualified_and_the_recursion_is_on_the_page():
+    from companion.spectra import predicted_mean_squared_singular_value
+
+    takeaway = source("8-8", "cell-16")
+    assert "1 for linear and tanh" not in takeaway
+    text = source("8-8", "cell-09")
+    assert r"q_{l+1} = \sigma_w^2\; \mathbb{E}\big[\tanh\big(\sqrt{q_l}\,\xi\big)^2\big]" in text
+    # the stated factor is the one the recursion gives (and the page's table prints)
+    loss = 1 / predicted_mean_squared_singular_value(1.0, 32, "tanh")[-1]
+    for t in (text, takeaway):
+        (factor,) = re.findall(r"factor of about (\d+)", t)
+        assert abs(int(factor) - loss) < 1, (factor, loss)
+    # the recursion as written on the page (q_0 = 1, sigma_w = 1), with its own 200-node quadrature
+    xi, weights = np.polynomial.hermite_e.hermegauss(200)
+    weights = weights / weights.sum()  # E[f(xi)], xi ~ N(0, 1)
+    q, ms = 1.0, 1.0
+    for _ in range(32):
+        ms *= weights @ (1 - np.tanh(np.sqrt(q) * xi) ** 2) ** 2  # chi_l
+        q = weights @ np.tanh(np.sqrt(q) * xi) ** 2  # q_{l+1}
+    assert ms == pytest.approx(1 / loss, rel=1e-6)
+
+
+def test_8_8_1_solution_uses_the_data():
+    from companion.exercises import get
+
+    ex = get("8.8.1")
+    for code in (ex.solution_code, source("8-8", "ex-8-8-1-solution")):
+        assert not re.search(r"^\s*sigma_w\s*,\s*L\s*=\s*[\d.]", code, re.M), "the solution overwrites its data"
+    ns = {"np": np, "sigma_w": 1.7, "L": 3}
+    exec(ex.solution_code, ns)  # noqa: S102
+    assert ns["solution"] == pytest.approx(1.7**6)
+
+
+# ----------------------------------------------------------------------------- exercises, check_gradient
+@pytest.mark.parametrize("eid", ["8.2.5", "8.7.1"])
+def test_exercises_say_that_H_is_symmetric(eid):
+    from companion.exercises import get
+
+    ex = get(eid)
+    assert "symmetric matrix of\nthe data ($H = H^\\top$)" in ex.statement or "$H$ the\nsymmetric matrix of the data ($H = H^\\top$)" in ex.statement
+    H = ex.data["H"]
+    np.testing.assert_array_equal(H, H.T)
+    prefix = "8-2" if eid == "8.2.5" else "8-7"
+    assert source(prefix, f"ex-{eid.replace('.', '-')}-statement") == ex.markdown(), "the page shows the statement"
+
+
+def test_check_gradient_names_the_point_not_a_letter_the_pages_use():
+    from companion import check_gradient, least_squares
+
+    rng = np.random.default_rng(0)
+    W, x, b = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(3)
+    report = check_gradient(lambda W: least_squares(W, x, b)[0], W, np.outer(x, W @ x - b))
+    assert report.diagnosis == "shape"
+    assert "the shape of x" not in report.message
+    assert "expected shape (3, 4) (the shape of the point where f is differentiated)" in report.message
+    readme = (ROOT / "README.md").read_text()
+    assert report.message in readme, "the README shows the message as it is"
+
+
+# ----------------------------------------------------------------------------- a connected book
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+DOC_LINK = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
+
+
+def _bib_keys() -> list[str]:
+    return re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_links_to_notation_and_other_pages(path):
+    md = markdown(path.stem)
+    targets = {t.strip() for t in DOC_LINK.findall(md)}
+    assert "../notation" in targets, f"{path.stem} does not link to the notation page"
+    others = {t for t in targets if t not in ("../notation", path.stem)}
+    assert len(others) >= 2, f"{path.stem} links to {others}: at least two other pages"
+    for t in targets:
+        assert (path.parent / t).with_suffix(".ipynb").exists() or (path.parent / t).with_suffix(".md").exists(), t
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_opens_with_prerequisites_and_objectives(path):
+    cells = [c for c in notebook(path.stem).cells if c.cell_type == "markdown"]
+    assert cells[0].source.startswith("# 8."), "the title comes first"
+    box = cells[1].source
+    assert box.startswith(":::{admonition} Before you start"), f"{path.stem}: the second cell states what the page assumes"
+    assert "**Assumes**" in box and "{doc}`" in box.split("**After")[0], "prerequisites are links"
+    goals = re.findall(r"^\d\. ", box, re.M)
+    assert 3 <= len(goals) <= 5, f"{path.stem}: {len(goals)} learning objectives"
+
+
+def test_no_unlinked_section_references():
+    """Every "section 8.x" in the prose (not in the exercises) is a link, except to the page itself."""
+    for path in CHAPTERS:
+        for c in notebook(path.stem).cells:
+            if c.cell_type != "markdown" or c.id.startswith("ex-"):
+                continue
+            for line in c.source.splitlines():
+                if line.startswith("#"):
+                    continue
+                for m in re.finditer(r"[Ss]ections? 8\.(\d)\b", line):
+                    own = path.stem.startswith(f"8-{m.group(1)}-")
+                    assert own, f"{path.stem}: unlinked reference {line!r}"
+
+
+def test_bibliography_entries_are_all_cited_in_the_chapters():
+    keys = _bib_keys()
+    assert len(keys) >= 15 and len(set(keys)) == len(keys)
+    chapters = "\n".join(markdown(p.stem) for p in CHAPTERS)
+    cited = set()
+    for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", chapters):
+        cited.update(k.strip() for k in group.split(","))
+    assert not set(keys) - cited, f"entries never cited on a chapter page: {sorted(set(keys) - cited)}"
+    assert not cited - set(keys), f"citations without an entry: {sorted(cited - set(keys))}"
+    import yaml
+
+    assert yaml.safe_load((ROOT / "_config.yml").read_text())["bibtex_bibfiles"] == ["references.bib"]
+    assert "```{bibliography}" in (ROOT / "bibliography.md").read_text()
+
+
+def test_credit_and_notation_pages():
+    import yaml
+
+    intro = (ROOT / "intro.md").read_text()
+    assert "*Chapter 8: Matrix Calculus*" in intro and "Volume I" in intro and "Xujiang Tang" in intro
+    assert "prose, the code, the figures and the\nexercises here are the companion's own" in intro
+    author = yaml.safe_load((ROOT / "_config.yml").read_text())["author"]
+    assert "Xujiang Tang" in author and "companion authors" not in author
+    from conftest import toc_files
+
+    assert {"notation", "bibliography"} <= set(toc_files())
+    notation = (ROOT / "notation.md").read_text()
+    for clash in ("$J$ is always a Jacobian", r"$\delta_\ell$", r"$\mathcal{L}$ and $L$", "count from 1"):
+        assert clash in notation, clash
+    for term in ("Fréchet derivative", "Hilbert space", "Riesz representation", "Cotangent space", "Fisher metric"):
+        assert f"\n{term}" in notation, term
+
+
+@pytest.mark.book
+def test_built_pages_link_notation_and_bibliography(built_book):
+    import html as html_lib
+
+    for path in CHAPTERS:
+        page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
+        body = page.split('<main', 1)[-1]
+        assert 'href="../notation.html' in body, f"{path.stem}: no link to the notation page"
+        others = set(re.findall(r'href="(8-\d-[\w-]+)\.html', body)) - {path.stem}
+        assert len(others) >= 2, f"{path.stem}: links to {others}"
+    bib = html_lib.unescape((built_book / "bibliography.html").read_text(encoding="utf-8"))
+    bib = " ".join(re.sub(r"<[^>]+>", "", bib).split()).lower()  # the style changes the titles' case
+    titles = re.findall(r"^\s*title\s*=\s*\{(.+)\},$", (ROOT / "references.bib").read_text(), re.M)
+    assert len(titles) == len(_bib_keys())
+    for title in titles:
+        words = re.sub(r"[{}]", "", title).lower()
+        assert words in bib, f"the bibliography does not show {words!r}"
