@@ -238,16 +238,19 @@ def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
     page = lp.page
     try:
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=START_TIMEOUT_MS)
-        # run the notebook's first cell (it installs companion from the site), then the check
-        page.locator(".jp-Notebook .jp-Cell").first.click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("Shift+Enter")
-        page.keyboard.press("Escape")
-        page.keyboard.press("a")  # a new cell above the second one
-        page.keyboard.press("Enter")
-        page.keyboard.insert_text(NOTEBOOK_CHECK)
-        page.keyboard.press("Shift+Enter")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60_000)
+        # run the notebook's first cell (it installs companion from the site), then a cell with the check
+        page.evaluate(
+            """async code => {
+                const app = window.jupyterapp, panel = app.shell.currentWidget;
+                await panel.sessionContext.ready;
+                const nb = panel.content;
+                nb.activeCellIndex = 0;
+                await app.commands.execute('notebook:run-cell-and-select-next');
+                await app.commands.execute('notebook:insert-cell-above');
+                nb.activeCell.model.sharedModel.setSource(code);
+                await app.commands.execute('notebook:run-cell');
+            }""", NOTEBOOK_CHECK)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => /RIGHT|Error/.test(o.textContent))",
             timeout=START_TIMEOUT_MS)
