@@ -1,0 +1,103 @@
+"""Drive the live view of a book page in Chromium (used by tests/test_live.py and benchmarks/live.py).
+
+Every request outside 127.0.0.1 is aborted and recorded; the console is kept for the report.
+Every wait is bounded: a failure is an AssertionError carrying the page's console, not a hang.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlparse
+
+LOCAL = "127.0.0.1"
+START_TIMEOUT_MS = 150_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s)
+CHANGE_TIMEOUT_MS = 30_000  # a live control must change the figure within this
+
+
+class LivePage:
+    """A book page in Chromium, outside requests aborted and recorded, console kept."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        self.page = self.context.new_page()
+        self.outside, self.console = [], []
+
+        def route(r):
+            if urlparse(r.request.url).scheme in ("http", "https", "ws", "wss") and \
+                    urlparse(r.request.url).hostname != LOCAL:
+                self.outside.append(r.request.url)
+                return r.abort()
+            return r.continue_()
+
+        self.context.route("**/*", route)
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
+        self.page.goto(url, wait_until="load")
+
+    def report(self) -> str:
+        errors = [c for c in self.console if c.startswith(("error", "page error"))]
+        return "\n".join(errors[-20:] or self.console[-20:])
+
+    def close(self):
+        self.context.close()
+
+
+def start_live(lp: LivePage) -> float:
+    """Press the live button with the keyboard; wait until the explorer runs. Returns the seconds it took."""
+    box = lp.page.locator(".companion-live").first
+    button = box.locator(".companion-live-button")
+    button.focus()
+    t0 = time.monotonic()
+    lp.page.keyboard.press("Enter")
+    try:
+        lp.page.wait_for_function(
+            "() => ['ready', 'error', 'unavailable'].includes(document.querySelector('.companion-live').dataset.state)",
+            timeout=START_TIMEOUT_MS)
+    except Exception as e:
+        _fail(f"the live explorer did not start within {START_TIMEOUT_MS / 1000:.0f} s ({e.__class__.__name__})"
+                    f"\nstatus: {box.locator('.companion-live-status').text_content()}\nconsole:\n{lp.report()}")
+    seconds = time.monotonic() - t0
+    state = box.get_attribute("data-state")
+    assert state == "ready", f"{state}: {box.locator('.companion-live-status').text_content()}\n{lp.report()}"
+    return seconds
+
+
+IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
+    .filter(i => i.checkVisibility() && i.naturalWidth > 0)
+    .map(i => i.src.length + ':' + i.src.slice(-200)).join('|')"""
+
+
+def change_a_live_control(lp: LivePage, step: int = 0):
+    """Change a control that is dead in the static page: the first dropdown (to its next option,
+    cycling with ``step``), else the second slider (one step right, or left on odd ``step``, by
+    keyboard). Returns (what, seconds until the figure changed)."""
+    content = next((f for f in lp.page.frames if "/lite/repl/" in f.url), None)
+    assert content is not None, "the live view's frame is missing"
+    before = content.evaluate(IMAGE_HASHES)
+    assert before, "the live explorer shows no image"
+    selects = content.locator(".jp-OutputArea-output select")
+    if selects.count():
+        select = selects.first
+        options = select.locator("option").all_text_contents()
+        current = select.evaluate("s => s.options[s.selectedIndex].text")
+        target = options[(options.index(current) + 1) % len(options)]
+        t0 = time.monotonic()
+        select.select_option(label=target)
+        what = f"dropdown {current!r} -> {target!r}"
+    else:
+        handles = content.locator(".jp-OutputArea-output .noUi-handle")
+        assert handles.count() >= 2, "no live control found (no dropdown, no second slider)"
+        handles.nth(1).focus()
+        key = "ArrowLeft" if step % 2 else "ArrowRight"
+        t0 = time.monotonic()
+        lp.page.keyboard.press(key)
+        what = f"second slider, {key} (keyboard)"
+    try:
+        content.wait_for_function(f"before => ({IMAGE_HASHES})() !== before", arg=before, timeout=CHANGE_TIMEOUT_MS)
+    except Exception:
+        _fail(f"{what}: the figure did not change within {CHANGE_TIMEOUT_MS / 1000:.0f} s\n{lp.report()}")
+    return what, time.monotonic() - t0
+
+
+def _fail(message: str):
+    raise AssertionError(message)
