@@ -111,6 +111,16 @@ def test_fetch_refuses_a_file_that_differs_from_the_lock(tmp_path):
     assert not (tmp_path / "dist" / "SOURCES.json").exists()  # a refused fetch is never marked done
 
 
+def test_cdn_switch_loads_pyodide_from_the_cdn_and_ships_no_copy(tmp_path):
+    cdn = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/pyodide.js"
+    out = live_view.build_site(tmp_path, [ROOT / "chapters" / f"{SECTIONS[0]}.ipynb"], cdn=cdn)
+    config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"] == cdn and kernel["pipliteUrls"]
+    assert not (out / "static" / "pyodide").exists()
+    assert (out / "pypi" / "all.json").exists() and (out / "files" / f"{SECTIONS[0]}.ipynb").exists()
+
+
 def test_closure_follows_the_locks_dependencies():
     lock = live_view.official_lock()
     names = live_view.closure(lock, ["matplotlib"])
