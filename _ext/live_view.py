@@ -291,7 +291,10 @@ def configure_kernel(output: Path, cdn: str | None) -> None:
 # ----------------------------------------------------------------------------- the book's side
 # The REPL app runs these cells on open, the code inputs hidden (overrides.json): first the
 # book's package from the site's own wheel index, then the explorer cell of the section page.
-INSTALL_CELL = "%pip install -q companion"
+INSTALL_CELL = (
+    "%pip install -q companion\n"
+    "import logging; logging.getLogger('matplotlib.font_manager').setLevel(logging.ERROR)  # no font-cache notice"
+)
 EXPLORER_CALL = re.compile(r"^\s*(make_\w+_explorer)\(", re.MULTILINE)
 JS = "companion/live.js"
 

@@ -60,7 +60,13 @@
           if (box.dataset.state !== "ready") {
             box.dataset.seconds = String((Date.now() - started) / 1000);
             setState(box, "ready", "Live: every control below runs Python in your browser (started in " +
-              seconds + " s).");
+              seconds + " s). It replaces the pre-rendered explorer above.");
+            var cell = box.previousElementSibling, output = cell && cell.querySelector(".cell_output");
+            if (output) output.hidden = true;
+            // the console scrolled to its end while the frame was small: show the explorer's top
+            [0, 1000].forEach(function (ms) {
+              setTimeout(function () { if (content) content.scrollTop = 0; }, ms);
+            });
           }
           return;  // keep resizing while the reader works
         }
@@ -77,6 +83,16 @@
     }, 500);
   }
 
+  // The REPL shows the cells it ran on open; the reader wants the explorer, not its code (the
+  // console's own hideCodeInput setting does not apply to the cells given in the URL).
+  function hideCode(frame) {
+    try {
+      var doc = frame.contentDocument, style = doc.createElement("style");
+      style.textContent = ".jp-CodeConsole-content .jp-Cell .jp-Cell-inputWrapper { display: none; }";
+      doc.head.appendChild(style);
+    } catch (e) { /* another origin: the code stays visible, nothing else changes */ }
+  }
+
   function start(box, button) {
     if (servedFromFolder(box)) return;
     if (box.querySelector("iframe")) return;
@@ -84,6 +100,7 @@
     frame.className = "companion-live-frame";
     frame.title = "Live explorer: " + box.dataset.explorer + " running in your browser";
     frame.src = replUrl(box);
+    frame.addEventListener("load", function () { hideCode(frame); });
     box.appendChild(frame);
     button.disabled = true;
     button.textContent = "Running live below";
