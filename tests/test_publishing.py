@@ -118,3 +118,9 @@ def test_footer_links_the_licenses():
     assert 'href="https://github.com/o/r/blob/main/LICENSE-TEXT"' in html
     assert 'href="https://github.com/o/r/blob/main/LICENSE"' in html
     assert "Version 1.2.3" in html
+
+
+def test_citation_names_the_repository_of_config():
+    """The repository is set in _config.yml; CITATION.cff repeats it for citers, and must follow it."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert citation()["repository-code"] == url, "CITATION.cff repository-code differs from _config.yml repository: url"
