@@ -12,7 +12,7 @@ ASSETS := _ext/node_modules/.package-lock.json
 # The live view's Pyodide distribution, fetched and verified by _ext/live_view.py (see README)
 PYODIDE_DIST := _ext/pyodide/SOURCES.json
 
-.PHONY: book assets test test-compat chromium lab live clean help
+.PHONY: book assets test test-compat chromium lab live pdf clean help
 
 help:
 	@echo "make book   create .venv, install, build the HTML book into _build/html (every notebook executed)"
@@ -20,6 +20,7 @@ help:
 	@echo "            the unit tests again with the browser's numpy 2.0 / matplotlib 3.8 (make test-compat)"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make live   serve the explorers as an app with Voila on http://127.0.0.1:$(LIVE_PORT) (for teaching)"
+	@echo "make pdf    the print edition: the whole book as one PDF, _build/pdf/matrix-calculus-companion.pdf"
 	@echo "make assets install the book's pinned front-end files (npm ci in _ext/) and the live view's verified Pyodide"
 	@echo "make clean  remove _build"
 
@@ -92,6 +93,10 @@ lab: $(VENV)/.installed
 # The explorers as an app on this machine only (127.0.0.1), every control live: see README.
 live: $(VENV)/.installed
 	$(VENV)/bin/voila chapters/ --no-browser --Voila.ip=127.0.0.1 --Voila.port=$(LIVE_PORT) --show_tracebacks=True
+
+# The print edition: a single-page build printed by headless Chromium (see _ext/make_pdf.py and README).
+pdf: $(VENV)/.test-installed $(ASSETS)
+	COMPANION_BOOK_EXECUTE=cache $(PY) _ext/make_pdf.py
 
 clean:
 	rm -rf _build

@@ -210,7 +210,7 @@ def build_companion_wheel(dest: Path) -> Path:
         for extra in ("LICENSE", "LICENSE-TEXT", "LICENSE-CODE"):
             if (ROOT / extra).exists():
                 shutil.copy2(ROOT / extra, src / extra)
-        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
                                str(src), "-w", str(dest)], capture_output=True, text=True)
         if done.returncode:
             raise LiteError("could not build the companion wheel for the live view:\n" + done.stderr[-3000:])
@@ -351,7 +351,7 @@ def live_view_script(app, pagename, templatename, context, doctree) -> None:
 
 
 def build_live_site(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.name != "html":  # not the print edition (singlehtml)
         return
     notebooks = sorted({Path(app.env.doc2path(d)) for d in app.env.found_docs
                         if str(app.env.doc2path(d)).endswith(".ipynb")})

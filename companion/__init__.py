@@ -15,6 +15,7 @@ The modules hold one idea each:
 Widgets live in :mod:`companion.widgets` and are not imported here.
 """
 
+from ._version import __version__  # from pyproject.toml, the one place it is written
 from .checks import GradientReport, check_gradient
 from .differentials import TaylorResult, directional_derivative, jacobian, numerical_gradient, taylor_test
 from .models import (

@@ -127,10 +127,14 @@ class Visit:
         return out
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone held upright
+
+
 def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str = "light", wait: bool = True,
-          widget_timeout: int = 20000) -> Visit:
+          widget_timeout: int = 20000, viewport: dict = DESKTOP) -> Visit:
     """Open ``url`` with every outside request aborted and recorded; ``block`` aborts local paths too."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
     page = context.new_page()
     v = Visit(page)
 
@@ -298,9 +302,42 @@ def check_static_sliders(page) -> list[str]:
     return problems
 
 
+# An element of the page's text column whose box crosses the screen's edge is cut, unless it sits
+# inside a box that scrolls sideways and itself fits on the screen (display math, tables, figures).
+CUT_ELEMENTS = r"""() => {
+    const W = document.documentElement.clientWidth;
+    const fits = r => r.right <= W + 1 && r.left >= -1;
+    const scrolls = e => /(auto|scroll)/.test(getComputedStyle(e).overflowX);
+    const cut = [];
+    for (const el of document.querySelectorAll('.bd-article *')) {
+        if (!el.checkVisibility()) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || fits(r)) continue;
+        let a = el.parentElement, held = false;
+        for (; a && a !== document.body; a = a.parentElement) {
+            if (scrolls(a) && fits(a.getBoundingClientRect())) { held = true; break; }
+        }
+        if (held) continue;
+        const host = el.parentElement && el.parentElement.closest('mjx-container');
+        if (host) continue;  // the formula is reported, not each of its glyphs
+        if (cut.some(c => c.el.contains(el))) continue;
+        const name = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '');
+        cut.push({el, what: `${name} (${(el.textContent || '').trim().slice(0, 40)}) by ${Math.round(Math.max(r.right - W, -r.left))} px`});
+    }
+    const page = document.documentElement.scrollWidth - W;
+    return cut.map(c => c.what).concat(page > 1 ? [`the page scrolls sideways by ${page} px`] : []);
+}"""
+
+
+def check_fits(page) -> list[str]:
+    """Nothing in the text column is cut by the screen's edge (at the visit's width)."""
+    width = page.viewport_size["width"]
+    return [f"cut by the edge of a {width}-px screen: {c}" for c in page.evaluate(CUT_ELEMENTS)]
+
+
 def check_page(v: Visit, html_file: Path) -> list[str]:
     source = html_file.read_text(encoding="utf-8")
-    problems = check_math(v.page, source) + check_images(v.page) + check_widgets(v.page)
+    problems = check_math(v.page, source) + check_images(v.page) + check_widgets(v.page) + check_fits(v.page)
     problems += check_static_sliders(v.page)
     v.page.wait_for_timeout(200)
     return v.problems() + problems  # requests made while interacting count too
@@ -345,6 +382,41 @@ def test_page_in_browser(site, browser, path):
     finally:
         close(v)
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_on_a_phone(site, browser, path):
+    """At 390 x 844 (a phone held upright): nothing cut by the screen's edge, math, figures and widgets there."""
+    url, html = site
+    if not (html / path).exists():
+        pytest.skip(f"{path} is not built")
+    v = visit(browser, url + path, viewport=PHONE)
+    try:
+        source = (html / path).read_text(encoding="utf-8")
+        problems = check_fits(v.page) + check_math(v.page, source) + check_images(v.page) + check_widgets(v.page)
+        if path.startswith("chapters/8-3") or path.startswith("chapters/8-6"):
+            areas = explorers(v.page)
+            if areas:
+                areas[0].scroll_into_view_if_needed()
+                shot(v.page, path.replace("/", "_").replace(".html", "-phone.png"))
+        problems += v.problems()
+    finally:
+        close(v)
+    assert not problems, f"{path} at {PHONE['width']} px:\n  " + "\n  ".join(problems)
+
+
+def test_the_fit_check_can_fail(site, browser):
+    """Negative control: without the book's styles, long formulas of 8.2 run off a 390-px screen, and the check says so."""
+    url, html = site
+    path = next((p for p in toc_pages() if p.startswith("chapters/8-2")), None)
+    if path is None:
+        pytest.skip("no section 8.2")
+    v = visit(browser, url + path, viewport=PHONE, block=("/_static/companion/companion.css",))
+    try:
+        problems = check_fits(v.page)
+    finally:
+        close(v)
+    assert problems, "the fit check passed with the phone styles removed: it checks nothing"
 
 
 def test_opens_from_a_local_folder(site, browser):
