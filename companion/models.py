@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, shape_str
+from ._validate import MAX_SIZE, as_float_array, as_limit, as_number, check_limit, shape_str
 
 __all__ = [
     "least_squares",
@@ -322,30 +322,61 @@ class AttentionCache(NamedTuple):
     scale: float
 
 
-def attention(Q, K, V, *, scale=None):
+def attention(Q, K, V, *, scale=None, max_size: int = MAX_SIZE):
     """Single-head attention (8.6.1): ``S = Q K^T / sqrt(d)``, ``P = softmax(S)`` by rows, ``Y = P V``.
 
     ``Q``: (n, d), ``K``: (n_k, d), ``V``: (n_k, d_v). ``scale`` defaults to
     ``1/sqrt(d)``. Returns ``(Y, cache)``, ``Y`` of shape ``(n, d_v)``.
+
+    The cache holds private copies of ``Q``, ``K``, ``V``: :func:`attention_vjp` gives the
+    same answer whatever the caller does to those arrays afterwards. Scores too large for
+    float64 (``|S_ij| > 1.8e308``) are ``+-inf`` in ``cache.S``, but ``P`` and ``Y`` are still
+    the exact, finite answer: the softmax is then taken of the rescaled scores. The ``n x
+    n_k`` scores are refused above ``max_size`` entries (``ValueError``).
     """
-    Q = as_float_array(Q, "Q", ndim=2)
-    K = as_float_array(K, "K", ndim=2)
-    V = as_float_array(V, "V", ndim=2)
+    Q = as_float_array(Q, "Q", ndim=2, copy=True)
+    K = as_float_array(K, "K", ndim=2, copy=True)
+    V = as_float_array(V, "V", ndim=2, copy=True)
     if Q.shape[1] != K.shape[1]:
         raise ValueError(f"Q K^T: Q has shape {shape_str(Q.shape)} and K has shape {shape_str(K.shape)}; they need the same number of columns d")
     if V.shape[0] != K.shape[0]:
         raise ValueError(f"P V: K has shape {shape_str(K.shape)} and V has shape {shape_str(V.shape)}; they need the same number of rows")
-    if scale is None:
-        scale = 1.0 / np.sqrt(Q.shape[1])
-    elif not (np.isscalar(scale) and np.isfinite(scale)):
-        raise ValueError(f"scale must be a finite number, got {scale!r}")
-    S = Q @ K.T
-    S *= scale
-    P = S - S.max(axis=1, keepdims=True)
+    if K.shape[0] == 0:
+        raise ValueError(f"K has shape {shape_str(K.shape)}: attention needs at least one key (a softmax over no scores is undefined)")
+    check_limit(Q.shape[0] * K.shape[0], as_limit(max_size), name=f"Q {shape_str(Q.shape)} and K {shape_str(K.shape)}",
+                what="entries of the scores S = Q K^T")
+    scale = 1.0 / np.sqrt(Q.shape[1]) if scale is None else as_number(scale, "scale")
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing scores are handled below
+        S = Q @ K.T
+        S *= scale
+    if np.isfinite(S).all():
+        P = S - S.max(axis=1, keepdims=True)
+    else:
+        S, P = _overflowing_scores(Q, K, scale)
     np.exp(P, out=P)
     P /= P.sum(axis=1, keepdims=True)
     Y = P @ V
     return Y, AttentionCache(Q, K, V, S, P, Y, float(scale))
+
+
+def _overflowing_scores(Q, K, scale):
+    """Scores ``S = scale Q K^T`` that overflow float64, and ``S - rowmax(S)`` computed without overflow.
+
+    With ``a = max|Q|``, ``b = max|K|``: ``S = (a b scale) S1``, ``S1 = (Q/a)(K/b)^T`` of moderate size,
+    so ``S - rowmax S = (a b |scale|) (T - rowmax T)`` with ``T = sign(scale) S1``: a product of a
+    non-positive finite number by positive ones, which may be ``-inf`` (``exp`` gives the exact 0)
+    but never NaN. Returns ``(S with +-inf where it overflows, S - rowmax S)``.
+    """
+    a, b, k = float(np.abs(Q).max()), float(np.abs(K).max()), abs(scale)
+    S1 = (Q / a) @ (K / b).T
+    T = S1 if scale >= 0 else -S1
+    D = T - T.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        D *= a
+        D *= b
+        D *= k
+        S = np.where(S1 == 0, 0.0, S1 * a * b * scale)
+    return S, D
 
 
 def attention_vjp(cache: AttentionCache, G_Y):

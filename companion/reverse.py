@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 
 import numpy as np
 
 from . import models as _models
 from . import rules as _rules
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import as_axes, as_axis, as_bool, as_int, as_condition, as_float_array, check_callable, describe, shape_str
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -138,6 +139,11 @@ def _apply(prim, args):
                 vals[j] = _Meta(vals[j])
         for j in unread:
             vals[j] = None
+        # What the tape keeps of the caller's arrays (constants, indices, masks) is a copy:
+        # the pullback must give the same answer whatever the caller does to them later.
+        for j in range(len(vals)):
+            if not mask >> j & 1 and vals[j] is not None:
+                vals[j] = _frozen(vals[j])
         out = object.__new__(Tensor)
         out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
         tape.append((prim, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
@@ -152,6 +158,15 @@ def _apply(prim, args):
             t = np.broadcast_to(t, ans.shape)
         return _new(ans, None, 0, np.asarray(t))
     return _new(ans, None, 0, None)
+
+
+def _frozen(v):
+    """A private copy of an array (or of the arrays in a tuple, such as an index) kept on the tape."""
+    if isinstance(v, np.ndarray):
+        return np.array(v)
+    if type(v) is tuple and any(isinstance(i, np.ndarray) for i in v):
+        return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
+    return v
 
 
 def _call(prim, *args):
@@ -205,6 +220,21 @@ def _unsupported(what, name):
     return TypeError(f"{what} is not supported on a companion Tensor (it would drop the derivative); {use}")
 
 
+def _constant(x, name):
+    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings, objects."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
+        return x
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {describe(x)}")
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}: {exc}") from None
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be a number or an array of numbers, got dtype {a.dtype}")
+    return a
+
+
 def _static(x, what):
     if isinstance(x, Tensor):
         raise TypeError(f"{what} must be a fixed number or array, not a Tensor")
@@ -228,7 +258,7 @@ class Tensor:
     def __init__(self, value):
         if isinstance(value, Tensor):
             value = value.value
-        self.value = np.asarray(value)
+        self.value = _constant(value, "Tensor: value")
         self._tape, self._i, self._tangent = None, 0, None
 
     # ---- numpy's protocols: operators go to the Tensor; other numpy calls are refused.
@@ -340,18 +370,28 @@ class Tensor:
     def __rpow__(self, base):
         raise TypeError("a ** x with a Tensor exponent is not a primitive; write exp(x * log(a))")
 
-    # comparisons give plain boolean arrays (not differentiable), for masks and where()
+    # Comparisons compare values, as numpy does, and give plain boolean arrays (not
+    # differentiable: a mask is piecewise constant), for masks and where(). Defining ==
+    # makes a Tensor unhashable, like an ndarray.
     def __lt__(self, other):
-        return self.value < _value(other)
+        return _compare(operator.lt, self, other)
 
     def __le__(self, other):
-        return self.value <= _value(other)
+        return _compare(operator.le, self, other)
 
     def __gt__(self, other):
-        return self.value > _value(other)
+        return _compare(operator.gt, self, other)
 
     def __ge__(self, other):
-        return self.value >= _value(other)
+        return _compare(operator.ge, self, other)
+
+    def __eq__(self, other):
+        return _compare(operator.eq, self, other)
+
+    def __ne__(self, other):
+        return _compare(operator.ne, self, other)
+
+    __hash__ = None
 
     # ---- structure
     @property
@@ -369,19 +409,16 @@ class Tensor:
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
-        return _apply(_SUM, (self, _axis(axis), bool(keepdims)))
+        return _apply(_SUM, (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: ``sum(axis) / count``."""
-        axis = _axis(axis)
+        axis = as_axes(axis, self.value.ndim, "mean: axis", shape=self.value.shape)
         shape = self.value.shape
         if axis is None:
             count = self.value.size
         else:
-            try:
-                count = int(np.prod([shape[a] for a in (axis if isinstance(axis, tuple) else (axis,))]))
-            except IndexError:
-                raise ValueError(f"mean: axis {axis} is out of range for shape {shape_str(shape)}") from None
+            count = int(np.prod([shape[a] for a in (axis if isinstance(axis, tuple) else (axis,))]))
         if count == 0:
             raise ValueError(f"mean over an empty set of entries (shape {shape_str(shape)}, axis {axis})")
         return self.sum(axis, keepdims) * (1.0 / count)
@@ -401,10 +438,18 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _axis(axis):
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    return tuple(int(a) for a in axis)
+_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==", operator.ne: "!="}
+
+
+def _compare(op, a, b):
+    """``op(a, b)`` on the values, as numpy compares arrays: a boolean numpy array, not differentiable."""
+    a, b = _value(a), _value(b)
+    try:
+        return np.asarray(op(a, b))
+    except ValueError:
+        raise ValueError(
+            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and {shape_str(np.shape(b))} (they do not broadcast)"
+        ) from None
 
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
@@ -416,11 +461,13 @@ _UFUNC_OPERATORS = {
     np.add: Tensor.__add__, np.subtract: Tensor.__sub__, np.multiply: Tensor.__mul__,
     np.true_divide: Tensor.__truediv__, np.matmul: Tensor.__matmul__, np.power: Tensor.__pow__,
     np.less: Tensor.__lt__, np.less_equal: Tensor.__le__, np.greater: Tensor.__gt__, np.greater_equal: Tensor.__ge__,
+    np.equal: Tensor.__eq__, np.not_equal: Tensor.__ne__,
 }
 _REFLECTED = {
     np.add: Tensor.__radd__, np.subtract: Tensor.__rsub__, np.multiply: Tensor.__rmul__,
     np.true_divide: Tensor.__rtruediv__, np.matmul: Tensor.__rmatmul__, np.power: Tensor.__rpow__,
     np.less: Tensor.__gt__, np.less_equal: Tensor.__ge__, np.greater: Tensor.__lt__, np.greater_equal: Tensor.__le__,
+    np.equal: Tensor.__eq__, np.not_equal: Tensor.__ne__,
 }
 
 
@@ -456,10 +503,12 @@ def softmax(x, axis=-1):
     Pushforward ``dp = (Diag(p) - p p^T) dx`` per row; the pullback is the same symmetric
     map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same checks, same values).
     """
-    axis = int(_static(axis, "softmax: axis"))
+    _static(axis, "softmax: axis")
     if not isinstance(x, Tensor):
         return _models.softmax(x, axis=axis)
-    return _apply(_P["softmax"], (x, axis))
+    if x.ndim == 0:
+        raise ValueError("softmax: x must have at least one axis, got a 0-d Tensor")
+    return _apply(_P["softmax"], (x, as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)))
 
 
 def trace(X):
@@ -483,9 +532,25 @@ def maximum(x, y):
 
 
 def where(cond, x, y):
-    """``x`` where ``cond`` else ``y`` (``cond`` a fixed boolean array); cotangents are split by ``cond``."""
-    cond = cond.value if isinstance(cond, Tensor) else cond
-    return _call(_P["where"], x, y, np.asarray(cond, dtype=bool))
+    """``x`` where ``cond`` else ``y``; cotangents are split by ``cond``.
+
+    ``cond`` is a fixed boolean array, such as ``t > 0`` or ``t == 1`` (comparisons of
+    Tensors give boolean arrays); ``x`` and ``y`` are Tensors, arrays or numbers, and
+    ``cond``, ``x`` and ``y`` broadcast together.
+    """
+    cond = as_condition(cond.value if isinstance(cond, Tensor) else cond, "where: cond")
+    shapes = []
+    for name, v in (("x", x), ("y", y)):
+        if not isinstance(v, Tensor):
+            v = _constant(v, f"where: {name}")
+        shapes.append(v.shape)
+    try:
+        np.broadcast_shapes(cond.shape, *shapes)
+    except ValueError:
+        raise ValueError(
+            f"where: cond {shape_str(cond.shape)}, x {shape_str(shapes[0])} and y {shape_str(shapes[1])} do not broadcast together"
+        ) from None
+    return _call(_P["where"], x, y, cond)
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -600,11 +665,16 @@ def vjp(f, *primals):
     ``pullback(y_bar)`` returns ``(x1_bar, x2_bar)``, the adjoint of the differential
     applied to the cotangent: ``<y_bar, df[dx1, dx2]> = <x1_bar, dx1> + <x2_bar, dx2>``.
     ``y_bar`` must have the shape of ``out``. The pullback may be called many times.
+
+    The pullback keeps private copies of what it reads: the primals, and the constants
+    (numpy arrays, masks, indices) that ``f`` combined them with. Editing those arrays
+    after ``vjp`` returns (``c[:] = 100``) does not change what it computes: it is the
+    pullback of ``f`` at the moment ``vjp`` evaluated it.
     """
     check_callable(f, "f")
     if not primals:
         raise TypeError("vjp(f, *primals) needs at least one primal")
-    xs = [_primal(x, f"primals[{k}]") for k, x in enumerate(primals)]
+    xs = [np.array(_primal(x, f"primals[{k}]")) for k, x in enumerate(primals)]  # private copies
     tape = []
     out, i_out = _output(f(*[_leaf(tape, x) for x in xs]), tape, "vjp")
     out = np.array(out)  # the caller's copy
@@ -646,9 +716,12 @@ def jvp(f, primals, tangents):
 
 
 def _argnums(argnums):
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
-    if not nums or any(a < 0 for a in nums) or len(set(nums)) != len(nums):
+    single = not isinstance(argnums, (tuple, list))
+    if single and (isinstance(argnums, (bool, np.bool_)) or not isinstance(argnums, (int, np.integer))):
+        raise TypeError(f"argnums must be a non-negative int or a tuple of distinct ones, got {describe(argnums)}")
+    items = (argnums,) if single else tuple(argnums)
+    nums = tuple(as_int(a, "argnums", min=0) if not isinstance(a, (float, np.floating)) else as_int(None, "argnums") for a in items)
+    if not nums or len(set(nums)) != len(nums):
         raise ValueError(f"argnums must be a non-negative int or a tuple of distinct ones, got {argnums!r}")
     return nums, single
 
@@ -658,7 +731,9 @@ def value_and_grad(f, argnums=0):
 
     The gradient is the pullback of ``1``, shaped like the argument ``argnums`` (an int),
     or a tuple of gradients (a tuple of ints). The other arguments are passed through
-    untouched and get no cotangent. Float32 arguments get float32 gradients.
+    untouched and get no cotangent. Float32 arguments get float32 gradients. The tape
+    keeps private copies of the constants ``f`` reads, so a buffer that ``f`` edits after
+    using it (``buf[:] = ...`` in a loop) does not change the gradient.
     """
     check_callable(f, "f")
     nums, single = _argnums(argnums)

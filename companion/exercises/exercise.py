@@ -74,7 +74,8 @@ class Exercise:
     - ``evidence``: ``(data, answer) -> TaylorResult or str``, the measurement shown with the
       verdict (a Taylor test of a derivative, a dot-product test, a simulation);
     - ``answer_note``: how the answer is given, when the default wording is not enough;
-    - ``rtol``: the relative tolerance (Frobenius norm) for "the same answer";
+    - ``rtol``: the relative tolerance for "the same answer", entry by entry: each entry
+      within ``rtol`` of the reference's entry (plus ``1e-12 (1 + max |reference|)`` for round-off);
     - ``seed``: the seed of ``build`` (the trials use a seed of their own).
     """
 

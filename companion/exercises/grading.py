@@ -5,7 +5,7 @@ The order of the questions asked of an answer:
 1. is there an answer at all (``None`` or ``...``: "not attempted"), and can it be read as
    numbers (a string, a ragged list, a function where an array is expected, a function
    that raises: "invalid", with the reason)?
-2. is it the reference answer, within the exercise's relative tolerance? ("correct",
+2. is it the reference answer, within the exercise's relative tolerance, entry by entry? ("correct",
    with the evidence: a Taylor test for a derivative, a dot-product test for an adjoint)
 3. is it one of the exercise's known mistakes? (by name, with the targeted hint; this
    is asked before the shape, because some slips produce an array of the wrong shape)
@@ -164,10 +164,16 @@ def _mistake_outputs(ex: Exercise):
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
-    if a.shape != b.shape:
+    """``a`` equals the reference ``b`` to ``rtol``, entry by entry: ``|a_i - b_i| <= rtol |b_i| + atol``.
+
+    Each entry is held to its own scale (a tolerance on the norm of the whole array would let
+    a small entry be off by many percent). ``atol = 1e-12 (1 + max |b|)`` only absorbs
+    round-off, for entries that are zero (or cancel to round-off) in the reference.
+    """
+    if a.shape != b.shape or not bool(np.all(np.isfinite(a))):
         return False
-    nb = float(np.linalg.norm(b))
-    return bool(np.all(np.isfinite(a))) and float(np.linalg.norm(a - b)) <= rtol * nb + 1e-12 * (1.0 + nb)
+    atol = 1e-12 * (1.0 + (float(np.max(np.abs(b))) if b.size else 0.0))
+    return bool(np.all(np.abs(a - b) <= rtol * np.abs(b) + atol))
 
 
 def _evidence(ex: Exercise, answer, parts):
