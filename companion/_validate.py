@@ -25,7 +25,7 @@ __all__ = [
     "MAX_SIZE", "MAX_STEPS",
     "as_float_array", "as_float_arrays", "check_callable", "check_same_shape", "shape_str",
     "as_int", "as_count", "as_shape", "as_axis", "as_axes", "as_rng", "as_seed", "as_choice",
-    "as_condition", "as_number", "as_bool", "as_limit", "check_limit", "describe",
+    "as_condition", "as_number", "as_bool", "as_limit", "check_limit", "check_integers", "check_numbers", "describe",
 ]
 
 MAX_SIZE = 10**7
@@ -151,6 +151,18 @@ def as_int(x, name: str, *, min=None, max=None) -> int:
     return k
 
 
+def check_integers(**values) -> None:
+    """``as_int`` on each keyword: ``check_integers(m=m, n=n)`` refuses the first that is not an integer, by name."""
+    for name, v in values.items():
+        as_int(v, name)
+
+
+def check_numbers(**values) -> None:
+    """``as_number`` on each keyword: refuses the first that is not a finite real number, by name."""
+    for name, v in values.items():
+        as_number(v, name)
+
+
 def as_limit(limit, keyword: str = "max_size") -> int:
     """The value of a limit keyword (``max_size``): a positive integer."""
     return as_int(limit, keyword, min=1)
@@ -188,7 +200,7 @@ def as_number(x, name: str, *, positive: bool = False, nonnegative: bool = False
         raise TypeError(f"{name} must be a real number, got {describe(x)}")
     v = float(x)
     if math.isnan(v) or (finite and not math.isfinite(v)):
-        raise ValueError(f"{name} must be a finite number, got {x!r}")
+        raise ValueError(f"{name} must be finite, got {x!r}")
     if positive and not v > 0:
         raise ValueError(f"{name} must be positive, got {x!r}")
     if nonnegative and not v >= 0:
@@ -208,8 +220,9 @@ def as_bool(x, name: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- shapes and axes
-def as_shape(s, name: str, *, limit: int | None = None, allow_zero: bool = False, keyword: str = "max_size") -> tuple:
-    """A shape: an integer or a non-empty sequence of integers, each positive (or ``>= 0`` with ``allow_zero``).
+def as_shape(s, name: str, *, limit: int | None = None, allow_zero: bool = False, allow_scalar: bool = False, keyword: str = "max_size") -> tuple:
+    """A shape: an integer or a non-empty sequence of integers, each positive (or ``>= 0`` with ``allow_zero``;
+    ``()``, the shape of a number, with ``allow_scalar``).
 
     With ``limit``, the number of entries ``prod(shape)`` must not exceed it.
     """
@@ -221,7 +234,7 @@ def as_shape(s, name: str, *, limit: int | None = None, allow_zero: bool = False
         items = tuple(s)
     else:
         raise TypeError(f"{name} must be a shape (a tuple of integers), got {describe(s)}")
-    if not items:
+    if not items and not allow_scalar:
         raise ValueError(f"{name} must be a non-empty shape, got ()")
     low = 0 if allow_zero else 1
     try:

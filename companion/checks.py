@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import MAX_SIZE, as_count, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
+from ._validate import MAX_SIZE, as_count, as_number, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
 from .differentials import TaylorResult, directional_derivative, numerical_gradient, taylor_test
 
 __all__ = ["GradientReport", "check_gradient", "describe_factor"]
@@ -62,6 +62,8 @@ class GradientReport:
 
 def describe_factor(c: float, tol: float = 1e-6) -> str:
     """Name a scale factor: ``2``, ``1/2``, ``sqrt(3)``, ``1/sqrt(8)``..., else its value."""
+    c = as_number(c, "c", finite=False)
+    tol = as_number(tol, "tol", positive=True)
     if c == 0 or not np.isfinite(c):
         return f"{c:.6g}"
     sign = "-" if c < 0 else ""

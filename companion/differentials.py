@@ -52,11 +52,13 @@ def _check_work(x_size, y_size, max_size, fn):
     That is the number of entries of the table (``F(x).size`` by ``x.size``), or, if larger,
     the number of entries of ``x`` read over the ``x.size`` evaluations of ``f``.
     """
-    check_limit(
-        x_size * max(x_size, y_size), as_limit(max_size),
-        name=f"{fn}: x with {x_size} entries (f(x) with {y_size})",
-        what=f"units of work (x.size * max(x.size, f(x).size): {2 * x_size} evaluations of f and a table of {y_size * x_size} entries)",
-    )
+    if fn == "jacobian":
+        name, what = (f"jacobian: x with {x_size} entries and f(x) with {y_size}",
+                      f"units of work, x.size * max(x.size, f(x).size) ({2 * x_size:,} evaluations of f on {x_size:,} entries each, "
+                      f"and a Jacobian of {y_size * x_size:,} entries)")
+    else:
+        name, what = (f"{fn}: x with {x_size} entries", f"units of work, x.size**2 ({2 * x_size:,} evaluations of f on {x_size:,} entries each)")
+    check_limit(x_size * max(x_size, y_size), as_limit(max_size), name=name, what=what)
 
 
 def _default_step(x, v, method):
@@ -188,7 +190,7 @@ def numerical_gradient(f, x, *, inner=None, method: str = "central", max_size: i
     x = as_float_array(x, "x").astype(np.float64, copy=False)
     as_choice(method, "method", METHODS)
     _check_work(x.size, 1, max_size, "numerical_gradient")
-    metric = as_metric(inner, x.shape, "inner")
+    metric = as_metric(inner, x.shape, "inner", of="x")
     y0 = _eval(f, x)
     if y0.size != 1:
         raise ValueError(f"numerical_gradient needs a scalar f, but f(x) has shape {shape_str(y0.shape)}")
@@ -267,6 +269,8 @@ def taylor_test(f, x, v, dfv=None, *, eps=None, max_size: int = MAX_SIZE) -> Tay
         eps = as_float_array(eps, "eps", ndim=1, allow_empty=False)
         if np.any(eps <= 0):
             raise ValueError("eps must be positive")
+        if np.unique(eps).size < eps.size:
+            raise ValueError("eps must hold distinct steps (the order is fitted over them)")
         check_limit(eps.size * x.size, as_limit(max_size), name=f"eps with {eps.size} values (x with {x.size} entries)",
                     what="entries read (len(eps) evaluations of f at points of x.size entries)")
     rem = np.empty(len(eps))

@@ -85,14 +85,19 @@ def _new(value, tape, i, tangent):
     return t
 
 
-def _op_error(prim, vals, exc):
-    """The error of a primitive that could not be applied: names it, its operand shapes and parameters."""
+def _op_error(prim, vals, exc, names=None):
+    """The error of a primitive that could not be applied: names it, its operands (by name when
+    the caller gave their names) and their shapes, and its parameters."""
     if isinstance(exc, _rules.DomainError):
-        return exc
-    shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
+        return exc if names is None else _rules.DomainError(f"{', '.join(names)}: {exc}")
     params = vals[prim.nin:]
     extra = f" with parameters {', '.join(map(repr, params))}" if params else ""
-    msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
+    if names is None:
+        shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
+        msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
+    else:
+        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in zip(names, vals[: prim.nin]))
+        msg = f"{prim.name}: cannot apply to {shapes}{extra}: {exc}"
     kind = TypeError if isinstance(exc, TypeError) else ValueError if isinstance(exc, ValueError) else IndexError
     return kind(msg)
 
@@ -169,12 +174,21 @@ def _frozen(v):
     return v
 
 
-def _call(prim, *args):
-    """A primitive as a function: records it if an argument is a Tensor, else plain numpy."""
+def _call(prim, *args, names=None):
+    """A primitive as a function: records it if an argument is a Tensor, else plain numpy.
+
+    On numpy, the differentiable arguments are read as float arrays (``as_float_array``, named
+    by ``names``), and a failure names the primitive, the arguments and their shapes.
+    """
     for k in range(prim.nin):
         if isinstance(args[k], Tensor):
             return _apply(prim, args)
-    return prim.value(*args)
+    names = names or tuple(f"{prim.name}: argument {k}" for k in range(prim.nin))
+    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names)] + list(args[prim.nin:])
+    try:
+        return prim.value(*vals)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _op_error(prim, vals, exc, names) from None
 
 
 def call(prim, *args):
@@ -185,10 +199,10 @@ def call(prim, *args):
     """
     if isinstance(prim, str):
         if prim not in _P:
-            raise ValueError(f"unknown primitive {prim!r}; registered: {', '.join(sorted(_P))}")
+            raise ValueError(f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}")
         prim = _P[prim]
     if not isinstance(prim, _rules.Primitive):
-        raise TypeError(f"call: prim must be a Primitive or the name of one, got {type(prim).__name__}")
+        raise TypeError(f"call: prim must be a Primitive or the name of one, got {describe(prim)}")
     if len(args) < prim.nin:
         raise TypeError(f"{prim.name} takes {prim.nin} differentiable argument(s), got {len(args)} argument(s)")
     return _call(prim, *args)
@@ -280,8 +294,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if self._traced:
             raise TypeError(
-                "np.asarray/np.array of a Tensor that carries a derivative would drop it; "
-                "use t.value for its numbers, or the engine's operations to keep differentiating"
+                "np.asarray/np.array of a Tensor that carries a derivative (also b[...] = t, writing it into a numpy "
+                "array) would drop it; use t.value for its numbers, or the engine's operations to keep differentiating"
             )
         return np.asarray(self.value, dtype=dtype)
 
@@ -298,7 +312,9 @@ class Tensor:
         return bool(self.value)
 
     def __float__(self):
-        self._refuse("float(t)")
+        # numpy calls float(t) for ``b[i] = t``; it reports "setting an array element with a
+        # sequence", caused by this error (the one that says what to do)
+        self._refuse("float(t) (also b[i] = t, writing t into a numpy array b)")
         return float(self.value)
 
     def __int__(self):
@@ -400,12 +416,27 @@ class Tensor:
         return _apply(_TRANSPOSE, (self, None))
 
     def transpose(self, *axes):
+        """The axes permuted (all reversed by default); ``axes`` is a permutation of ``0 .. ndim - 1``."""
         axes = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
-        return _apply(_TRANSPOSE, (self, tuple(axes) if axes else None))
+        if not axes:
+            return _apply(_TRANSPOSE, (self, None))
+        if isinstance(axes, (str, bytes)):
+            raise TypeError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1}, got {axes!r}")
+        axes = tuple(as_axis(a, self.ndim, "transpose: axes", shape=self.shape) for a in axes)
+        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape {shape_str(self.shape)}, got {axes}")
+        return _apply(_TRANSPOSE, (self, axes))
 
     def reshape(self, *shape):
+        """The same entries in a new ``shape`` (integers; one of them may be ``-1``, inferred)."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _apply(_RESHAPE, (self, tuple(shape)))
+        if isinstance(shape, (str, bytes)):
+            raise TypeError(f"reshape: shape must be a tuple of integers, got {shape!r}")
+        shape = tuple(as_int(k, "reshape: shape", min=-1) for k in shape)
+        known = int(np.prod([k for k in shape if k != -1]))
+        if shape.count(-1) > 1 or (-1 not in shape and known != self.size) or (-1 in shape and (known == 0 or self.size % known)):
+            raise ValueError(f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape {shape_str(self.shape)}")
+        return _apply(_RESHAPE, (self, shape))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
@@ -474,27 +505,27 @@ _REFLECTED = {
 # ----------------------------------------------------------------------------- functions
 def exp(x):
     """Elementwise ``e^x``. Pushforward ``dy = y dx``; pullback ``x_bar = y_bar y``. Numpy in, numpy out."""
-    return _call(_P["exp"], x)
+    return _call(_P["exp"], x, names=("x",))
 
 
 def log(x):
     """Elementwise natural log (``x > 0``). Pushforward ``dy = dx / x``; pullback ``x_bar = y_bar / x``."""
-    return _call(_P["log"], x)
+    return _call(_P["log"], x, names=("x",))
 
 
 def tanh(x):
     """Elementwise tanh. Pushforward ``dy = (1 - y^2) dx``; pullback ``x_bar = (1 - y^2) y_bar``."""
-    return _call(_P["tanh"], x)
+    return _call(_P["tanh"], x, names=("x",))
 
 
 def sigmoid(x):
     """Elementwise ``1 / (1 + e^{-x})``, stable on both tails; ``dy = y (1 - y) dx``."""
-    return _call(_P["sigmoid"], x)
+    return _call(_P["sigmoid"], x, names=("x",))
 
 
 def relu(x):
     """Elementwise ``max(x, 0)``; ``dy = [x > 0] dx`` (the derivative at 0 taken as 0)."""
-    return _call(_P["relu"], x)
+    return _call(_P["relu"], x, names=("x",))
 
 
 def softmax(x, axis=-1):
@@ -513,22 +544,22 @@ def softmax(x, axis=-1):
 
 def trace(X):
     """``tr X`` of a square matrix ``(n, n)`` or of each in a stack ``(..., n, n)``; ``X_bar = z_bar I``."""
-    return _call(_P["trace"], X)
+    return _call(_P["trace"], X, names=("X",))
 
 
 def inv(X):
     """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``. Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``."""
-    return _call(_P["inv"], X)
+    return _call(_P["inv"], X, names=("X",))
 
 
 def logdet(X):
     """``log det X`` for ``det X > 0`` (``ValueError`` otherwise). ``dz = tr(X^{-1} dX)``, ``X_bar = z_bar X^{-T}``."""
-    return _call(_P["logdet"], X)
+    return _call(_P["logdet"], X, names=("X",))
 
 
 def maximum(x, y):
     """Elementwise maximum (ties go to ``x``); the cotangent follows the larger argument."""
-    return _call(_P["maximum"], x, y)
+    return _call(_P["maximum"], x, y, names=("x", "y"))
 
 
 def where(cond, x, y):
@@ -539,18 +570,16 @@ def where(cond, x, y):
     ``cond``, ``x`` and ``y`` broadcast together.
     """
     cond = as_condition(cond.value if isinstance(cond, Tensor) else cond, "where: cond")
-    shapes = []
-    for name, v in (("x", x), ("y", y)):
-        if not isinstance(v, Tensor):
-            v = _constant(v, f"where: {name}")
-        shapes.append(v.shape)
+    x, y = (v if isinstance(v, Tensor) else _constant(v, f"where: {name}") for name, v in (("x", x), ("y", y)))
     try:
-        np.broadcast_shapes(cond.shape, *shapes)
+        np.broadcast_shapes(cond.shape, x.shape, y.shape)
     except ValueError:
         raise ValueError(
-            f"where: cond {shape_str(cond.shape)}, x {shape_str(shapes[0])} and y {shape_str(shapes[1])} do not broadcast together"
+            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} do not broadcast together"
         ) from None
-    return _call(_P["where"], x, y, cond)
+    if not (isinstance(x, Tensor) or isinstance(y, Tensor)):
+        return np.where(cond, x, y)  # constants: numpy's where (NaN in the branch not taken is fine)
+    return _apply(_P["where"], (x, y, cond))
 
 
 # ----------------------------------------------------------------------------- the sweep

@@ -155,6 +155,8 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None,
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"defprimitive: name must be a non-empty string, got {name!r}")
+    if not isinstance(replace, (bool, np.bool_)):
+        raise TypeError(f"defprimitive({name!r}): replace must be True or False, got {type(replace).__name__}")
     if name in PRIMITIVES and not replace:
         raise ValueError(f"defprimitive: a primitive named {name!r} is already registered (pass replace=True)")
     if not callable(value):
@@ -168,6 +170,9 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None,
         )
     if sample is not None and not callable(sample):
         raise TypeError(f"defprimitive({name!r}): sample must be callable (rng -> arguments)")
+    if not isinstance(doc, str):
+        raise TypeError(f"defprimitive({name!r}): doc must be a string, got {type(doc).__name__}")
+
     reads = tuple(_reads(r, len(vjp), name, k) for k, r in enumerate(vjp))
     prim = Primitive(name, value, jvp, vjp, sample, doc, reads)
     PRIMITIVES[name] = prim
