@@ -127,8 +127,9 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = 
     d_true = np.array([float(np.squeeze(directional_derivative(f, x, v))) for v in V])
     if not np.all(np.isfinite(d_true)):
         k = int(np.flatnonzero(~np.isfinite(d_true))[0])
-        _value(f, x + 1e-5 * V[k], "x + h v")
-        _value(f, x - 1e-5 * V[k], "x - h v")
+        h = 1e-5 * max(1.0, float(np.abs(x).max()) if x.size else 1.0) / max(float(np.abs(V[k]).max()), 1e-300)
+        _value(f, x + h * V[k], f"x + h v, next to x (h = {h:.1e}, v a random direction)")
+        _value(f, x - h * V[k], f"x - h v, next to x (h = {h:.1e}, v a random direction)")
         raise ValueError(f"check_gradient: f returned NaN or inf next to x (at x +- h v for a random direction v): f has no gradient to check at x")
     d_g = np.array([_pair(g, v) for v in V])
     taylor = taylor_test(f, x, V[0], d_g[0])

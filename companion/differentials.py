@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import MAX_SIZE, MAX_STEPS, as_choice, as_float_array, as_limit, as_number, check_callable, check_limit, shape_str
+from ._validate import MAX_SIZE, as_choice, as_float_array, as_limit, as_number, check_callable, check_limit, shape_str
 from .spaces import as_metric, unvec, vec
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_choice, as_float_array, check_callable, describe, shape_str
+from ._validate import as_float_array, check_callable, describe, shape_str
 
 __all__ = ["NonlinearMap", "NONLINEAR_MAPS", "nonlinear_map", "plane_loss", "plane_loss_grad", "PLANE_LOSS_A"]
 

@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ._validate import MAX_SIZE, as_axis, as_bool, as_choice, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from ._validate import MAX_SIZE, as_axis, as_bool, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
 
 __all__ = [
     "least_squares",
@@ -188,7 +188,9 @@ def mlp_forward(As, bs, x, activations="tanh"):
 
     ``x`` is ``(d_0,)`` or ``(d_0, batch)`` (examples as columns). ``activations`` is one
     name for every layer (the output layer included, as in the chapter) or a list of
-    ``L`` names among ``tanh, relu, sigmoid, identity``. Returns ``(h_L, cache)``.
+    ``L`` names among ``tanh, relu, sigmoid, identity``. Returns ``(h_L, cache)``; the
+    cache keeps its own copy of ``x``, so :func:`mlp_backward` gives the same answer
+    whatever the caller does to ``x`` afterwards.
     """
     As, bs = _check_params(As, bs)
     x = as_float_array(x, "x", ndim=(1, 2), allow_empty=False)

@@ -45,7 +45,7 @@ import numpy as np
 
 from . import models as _models
 from . import rules as _rules
-from ._validate import as_axes, as_axis, as_bool, as_int, as_condition, as_float_array, check_callable, describe, shape_str
+from ._validate import as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -746,11 +746,11 @@ def jvp(f, primals, tangents):
 
 def _argnums(argnums):
     single = not isinstance(argnums, (tuple, list))
-    if single and (isinstance(argnums, (bool, np.bool_)) or not isinstance(argnums, (int, np.integer))):
-        raise TypeError(f"argnums must be a non-negative int or a tuple of distinct ones, got {describe(argnums)}")
     items = (argnums,) if single else tuple(argnums)
-    nums = tuple(as_int(a, "argnums", min=0) if not isinstance(a, (float, np.floating)) else as_int(None, "argnums") for a in items)
-    if not nums or len(set(nums)) != len(nums):
+    if any(isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in items):
+        raise TypeError(f"argnums must be a non-negative int or a tuple of distinct ones, got {describe(argnums)}")
+    nums = tuple(int(a) for a in items)
+    if not nums or any(a < 0 for a in nums) or len(set(nums)) != len(nums):
         raise ValueError(f"argnums must be a non-negative int or a tuple of distinct ones, got {argnums!r}")
     return nums, single
 
