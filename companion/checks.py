@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import MAX_SIZE, as_count, as_number, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
 from .differentials import TaylorResult, directional_derivative, numerical_gradient, taylor_test
 
 __all__ = ["GradientReport", "check_gradient", "describe_factor"]
@@ -28,7 +28,8 @@ class GradientReport:
     """Outcome of :func:`check_gradient`. Truthy when the gradient is right.
 
     ``diagnosis`` is one of ``"correct"``, ``"not attempted"``, ``"invalid"``, ``"shape"``,
-    ``"not finite"``, ``"transpose"``, ``"sign"``, ``"scale"``, ``"mismatch"``.
+    ``"not finite"``, ``"not differentiable"`` (``f`` has a kink at ``x``), ``"transpose"``,
+    ``"sign"``, ``"scale"``, ``"mismatch"`` (its message says when ``f`` is flat at ``x``).
     """
 
     ok: bool
@@ -61,6 +62,8 @@ class GradientReport:
 
 def describe_factor(c: float, tol: float = 1e-6) -> str:
     """Name a scale factor: ``2``, ``1/2``, ``sqrt(3)``, ``1/sqrt(8)``..., else its value."""
+    c = as_number(c, "c", finite=False)
+    tol = as_number(tol, "tol", positive=True)
     if c == 0 or not np.isfinite(c):
         return f"{c:.6g}"
     sign = "-" if c < 0 else ""
@@ -76,19 +79,30 @@ def _pair(g, v):
     return float(np.vdot(g, v))
 
 
-def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientReport:
+def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = MAX_SIZE) -> GradientReport:
     """Check that ``g`` is the Frobenius gradient of the scalar ``f`` at ``x``.
 
     Never raises because of ``g`` (the answer under test): a missing, malformed,
     wrongly shaped or non-finite ``g`` is a report saying so. Raises ``TypeError`` /
-    ``ValueError`` for a bad ``f`` or ``x`` (the problem itself).
+    ``ValueError`` for a bad ``f``, ``x`` or option (the problem itself), including an
+    ``f`` that returns NaN or inf at ``x`` or next to it (no gradient to check).
+    ``rng`` (a numpy Generator, default seed 0) draws the ``n_directions`` directions;
+    ``n_directions * x.size`` above ``max_size`` is refused up front.
+
+    Besides the usual slips (transpose, sign, scale), the report says when ``f`` is flat at
+    ``x`` (its gradient is zero there) and when ``f`` has a kink at ``x`` (its one-sided
+    derivatives differ along a direction tried: no gradient exists; diagnosis
+    ``"not differentiable"``).
     """
     check_callable(f, "f")
     x = as_float_array(x, "x").astype(np.float64, copy=False)  # one precision for every f(.)
-    fx = np.asarray(f(x))
+    rng = as_rng(rng, default_seed=0)
+    n_directions = as_count(n_directions, "n_directions")
+    check_limit(n_directions * max(x.size, 1), as_limit(max_size), name=f"n_directions={n_directions} (x with {x.size} entries)",
+                what="entries of random directions (n_directions * x.size)")
+    fx = _value(f, x, "x")
     if fx.size != 1:
         raise ValueError(f"check_gradient needs a scalar f, but f at the point has shape {shape_str(fx.shape)}")
-    rng = np.random.default_rng(0) if rng is None else rng
 
     if g is None:
         return GradientReport(False, "not attempted", "no answer yet (got None)")
@@ -111,12 +125,29 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientRepor
 
     V = [rng.standard_normal(x.shape) for _ in range(n_directions)]
     d_true = np.array([float(np.squeeze(directional_derivative(f, x, v))) for v in V])
+    if not np.all(np.isfinite(d_true)):
+        k = int(np.flatnonzero(~np.isfinite(d_true))[0])
+        h = 1e-5 * max(1.0, float(np.abs(x).max()) if x.size else 1.0) / max(float(np.abs(V[k]).max()), 1e-300)
+        _value(f, x + h * V[k], f"x + h v, next to x (h = {h:.1e}, v a random direction)")
+        _value(f, x - h * V[k], f"x - h v, next to x (h = {h:.1e}, v a random direction)")
+        raise ValueError(f"check_gradient: f returned NaN or inf next to x (at x +- h v for a random direction v): f has no gradient to check at x")
     d_g = np.array([_pair(g, v) for v in V])
     taylor = taylor_test(f, x, V[0], d_g[0])
     scale = max(np.abs(d_true).max(), 1e-300)
     agree = np.abs(d_true - d_g).max() <= 1e-5 * scale + 1e-12
     if taylor.ok and agree:
         return GradientReport(True, "correct", "matches the differential of f in every direction tried", taylor=taylor, relative_error=0.0)
+
+    kink = _kink(f, x, V, fx)
+    if kink is not None:
+        left, right = kink
+        return GradientReport(
+            False, "not differentiable",
+            f"f is not differentiable at the point: along a direction tried its one-sided derivatives differ "
+            f"({left:.6g} from one side, {right:.6g} from the other), a kink like |t| or relu at 0; "
+            f"no gradient exists here, so no answer can be checked at this x (try a nearby point)",
+            taylor=taylor, details={"one-sided derivatives": (left, right)},
+        )
 
     def explains(candidate):
         d_c = np.array([_pair(candidate, v) for v in V])
@@ -135,17 +166,65 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3) -> GradientRepor
             f"right direction, wrong scale: the gradient is {name} times your answer (a missing or extra constant factor)",
             taylor=taylor, factor=c,
         )
-    rel, where = _relative_error(f, x, g, d_true, d_g)
+    rel, where, flat = _relative_error(f, x, g, d_true, d_g)
+    if flat:
+        msg = (f"f is flat at the point: its derivative is zero in every direction tried (to round-off), so its gradient "
+               f"here is zero, but your answer is not (largest entry {float(np.abs(g).max()):.3g})")
+        if where is not None:
+            msg += f" at index {where}"
+        return GradientReport(False, "mismatch", msg, taylor=taylor, relative_error=float("inf"), worst_index=where)
     msg = f"does not match the gradient: relative error {rel:.3g}"
     if where is not None:
         msg += f", largest at index {where}"
     return GradientReport(False, "mismatch", msg, taylor=taylor, relative_error=rel, worst_index=where)
 
 
+def _value(f, x, where):
+    """``f(x)`` as an array, ``ValueError`` when it is NaN or inf (there is no gradient to check)."""
+    y = f(x)
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"check_gradient: f must return a number, got {type(y).__name__}: {exc}") from None
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"check_gradient: f returned {y.reshape(-1)[0] if y.size == 1 else 'NaN or inf'} at {where} "
+                         f"(shape {shape_str(x.shape)}): f has no gradient to check there")
+    return y
+
+
+def _kink(f, x, V, fx):
+    """``(left, right)`` one-sided derivatives along the first direction where they differ (a kink), else ``None``.
+
+    At a kink the jump between the forward and backward difference quotients does not shrink
+    with the step; on a smooth ``f`` it shrinks like the step (it is ``h f''``).
+    """
+    f0 = float(np.squeeze(fx))
+    scale = max(1.0, float(np.abs(x).max()) if x.size else 1.0)
+    for v in V:
+        vmax = float(np.abs(v).max()) if v.size else 0.0
+        if vmax == 0:
+            continue
+        jumps = []
+        for h in (1e-4 * scale / vmax, 1e-6 * scale / vmax):
+            fp, fm = float(np.squeeze(f(x + h * v))), float(np.squeeze(f(x - h * v)))
+            right, left = (fp - f0) / h, (f0 - fm) / h
+            noise = 1e3 * np.finfo(float).eps * (abs(f0) + abs(fp) + abs(fm)) / h
+            jumps.append((abs(right - left), left, right, noise))
+        (j1, _, _, n1), (j2, left, right, n2) = jumps
+        if j2 > 10 * n2 and j2 > 0.5 * j1 and j2 > 1e-6 * (abs(left) + abs(right)):
+            return left, right
+    return None
+
+
 def _relative_error(f, x, g, d_true, d_g):
+    """``(relative error, index of the largest error or None, is f flat at x?)``."""
     if x.size <= _FULL_GRADIENT_MAX_SIZE:
-        g_num = numerical_gradient(f, x)
+        g_num = numerical_gradient(f, x, max_size=_FULL_GRADIENT_MAX_SIZE**2)
         err = g - g_num
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(err))), x.shape))
-        return float(np.linalg.norm(err) / max(np.linalg.norm(g_num), 1e-300)), where
-    return float(np.linalg.norm(d_true - d_g) / max(np.linalg.norm(d_true), 1e-300)), None
+        ref = float(np.linalg.norm(g_num))
+        flat = ref <= 1e-12 * max(float(np.linalg.norm(g)), 1e-300) or ref == 0.0
+        return float(np.linalg.norm(err) / max(ref, 1e-300)), where, flat
+    ref = float(np.linalg.norm(d_true))
+    flat = ref <= 1e-12 * max(float(np.linalg.norm(d_g)), 1e-300) or ref == 0.0
+    return float(np.linalg.norm(d_true - d_g) / max(ref, 1e-300)), None, flat

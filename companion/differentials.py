@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import MAX_SIZE, as_choice, as_float_array, as_limit, as_number, check_callable, check_limit, shape_str
 from .spaces import as_metric, unvec, vec
 
 __all__ = [
@@ -37,10 +37,28 @@ _EPS = np.finfo(float).eps
 
 def _eval(f, x, name="f"):
     y = f(x)
-    y = np.asarray(y)
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must return an array of numbers, got {type(y).__name__}: {exc}") from None
     if y.dtype.kind not in "fciu":
         raise TypeError(f"{name} must return numbers, got dtype {y.dtype}")
     return y
+
+
+def _check_work(x_size, y_size, max_size, fn):
+    """The limit of the tabulating functions: ``x.size * max(x.size, F(x).size)``.
+
+    That is the number of entries of the table (``F(x).size`` by ``x.size``), or, if larger,
+    the number of entries of ``x`` read over the ``x.size`` evaluations of ``f``.
+    """
+    if fn == "jacobian":
+        name, what = (f"jacobian: x with {x_size} entries and f(x) with {y_size}",
+                      f"units of work, x.size * max(x.size, f(x).size) ({2 * x_size:,} evaluations of f on {x_size:,} entries each, "
+                      f"and a Jacobian of {y_size * x_size:,} entries)")
+    else:
+        name, what = (f"{fn}: x with {x_size} entries", f"units of work, x.size**2 ({2 * x_size:,} evaluations of f on {x_size:,} entries each)")
+    check_limit(x_size * max(x_size, y_size), as_limit(max_size), name=name, what=what)
 
 
 def _default_step(x, v, method):
@@ -76,53 +94,103 @@ def directional_derivative(f, x, v, *, method: str = "central", h=None):
     v = as_float_array(v, "v").astype(np.float64, copy=False)
     if v.shape != x.shape:
         raise ValueError(f"v must have the shape of x {shape_str(x.shape)}, got {shape_str(v.shape)}")
-    if method not in ("central", "forward", "complex"):
-        raise ValueError(f"method must be 'central', 'forward' or 'complex', got {method!r}")
+    as_choice(method, "method", METHODS)
+    if h is not None:
+        h = as_number(h, "h", positive=True)
     if not np.any(v):
         return _zero_like(_eval(f, x))
     if h is None:
         h = _default_step(x, v, method)
-    elif not (np.isscalar(h) and np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive finite number, got {h!r}")
     if method == "central":
         d = (_eval(f, x + h * v) - _eval(f, x - h * v)) / (2 * h)
     elif method == "forward":
         d = (_eval(f, x + h * v) - _eval(f, x)) / h
     else:
-        d = np.imag(_eval(f, x + 1j * h * v)) / h
+        d = _complex_step(f, x, v, h)
     return float(d) if np.ndim(d) == 0 else d
+
+
+METHODS = ("central", "forward", "complex")
+
+
+def _complex_step(f, x, v, h):
+    """``Im F(x + i h v) / h``, refused (``ValueError``) when ``F`` is not analytic.
+
+    The formula holds for an ``F`` that extends to complex inputs analytically (polynomials,
+    exp, sin, tanh, matrix products...). Two ways an ``F`` is not, and the formula returns a
+    wrong number without a word: ``F`` drops the imaginary part (``abs``, ``norm``,
+    ``real``, a cast to ``float``: its output is real), or it uses ``conj`` (so that
+    ``|z|^2 = z conj(z)``). The first is seen in the output's dtype; the second by
+    comparing with central differences, which need no analyticity.
+    """
+    y = _eval(f, x + 1j * h * v)
+    if not np.iscomplexobj(y):
+        raise ValueError(
+            f"method='complex': f returned a real output (dtype {y.dtype}) for the complex input x + i h v, so it "
+            f"drops the imaginary part (abs, norm, real, a cast to float...) and the complex step would read 0. "
+            f"The complex step needs an f that is analytic (built from +, *, exp, sin, tanh, @ ...); use method='central'"
+        )
+    d = np.imag(y) / h
+    hc = _default_step(x, v, "central")
+    fp, fm = _eval(f, x + hc * v), _eval(f, x - hc * v)
+    dc = (fp - fm) / (2 * hc)
+    if np.shape(dc) == np.shape(d):
+        gap = float(np.max(np.abs(d - dc))) if np.size(d) else 0.0
+        size = max(float(np.max(np.abs(d))) if np.size(d) else 0.0, float(np.max(np.abs(dc))) if np.size(dc) else 0.0)
+        fscale = max(float(np.max(np.abs(fp))) if np.size(fp) else 0.0, float(np.max(np.abs(fm))) if np.size(fm) else 0.0)
+        if gap > 1e-4 * size + 1e4 * _EPS * (1.0 + fscale) / hc:
+            raise ValueError(
+                f"method='complex': the complex step gives {np.round(d, 6)} but central differences give {np.round(dc, 6)}: "
+                f"f is not analytic (conj, abs, real or imag parts, a branch on the value...). The complex step needs an "
+                f"analytic f; use method='central'"
+            )
+    return d
 
 
 def _zero_like(y):
     return 0.0 if np.ndim(y) == 0 else np.zeros(np.shape(y))
 
 
-def jacobian(f, x, *, method: str = "central") -> np.ndarray:
+def jacobian(f, x, *, method: str = "central", max_size: int = MAX_SIZE) -> np.ndarray:
     """The Jacobian of ``F`` at ``x``: the array of ``dF_x`` in the ``vec`` bases (8.1.2).
 
     Shape ``(F(x).size, x.size)``; column ``k`` is ``vec(dF_x[E_k])`` where ``E_k`` is the
     ``k``-th basis array in column-major (``vec``) order, so ``J @ vec(v) == vec(dF_x[v])``.
+
+    The work grows like ``x.size * max(x.size, F(x).size)`` (the table's entries, or the
+    entries of ``x`` read over ``2 x.size`` evaluations of ``F``); above ``max_size``
+    (default ``10**7``) it is refused up front with a ``ValueError``: pass a larger
+    ``max_size`` if you mean it.
     """
     check_callable(f, "f")
     x = as_float_array(x, "x").astype(np.float64, copy=False)
+    as_choice(method, "method", METHODS)
+    y0 = _eval(f, x)
+    _check_work(x.size, y0.size, max_size, "jacobian")
     cols = []
     for k in range(x.size):
         e = np.zeros(x.size)
         e[k] = 1.0
         cols.append(vec(np.atleast_1d(directional_derivative(f, x, unvec(e, x.shape), method=method))))
-    return np.stack(cols, axis=1) if cols else np.zeros((np.size(_eval(f, x)), 0))
+    return np.stack(cols, axis=1) if cols else np.zeros((y0.size, 0))
 
 
-def numerical_gradient(f, x, *, inner=None, method: str = "central") -> np.ndarray:
+def numerical_gradient(f, x, *, inner=None, method: str = "central", max_size: int = MAX_SIZE) -> np.ndarray:
     """Gradient of a scalar ``f`` at ``x``, shaped like ``x`` (8.2.2).
 
     Coordinates of the differential by finite differences, ``c_k = df_x[E_k]``, then the
     Riesz map of the chosen inner product: ``inner=None`` gives the Frobenius gradient
     ``c``; an SPD metric ``M`` (acting on ``vec``) gives ``M^{-1} c``.
+
+    It evaluates ``f`` twice per entry of ``x``, each time at a point of ``x.size``
+    entries: above ``x.size**2 = max_size`` (default ``10**7``, about 3,000 entries) the
+    call is refused up front with a ``ValueError``; pass a larger ``max_size`` if you mean it.
     """
     check_callable(f, "f")
     x = as_float_array(x, "x").astype(np.float64, copy=False)
-    metric = as_metric(inner, x.shape, "inner")
+    as_choice(method, "method", METHODS)
+    _check_work(x.size, 1, max_size, "numerical_gradient")
+    metric = as_metric(inner, x.shape, "inner", of="x")
     y0 = _eval(f, x)
     if y0.size != 1:
         raise ValueError(f"numerical_gradient needs a scalar f, but f(x) has shape {shape_str(y0.shape)}")
@@ -167,14 +235,15 @@ class TaylorResult:
         return "\n".join(lines)
 
 
-def taylor_test(f, x, v, dfv=None, *, eps=None) -> TaylorResult:
+def taylor_test(f, x, v, dfv=None, *, eps=None, max_size: int = MAX_SIZE) -> TaylorResult:
     """Taylor test of a claimed differential ``dfv = dF_x[v]`` (8.1.2).
 
     Computes ``r(eps) = |F(x + eps v) - F(x) - eps dfv|`` on a geometric grid of ``eps``
     (default: 13 values over six decades, starting at ``0.1 max(1, |x|_inf)/|v|_inf``)
     and the observed order from a least-squares fit of ``log r`` on ``log eps`` over the
     points above round-off. With ``dfv=None`` the zeroth-order remainder
-    ``|F(x + eps v) - F(x)|`` is used, whose order is 1.
+    ``|F(x + eps v) - F(x)|`` is used, whose order is 1. ``F`` is evaluated once per
+    ``eps``: a grid with ``len(eps) * x.size`` above ``max_size`` is refused (``ValueError``).
     """
     check_callable(f, "f")
     x = as_float_array(x, "x").astype(np.float64, copy=False)
@@ -197,9 +266,13 @@ def taylor_test(f, x, v, dfv=None, *, eps=None) -> TaylorResult:
         h0 = 0.1 * max(1.0, float(np.max(np.abs(x)))) / float(np.max(np.abs(v)))
         eps = h0 * np.logspace(0, -6, 13)
     else:
-        eps = as_float_array(eps, "eps", ndim=1)
+        eps = as_float_array(eps, "eps", ndim=1, allow_empty=False)
         if np.any(eps <= 0):
             raise ValueError("eps must be positive")
+        if np.unique(eps).size < eps.size:
+            raise ValueError("eps must hold distinct steps (the order is fitted over them)")
+        check_limit(eps.size * x.size, as_limit(max_size), name=f"eps with {eps.size} values (x with {x.size} entries)",
+                    what="entries read (len(eps) evaluations of f at points of x.size entries)")
     rem = np.empty(len(eps))
     floor = np.empty(len(eps))
     for k, e in enumerate(eps):

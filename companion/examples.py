@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, shape_str
+from ._validate import as_float_array, check_callable, describe, shape_str
 
 __all__ = ["NonlinearMap", "NONLINEAR_MAPS", "nonlinear_map", "plane_loss", "plane_loss_grad", "PLANE_LOSS_A"]
 
@@ -48,6 +48,13 @@ class NonlinearMap:
     _F: Callable
     _J: Callable
     _d2: Callable
+
+    def __post_init__(self):
+        for what in ("name", "formula"):
+            if not isinstance(getattr(self, what), str):
+                raise TypeError(f"{what} must be a string, got {describe(getattr(self, what))}")
+        for what in ("_F", "_J", "_d2"):
+            check_callable(getattr(self, what), what)
 
     def F(self, p) -> np.ndarray:
         return self._F(_plane_points(p))
@@ -125,8 +132,8 @@ NONLINEAR_MAPS = {
 
 def nonlinear_map(name: str) -> NonlinearMap:
     """One of the example maps of the plane: ``"bend"``, ``"polar"``, ``"tanh layer"``."""
-    if name not in NONLINEAR_MAPS:
-        raise ValueError(f"plane map must be one of {tuple(NONLINEAR_MAPS)}, got {name!r}")
+    if not isinstance(name, str) or name not in NONLINEAR_MAPS:
+        raise (ValueError if isinstance(name, str) else TypeError)(f"name: plane map must be one of {tuple(NONLINEAR_MAPS)}, got {name!r}")
     return NONLINEAR_MAPS[name]
 
 

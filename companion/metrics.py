@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, shape_str
+from ._validate import MAX_SIZE, MAX_STEPS, as_count, as_float_array, as_limit, as_number, as_rng, check_limit, describe, shape_str
 from .models import _sigmoid
 from .spaces import Metric, as_metric, rotation, steepest_ascent, unit_circle
 
@@ -57,18 +57,35 @@ METRICS = ("euclidean", "jacobi", "natural")
 
 
 def _vector(w, name: str, n: int | None = None) -> np.ndarray:
-    w = as_float_array(w, name, ndim=1)
+    w = as_float_array(w, name, ndim=1, allow_empty=False)
     if n is not None and w.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got {shape_str(w.shape)}")
     return w
 
 
-def _spd(M, name: str, n: int) -> Metric:
-    """``M`` as a :class:`~companion.spaces.Metric` on vectors of length ``n``, or a clear error naming ``name``."""
+def _spd(M, name: str, n: int, on: str | None = None) -> Metric:
+    """``M`` as a :class:`~companion.spaces.Metric` on vectors of length ``n``, or a clear error naming ``name``
+    (and ``on``, the argument whose length ``n`` is, when there is one)."""
     M = as_float_array(M, name, ndim=2)
     if M.shape != (n, n):
-        raise ValueError(f"{name} must have shape ({n}, {n}) to act on vectors of length {n}, got {shape_str(M.shape)}")
+        what = f"{on} of shape ({n},)" if on else f"vectors of length {n}"
+        raise ValueError(f"{name} must have shape ({n}, {n}) to act on {what}, got {shape_str(M.shape)}")
     return as_metric(M, (n,), name)
+
+
+_PROBLEM_METHODS = ("dim", "loss", "differential", "hessian", "natural_metric")
+
+
+def _problem(problem, name: str = "problem"):
+    """A problem of this module (``Quadratic``, ``LogisticRegression``, ``Reparametrized``, or anything with
+    ``dim``, ``loss``, ``differential``, ``hessian`` and ``natural_metric``)."""
+    missing = [m for m in _PROBLEM_METHODS if not hasattr(problem, m)]
+    if missing:
+        raise TypeError(
+            f"{name} must be a problem such as Quadratic or LogisticRegression (with {', '.join(_PROBLEM_METHODS)}), "
+            f"got {describe(problem)}"
+        )
+    return problem
 
 
 # --------------------------------------------------------------------------- problems
@@ -85,10 +102,9 @@ class Quadratic:
     hessian_is_constant: bool = field(default=True, init=False)
 
     def __post_init__(self):
-        self.w_star = _vector(self.w_star, "w_star")
+        self.w_star = np.array(_vector(self.w_star, "w_star"))  # private copies: the problem does not change
         n = self.w_star.size
-        _spd(self.H, "H", n)
-        self.H = np.asarray(self.H, dtype=float)
+        self.H = np.array(_spd(self.H, "H", n, on="w_star").M)
 
     @property
     def dim(self) -> int:
@@ -104,16 +120,19 @@ class Quadratic:
         return self.H @ (_vector(w, "w", self.dim) - self.w_star)
 
     def hessian(self, w=None) -> np.ndarray:
+        """``H`` (the same at every ``w``; ``w``, if given, is checked like any point)."""
+        if w is not None:
+            _vector(w, "w", self.dim)
         return self.H
 
     def natural_metric(self, w=None) -> np.ndarray:
         """The Newton metric ``H``: under it the gradient step with ``eta = 1`` lands on ``w*``."""
-        return self.H
+        return self.hessian(w)
 
 
 def rotation_matrix(degrees: float) -> np.ndarray:
     """The ``(2, 2)`` rotation by ``degrees`` (counter-clockwise): :func:`companion.spaces.rotation` in degrees."""
-    return rotation(np.deg2rad(float(degrees)))
+    return rotation(np.deg2rad(as_number(degrees, "degrees")))
 
 
 def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
@@ -123,16 +142,13 @@ def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_s
     ``rotation = 0`` the stiff axis is the first coordinate; rotating the valley makes
     ``H`` non-diagonal, which is what a diagonal preconditioner cannot see.
     """
-    cond = float(cond)
-    if not np.isfinite(cond) or cond < 1:
-        raise ValueError(f"cond must be a finite number >= 1, got {cond!r}")
-    if not (np.isfinite(lam_max) and lam_max > 0):
-        raise ValueError(f"lam_max must be positive, got {lam_max!r}")
-    if not np.isfinite(rotation):
-        raise ValueError(f"rotation must be finite (degrees), got {rotation!r}")
+    cond = as_number(cond, "cond", min=1)
+    lam_max = as_number(lam_max, "lam_max", positive=True)
+    rotation = as_number(rotation, "rotation")
+    w_star = _vector(w_star, "w_star", 2)
     R = rotation_matrix(rotation)
     H = R @ np.diag([lam_max, lam_max / cond]) @ R.T
-    return Quadratic(0.5 * (H + H.T), np.asarray(w_star, dtype=float))
+    return Quadratic(0.5 * (H + H.T), w_star)
 
 
 @dataclass
@@ -150,8 +166,8 @@ class LogisticRegression:
     hessian_is_constant: bool = field(default=False, init=False)
 
     def __post_init__(self):
-        self.X = as_float_array(self.X, "X", ndim=2)
-        self.y = as_float_array(self.y, "y", ndim=1)
+        self.X = as_float_array(self.X, "X", ndim=2, allow_empty=False, copy=True)  # private copies
+        self.y = as_float_array(self.y, "y", ndim=1, copy=True)
         if self.y.shape != (self.X.shape[1],):
             raise ValueError(f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got {shape_str(self.y.shape)}")
         if not np.all((self.y == 0) | (self.y == 1)):
@@ -193,20 +209,19 @@ class LogisticRegression:
         return self.fisher(w)
 
 
-def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None) -> LogisticRegression:
+def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None, max_size: int = MAX_SIZE) -> LogisticRegression:
     """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true . x_i))``.
 
     Unequal ``feature_scales`` make the loss ill-conditioned; the default ``w_true`` is
-    ``(1, ..., 1) / feature_scales`` (every feature equally informative).
+    ``(1, ..., 1) / feature_scales`` (every feature equally informative). ``X`` has
+    ``len(feature_scales) * N`` entries: more than ``max_size`` is refused (``ValueError``).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    rng = as_rng(rng)
     scales = _vector(feature_scales, "feature_scales")
     if np.any(scales <= 0):
         raise ValueError("feature_scales must be positive")
-    N = int(N)
-    if N < 1:
-        raise ValueError(f"N must be a positive number of examples, got {N}")
+    N = as_count(N, "N")
+    check_limit(scales.size * N, as_limit(max_size), name=f"N={N}", what=f"entries of X ({scales.size} features x N examples)")
     w_true = 1.0 / scales if w_true is None else _vector(w_true, "w_true", scales.size)
     X = scales[:, None] * rng.standard_normal((scales.size, N))
     y = (rng.random(N) < _sigmoid(w_true @ X)).astype(float)
@@ -226,8 +241,8 @@ class Reparametrized:
     B: np.ndarray
 
     def __post_init__(self):
-        n = self.problem.dim
-        self.B = as_float_array(self.B, "B", ndim=2)
+        n = _problem(self.problem).dim
+        self.B = as_float_array(self.B, "B", ndim=2, copy=True)
         if self.B.shape != (n, n):
             raise ValueError(f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}")
         if np.linalg.cond(self.B) > 1e12:
@@ -238,14 +253,19 @@ class Reparametrized:
     def dim(self) -> int:
         return self.problem.dim
 
+    def _points(self, p, name):
+        p = as_float_array(p, name, ndim=(1, 2), allow_empty=False)
+        if p.shape[-1] != self.dim:
+            raise ValueError(f"{name} must have shape ({self.dim},) or (k, {self.dim}) (a path), got {shape_str(p.shape)}")
+        return p
+
     def to_w(self, u) -> np.ndarray:
         """``w = B u`` (works on a path ``(k, n)`` too)."""
-        u = np.asarray(u, dtype=float)
-        return u @ self.B.T
+        return self._points(u, "u") @ self.B.T
 
     def to_u(self, w) -> np.ndarray:
         """``u = B^{-1} w`` (works on a path ``(k, n)`` too)."""
-        return np.linalg.solve(self.B, np.asarray(w, dtype=float).T).T
+        return np.linalg.solve(self.B, self._points(w, "w").T).T
 
     def loss(self, u) -> float:
         return self.problem.loss(self.B @ _vector(u, "u", self.dim))
@@ -270,8 +290,11 @@ def reparametrize(problem, B) -> Reparametrized:
 def metric_at(problem, metric, w) -> np.ndarray:
     """The metric ``M`` ``(n, n)`` at ``w``: ``"euclidean"`` (``I``), ``"jacobi"`` (``diag`` of the
     Hessian), ``"natural"`` (``problem.natural_metric(w)``), an array, or a callable ``w -> M``."""
-    n = problem.dim
+    n = _problem(problem).dim
+    w = _vector(w, "w", n)
     if isinstance(metric, str):
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
         if metric == "euclidean":
             return np.eye(n)
         if metric == "jacobi":
@@ -279,12 +302,15 @@ def metric_at(problem, metric, w) -> np.ndarray:
             if np.any(d <= 0):
                 raise ValueError(f"the Jacobi metric needs a positive Hessian diagonal, got {d}")
             return np.diag(d)
-        if metric == "natural":
-            return np.asarray(problem.natural_metric(w), dtype=float)
-        raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
+        return np.asarray(problem.natural_metric(w), dtype=float)
     if callable(metric):
         return np.asarray(metric(w), dtype=float)
-    return as_float_array(metric, "metric", ndim=2)
+    if metric is None or isinstance(metric, (bool, int, float, np.number)):
+        raise TypeError(f"metric must be one of {METRICS}, an ({n}, {n}) array or a callable, got {describe(metric)}")
+    M = as_float_array(metric, "metric", ndim=2)
+    if M.shape != (n, n):
+        raise ValueError(f"metric must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(M.shape)}")
+    return M
 
 
 def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
@@ -293,9 +319,10 @@ def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
     ``M^{-1} c`` is the Riesz representer: the vector ``g`` with ``<g, v>_M = c . v`` for all ``v``.
     """
     c = _vector(c, "c")
+    eta = as_number(eta, "eta", positive=True)
     if M is None:
-        return -float(eta) * c
-    return -float(eta) * _spd(M, "M", c.size).sharp(c)
+        return -eta * c
+    return -eta * _spd(M, "M", c.size, on="c").sharp(c)
 
 
 def steepest_direction(c, M=None) -> np.ndarray:
@@ -306,14 +333,19 @@ def steepest_direction(c, M=None) -> np.ndarray:
     c = _vector(c, "c")
     if not np.any(c):
         raise ValueError("c is zero: every direction is flat, there is no steepest one")
-    return -steepest_ascent(c, None if M is None else _spd(M, "M", c.size))
+    return -steepest_ascent(c, None if M is None else _spd(M, "M", c.size, on="c"))
 
 
-def metric_unit_circle(M=None, num: int = 361) -> np.ndarray:
-    """Points ``v`` ``(num, 2)`` on the unit circle of a 2-d metric: ``v^T M v = 1`` (an ellipse)."""
+def metric_unit_circle(M=None, num: int = 361, *, max_size: int = MAX_SIZE) -> np.ndarray:
+    """Points ``v`` ``(num, 2)`` on the unit circle of a 2-d metric: ``v^T M v = 1`` (an ellipse).
+
+    ``num >= 3`` points; more than ``max_size`` entries (``2 num``) are refused (``ValueError``).
+    """
     if M is not None:
         _spd(M, "M", 2)  # this module's error messages
-    return unit_circle(M, int(num)).T  # v = L^{-T} u with M = L L^T, so v^T M v = |u|^2 = 1
+    num = as_count(num, "num", min=3)
+    check_limit(2 * num, as_limit(max_size), name=f"num={num}", what="entries (2 per point)")
+    return unit_circle(M, num, max_size=max_size).T  # v = L^{-T} u with M = L L^T, so v^T M v = |u|^2 = 1
 
 
 def stability_bound(H, M=None) -> float:
@@ -321,13 +353,13 @@ def stability_bound(H, M=None) -> float:
 
     ``M = None`` (Euclidean) gives ``2 / lambda_max(H)``.
     """
-    H = as_float_array(H, "H", ndim=2)
+    H = as_float_array(H, "H", ndim=2, allow_empty=False)
     n = H.shape[0]
     _spd(H, "H", n)
     if M is None:
         lam = np.linalg.eigvalsh(H)
     else:
-        L = _spd(M, "M", n).chol
+        L = _spd(M, "M", n, on="H's vectors").chol
         S = np.linalg.solve(L, np.linalg.solve(L, H).T)  # L^{-1} H L^{-T}, similar to M^{-1} H
         lam = np.linalg.eigvalsh(0.5 * (S + S.T))
     return 2.0 / float(lam.max())
@@ -339,10 +371,11 @@ def contraction_factor(H, M=None, eta: float = 1.0) -> float:
     Below 1 the iteration converges (the error shrinks at least by this factor per step in
     the ``M``-norm); above 1 it diverges.
     """
-    H = as_float_array(H, "H", ndim=2)
+    H = as_float_array(H, "H", ndim=2, allow_empty=False)
     n = H.shape[0]
     _spd(H, "H", n)
-    L = np.eye(n) if M is None else _spd(M, "M", n).chol
+    eta = as_number(eta, "eta", positive=True)
+    L = np.eye(n) if M is None else _spd(M, "M", n, on="H's vectors").chol
     S = np.linalg.solve(L, np.linalg.solve(L, H).T)
     lam = np.linalg.eigvalsh(0.5 * (S + S.T))
     return float(np.max(np.abs(1.0 - float(eta) * lam)))
@@ -365,11 +398,11 @@ class DescentPath:
 
     def steps_to(self, tol: float) -> int | None:
         """First step ``k`` with ``loss[k] <= tol``, or ``None`` if never reached on the path."""
-        hit = np.flatnonzero(self.loss <= tol)
+        hit = np.flatnonzero(self.loss <= as_number(tol, "tol", finite=False))
         return int(hit[0]) if hit.size else None
 
 
-def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: int = 100) -> DescentPath:
+def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: int = 100, max_steps: int = MAX_STEPS, max_size: int = MAX_SIZE) -> DescentPath:
     """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's coefficients.
 
     ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
@@ -378,19 +411,18 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
     array (constant metric), or a callable ``w -> M``. ``w0`` is ``(n,)``.
 
     A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric
-    of a problem whose Hessian is constant) is factored once.
+    of a problem whose Hessian is constant) is factored once. More than ``max_steps``
+    steps, or a path of more than ``max_size`` entries (``(steps + 1) * n``), are refused
+    up front (``ValueError``): raise the limits if you mean it.
     """
-    n = problem.dim
+    n = _problem(problem).dim
     w = _vector(w0, "w0", n).copy()
-    eta = float(eta)
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a positive learning rate, got {eta!r}")
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    eta = as_number(eta, "eta", positive=True)
+    steps = as_count(steps, "steps", min=0, limit=as_limit(max_steps, "max_steps"), what="steps", keyword="max_steps")
+    check_limit((steps + 1) * n, as_limit(max_size), name=f"steps={steps}", what=f"entries of the path ((steps + 1) x {n})")
     name = metric if isinstance(metric, str) else ("callable" if callable(metric) else "array")
-    if isinstance(metric, str) and metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
+    if not callable(metric):
+        metric_at(problem, metric, w)  # checks a name or an array now, not at the first step
     if isinstance(metric, str):
         constant = metric == "euclidean" or getattr(problem, "hessian_is_constant", False)
     else:

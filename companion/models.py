@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, shape_str
+from ._validate import MAX_SIZE, as_axis, as_bool, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
 
 __all__ = [
     "least_squares",
@@ -99,19 +99,23 @@ ACTIVATIONS = {
 def activation(name: str):
     """``(sigma, sigma_prime)`` for an activation name; ``sigma_prime(z, h)`` may use ``h = sigma(z)``."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+        raise (ValueError if isinstance(name, str) else TypeError)(f"activation name: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
     return ACTIVATIONS[name]
 
 
 def _activation_list(activations, L):
     if isinstance(activations, str):
         names = [activations] * L
-    else:
+    elif isinstance(activations, (list, tuple)):
         names = list(activations)
         if len(names) != L:
             raise ValueError(f"activations: need one per layer ({L}), got {len(names)}")
-    for a in names:
-        activation(a)
+    else:
+        raise TypeError(f"activations must be an activation name or a list of {L} of them, got {describe(activations)}")
+    for k, a in enumerate(names):
+        if not isinstance(a, str) or a not in ACTIVATIONS:
+            where = "activations" if isinstance(activations, str) else f"activations[{k}]"
+            raise (ValueError if isinstance(a, str) else TypeError)(f"{where}: unknown activation {a!r}; choose one of {sorted(ACTIVATIONS)}")
     return names
 
 
@@ -137,11 +141,11 @@ class MLPGrads:
 
 def _check_params(As, bs):
     if not isinstance(As, (list, tuple)) or not isinstance(bs, (list, tuple)):
-        raise TypeError("As and bs must be lists of arrays (one weight matrix and one bias per layer)")
-    if len(As) != len(bs) or len(As) == 0:
-        raise ValueError(f"As and bs must be non-empty and of equal length, got {len(As)} and {len(bs)}")
-    As = [as_float_array(A, f"As[{l}]", ndim=2) for l, A in enumerate(As)]
-    bs = [as_float_array(b, f"bs[{l}]", ndim=1) for l, b in enumerate(bs)]
+        raise TypeError(f"As and bs must be lists of arrays (one weight matrix and one bias per layer), got {describe(As)} and {describe(bs)}")
+    As = as_float_arrays(As, "As", ndim=2, allow_empty=False)
+    bs = as_float_arrays(bs, "bs", ndim=1, allow_empty=False)
+    if len(As) != len(bs):
+        raise ValueError(f"As and bs must have one entry per layer, got {len(As)} and {len(bs)}")
     for l, (A, b) in enumerate(zip(As, bs)):
         if b.shape[0] != A.shape[0]:
             raise ValueError(f"bs[{l}] has shape {shape_str(b.shape)} but As[{l}] has shape {shape_str(A.shape)}")
@@ -150,16 +154,30 @@ def _check_params(As, bs):
     return As, bs
 
 
-def mlp_init(sizes: Sequence[int], *, rng: np.random.Generator, gain: float = 1.0, bias_scale: float = 0.0):
+def _sizes(sizes, max_size, limit=True):
+    """Layer widths ``[d_0, ..., d_L]``: at least two positive integers, ``sum d_l (d_{l-1} + 1) <= max_size``."""
+    if isinstance(sizes, (str, bytes, np.ndarray)) or not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"sizes must be a list of layer widths [d_0, ..., d_L], got {describe(sizes)}")
+    sizes = [as_int(s, f"sizes[{k}]", min=1) for k, s in enumerate(sizes)]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer widths (input and output), got {sizes}")
+    if limit:
+        n_params = sum(d_out * (d_in + 1) for d_in, d_out in zip(sizes[:-1], sizes[1:]))
+        check_limit(n_params, as_limit(max_size), name=f"sizes={sizes}", what="parameters")
+    return sizes
+
+
+def mlp_init(sizes: Sequence[int], *, rng: np.random.Generator, gain: float = 1.0, bias_scale: float = 0.0, max_size: int = MAX_SIZE):
     """Gaussian initialization ``A_l ~ N(0, gain^2 / d_{l-1})``, ``b_l = bias_scale * N(0, 1)``.
 
-    ``sizes = [d_0, d_1, ..., d_L]``. Returns ``(As, bs)``.
+    ``sizes = [d_0, d_1, ..., d_L]`` (positive integers); ``gain`` and ``bias_scale`` are
+    non-negative numbers. Returns ``(As, bs)``. More than ``max_size`` parameters in all is
+    refused up front (``ValueError``).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+    rng = as_rng(rng)
+    sizes = _sizes(sizes, max_size)
+    gain = as_number(gain, "gain", nonnegative=True)
+    bias_scale = as_number(bias_scale, "bias_scale", nonnegative=True)
     As = [gain * rng.standard_normal((sizes[l + 1], sizes[l])) / np.sqrt(sizes[l]) for l in range(len(sizes) - 1)]
     bs = [bias_scale * rng.standard_normal(sizes[l + 1]) for l in range(len(sizes) - 1)]
     return As, bs
@@ -170,10 +188,12 @@ def mlp_forward(As, bs, x, activations="tanh"):
 
     ``x`` is ``(d_0,)`` or ``(d_0, batch)`` (examples as columns). ``activations`` is one
     name for every layer (the output layer included, as in the chapter) or a list of
-    ``L`` names among ``tanh, relu, sigmoid, identity``. Returns ``(h_L, cache)``.
+    ``L`` names among ``tanh, relu, sigmoid, identity``. Returns ``(h_L, cache)``; the
+    cache keeps its own copy of ``x``, so :func:`mlp_backward` gives the same answer
+    whatever the caller does to ``x`` afterwards.
     """
     As, bs = _check_params(As, bs)
-    x = as_float_array(x, "x", ndim=(1, 2))
+    x = as_float_array(x, "x", ndim=(1, 2), allow_empty=False)
     if x.shape[0] != As[0].shape[1]:
         raise ValueError(f"x has shape {shape_str(x.shape)} but As[0] has shape {shape_str(As[0].shape)} (needs {As[0].shape[1]} rows)")
     names = _activation_list(activations, len(As))
@@ -183,6 +203,7 @@ def mlp_forward(As, bs, x, activations="tanh"):
         zl += b if x.ndim == 1 else b[:, None]
         z.append(zl)
         h.append(ACTIVATIONS[name][0](zl))
+    h[0] = np.array(x)  # the cache's own copy: mlp_backward does not see later edits of the caller's x
     return h[-1], MLPCache(h=h, z=z, activations=names)
 
 
@@ -194,13 +215,15 @@ def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLP
     The input's gradient ``A_1^T delta_1`` is computed only if ``input_grad``.
     """
     if not isinstance(cache, MLPCache):
-        raise TypeError("cache must be the MLPCache returned by mlp_forward()")
+        raise TypeError(f"cache must be the MLPCache returned by mlp_forward(), got {describe(cache)}")
     h_bar = as_float_array(h_bar, "h_bar")
     if h_bar.shape != cache.h[-1].shape:
         raise ValueError(f"h_bar must have the shape of h_L {shape_str(cache.h[-1].shape)}, got {shape_str(h_bar.shape)}")
+    input_grad = as_bool(input_grad, "input_grad")
     L = len(cache.z)
-    if not isinstance(As, (list, tuple)) or len(As) != L:
-        raise ValueError(f"As must list the {L} weight matrices of the forward pass, got {len(As) if isinstance(As, (list, tuple)) else type(As).__name__}")
+    As = as_float_arrays(As, "As", ndim=2)
+    if len(As) != L:
+        raise ValueError(f"As must list the {L} weight matrices of the forward pass, got {len(As)}")
     for l, A in enumerate(As):
         want = (cache.z[l].shape[0], cache.h[l].shape[0])
         if np.shape(A) != want:
@@ -229,20 +252,21 @@ def mlp_loss_and_grads(As, bs, x, y, activations="tanh"):
     Returns ``(loss, grads)`` with ``grads`` an :class:`MLPGrads`; ``grad_{h_L} J = h_L - y``.
     """
     hL, cache = mlp_forward(As, bs, x, activations)
+    r = hL - _target(y, hL, x)
+    return 0.5 * float(np.vdot(r, r)), mlp_backward(As, cache, r)
+
+
+def _target(y, hL, x):
     y = as_float_array(y, "y")
     if y.shape != hL.shape:
-        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)}")
-    r = hL - y
-    return 0.5 * float(np.vdot(r, r)), mlp_backward(As, cache, r)
+        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)} (x has shape {shape_str(np.shape(x))})")
+    return y
 
 
 def mlp_loss(As, bs, x, y, activations="tanh") -> float:
     """The squared loss alone, ``J = 1/2 |h_L - y|^2`` (summed over the batch): one forward pass."""
     hL, _ = mlp_forward(As, bs, x, activations)
-    y = as_float_array(y, "y")
-    if y.shape != hL.shape:
-        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)}")
-    r = hL - y
+    r = hL - _target(y, hL, x)
     return 0.5 * float(np.vdot(r, r))
 
 
@@ -253,7 +277,7 @@ def mlp_delta_norms(grads: MLPGrads) -> np.ndarray:
     units and examples.
     """
     if not isinstance(grads, MLPGrads):
-        raise TypeError(f"grads must be the MLPGrads returned by mlp_backward, got {type(grads).__name__}")
+        raise TypeError(f"grads must be the MLPGrads returned by mlp_backward, got {describe(grads)}")
     return np.array([float(np.linalg.norm(d)) for d in grads.deltas])
 
 
@@ -265,10 +289,8 @@ def mlp_pack(As, bs) -> np.ndarray:
 
 def mlp_unpack(theta, sizes: Sequence[int]):
     """Inverse of :func:`mlp_pack` for layer widths ``sizes = [d_0, ..., d_L]``: returns ``(As, bs)``."""
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
     theta = as_float_array(theta, "theta", ndim=1)
+    sizes = _sizes(sizes, None, limit=False)  # no limit: the count is compared with theta's, which exists
     need = sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
     if theta.size != need:
         raise ValueError(f"theta has shape {shape_str(theta.shape)}, but sizes {sizes} need {need} parameters")
@@ -283,16 +305,25 @@ def mlp_unpack(theta, sizes: Sequence[int]):
 
 # --------------------------------------------------------------------------- 8.6
 def softmax(S, axis: int = -1) -> np.ndarray:
-    """Softmax along ``axis``, stable: the row maximum is subtracted before ``exp``."""
+    """Softmax along ``axis`` (an integer), stable: the row maximum is subtracted before ``exp``."""
     S = as_float_array(S, "S")
+    if S.ndim == 0:
+        raise ValueError("S must have at least one axis to take a softmax along, got a 0-d array")
+    axis = as_axis(axis, S.ndim, "axis", shape=S.shape)
+    if S.shape[axis] == 0:
+        raise ValueError(f"S has shape {shape_str(S.shape)}: a softmax along an axis of length 0 is undefined")
     E = np.exp(S - S.max(axis=axis, keepdims=True))
     E /= E.sum(axis=axis, keepdims=True)
     return E
 
 
-def softmax_jacobian(p) -> np.ndarray:
-    """Jacobian of softmax for one row, from its output ``p``: ``Diag(p) - p p^T`` (8.6.3)."""
-    p = as_float_array(p, "p", ndim=1)
+def softmax_jacobian(p, *, max_size: int = MAX_SIZE) -> np.ndarray:
+    """Jacobian of softmax for one row, from its output ``p``: ``Diag(p) - p p^T`` (8.6.3).
+
+    ``(n, n)`` for ``p`` of shape ``(n,)``; more than ``max_size`` entries are refused (``ValueError``).
+    """
+    p = as_float_array(p, "p", ndim=1, allow_empty=False)
+    check_limit(p.size**2, as_limit(max_size), name=f"p of shape {shape_str(p.shape)}", what="entries of the Jacobian")
     return np.diag(p) - np.outer(p, p)
 
 
@@ -322,30 +353,61 @@ class AttentionCache(NamedTuple):
     scale: float
 
 
-def attention(Q, K, V, *, scale=None):
+def attention(Q, K, V, *, scale=None, max_size: int = MAX_SIZE):
     """Single-head attention (8.6.1): ``S = Q K^T / sqrt(d)``, ``P = softmax(S)`` by rows, ``Y = P V``.
 
     ``Q``: (n, d), ``K``: (n_k, d), ``V``: (n_k, d_v). ``scale`` defaults to
     ``1/sqrt(d)``. Returns ``(Y, cache)``, ``Y`` of shape ``(n, d_v)``.
+
+    The cache holds private copies of ``Q``, ``K``, ``V``: :func:`attention_vjp` gives the
+    same answer whatever the caller does to those arrays afterwards. Scores too large for
+    float64 (``|S_ij| > 1.8e308``) are ``+-inf`` in ``cache.S``, but ``P`` and ``Y`` are still
+    the exact, finite answer: the softmax is then taken of the rescaled scores. The ``n x
+    n_k`` scores are refused above ``max_size`` entries (``ValueError``).
     """
-    Q = as_float_array(Q, "Q", ndim=2)
-    K = as_float_array(K, "K", ndim=2)
-    V = as_float_array(V, "V", ndim=2)
+    Q = as_float_array(Q, "Q", ndim=2, copy=True)
+    K = as_float_array(K, "K", ndim=2, copy=True)
+    V = as_float_array(V, "V", ndim=2, copy=True)
     if Q.shape[1] != K.shape[1]:
         raise ValueError(f"Q K^T: Q has shape {shape_str(Q.shape)} and K has shape {shape_str(K.shape)}; they need the same number of columns d")
     if V.shape[0] != K.shape[0]:
         raise ValueError(f"P V: K has shape {shape_str(K.shape)} and V has shape {shape_str(V.shape)}; they need the same number of rows")
-    if scale is None:
-        scale = 1.0 / np.sqrt(Q.shape[1])
-    elif not (np.isscalar(scale) and np.isfinite(scale)):
-        raise ValueError(f"scale must be a finite number, got {scale!r}")
-    S = Q @ K.T
-    S *= scale
-    P = S - S.max(axis=1, keepdims=True)
+    if K.shape[0] == 0:
+        raise ValueError(f"K has shape {shape_str(K.shape)}: attention needs at least one key (a softmax over no scores is undefined)")
+    check_limit(Q.shape[0] * K.shape[0], as_limit(max_size), name=f"Q {shape_str(Q.shape)} and K {shape_str(K.shape)}",
+                what="entries of the scores S = Q K^T")
+    scale = 1.0 / np.sqrt(Q.shape[1]) if scale is None else as_number(scale, "scale")
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing scores are handled below
+        S = Q @ K.T
+        S *= scale
+    if np.isfinite(S).all():
+        P = S - S.max(axis=1, keepdims=True)
+    else:
+        S, P = _overflowing_scores(Q, K, scale)
     np.exp(P, out=P)
     P /= P.sum(axis=1, keepdims=True)
     Y = P @ V
     return Y, AttentionCache(Q, K, V, S, P, Y, float(scale))
+
+
+def _overflowing_scores(Q, K, scale):
+    """Scores ``S = scale Q K^T`` that overflow float64, and ``S - rowmax(S)`` computed without overflow.
+
+    With ``a = max|Q|``, ``b = max|K|``: ``S = (a b scale) S1``, ``S1 = (Q/a)(K/b)^T`` of moderate size,
+    so ``S - rowmax S = (a b |scale|) (T - rowmax T)`` with ``T = sign(scale) S1``: a product of a
+    non-positive finite number by positive ones, which may be ``-inf`` (``exp`` gives the exact 0)
+    but never NaN. Returns ``(S with +-inf where it overflows, S - rowmax S)``.
+    """
+    a, b, k = float(np.abs(Q).max()), float(np.abs(K).max()), abs(scale)
+    S1 = (Q / a) @ (K / b).T
+    T = S1 if scale >= 0 else -S1
+    D = T - T.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        D *= a
+        D *= b
+        D *= k
+        S = np.where(S1 == 0, 0.0, S1 * a * b * scale)
+    return S, D
 
 
 def attention_vjp(cache: AttentionCache, G_Y):
@@ -356,7 +418,7 @@ def attention_vjp(cache: AttentionCache, G_Y):
     ``G_Q = G_S K / sqrt(d)``; ``G_K = G_S^T Q / sqrt(d)``.
     """
     if not isinstance(cache, AttentionCache):
-        raise TypeError("cache must be the AttentionCache returned by attention()")
+        raise TypeError(f"cache must be the AttentionCache returned by attention(), got {describe(cache)}")
     G_Y = as_float_array(G_Y, "G_Y", ndim=2)
     if G_Y.shape != cache.Y.shape:
         raise ValueError(f"G_Y must have the shape of Y {shape_str(cache.Y.shape)}, got {shape_str(G_Y.shape)}")
@@ -381,7 +443,7 @@ def attention_jvp(cache: AttentionCache, dQ=None, dK=None, dV=None) -> np.ndarra
     returns ``dY`` of shape (n, d_v). It is the adjoint of :func:`attention_vjp`.
     """
     if not isinstance(cache, AttentionCache):
-        raise TypeError("cache must be the AttentionCache returned by attention()")
+        raise TypeError(f"cache must be the AttentionCache returned by attention(), got {describe(cache)}")
     Q, K, V, _, P, Y, scale = cache
     tangents = {}
     for name, t, like in (("dQ", dQ, Q), ("dK", dK, K), ("dV", dV, V)):

@@ -11,25 +11,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import MAX_SIZE, as_bool, as_choice, as_float_array, as_int, as_limit, as_rng, as_shape, check_callable, check_limit, describe, shape_str
 
 __all__ = ["DIRECTIONS", "direction", "FirstOrderStudy", "first_order_study"]
 
 DIRECTIONS = ("random", "gradient", "entry", "rank-one")
 
 
-def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=None, index=(0, 0), normalize: bool = True) -> np.ndarray:
+def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=None, index=(0, 0), normalize: bool = True,
+              max_size: int = MAX_SIZE) -> np.ndarray:
     """A perturbation direction ``dW`` of the given ``shape``, of unit Frobenius norm.
 
     kind : ``"random"`` (Gaussian, needs ``rng``), ``"gradient"`` (along ``grad``: the
         steepest-ascent direction), ``"entry"`` (the basis matrix ``E_ij`` at ``index``),
         or ``"rank-one"`` (``u v^T`` with Gaussian ``u, v`` from ``rng``; matrices only).
+    A ``shape`` of more than ``max_size`` entries is refused (``ValueError``).
     """
-    shape = tuple(int(s) for s in shape)
-    if kind not in DIRECTIONS:
-        raise ValueError(f"direction kind must be one of {DIRECTIONS}, got {kind!r}")
-    if kind in ("random", "rank-one") and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"direction {kind!r} needs rng, a numpy Generator")
+    as_choice(kind, "kind", DIRECTIONS)
+    shape = as_shape(shape, "shape", limit=as_limit(max_size))
+    normalize = as_bool(normalize, "normalize")
+    if kind in ("random", "rank-one"):
+        if rng is None:
+            raise TypeError(f"direction {kind!r} needs rng, a numpy Generator, e.g. np.random.default_rng(0)")
+        rng = as_rng(rng)
     if kind == "random":
         d = rng.standard_normal(shape)
     elif kind == "gradient":
@@ -37,9 +41,11 @@ def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=
         if d.shape != shape:
             raise ValueError(f"grad has shape {shape_str(d.shape)}, expected {shape_str(shape)}")
         if not np.any(d):
-            raise ValueError("the gradient is zero here: it gives no direction")
+            raise ValueError("grad is zero here: it gives no direction")
     elif kind == "entry":
-        index = tuple(int(i) for i in np.atleast_1d(index))
+        if isinstance(index, (str, bytes)) or index is None:
+            raise TypeError(f"index must be a tuple of integers, one per axis of shape {shape_str(shape)}, got {describe(index)}")
+        index = tuple(as_int(i, "index") for i in (index if isinstance(index, (tuple, list, np.ndarray)) else (index,)))
         if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
             raise ValueError(f"index {index} is outside an array of shape {shape_str(shape)}")
         d = np.zeros(shape)
@@ -68,15 +74,20 @@ class FirstOrderStudy:
         return self.remainder / self.eps**2
 
 
-def first_order_study(f, x, g, dx, eps) -> FirstOrderStudy:
-    """Compare ``f(x + eps dx) - f(x)`` with ``eps <g, dx>_F`` for each ``eps`` (scalar ``f``)."""
+def first_order_study(f, x, g, dx, eps, *, max_size: int = MAX_SIZE) -> FirstOrderStudy:
+    """Compare ``f(x + eps dx) - f(x)`` with ``eps <g, dx>_F`` for each ``eps`` (scalar ``f``).
+
+    ``f`` is evaluated once per ``eps``: ``len(eps) * x.size`` above ``max_size`` is refused (``ValueError``).
+    """
     check_callable(f, "f")
     x = as_float_array(x, "x")
     g = as_float_array(g, "g")
     dx = as_float_array(dx, "dx")
     if g.shape != x.shape or dx.shape != x.shape:
         raise ValueError(f"g and dx must have the shape of x {shape_str(x.shape)}, got {shape_str(g.shape)} and {shape_str(dx.shape)}")
-    eps = np.atleast_1d(as_float_array(eps, "eps", ndim=(0, 1))).astype(float)
+    eps = np.atleast_1d(as_float_array(eps, "eps", ndim=(0, 1), allow_empty=False)).astype(float)
+    check_limit(eps.size * max(x.size, 1), as_limit(max_size), name=f"eps with {eps.size} values (x with {x.size} entries)",
+                what="entries read (len(eps) evaluations of f at points of x.size entries)")
     f0 = float(f(x))
     slope = float(np.vdot(g, dx))
     actual = np.array([float(f(x + e * dx)) - f0 for e in eps])

@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import as_float_array, as_float_arrays, as_number, check_callable, describe, shape_str
 from .spaces import rotation
 
 __all__ = [
@@ -35,15 +35,6 @@ __all__ = [
 ]
 
 
-def _finite_number(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
-
-
 def plane_map(angle: float = 0.0, shear: float = 0.0, scale: float = 1.0) -> np.ndarray:
     """``A = R(angle) [[1, shear], [0, 1]] diag(scale, 1)``: a linear map of the plane, (2, 2).
 
@@ -53,9 +44,9 @@ def plane_map(angle: float = 0.0, shear: float = 0.0, scale: float = 1.0) -> np.
     multiple of one of these (its QR factorization); a negative ``scale`` adds a
     reflection, ``scale = 0`` makes the map singular.
     """
-    angle = _finite_number(angle, "angle")
-    shear = _finite_number(shear, "shear")
-    scale = _finite_number(scale, "scale")
+    angle = as_number(angle, "angle")
+    shear = as_number(shear, "shear")
+    scale = as_number(scale, "scale")
     return rotation(angle) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([scale, 1.0])
 
 
@@ -84,22 +75,49 @@ class LocalMap:
     def __post_init__(self):
         for what in ("f", "pushforward", "pullback"):
             check_callable(getattr(self, what), f"LocalMap {what}")
+        _name(self.name)
 
     @classmethod
     def linear(cls, A, name: str = "A") -> "LocalMap":
-        """``x -> A x`` for a matrix ``A`` (m, n): pushforward ``A dx``, pullback ``A^T y_bar``."""
-        A = as_float_array(A, "A", ndim=2)
-        return cls(lambda x: A @ x, lambda x, dx: A @ dx, lambda x, y_bar: A.T @ y_bar, name)
+        """``x -> A x`` for a matrix ``A`` (m, n): pushforward ``A dx``, pullback ``A^T y_bar``.
+
+        ``A`` is copied: the map does not change when the caller edits its array.
+        """
+        A = as_float_array(A, "A", ndim=2, allow_empty=False, copy=True)
+
+        def fits(v, what, n):
+            if np.shape(v)[:1] != (n,):
+                raise ValueError(f"{what} of shape {shape_str(np.shape(v))} cannot meet A of shape {shape_str(A.shape)} (it needs {n} rows)")
+            return v
+
+        return cls(lambda x: A @ fits(x, "x", A.shape[1]), lambda x, dx: A @ fits(dx, "dx", A.shape[1]),
+                   lambda x, y_bar: A.T @ fits(y_bar, "y_bar", A.shape[0]), _name(name))
 
     @classmethod
     def elementwise(cls, sigma: Callable, sigma_prime: Callable, name: str = "sigma") -> "LocalMap":
         """``x -> sigma(x)`` entry by entry: both linear maps multiply by ``D = Diag(sigma'(x))`` (D is symmetric)."""
         check_callable(sigma, "sigma")
         check_callable(sigma_prime, "sigma_prime")
+        _name(name)
         return cls(sigma, lambda x, dx: sigma_prime(x) * dx, lambda x, y_bar: sigma_prime(x) * y_bar, name)
 
     def __repr__(self):
         return f"LocalMap({self.name})"
+
+
+def _name(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (a label for printing), got {describe(name)}")
+    return name
+
+
+def _step(F, k, what, fn, x, arg=None, arg_name=None):
+    """Apply one local map's ``fn`` (its value, pushforward or pullback), naming the step and the shapes if it fails."""
+    try:
+        return np.asarray(fn(x) if arg_name is None else fn(x, arg), dtype=float)
+    except (ValueError, TypeError, IndexError) as exc:
+        extra = "" if arg_name is None else f" and {arg_name} of shape {shape_str(np.shape(arg))}"
+        raise type(exc)(f"maps[{k}] ({F.name}): its {what} failed at x_{k} of shape {shape_str(np.shape(x))}{extra}: {exc}") from None
 
 
 def _check_maps(maps) -> list:
@@ -112,18 +130,18 @@ def _check_maps(maps) -> list:
 
 
 def _check_points(maps, xs):
-    if not isinstance(xs, (list, tuple)) or len(xs) != len(maps) + 1:
-        n = len(xs) if isinstance(xs, (list, tuple)) else type(xs).__name__
-        raise ValueError(f"xs must be the {len(maps) + 1} points returned by chain_forward (x_0 ... x_K), got {n}")
-    return [as_float_array(x, f"xs[{k}]") for k, x in enumerate(xs)]
+    xs = as_float_arrays(xs, "xs")
+    if len(xs) != len(maps) + 1:
+        raise ValueError(f"xs must be the {len(maps) + 1} points returned by chain_forward (x_0 ... x_K), got {len(xs)}")
+    return xs
 
 
 def chain_forward(maps: Sequence[LocalMap], x) -> list:
     """The primals along the chain: ``[x_0, x_1, ..., x_K]`` with ``x_0 = x``, ``x_k = F_k(x_{k-1})``."""
     maps = _check_maps(maps)
-    xs = [as_float_array(x, "x")]
-    for F in maps:
-        xs.append(np.asarray(F.f(xs[-1]), dtype=float))
+    xs = [as_float_array(x, "x", allow_empty=False)]
+    for k, F in enumerate(maps):
+        xs.append(_step(F, k, "value", F.f, xs[-1]))
     return xs
 
 
@@ -134,8 +152,8 @@ def chain_pushforward(maps: Sequence[LocalMap], xs, dx) -> np.ndarray:
     dx = as_float_array(dx, "dx")
     if dx.shape != xs[0].shape:
         raise ValueError(f"dx must have the shape of x_0 {shape_str(xs[0].shape)}, got {shape_str(dx.shape)}")
-    for F, x in zip(maps, xs[:-1]):
-        dx = np.asarray(F.pushforward(x, dx), dtype=float)
+    for k, (F, x) in enumerate(zip(maps, xs[:-1])):
+        dx = _step(F, k, "pushforward", F.pushforward, x, dx, "dx")
     return dx
 
 
@@ -146,6 +164,6 @@ def chain_pullback(maps: Sequence[LocalMap], xs, y_bar) -> np.ndarray:
     y_bar = as_float_array(y_bar, "y_bar")
     if y_bar.shape != xs[-1].shape:
         raise ValueError(f"y_bar must have the shape of the output x_K {shape_str(xs[-1].shape)}, got {shape_str(y_bar.shape)}")
-    for F, x in zip(reversed(maps), reversed(xs[:-1])):
-        y_bar = np.asarray(F.pullback(x, y_bar), dtype=float)
+    for k in range(len(maps) - 1, -1, -1):
+        y_bar = _step(maps[k], k, "pullback", maps[k].pullback, xs[k], y_bar, "y_bar")
     return y_bar

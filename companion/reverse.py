@@ -39,12 +39,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 
 import numpy as np
 
 from . import models as _models
 from . import rules as _rules
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -84,14 +85,19 @@ def _new(value, tape, i, tangent):
     return t
 
 
-def _op_error(prim, vals, exc):
-    """The error of a primitive that could not be applied: names it, its operand shapes and parameters."""
+def _op_error(prim, vals, exc, names=None):
+    """The error of a primitive that could not be applied: names it, its operands (by name when
+    the caller gave their names) and their shapes, and its parameters."""
     if isinstance(exc, _rules.DomainError):
-        return exc
-    shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
+        return exc if names is None else _rules.DomainError(f"{', '.join(names)}: {exc}")
     params = vals[prim.nin:]
     extra = f" with parameters {', '.join(map(repr, params))}" if params else ""
-    msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
+    if names is None:
+        shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
+        msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
+    else:
+        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in zip(names, vals[: prim.nin]))
+        msg = f"{prim.name}: cannot apply to {shapes}{extra}: {exc}"
     kind = TypeError if isinstance(exc, TypeError) else ValueError if isinstance(exc, ValueError) else IndexError
     return kind(msg)
 
@@ -138,6 +144,11 @@ def _apply(prim, args):
                 vals[j] = _Meta(vals[j])
         for j in unread:
             vals[j] = None
+        # What the tape keeps of the caller's arrays (constants, indices, masks) is a copy:
+        # the pullback must give the same answer whatever the caller does to them later.
+        for j in range(len(vals)):
+            if not mask >> j & 1 and vals[j] is not None:
+                vals[j] = _frozen(vals[j])
         out = object.__new__(Tensor)
         out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
         tape.append((prim, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
@@ -154,12 +165,30 @@ def _apply(prim, args):
     return _new(ans, None, 0, None)
 
 
-def _call(prim, *args):
-    """A primitive as a function: records it if an argument is a Tensor, else plain numpy."""
+def _frozen(v):
+    """A private copy of an array (or of the arrays in a tuple, such as an index) kept on the tape."""
+    if isinstance(v, np.ndarray):
+        return np.array(v)
+    if type(v) is tuple and any(isinstance(i, np.ndarray) for i in v):
+        return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
+    return v
+
+
+def _call(prim, *args, names=None):
+    """A primitive as a function: records it if an argument is a Tensor, else plain numpy.
+
+    On numpy, the differentiable arguments are read as float arrays (``as_float_array``, named
+    by ``names``), and a failure names the primitive, the arguments and their shapes.
+    """
     for k in range(prim.nin):
         if isinstance(args[k], Tensor):
             return _apply(prim, args)
-    return prim.value(*args)
+    names = names or tuple(f"{prim.name}: argument {k}" for k in range(prim.nin))
+    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names)] + list(args[prim.nin:])
+    try:
+        return prim.value(*vals)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _op_error(prim, vals, exc, names) from None
 
 
 def call(prim, *args):
@@ -170,10 +199,10 @@ def call(prim, *args):
     """
     if isinstance(prim, str):
         if prim not in _P:
-            raise ValueError(f"unknown primitive {prim!r}; registered: {', '.join(sorted(_P))}")
+            raise ValueError(f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}")
         prim = _P[prim]
     if not isinstance(prim, _rules.Primitive):
-        raise TypeError(f"call: prim must be a Primitive or the name of one, got {type(prim).__name__}")
+        raise TypeError(f"call: prim must be a Primitive or the name of one, got {describe(prim)}")
     if len(args) < prim.nin:
         raise TypeError(f"{prim.name} takes {prim.nin} differentiable argument(s), got {len(args)} argument(s)")
     return _call(prim, *args)
@@ -205,6 +234,21 @@ def _unsupported(what, name):
     return TypeError(f"{what} is not supported on a companion Tensor (it would drop the derivative); {use}")
 
 
+def _constant(x, name):
+    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings, objects."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
+        return x
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {describe(x)}")
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}: {exc}") from None
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be a number or an array of numbers, got dtype {a.dtype}")
+    return a
+
+
 def _static(x, what):
     if isinstance(x, Tensor):
         raise TypeError(f"{what} must be a fixed number or array, not a Tensor")
@@ -228,7 +272,7 @@ class Tensor:
     def __init__(self, value):
         if isinstance(value, Tensor):
             value = value.value
-        self.value = np.asarray(value)
+        self.value = _constant(value, "Tensor: value")
         self._tape, self._i, self._tangent = None, 0, None
 
     # ---- numpy's protocols: operators go to the Tensor; other numpy calls are refused.
@@ -250,8 +294,8 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         if self._traced:
             raise TypeError(
-                "np.asarray/np.array of a Tensor that carries a derivative would drop it; "
-                "use t.value for its numbers, or the engine's operations to keep differentiating"
+                "np.asarray/np.array of a Tensor that carries a derivative (also b[...] = t, writing it into a numpy "
+                "array) would drop it; use t.value for its numbers, or the engine's operations to keep differentiating"
             )
         return np.asarray(self.value, dtype=dtype)
 
@@ -268,7 +312,9 @@ class Tensor:
         return bool(self.value)
 
     def __float__(self):
-        self._refuse("float(t)")
+        # numpy calls float(t) for ``b[i] = t``; it reports "setting an array element with a
+        # sequence", caused by this error (the one that says what to do)
+        self._refuse("float(t) (also b[i] = t, writing t into a numpy array b)")
         return float(self.value)
 
     def __int__(self):
@@ -340,18 +386,28 @@ class Tensor:
     def __rpow__(self, base):
         raise TypeError("a ** x with a Tensor exponent is not a primitive; write exp(x * log(a))")
 
-    # comparisons give plain boolean arrays (not differentiable), for masks and where()
+    # Comparisons compare values, as numpy does, and give plain boolean arrays (not
+    # differentiable: a mask is piecewise constant), for masks and where(). Defining ==
+    # makes a Tensor unhashable, like an ndarray.
     def __lt__(self, other):
-        return self.value < _value(other)
+        return _compare(operator.lt, self, other)
 
     def __le__(self, other):
-        return self.value <= _value(other)
+        return _compare(operator.le, self, other)
 
     def __gt__(self, other):
-        return self.value > _value(other)
+        return _compare(operator.gt, self, other)
 
     def __ge__(self, other):
-        return self.value >= _value(other)
+        return _compare(operator.ge, self, other)
+
+    def __eq__(self, other):
+        return _compare(operator.eq, self, other)
+
+    def __ne__(self, other):
+        return _compare(operator.ne, self, other)
+
+    __hash__ = None
 
     # ---- structure
     @property
@@ -360,28 +416,40 @@ class Tensor:
         return _apply(_TRANSPOSE, (self, None))
 
     def transpose(self, *axes):
+        """The axes permuted (all reversed by default); ``axes`` is a permutation of ``0 .. ndim - 1``."""
         axes = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
-        return _apply(_TRANSPOSE, (self, tuple(axes) if axes else None))
+        if not axes:
+            return _apply(_TRANSPOSE, (self, None))
+        if isinstance(axes, (str, bytes)):
+            raise TypeError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1}, got {axes!r}")
+        axes = tuple(as_axis(a, self.ndim, "transpose: axes", shape=self.shape) for a in axes)
+        if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape {shape_str(self.shape)}, got {axes}")
+        return _apply(_TRANSPOSE, (self, axes))
 
     def reshape(self, *shape):
+        """The same entries in a new ``shape`` (integers; one of them may be ``-1``, inferred)."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _apply(_RESHAPE, (self, tuple(shape)))
+        if isinstance(shape, (str, bytes)):
+            raise TypeError(f"reshape: shape must be a tuple of integers, got {shape!r}")
+        shape = tuple(as_int(k, "reshape: shape", min=-1) for k in shape)
+        known = int(np.prod([k for k in shape if k != -1]))
+        if shape.count(-1) > 1 or (-1 not in shape and known != self.size) or (-1 in shape and (known == 0 or self.size % known)):
+            raise ValueError(f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape {shape_str(self.shape)}")
+        return _apply(_RESHAPE, (self, shape))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
-        return _apply(_SUM, (self, _axis(axis), bool(keepdims)))
+        return _apply(_SUM, (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: ``sum(axis) / count``."""
-        axis = _axis(axis)
+        axis = as_axes(axis, self.value.ndim, "mean: axis", shape=self.value.shape)
         shape = self.value.shape
         if axis is None:
             count = self.value.size
         else:
-            try:
-                count = int(np.prod([shape[a] for a in (axis if isinstance(axis, tuple) else (axis,))]))
-            except IndexError:
-                raise ValueError(f"mean: axis {axis} is out of range for shape {shape_str(shape)}") from None
+            count = int(np.prod([shape[a] for a in (axis if isinstance(axis, tuple) else (axis,))]))
         if count == 0:
             raise ValueError(f"mean over an empty set of entries (shape {shape_str(shape)}, axis {axis})")
         return self.sum(axis, keepdims) * (1.0 / count)
@@ -401,10 +469,18 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-def _axis(axis):
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    return tuple(int(a) for a in axis)
+_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==", operator.ne: "!="}
+
+
+def _compare(op, a, b):
+    """``op(a, b)`` on the values, as numpy compares arrays: a boolean numpy array, not differentiable."""
+    a, b = _value(a), _value(b)
+    try:
+        return np.asarray(op(a, b))
+    except ValueError:
+        raise ValueError(
+            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and {shape_str(np.shape(b))} (they do not broadcast)"
+        ) from None
 
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
@@ -416,38 +492,40 @@ _UFUNC_OPERATORS = {
     np.add: Tensor.__add__, np.subtract: Tensor.__sub__, np.multiply: Tensor.__mul__,
     np.true_divide: Tensor.__truediv__, np.matmul: Tensor.__matmul__, np.power: Tensor.__pow__,
     np.less: Tensor.__lt__, np.less_equal: Tensor.__le__, np.greater: Tensor.__gt__, np.greater_equal: Tensor.__ge__,
+    np.equal: Tensor.__eq__, np.not_equal: Tensor.__ne__,
 }
 _REFLECTED = {
     np.add: Tensor.__radd__, np.subtract: Tensor.__rsub__, np.multiply: Tensor.__rmul__,
     np.true_divide: Tensor.__rtruediv__, np.matmul: Tensor.__rmatmul__, np.power: Tensor.__rpow__,
     np.less: Tensor.__gt__, np.less_equal: Tensor.__ge__, np.greater: Tensor.__lt__, np.greater_equal: Tensor.__le__,
+    np.equal: Tensor.__eq__, np.not_equal: Tensor.__ne__,
 }
 
 
 # ----------------------------------------------------------------------------- functions
 def exp(x):
     """Elementwise ``e^x``. Pushforward ``dy = y dx``; pullback ``x_bar = y_bar y``. Numpy in, numpy out."""
-    return _call(_P["exp"], x)
+    return _call(_P["exp"], x, names=("x",))
 
 
 def log(x):
     """Elementwise natural log (``x > 0``). Pushforward ``dy = dx / x``; pullback ``x_bar = y_bar / x``."""
-    return _call(_P["log"], x)
+    return _call(_P["log"], x, names=("x",))
 
 
 def tanh(x):
     """Elementwise tanh. Pushforward ``dy = (1 - y^2) dx``; pullback ``x_bar = (1 - y^2) y_bar``."""
-    return _call(_P["tanh"], x)
+    return _call(_P["tanh"], x, names=("x",))
 
 
 def sigmoid(x):
     """Elementwise ``1 / (1 + e^{-x})``, stable on both tails; ``dy = y (1 - y) dx``."""
-    return _call(_P["sigmoid"], x)
+    return _call(_P["sigmoid"], x, names=("x",))
 
 
 def relu(x):
     """Elementwise ``max(x, 0)``; ``dy = [x > 0] dx`` (the derivative at 0 taken as 0)."""
-    return _call(_P["relu"], x)
+    return _call(_P["relu"], x, names=("x",))
 
 
 def softmax(x, axis=-1):
@@ -456,36 +534,52 @@ def softmax(x, axis=-1):
     Pushforward ``dp = (Diag(p) - p p^T) dx`` per row; the pullback is the same symmetric
     map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same checks, same values).
     """
-    axis = int(_static(axis, "softmax: axis"))
+    _static(axis, "softmax: axis")
     if not isinstance(x, Tensor):
         return _models.softmax(x, axis=axis)
-    return _apply(_P["softmax"], (x, axis))
+    if x.ndim == 0:
+        raise ValueError("softmax: x must have at least one axis, got a 0-d Tensor")
+    return _apply(_P["softmax"], (x, as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)))
 
 
 def trace(X):
     """``tr X`` of a square matrix ``(n, n)`` or of each in a stack ``(..., n, n)``; ``X_bar = z_bar I``."""
-    return _call(_P["trace"], X)
+    return _call(_P["trace"], X, names=("X",))
 
 
 def inv(X):
     """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``. Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``."""
-    return _call(_P["inv"], X)
+    return _call(_P["inv"], X, names=("X",))
 
 
 def logdet(X):
     """``log det X`` for ``det X > 0`` (``ValueError`` otherwise). ``dz = tr(X^{-1} dX)``, ``X_bar = z_bar X^{-T}``."""
-    return _call(_P["logdet"], X)
+    return _call(_P["logdet"], X, names=("X",))
 
 
 def maximum(x, y):
     """Elementwise maximum (ties go to ``x``); the cotangent follows the larger argument."""
-    return _call(_P["maximum"], x, y)
+    return _call(_P["maximum"], x, y, names=("x", "y"))
 
 
 def where(cond, x, y):
-    """``x`` where ``cond`` else ``y`` (``cond`` a fixed boolean array); cotangents are split by ``cond``."""
-    cond = cond.value if isinstance(cond, Tensor) else cond
-    return _call(_P["where"], x, y, np.asarray(cond, dtype=bool))
+    """``x`` where ``cond`` else ``y``; cotangents are split by ``cond``.
+
+    ``cond`` is a fixed boolean array, such as ``t > 0`` or ``t == 1`` (comparisons of
+    Tensors give boolean arrays); ``x`` and ``y`` are Tensors, arrays or numbers, and
+    ``cond``, ``x`` and ``y`` broadcast together.
+    """
+    cond = as_condition(cond.value if isinstance(cond, Tensor) else cond, "where: cond")
+    x, y = (v if isinstance(v, Tensor) else _constant(v, f"where: {name}") for name, v in (("x", x), ("y", y)))
+    try:
+        np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(
+            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} do not broadcast together"
+        ) from None
+    if not (isinstance(x, Tensor) or isinstance(y, Tensor)):
+        return np.where(cond, x, y)  # constants: numpy's where (NaN in the branch not taken is fine)
+    return _apply(_P["where"], (x, y, cond))
 
 
 # ----------------------------------------------------------------------------- the sweep
@@ -600,11 +694,16 @@ def vjp(f, *primals):
     ``pullback(y_bar)`` returns ``(x1_bar, x2_bar)``, the adjoint of the differential
     applied to the cotangent: ``<y_bar, df[dx1, dx2]> = <x1_bar, dx1> + <x2_bar, dx2>``.
     ``y_bar`` must have the shape of ``out``. The pullback may be called many times.
+
+    The pullback keeps private copies of what it reads: the primals, and the constants
+    (numpy arrays, masks, indices) that ``f`` combined them with. Editing those arrays
+    after ``vjp`` returns (``c[:] = 100``) does not change what it computes: it is the
+    pullback of ``f`` at the moment ``vjp`` evaluated it.
     """
     check_callable(f, "f")
     if not primals:
         raise TypeError("vjp(f, *primals) needs at least one primal")
-    xs = [_primal(x, f"primals[{k}]") for k, x in enumerate(primals)]
+    xs = [np.array(_primal(x, f"primals[{k}]")) for k, x in enumerate(primals)]  # private copies
     tape = []
     out, i_out = _output(f(*[_leaf(tape, x) for x in xs]), tape, "vjp")
     out = np.array(out)  # the caller's copy
@@ -646,8 +745,11 @@ def jvp(f, primals, tangents):
 
 
 def _argnums(argnums):
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    single = not isinstance(argnums, (tuple, list))
+    items = (argnums,) if single else tuple(argnums)
+    if any(isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in items):
+        raise TypeError(f"argnums must be a non-negative int or a tuple of distinct ones, got {describe(argnums)}")
+    nums = tuple(int(a) for a in items)
     if not nums or any(a < 0 for a in nums) or len(set(nums)) != len(nums):
         raise ValueError(f"argnums must be a non-negative int or a tuple of distinct ones, got {argnums!r}")
     return nums, single
@@ -658,7 +760,9 @@ def value_and_grad(f, argnums=0):
 
     The gradient is the pullback of ``1``, shaped like the argument ``argnums`` (an int),
     or a tuple of gradients (a tuple of ints). The other arguments are passed through
-    untouched and get no cotangent. Float32 arguments get float32 gradients.
+    untouched and get no cotangent. Float32 arguments get float32 gradients. The tape
+    keeps private copies of the constants ``f`` reads, so a buffer that ``f`` edits after
+    using it (``buf[:] = ...`` in a loop) does not change the gradient.
     """
     check_callable(f, "f")
     nums, single = _argnums(argnums)

@@ -155,6 +155,8 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None,
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"defprimitive: name must be a non-empty string, got {name!r}")
+    if not isinstance(replace, (bool, np.bool_)):
+        raise TypeError(f"defprimitive({name!r}): replace must be True or False, got {type(replace).__name__}")
     if name in PRIMITIVES and not replace:
         raise ValueError(f"defprimitive: a primitive named {name!r} is already registered (pass replace=True)")
     if not callable(value):
@@ -168,6 +170,9 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None,
         )
     if sample is not None and not callable(sample):
         raise TypeError(f"defprimitive({name!r}): sample must be callable (rng -> arguments)")
+    if not isinstance(doc, str):
+        raise TypeError(f"defprimitive({name!r}): doc must be a string, got {type(doc).__name__}")
+
     reads = tuple(_reads(r, len(vjp), name, k) for k, r in enumerate(vjp))
     prim = Primitive(name, value, jvp, vjp, sample, doc, reads)
     PRIMITIVES[name] = prim
@@ -299,7 +304,10 @@ def _inverse_axes(axes):
 
 
 def _power_derivative(x, p):
-    """d(x^p)/dx = p x^(p-1), in one pass for the common p = 2."""
+    """d(x^p)/dx = p x^(p-1), in one pass for the common p = 2; zero for p = 0 (x^0 = 1 is constant,
+    also at x = 0, where p x^(p-1) would read 0 * inf = nan)."""
+    if p == 0:
+        return np.zeros(np.shape(x), dtype=np.result_type(x, float))
     return p * x if p == 2 else p * x ** (p - 1)
 
 
@@ -337,8 +345,16 @@ def sigmoid_diag(v, y):
 
 
 def stable_softmax(x, axis=-1):
-    """exp(x - max x) / sum exp(x - max x) along ``axis`` (the shift changes nothing but overflow)."""
-    p = x - x.max(axis=axis, keepdims=True)
+    """exp(x - max x) / sum exp(x - max x) along ``axis`` (the shift changes nothing but overflow).
+
+    A row whose maximum is infinite gets its limit, never NaN: the weight is shared by the
+    entries equal to ``+inf`` (or, in a row of ``-inf`` only, by all entries).
+    """
+    m = x.max(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        p = x - m
+    if np.isinf(m).any():
+        np.copyto(p, 0.0, where=(x == m) & np.isinf(m))
     np.exp(p, out=p)
     p /= p.sum(axis=axis, keepdims=True)
     return p

@@ -13,11 +13,12 @@ SPD matrix ``M`` of size ``prod(s) x prod(s)`` acting on ``vec``:
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
 
-from ._validate import as_float_array, check_callable, shape_str
+from ._validate import MAX_SIZE, as_bool, as_count, as_float_array, as_limit, as_number, as_rng, as_shape, check_callable, check_limit, describe, shape_str
 
 __all__ = [
     "vec",
@@ -39,12 +40,16 @@ __all__ = [
 
 def vec(A) -> np.ndarray:
     """Stack the columns of ``A`` into one vector (column-major ``vec``)."""
-    return np.asarray(A).reshape(-1, order="F")
+    return as_float_array(A, "A").reshape(-1, order="F")
 
 
 def unvec(v, shape) -> np.ndarray:
     """Inverse of :func:`vec`: fold a vector of length ``prod(shape)`` back into ``shape``."""
-    return np.asarray(v).reshape(shape, order="F")
+    v = as_float_array(v, "v", ndim=1)
+    shape = as_shape(shape, "shape", allow_zero=True, allow_scalar=True)
+    if v.size != int(np.prod(shape)):
+        raise ValueError(f"v has {v.size} entries, but shape {shape_str(shape)} needs {int(np.prod(shape))}")
+    return v.reshape(shape, order="F")
 
 
 def frobenius(A, B) -> float:
@@ -74,13 +79,13 @@ class Metric:
     """
 
     def __init__(self, M, shape=None):
-        M = as_float_array(M, "M", ndim=2)
+        M = as_float_array(M, "M", ndim=2, allow_empty=False, copy=True)  # a private copy: chol stays its factor
         n = M.shape[0]
         if M.shape != (n, n):
             raise ValueError(f"metric M must be square, got shape {shape_str(M.shape)}")
         if shape is None:
             shape = (n,)
-        shape = tuple(int(s) for s in np.atleast_1d(shape))
+        shape = as_shape(shape, "shape")
         if int(np.prod(shape)) != n:
             raise ValueError(
                 f"metric M of shape {shape_str(M.shape)} cannot act on arrays of shape {shape_str(shape)} "
@@ -124,14 +129,26 @@ class Metric:
         return f"Metric(shape={self.shape}, cond={np.linalg.cond(self.M):.3g})"
 
 
-def as_metric(m, shape, name: str = "inner"):
-    """``None`` (Euclidean) stays ``None``; an array becomes a :class:`Metric` on ``shape``."""
+def as_metric(m, shape, name: str = "inner", *, of: str | None = None):
+    """``None`` (Euclidean) stays ``None``; an array becomes a :class:`Metric` on ``shape``.
+
+    ``name`` is the metric's argument name and ``of`` the name of the argument whose
+    shape ``shape`` is, for the messages (``"metric (2, 2) cannot act on covector of shape (3,)"``).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument's name, for messages), got {describe(name)}")
+    if of is not None and not isinstance(of, str):
+        raise TypeError(f"of must be a string (an argument's name, for messages) or None, got {describe(of)}")
+    shape = as_shape(shape, "shape", allow_zero=True, allow_scalar=True)
     if m is None:
         return None
+    space = f"{of} of shape {shape_str(shape)}" if of else f"the space, of shape {shape_str(shape)}"
     if isinstance(m, Metric):
         if m.shape != tuple(shape):
-            raise ValueError(f"{name} acts on shape {shape_str(m.shape)}, but the space has shape {shape_str(shape)}")
+            raise ValueError(f"{name} acts on shape {shape_str(m.shape)}, but {space}")
         return m
+    if of is not None and np.ndim(m) == 2 and np.shape(m) != (math.prod(shape),) * 2:
+        raise ValueError(f"{name} of shape {shape_str(np.shape(m))} cannot act on {space}: it must be ({math.prod(shape)}, {math.prod(shape)})")
     try:
         return Metric(m, shape)
     except (TypeError, ValueError) as exc:
@@ -142,7 +159,8 @@ def inner(U, V, metric=None) -> float:
     """``<U, V>`` under ``metric`` (``None``: Frobenius)."""
     if metric is None:
         return frobenius(U, V)
-    return as_metric(metric, np.shape(U))(U, V)
+    U = as_float_array(U, "U", allow_empty=False)
+    return as_metric(metric, U.shape, "metric", of="U")(U, V)
 
 
 def riesz(covector, metric=None) -> np.ndarray:
@@ -152,8 +170,8 @@ def riesz(covector, metric=None) -> np.ndarray:
     ``dL[U] = <c, U>_F`` (a Frobenius gradient). Under Frobenius, ``G = c``; under a metric
     ``M``, ``G = M^{-1} c`` (acting on ``vec``).
     """
-    c = as_float_array(covector, "covector")
-    m = as_metric(metric, c.shape, "metric")
+    c = as_float_array(covector, "covector", allow_empty=False)
+    m = as_metric(metric, c.shape, "metric", of="covector")
     return c.copy() if m is None else m.sharp(c)
 
 
@@ -171,6 +189,15 @@ def _matrix_of(A: Callable, x_shape, y_shape) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
+def _map_output(y, name):
+    """What a linear map returned, as a float array (``TypeError`` naming the map otherwise)."""
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must return an array of floats, got {type(y).__name__}: {exc}") from None
+    return y
+
+
 def _as_linear_map(A, x_shape):
     if not callable(A):
         Am = as_float_array(A, "A (a callable or a 2-d array)", ndim=2)
@@ -180,17 +207,7 @@ def _as_linear_map(A, x_shape):
     return A
 
 
-def _shape_arg(s, name):
-    try:
-        s = tuple(int(k) for k in np.atleast_1d(s))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a shape (tuple of ints), got {s!r}") from None
-    if not s or any(k <= 0 for k in s):
-        raise ValueError(f"{name} must be a non-empty shape of positive sizes, got {s}")
-    return s
-
-
-def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linear: bool = True) -> Callable:
+def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linear: bool = True, max_size: int = MAX_SIZE) -> Callable:
     """The adjoint ``A*`` of a linear map ``A: X -> Y`` (8.4.2): ``<A v, w>_Y = <v, A* w>_X``.
 
     Parameters
@@ -203,15 +220,23 @@ def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linea
 
     Returns a function ``w -> A* w``. In Euclidean coordinates ``A* = A^T``; with metrics
     ``M_x, M_y`` it is ``M_x^{-1} A^T M_y``. The map is tabulated once, column by column
-    (``prod(x_shape)`` calls of ``A``), and checked to be linear.
+    (``prod(x_shape)`` calls of ``A``), and checked to be linear. The table costs
+    ``n * max(n, m)`` (``n = prod(x_shape)``, ``m = prod(y_shape)``: its entries, or the
+    entries read over the ``n`` calls); above ``max_size`` (default ``10**7``) the call is
+    refused up front (``ValueError``): pass a larger ``max_size`` if you mean it.
     """
-    x_shape = _shape_arg(x_shape, "x_shape")
+    x_shape = as_shape(x_shape, "x_shape")
+    check_linear = as_bool(check_linear, "check_linear")
+    limit = as_limit(max_size)
+    check_limit(math.prod(x_shape) ** 2, limit, name=f"x_shape={x_shape}", what="units of work (prod(x_shape) calls of A, each on prod(x_shape) entries)")
     A = _as_linear_map(A, x_shape)
     if y_shape is None:
         y_shape = np.shape(A(np.zeros(x_shape)))
-    y_shape = _shape_arg(y_shape, "y_shape")
-    mx = as_metric(inner_x, x_shape, "inner_x")
-    my = as_metric(inner_y, y_shape, "inner_y")
+    y_shape = as_shape(y_shape, "y_shape")
+    check_limit(math.prod(x_shape) * math.prod(y_shape), limit, name=f"x_shape={x_shape} and y_shape={y_shape}",
+                what="entries of the table of A (prod(y_shape) x prod(x_shape))")
+    mx = as_metric(inner_x, x_shape, "inner_x", of="x_shape")
+    my = as_metric(inner_y, y_shape, "inner_y", of="y_shape")
     Amat = _matrix_of(A, x_shape, y_shape)
     if check_linear:
         rng = np.random.default_rng(0)
@@ -242,23 +267,24 @@ def dot_product_test(A, A_adj, x_shape, y_shape=None, *, rng=None, inner_x=None,
     adjoint of ``A``, order 1 when it is not. The denominator is the Cauchy-Schwarz bound,
     so the measure does not blow up when the inner product happens to be small.
     """
-    x_shape = _shape_arg(x_shape, "x_shape")
+    x_shape = as_shape(x_shape, "x_shape", limit=MAX_SIZE)
     A = _as_linear_map(A, x_shape)
     check_callable(A_adj, "A_adj")
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = as_rng(rng, default_seed=0)
+    if y_shape is not None:
+        y_shape = as_shape(y_shape, "y_shape", limit=MAX_SIZE)
     v = rng.standard_normal(x_shape)
-    Av = np.asarray(A(v), dtype=float)
+    Av = _map_output(A(v), "A")
     if y_shape is None:
-        y_shape = Av.shape
-    y_shape = _shape_arg(y_shape, "y_shape")
+        y_shape = as_shape(Av.shape, "y_shape (the shape of A(v))", limit=MAX_SIZE)
     if Av.shape != y_shape:
         raise ValueError(f"A returned shape {shape_str(Av.shape)}, expected y_shape {shape_str(y_shape)}")
     w = rng.standard_normal(y_shape)
-    Aw = np.asarray(A_adj(w), dtype=float)
+    Aw = _map_output(A_adj(w), "A_adj")
     if Aw.shape != x_shape:
         raise ValueError(f"A_adj returned shape {shape_str(Aw.shape)}, expected x_shape {shape_str(x_shape)}")
-    mx = as_metric(inner_x, x_shape, "inner_x")
-    my = as_metric(inner_y, y_shape, "inner_y")
+    mx = as_metric(inner_x, x_shape, "inner_x", of="x_shape")
+    my = as_metric(inner_y, y_shape, "inner_y", of="y_shape")
     ix = (lambda a, b: float(np.vdot(a, b))) if mx is None else mx
     iy = (lambda a, b: float(np.vdot(a, b))) if my is None else my
     lhs, rhs = iy(Av, w), ix(v, Aw)
@@ -299,17 +325,9 @@ def change_of_basis(A, B, C=None) -> np.ndarray:
     return np.linalg.solve(C, A @ B)
 
 
-def _real_number(x, name) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return float(x)
-
-
 def rotation(theta) -> np.ndarray:
     """The rotation of the plane by ``theta`` radians, ``[[cos, -sin], [sin, cos]]`` (2, 2)."""
-    theta = _real_number(theta, "theta (radians)")
+    theta = as_number(theta, "theta (radians)")
     c, s = np.cos(theta), np.sin(theta)
     return np.array([[c, -s], [s, c]])
 
@@ -321,10 +339,10 @@ def plane_metric(kappa, theta=0.0) -> Metric:
     ``sqrt(kappa)`` times as much as along ``R(theta) e_1`` (``kappa = 1``: Euclidean).
     The unit ball is an ellipse with semi-axes ``1`` and ``1/sqrt(kappa)``.
     """
-    kappa = _real_number(kappa, "kappa")
+    kappa = as_number(kappa, "kappa")
     if not kappa > 0:
         raise ValueError(f"kappa must be positive (a metric is positive definite), got {kappa!r}")
-    R = rotation(theta)
+    R = rotation(as_number(theta, "theta"))
     M = R @ np.diag([1.0, float(kappa)]) @ R.T
     return Metric(0.5 * (M + M.T))
 
@@ -336,8 +354,8 @@ def steepest_ascent(covector, metric=None) -> np.ndarray:
     By Cauchy-Schwarz in the chosen inner product the maximiser is ``G / |G|_metric`` with
     ``G = riesz(c, metric)``, and the maximal rate is ``|G|_metric``. Same shape as ``c``.
     """
-    c = as_float_array(covector, "covector")
-    m = as_metric(metric, c.shape, "metric")
+    c = as_float_array(covector, "covector", allow_empty=False)
+    m = as_metric(metric, c.shape, "metric", of="covector")
     G = riesz(c, m)
     norm = float(np.sqrt(np.vdot(G, G))) if m is None else m.norm(G)
     if norm == 0.0:
@@ -345,15 +363,16 @@ def steepest_ascent(covector, metric=None) -> np.ndarray:
     return G / norm
 
 
-def unit_circle(metric=None, n: int = 200) -> np.ndarray:
+def unit_circle(metric=None, n: int = 200, *, max_size: int = MAX_SIZE) -> np.ndarray:
     """Points ``v`` of the plane with ``|v|_metric = 1``, shape ``(2, n)`` (columns).
 
     With ``M = L L^T`` (Cholesky) the points are ``L^{-T} u`` for ``u`` on the Euclidean
     unit circle: an ellipse for a metric, the circle for ``None``. The last point repeats
-    the first, so the curve closes when drawn.
+    the first, so the curve closes when drawn. ``n >= 3``; more than ``max_size`` entries
+    (``2 n``) are refused (``ValueError``).
     """
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 3:
-        raise ValueError(f"n must be an integer >= 3, got {n!r}")
+    n = as_count(n, "n", min=3)
+    check_limit(2 * n, as_limit(max_size), name=f"n={n}", what="entries (2 per point)")
     m = as_metric(metric, (2,), "metric")
     t = np.linspace(0.0, 2 * np.pi, int(n))
     u = np.stack([np.cos(t), np.sin(t)])

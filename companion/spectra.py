@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_float_array, shape_str
+from ._validate import MAX_SIZE, MAX_STEPS, as_choice, as_count, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
 from .models import ACTIVATIONS, mlp_backward, mlp_forward
 
 __all__ = [
@@ -53,51 +53,46 @@ INITS = ("gaussian", "orthogonal")
 _MODEL_NAME = {"linear": "identity", "identity": "identity", "tanh": "tanh", "relu": "relu"}
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
-    return rng
-
-
-def _positive_int(k, name):
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"{name} must be a positive integer, got {k!r}")
-    return int(k)
-
-
 def _gain(sigma_w):
-    try:
-        g = float(sigma_w)
-    except (TypeError, ValueError):
-        raise TypeError(f"sigma_w must be a number, got {type(sigma_w).__name__}") from None
-    if not (np.isfinite(g) and g > 0):
-        raise ValueError(f"sigma_w must be a positive finite gain, got {sigma_w!r}")
-    return g
+    return as_number(sigma_w, "sigma_w", positive=True)
 
 
 def _activation(name):
-    if not isinstance(name, str) or name not in _MODEL_NAME:
-        raise ValueError(f"activation must be one of {SPECTRA_ACTIVATIONS}, got {name!r}")
+    as_choice(name, "activation", tuple(_MODEL_NAME))
     return _MODEL_NAME[name]
 
 
+def _layers_limit(n, depth, max_size, max_steps):
+    """``depth <= max_steps`` layers of ``n x n`` weights, ``n * n * depth <= max_size`` entries."""
+    n = as_count(n, "n")
+    depth = as_count(depth, "depth", limit=as_limit(max_steps, "max_steps"), what="layers", keyword="max_steps")
+    check_limit(n * n * depth, as_limit(max_size), name=f"n={n} and depth={depth}", what="weights (n x n per layer)")
+    return n, depth
+
+
 # --------------------------------------------------------------------------- sampling
-def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator) -> np.ndarray:
-    """``A`` ``(m, n)`` with i.i.d. entries ``N(0, sigma_w^2 / n)`` (variance over the fan-in ``n``)."""
-    m, n = _positive_int(m, "m"), _positive_int(n, "n")
-    return _gain(sigma_w) * _check_rng(rng).standard_normal((m, n)) / np.sqrt(n)
+def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
+    """``A`` ``(m, n)`` with i.i.d. entries ``N(0, sigma_w^2 / n)`` (variance over the fan-in ``n``).
+
+    More than ``max_size`` entries are refused up front (``ValueError``).
+    """
+    m, n = as_count(m, "m"), as_count(n, "n")
+    check_limit(m * n, as_limit(max_size), name=f"m={m} and n={n}", what="entries")
+    return _gain(sigma_w) * as_rng(rng).standard_normal((m, n)) / np.sqrt(n)
 
 
-def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator) -> np.ndarray:
+def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
     """``sigma_w Q`` with ``Q`` ``(m, n)`` Haar-distributed with orthonormal columns (``m >= n``) or rows (``m < n``).
 
     ``Q`` comes from the QR factorization ``G = Q R`` of a Gaussian ``G``, with the signs
     fixed (``Q <- Q Diag(sign(diag R))``) so that its law is uniform (Haar), not biased by
-    the QR routine's sign convention. Every singular value of ``Q`` is 1.
+    the QR routine's sign convention. Every singular value of ``Q`` is 1. More than
+    ``max_size`` entries are refused up front (``ValueError``).
     """
-    n = m if n is None else n
-    m, n = _positive_int(m, "m"), _positive_int(n, "n")
-    g, rng = _gain(sigma_w), _check_rng(rng)
+    m = as_count(m, "m")
+    n = m if n is None else as_count(n, "n")
+    check_limit(m * n, as_limit(max_size), name=f"m={m} and n={n}", what="entries")
+    g, rng = _gain(sigma_w), as_rng(rng)
     tall = m >= n
     G = rng.standard_normal((m, n) if tall else (n, m))
     Q, R = np.linalg.qr(G)
@@ -105,19 +100,23 @@ def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rn
     return g * (Q if tall else Q.T)
 
 
-def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, rng: np.random.Generator) -> list:
-    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w`` times Haar-orthogonal."""
-    n, depth = _positive_int(n, "n"), _positive_int(depth, "depth")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, rng: np.random.Generator,
+                   max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> list:
+    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w`` times Haar-orthogonal.
+
+    More than ``max_steps`` layers, or ``n * n * depth`` above ``max_size`` weights, are refused
+    up front (``ValueError``).
+    """
+    n, depth = _layers_limit(n, depth, max_size, max_steps)
+    as_choice(init, "init", INITS)
+    _gain(sigma_w)
+    rng = as_rng(rng)
     make = gaussian_weights if init == "gaussian" else orthogonal_weights
-    return [make(n, n, sigma_w=sigma_w, rng=rng) for _ in range(depth)]
+    return [make(n, n, sigma_w=sigma_w, rng=rng, max_size=max_size) for _ in range(depth)]
 
 
 def _check_layers(As):
-    if not isinstance(As, (list, tuple)) or not As:
-        raise TypeError("As must be a non-empty list of weight matrices [A_1, ..., A_L]")
-    As = [as_float_array(A, f"As[{l}]", ndim=2) for l, A in enumerate(As)]
+    As = as_float_arrays(As, "As", ndim=2, allow_empty=False)
     for l in range(1, len(As)):
         if As[l].shape[1] != As[l - 1].shape[0]:
             raise ValueError(f"As[{l}] has shape {shape_str(As[l].shape)} but As[{l - 1}] outputs {As[l - 1].shape[0]} features")
@@ -183,7 +182,7 @@ def input_pullback(As, x, g, activation: str = "linear") -> np.ndarray:
 
 def singular_values(J) -> np.ndarray:
     """Singular values of ``J`` ``(m, n)``, in decreasing order (``min(m, n)`` of them)."""
-    J = as_float_array(J, "J", ndim=2)
+    J = as_float_array(J, "J", ndim=2, allow_empty=False)
     return np.linalg.svd(J, compute_uv=False)
 
 
@@ -192,21 +191,13 @@ def mean_squared_singular_value(J) -> float:
 
     For a square ``J`` it is the mean of the squared singular values.
     """
-    J = as_float_array(J, "J", ndim=2)
+    J = as_float_array(J, "J", ndim=2, allow_empty=False)
     return float(np.vdot(J, J)) / J.shape[1]
 
 
 # --------------------------------------------------------------------------- reference laws
 def _mp_params(ratio, variance):
-    try:
-        lam, s2 = float(ratio), float(variance)
-    except (TypeError, ValueError):
-        raise TypeError("ratio and variance must be numbers") from None
-    if not (np.isfinite(lam) and lam > 0):
-        raise ValueError(f"ratio must be positive, got {ratio!r}")
-    if not (np.isfinite(s2) and s2 > 0):
-        raise ValueError(f"variance must be positive, got {variance!r}")
-    return lam, s2
+    return as_number(ratio, "ratio", positive=True), as_number(variance, "variance", positive=True)
 
 
 def marchenko_pastur_support(ratio: float, variance: float = 1.0) -> tuple[float, float]:
@@ -240,15 +231,17 @@ def marchenko_pastur_density(x, ratio: float, variance: float = 1.0) -> np.ndarr
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(80)
 
 
-def marchenko_pastur_cdf(x, ratio: float, variance: float = 1.0) -> np.ndarray:
+def marchenko_pastur_cdf(x, ratio: float, variance: float = 1.0, *, max_size: int = MAX_SIZE) -> np.ndarray:
     """``P(eigenvalue <= x)`` for the Marchenko-Pastur law, including the mass ``max(0, 1 - 1/ratio)`` at 0.
 
     Integrates the density after the substitution ``x = a + (b - a) sin^2(theta)``, which
     removes the square-root edges (and the ``1/x`` pole at ``a = 0`` when ``ratio = 1``):
     the integrand is then smooth and Gauss-Legendre quadrature is accurate to round-off.
+    It works on ``80 x.size`` quadrature nodes at once: above ``max_size`` that is refused (``ValueError``).
     """
     lam, s2 = _mp_params(ratio, variance)
     x = as_float_array(x, "x")
+    check_limit(x.size * _GL_NODES.size, as_limit(max_size), name=f"x of shape {shape_str(x.shape)}", what=f"quadrature nodes ({_GL_NODES.size} per entry of x)")
     a, b = marchenko_pastur_support(lam, s2)
     atom = max(0.0, 1.0 - 1.0 / lam)
     theta_max = np.arcsin(np.sqrt(np.clip((x - a) / (b - a), 0.0, 1.0)))
@@ -277,7 +270,7 @@ _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(81)
 _GH_W = _GH_W / _GH_W.sum()  # expectation over xi ~ N(0, 1)
 
 
-def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0) -> np.ndarray:
+def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0, max_steps: int = MAX_STEPS) -> np.ndarray:
     """``E[(1/n) tr(J_l^T J_l)]`` for ``l = 1..depth`` (an array of length ``depth``).
 
     The per-layer factor is ``chi_l = sigma_w^2 E[sigma'(z_l)^2]``:
@@ -289,10 +282,13 @@ def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation
     - tanh: the large-width (mean-field) prediction, with the pre-activation variance
       ``q_1 = sigma_w^2 q0``, ``q_{l+1} = sigma_w^2 E[tanh(sqrt(q_l) xi)^2]`` (``xi ~ N(0, 1)``,
       ``q0 = |x|^2 / n``); the expectations by Gauss-Hermite quadrature.
+
+    More than ``max_steps`` layers are refused up front (``ValueError``).
     """
     g2 = _gain(sigma_w) ** 2
-    depth = _positive_int(depth, "depth")
+    depth = as_count(depth, "depth", limit=as_limit(max_steps, "max_steps"), what="layers", keyword="max_steps")
     _activation(activation)
+    q0 = as_number(q0, "q0", nonnegative=True)
     ls = np.arange(1, depth + 1)
     if activation in ("linear", "identity"):
         return g2**ls
@@ -320,19 +316,24 @@ class DepthSweep:
     singular_values: dict
 
 
-def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None) -> DepthSweep:
+def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None,
+                max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> DepthSweep:
     """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return ``DepthSweep``.
 
     One forward pass builds ``J_1, ..., J_L`` (each product extends the previous one);
-    singular values are computed only at the depths in ``kept`` (default: all).
+    singular values are computed only at the depths in ``kept`` (default: all). More than
+    ``max_steps`` layers, or ``n * n * depth`` above ``max_size``, are refused up front.
     """
-    rng = _check_rng(rng)
-    n, depth = _positive_int(n, "n"), _positive_int(depth, "depth")
+    rng = as_rng(rng)
+    n, depth = _layers_limit(n, depth, max_size, max_steps)
     _activation(activation)
-    kept = tuple(range(1, depth + 1)) if kept is None else tuple(int(k) for k in kept)
-    if any(not 1 <= k <= depth for k in kept):
-        raise ValueError(f"kept depths must lie in 1..{depth}, got {kept}")
-    As = sample_weights(n, depth, init=init, sigma_w=sigma_w, rng=rng)
+    if kept is None:
+        kept = tuple(range(1, depth + 1))
+    elif isinstance(kept, (str, bytes)) or not isinstance(kept, (list, tuple, range, np.ndarray)):
+        raise TypeError(f"kept must be a list of depths in 1..{depth}, got {describe(kept)}")
+    else:
+        kept = tuple(as_int(k, "kept", min=1, max=depth) for k in kept)
+    As = sample_weights(n, depth, init=init, sigma_w=sigma_w, rng=rng, max_size=max_size, max_steps=max_steps)
     x = rng.standard_normal(n)
     Js = jacobian_products(As, x, activation)
     mean_sq = np.array([mean_squared_singular_value(J) for J in Js])

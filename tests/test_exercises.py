@@ -279,3 +279,48 @@ def test_tuple_answers_are_diagnosed_part_by_part():
     no_PT = next(m for m in ex.mistakes if m.name.startswith("G_V = P G_Y")).wrong(**ex.data)
     fb = check("8.6.4", lambda *a: (no_scale(*a)[0], no_scale(*a)[1], no_PT(*a)[2]))
     assert fb.diagnosis == "known mistake" and fb.mistake == "missing 1/sqrt(d)" and fb.message.startswith("G_Q:")
+
+
+# ----------------------------------------------------------------------------- tolerance, entry by entry
+def one_entry_off(ex, part, index, factor):
+    """The reference answer with one entry of one part multiplied by ``factor`` (on every trial input)."""
+    ref = ex.reference()
+
+    def nudge(out):
+        parts = [np.array(p, dtype=float) for p in (out if ex.outputs else (out,))]
+        parts[part][index] *= factor
+        return tuple(parts) if ex.outputs else (parts[0] if parts[0].ndim else float(parts[0]))
+
+    if ex.kind == "function":
+        return lambda *args: nudge(ref(*args))
+    return nudge(ref)
+
+
+def entries(ex):
+    """(part, index) of every entry of the reference that a 2 % change moves beyond round-off."""
+    out = reference_outputs(ex)[0]
+    for p, part in enumerate(out):
+        atol = 1e-12 * (1.0 + float(np.abs(part).max()))
+        for index in np.ndindex(part.shape):
+            if 0.02 * abs(part[index]) > 100 * atol:
+                yield p, index
+
+
+@pytest.mark.parametrize("eid", IDS)
+def test_any_single_entry_two_percent_off_is_rejected(eid):
+    """The tolerance holds entry by entry: no answer 2 % off in any one entry is accepted (8.8.3 once
+    accepted [0.27, 2.25] for [0.25, 2.25], its 1 % being applied to the norm of the pair)."""
+    ex = get(eid)
+    found = list(entries(ex))
+    assert found, f"{eid}: no entry to perturb"
+    for p, index in found:
+        for factor in (1.02, 0.98):
+            fb = check(eid, one_entry_off(ex, p, index, factor))
+            assert not fb, f"{eid}: part {p}, entry {index} times {factor} was accepted: {fb.message}"
+    assert check(eid, one_entry_off(ex, *found[0], 1.0))  # the unchanged reference still passes
+
+
+def test_marchenko_pastur_edges_eight_percent_off_are_rejected():
+    assert not check("8.8.3", [0.27, 2.25])
+    assert check("8.8.3", [0.25, 2.25])
+    assert check("8.8.3", [0.2502, 2.2502])  # within 1 % of each edge

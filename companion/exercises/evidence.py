@@ -12,6 +12,7 @@ import numpy as np
 
 from ..checks import check_gradient
 from ..differentials import taylor_test
+from .._validate import check_callable
 from ..spaces import dot_product_test
 
 __all__ = ["gradient_evidence", "differential_evidence", "adjoint_evidence"]
@@ -23,6 +24,7 @@ def gradient_evidence(objective):
     Returns the Taylor test of ``f(x) + eps <G, V>_F`` along a random ``V`` (order 2 when
     ``G`` is the gradient), from :func:`companion.check_gradient`.
     """
+    check_callable(objective, "objective")
 
     def evidence(data, G):
         f, x = objective(**data)
@@ -36,6 +38,7 @@ def differential_evidence(objective):
 
     The Taylor test of ``F(x + eps v) - F(x) - eps dFv``.
     """
+    check_callable(objective, "objective")
 
     def evidence(data, answer):
         F, x, v, dFv = objective(data, answer)
@@ -49,6 +52,7 @@ def adjoint_evidence(objective):
 
     The dot-product test ``<A v, w>_Y`` vs ``<v, A* w>_X`` (about 1e-16 for the adjoint).
     """
+    check_callable(objective, "objective")
 
     def evidence(data, answer):
         A, A_adj, x_shape, inner_x, inner_y = objective(data, answer)

@@ -23,6 +23,8 @@ from typing import Callable
 
 import numpy as np
 
+from .._validate import as_choice, as_int, as_number, as_seed, check_callable, describe
+
 __all__ = ["Mistake", "Exercise", "KINDS", "LEVELS"]
 
 KINDS = ("array", "number", "function")
@@ -41,6 +43,12 @@ class Mistake:
     name: str
     wrong: Callable
     hint: str
+
+    def __post_init__(self):
+        for what in ("name", "hint"):
+            if not isinstance(getattr(self, what), str):
+                raise TypeError(f"Mistake {what} must be a string, got {describe(getattr(self, what))}")
+        check_callable(self.wrong, "Mistake wrong")
 
 
 def _shape_text(a) -> str:
@@ -74,7 +82,8 @@ class Exercise:
     - ``evidence``: ``(data, answer) -> TaylorResult or str``, the measurement shown with the
       verdict (a Taylor test of a derivative, a dot-product test, a simulation);
     - ``answer_note``: how the answer is given, when the default wording is not enough;
-    - ``rtol``: the relative tolerance (Frobenius norm) for "the same answer";
+    - ``rtol``: the relative tolerance for "the same answer", entry by entry: each entry
+      within ``rtol`` of the reference's entry (plus ``1e-12 (1 + max |reference|)`` for round-off);
     - ``seed``: the seed of ``build`` (the trials use a seed of their own).
     """
 
@@ -98,12 +107,26 @@ class Exercise:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
-        if not _ID.match(self.id):
-            raise ValueError(f"exercise id must look like '8.3.1', got {self.id!r}")
-        if self.kind not in KINDS:
-            raise ValueError(f"exercise {self.id}: kind must be one of {KINDS}, got {self.kind!r}")
-        if self.level not in LEVELS:
-            raise ValueError(f"exercise {self.id}: level must be one of {LEVELS}, got {self.level!r}")
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise (ValueError if isinstance(self.id, str) else TypeError)(f"exercise id must look like '8.3.1', got {self.id!r}")
+        as_choice(self.kind, f"exercise {self.id}: kind", KINDS)
+        as_choice(self.level, f"exercise {self.id}: level", LEVELS)
+        for what in ("title", "statement", "hint", "solution_code", "answer_note"):
+            if not isinstance(getattr(self, what), str):
+                raise TypeError(f"exercise {self.id}: {what} must be a string, got {describe(getattr(self, what))}")
+        for what in ("build", "solution"):
+            check_callable(getattr(self, what), f"exercise {self.id}: {what}")
+        for what in ("trials", "evidence"):
+            if getattr(self, what) is not None:
+                check_callable(getattr(self, what), f"exercise {self.id}: {what}")
+        if self.signature is not None and not isinstance(self.signature, str):
+            raise TypeError(f"exercise {self.id}: signature must be a string such as 'f(x, y)', got {describe(self.signature)}")
+        if not isinstance(self.mistakes, (tuple, list)) or not all(isinstance(m, Mistake) for m in self.mistakes):
+            raise TypeError(f"exercise {self.id}: mistakes must be a tuple of Mistake, got {describe(self.mistakes)}")
+        if not isinstance(self.outputs, (tuple, list)) or not all(isinstance(o, str) for o in self.outputs):
+            raise TypeError(f"exercise {self.id}: outputs must be a tuple of names (strings), got {describe(self.outputs)}")
+        self.rtol = as_number(self.rtol, f"exercise {self.id}: rtol", positive=True)
+        self.seed = as_seed(self.seed, f"exercise {self.id}: seed")
         if self.kind == "function" and (not self.signature or self.trials is None):
             raise ValueError(f"exercise {self.id}: a function exercise needs a signature and trials")
         names = [m.name for m in self.mistakes]
@@ -189,8 +212,8 @@ class Exercise:
         return ", ".join(items)
 
     def markdown(self, heading_level: int = 3) -> str:
-        """The statement as markdown: heading, text, data and what to answer."""
-        head = "#" * heading_level + f" Exercise {self.id}: {self.title}"
+        """The statement as markdown: heading (level 1 to 6), text, data and what to answer."""
+        head = "#" * as_int(heading_level, "heading_level", min=1, max=6) + f" Exercise {self.id}: {self.title}"
         lines = [head, "", f"*{self.level}*", "", self.statement.strip(), ""]
         if self._data():
             lines.append(f"**Data** (in `get(\"{self.id}\").data`): {self.data_text()}.")

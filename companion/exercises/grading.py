@@ -5,7 +5,7 @@ The order of the questions asked of an answer:
 1. is there an answer at all (``None`` or ``...``: "not attempted"), and can it be read as
    numbers (a string, a ragged list, a function where an array is expected, a function
    that raises: "invalid", with the reason)?
-2. is it the reference answer, within the exercise's relative tolerance? ("correct",
+2. is it the reference answer, within the exercise's relative tolerance, entry by entry? ("correct",
    with the evidence: a Taylor test for a derivative, a dot-product test for an adjoint)
 3. is it one of the exercise's known mistakes? (by name, with the targeted hint; this
    is asked before the shape, because some slips produce an array of the wrong shape)
@@ -164,10 +164,22 @@ def _mistake_outputs(ex: Exercise):
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
-    if a.shape != b.shape:
+    """``a`` equals the reference ``b`` to ``rtol``, entry by entry: ``|a_i - b_i| <= rtol |b_i| + atol``.
+
+    Each entry is held to its own scale (a tolerance on the norm of the whole array would let
+    a small entry be off by many percent). ``atol = 1e-12 (1 + max |b|)`` only absorbs
+    round-off, for entries that are zero (or cancel to round-off) in the reference.
+    """
+    if a.shape != b.shape or not bool(np.all(np.isfinite(a))):
         return False
-    nb = float(np.linalg.norm(b))
-    return bool(np.all(np.isfinite(a))) and float(np.linalg.norm(a - b)) <= rtol * nb + 1e-12 * (1.0 + nb)
+    atol = 1e-12 * (1.0 + (float(np.max(np.abs(b))) if b.size else 0.0))
+    return bool(np.all(np.abs(a - b) <= rtol * np.abs(b) + atol))
+
+
+def _excess(a: np.ndarray, b: np.ndarray, rtol: float) -> np.ndarray:
+    """``|a - b|`` entry by entry, in units of each entry's tolerance (above 1: outside it; see ``_close``)."""
+    atol = 1e-12 * (1.0 + (float(np.max(np.abs(b))) if b.size else 0.0))
+    return np.abs(a - b) / (rtol * np.abs(b) + atol)
 
 
 def _evidence(ex: Exercise, answer, parts):
@@ -290,14 +302,17 @@ def _grade(ex: Exercise, answer) -> Feedback:
                       factor=c)
     # mismatch: the worst trial, and where in it
     rels = [float(np.linalg.norm(g - w) / max(np.linalg.norm(w), 1e-300)) for g, w in zip(G, W)]
-    t = int(np.argmax(rels))
+    excess = [_excess(g, w, ex.rtol) for g, w in zip(G, W)]  # each entry's error over its tolerance
+    t = int(np.argmax([float(e.max()) if e.size else 0.0 for e in excess]))
     g, w = G[t], W[t]
     if w.ndim == 0:
         where = None
         msg = f"{prefix(p)}does not match{on_trial(t)}: you gave {float(g):.6g}, which is off by a relative error of {rels[t]:.3g}"
     else:
-        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(g - w))), w.shape))
+        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess[t])), w.shape))
         where = str(idx)
         msg = f"{prefix(p)}does not match{on_trial(t)}: relative error {rels[t]:.3g}, largest at index {idx}"
+        if w[idx] != 0:
+            msg += f" (that entry is {abs(g[idx] - w[idx]) / abs(w[idx]):.2%} off; the tolerance is {ex.rtol:g} of each entry's own size)"
     return fb(False, "mismatch", msg, hint="none of the usual slips explains it; redo the derivation step by step (see the exercise's hint)",
               relative_error=rels[t], where=where)

@@ -5,7 +5,7 @@
 - 8.8.3 the Marchenko-Pastur edges ``(1 -+ sqrt(c))^2`` (array of two numbers);
 - 8.8.4 the mean squared singular value of a given tanh network's input-output Jacobian (number).
 
-Predictions typed by hand are accepted within 1% (``rtol = 1e-2``).
+Predictions typed by hand are accepted within 1% (``rtol = 1e-2``), entry by entry.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._validate import describe
 from .exercise import Exercise
 
 __all__ = ["EXERCISES", "register", "get", "by_section", "show", "listing", "Markdown"]
@@ -18,7 +19,7 @@ def register(*exercises: Exercise) -> None:
     """Add exercises to ``companion.exercises.EXERCISES`` (ids must be new); keeps the chapter's order."""
     for ex in exercises:
         if not isinstance(ex, Exercise):
-            raise TypeError(f"register: expected Exercise objects, got {type(ex).__name__}")
+            raise TypeError(f"register: each exercise must be an Exercise, got {describe(ex)}")
         if ex.id in EXERCISES:
             raise ValueError(f"register: exercise {ex.id} is already registered")
         EXERCISES[ex.id] = ex
@@ -32,11 +33,11 @@ def get(exercise_id) -> Exercise:
     if isinstance(exercise_id, Exercise):
         return exercise_id
     if not isinstance(exercise_id, str):
-        raise TypeError(f"exercise_id must be a string like '8.3.1', got {type(exercise_id).__name__}")
+        raise TypeError(f"exercise_id must be a string like '8.3.1', got {describe(exercise_id)}")
     try:
         return EXERCISES[exercise_id.strip()]
     except KeyError:
-        raise ValueError(f"no exercise {exercise_id!r}; known ids: {', '.join(EXERCISES)}") from None
+        raise ValueError(f"exercise_id: no exercise {exercise_id!r}; known ids: {', '.join(EXERCISES)}") from None
 
 
 def by_section(section) -> list:
@@ -54,6 +55,8 @@ class Markdown:
     """Markdown text that renders in a notebook (``_repr_markdown_``) and prints as itself."""
 
     def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string (markdown), got {describe(text)}")
         self.text = text
 
     def _repr_markdown_(self):

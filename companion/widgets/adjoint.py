@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from .. import _validate
 from ..pullbacks import plane_map
 from ..spaces import adjoint, plane_metric, unit_circle
 from ._base import Explorer, check_numbers, readout_html
@@ -185,6 +186,7 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
     the stretch of ``A``, the directions of ``v`` and ``w``, and the inner product
     (Euclidean, or the metric ``M = R(30 deg) diag(1, 4) R(30 deg)^T`` on both sides).
     """
+    _validate.check_integers(angle_index=angle_index)
     if inner not in INNER_PRODUCTS:
         raise ValueError(f"inner must be one of {INNER_PRODUCTS}, got {inner!r}")
     check_numbers(shear=shear, scale=scale, v_deg=v_deg, w_deg=w_deg)

@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from .. import _validate
 from ..models import AttentionCache, attention, attention_vjp, softmax_jacobian, softmax_vjp, squared_loss
 from ..perturb import FirstOrderStudy, direction, first_order_study
 from ._base import Explorer, readout_html
@@ -211,6 +212,8 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
     of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
     scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
     """
+    _validate.check_integers(n=n, d=d, d_v=d_v, seed=seed, i=i, j=j, row=row, eps_index=eps_index)
+    _validate.as_number(tau, "tau", positive=True)
     _check_choices(target, kind, tau)
     n, d, d_v = int(np.clip(n, 4, 8)), int(np.clip(d, 2, 4)), int(np.clip(d_v, 2, 4))
     cols = lambda t, dd, ddv: dd if t in ("Q", "K") else ddv

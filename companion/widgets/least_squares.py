@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from .. import _validate
 from ..models import least_squares
 from ..perturb import DIRECTIONS, FirstOrderStudy, direction, first_order_study
 from ._base import Explorer, readout_html
@@ -118,6 +119,7 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
     Static: the ``eps`` slider (13 values, 1e-3 to 1). Live: the direction ``kind``
     (random, the gradient, one entry (i, j), rank-one u v^T), the entry, the sizes, the seed.
     """
+    _validate.check_integers(m=m, n=n, seed=seed, i=i, j=j, eps_index=eps_index)
     if kind not in DIRECTIONS:
         raise ValueError(f"kind must be one of {DIRECTIONS}, got {kind!r}")
     m, n = int(np.clip(m, 1, 8)), int(np.clip(n, 1, 8))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
+from .. import _validate
 from ..differentials import TaylorResult, taylor_test
 from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
 from ._base import Explorer, check_numbers, readout_html
@@ -241,7 +242,8 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
     polar, tanh layer), the point ``(x0, y0)`` in ``[-1.5, 1.5]^2`` (clamped) and the
     direction angle of ``v`` (degrees).
     """
-    if map not in NONLINEAR_MAPS:
+    _validate.check_integers(eps_index=eps_index)
+    if not isinstance(map, str) or map not in NONLINEAR_MAPS:
         raise ValueError(f"map must be one of {tuple(NONLINEAR_MAPS)}, got {map!r}")
     check_numbers(x0=x0, y0=y0, angle=angle)
     x0, y0 = (float(np.clip(v, *POINT_RANGE)) for v in (x0, y0))

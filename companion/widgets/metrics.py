@@ -21,6 +21,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from .. import _validate
 from ..metrics import METRICS, DescentPath, Quadratic, ill_conditioned_quadratic, metric_descent, stability_bound
 from ._base import Explorer, readout_html
 
@@ -148,6 +149,8 @@ def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: i
     the learning rate ``eta`` (0.05 to 2.5, shared by the three metrics), the number of
     steps (5 to 500) and the rotation of the valley (degrees, -90 to 90).
     """
+    _validate.check_integers(cond_index=cond_index, steps=steps)
+    _validate.check_numbers(eta=eta, rotation=rotation)
     try:
         eta, steps, rotation = float(eta), int(steps), float(rotation)
     except (TypeError, ValueError):

@@ -182,7 +182,7 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
     activation, seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
     (clamped to the layer's shape).
     """
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     check_integers(depth=depth, width=width, seed=seed, layer=layer, i=i, j=j, eps_index=eps_index)
     depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))

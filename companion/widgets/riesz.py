@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import FancyArrowPatch
 
+from .. import _validate
 from ..differentials import directional_derivative
 from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
@@ -233,6 +234,7 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
     (degrees) and the point ``w`` in ``[-2, 2]^2`` (clamped).
     """
     check_numbers(theta=theta, w1=w1, w2=w2)
+    _validate.check_integers(kappa_index=kappa_index)
     w1, w2 = (float(np.clip(v, *POINT_RANGE)) for v in (w1, w2))
     controls = {
         "theta": widgets.FloatSlider(value=float(theta) % 180, min=0, max=180, step=5, description="theta (deg)"),

@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
 
+from .. import _validate
 from ..spectra import (
     INITS,
     SPECTRA_ACTIVATIONS,
@@ -205,6 +206,9 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
     widths cost more per update, as the labels say), the gain ``sigma_w``, the activation
     (linear, tanh, relu) and the initialization (Gaussian or orthogonal).
     """
+    _validate.check_integers(depth_index=depth_index)
+    _validate.as_seed(seed)
+    _validate.as_number(gain, "gain")
     if activation not in SPECTRA_ACTIVATIONS:
         raise ValueError(f"activation must be one of {SPECTRA_ACTIVATIONS}, got {activation!r}")
     if init not in INITS:
