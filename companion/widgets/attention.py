@@ -206,8 +206,8 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
                             i: int = 1, j: int = 0, row: int = 1, tau: float = 1.0, eps_index: int = 8) -> Explorer:
     """The client's "perturb the attention inputs" explorer for 8.6; returns an ipywidgets widget.
 
-    Static: the ``eps`` slider (13 values, 1e-4 to 1). Live: which input is perturbed
-    (Q, K, V), the direction (one entry (i, j), random, the gradient), the entry, the row
+    Static (pre-rendered): which input is perturbed (Q, K, V) x the ``eps`` slider (13
+    values, 1e-4 to 1). Live: the direction (one entry (i, j), random, the gradient), the entry, the row
     of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
     scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
     """
@@ -295,5 +295,6 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
+        choice="target",
         figsize=(10, 5.0),
     )
