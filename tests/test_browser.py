@@ -295,10 +295,35 @@ def check_static_sliders(page) -> list[str]:
     return problems
 
 
+STATIC_CHOICE = ".companion-static-choice select"  # an explorer's pre-rendered choice (companion.widgets.Explorer)
+
+
+def press_choice(select) -> None:
+    """Move a drop-down list to the next option (the previous one at the end) with the keyboard."""
+    last = select.evaluate("s => s.selectedIndex === s.options.length - 1")
+    select.focus()
+    select.press("ArrowUp" if last else "ArrowDown")
+
+
+def check_static_choices(page) -> list[str]:
+    """Each explorer's static choice, moved by the keyboard, switches the figure with no kernel; the
+    main slider still switches it afterwards (the new option's frames follow the slider)."""
+    problems = []
+    for k, area in enumerate(explorers(page)):
+        for select in [area.locator(STATIC_CHOICE).nth(i) for i in range(area.locator(STATIC_CHOICE).count())]:
+            start = select.evaluate("s => s.selectedIndex")
+            problems += figure_changes(page, area, lambda: press_choice(select), f"explorer {k + 1}, static choice")
+            if select.evaluate("s => s.selectedIndex") == start:
+                problems.append(f"explorer {k + 1}: the static choice did not move")
+            handle = area.locator(".noUi-handle").first
+            problems += figure_changes(page, area, lambda: press_slider(handle), f"explorer {k + 1}, main slider after the choice")
+    return problems
+
+
 def check_page(v: Visit, html_file: Path) -> list[str]:
     source = html_file.read_text(encoding="utf-8")
     problems = check_math(v.page, source) + check_images(v.page) + check_widgets(v.page)
-    problems += check_static_sliders(v.page)
+    problems += check_static_sliders(v.page) + check_static_choices(v.page)
     v.page.wait_for_timeout(200)
     return v.problems() + problems  # requests made while interacting count too
 
@@ -342,6 +367,32 @@ def test_page_in_browser(site, browser, path):
     finally:
         close(v)
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("stem, options", [("8-3", ["random", "gradient", "entry", "rank-one"]), ("8-6", ["Q", "K", "V"])])
+def test_static_choice_switches_the_figure(site, browser, stem, options):
+    """8.3's direction of dW and 8.6's perturbed input work in the static page: every option, chosen
+    by the keyboard, shows its own figure and readout."""
+    url, html = site
+    path = next(p for p in toc_pages() if p.startswith(f"chapters/{stem}"))
+    v = visit(browser, url + path)
+    try:
+        area = next(a for a in explorers(v.page) if a.locator(STATIC_CHOICE).count())
+        select = area.locator(STATIC_CHOICE).first
+        assert select.evaluate("s => Array.from(s.options).map(o => o.textContent)") == options
+        select.evaluate("s => { s.selectedIndex = 0; s.dispatchEvent(new Event('change')); }")
+        v.page.wait_for_timeout(300)
+        seen = {area.evaluate(HASH_VISIBLE_IMAGE)}
+        problems = []
+        for k in range(1, len(options)):
+            problems += figure_changes(v.page, area, lambda: press_choice(select), f"{path}: option {options[k]}")
+            seen.add(area.evaluate(HASH_VISIBLE_IMAGE))
+        shot(v.page, f"static-choice-{stem}.png", area)
+        problems += v.problems()
+    finally:
+        close(v)
+    assert None not in seen and len(seen) == len(options), f"{path}: {len(seen)} distinct figures for {len(options)} options"
+    assert not problems, "\n".join(problems)
 
 
 def test_opens_from_a_local_folder(site, browser):

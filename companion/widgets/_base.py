@@ -39,6 +39,7 @@ inject a failure, say) and ``refresh(force=True)`` redraws every frame with it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import re
@@ -47,9 +48,19 @@ from typing import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import mathtext
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+# Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
+# 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
+# which a redraw of one explorer overflows (a third of a redraw went to re-parsing). One
+# parser for every explorer's figures, with a larger cache.
+_parse = getattr(mathtext.MathTextParser._parse_cached, "__wrapped__", None)
+if _parse is not None and mathtext.MathTextParser._parse_cached.cache_info().maxsize < 4096:
+    mathtext.MathTextParser._parse_cached = functools.lru_cache(4096)(_parse)
+_MATHTEXT = mathtext.MathTextParser("path")
 
 __all__ = ["Explorer", "LIVE_NOTE", "LIVE_NOTE_WITH_CHOICE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
 
@@ -203,6 +214,8 @@ class Explorer(widgets.VBox):
         if live_controls:
             note = LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
             live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
+        if choice:
+            self.controls[choice].add_class("companion-static-choice")  # found by the browser tests
         static = [self.slider] if not choice else [widgets.HBox([self.controls[choice], self.slider], layout=widgets.Layout(flex_flow="row wrap"))]
         super().__init__([widgets.HTML(title), *static, self.choice_frames, self.choice_readouts, *live, self.error, self.output])
         self.refresh()  # every frame of every option, for the static book
@@ -285,6 +298,7 @@ class Explorer(widgets.VBox):
         self._option_frames[k] = None
         fig = self.figures[k]
         fig.clear()
+        fig.canvas.get_renderer().mathtext_parser = _MATHTEXT
         frame = self.render_fn(fig, self._params(k))
         for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
             a.set_animated(True)
