@@ -5,7 +5,8 @@ of the built book from a local ``http.server`` on 127.0.0.1. Every request to an
 is aborted and recorded: the book must work offline. On each page: no uncaught page
 error, no failed request, no request outside the site, the math typeset by the book's own
 MathJax (no raw TeX left in the text), every image loaded, every widget rendered, and on
-each explorer the static slider switches the figure with no kernel. The search page finds
+each explorer the static slider (and the static choice, by keyboard) switches the figure with
+no kernel; axe-core finds no accessibility violation of impact serious or critical. The search page finds
 a page offline. Two negative controls show the checks can fail: with the local MathJax or
 the widget manager blocked, the math and widget checks report it.
 
@@ -44,6 +45,9 @@ CHROMIUM_ARGS = [
 ]
 LOCAL = "127.0.0.1"
 CHANGE_TIMEOUT_MS = 5000  # a moved control must change the figure within 5 s
+# axe-core (pinned in _ext/package.json's devDependencies, installed by `make assets`): the accessibility audit
+AXE_JS = Path(os.environ.get("COMPANION_AXE_JS", ROOT / "_ext" / "node_modules" / "axe-core" / "axe.min.js"))
+AXE_FAILS = ("serious", "critical")  # impacts that fail a page
 
 pytestmark = pytest.mark.browser
 
@@ -328,6 +332,19 @@ def check_page(v: Visit, html_file: Path) -> list[str]:
     return v.problems() + problems  # requests made while interacting count too
 
 
+def check_axe(page) -> list[str]:
+    """axe-core's audit of the page as shown (widgets rendered): every violation of impact serious
+    or critical, with the rule and up to three offending elements."""
+    if not AXE_JS.exists():
+        return [f"axe-core not found at {AXE_JS}: run `make assets` (npm ci --prefix _ext)"]
+    page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                               ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+                               " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3), n: v.nodes.length}))")
+    return [f"axe {v['impact']}: {v['id']} ({v['help']}), {v['n']} elements, e.g. {v['nodes']}"
+            for v in violations if v["impact"] in AXE_FAILS]
+
+
 def shot(page, name: str, locator=None) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (locator or page).screenshot(path=str(SCREENSHOTS / name), **({} if locator else {"full_page": False}))
@@ -361,7 +378,7 @@ def test_page_in_browser(site, browser, path):
         pytest.fail(f"{path} was not built")
     v = visit(browser, url + path)
     try:
-        problems = check_page(v, html / path)
+        problems = check_page(v, html / path) + check_axe(v.page)
         if path in (toc_pages()[0], "api.html") or path.startswith("chapters/8-3"):
             shot(v.page, path.replace("/", "_").replace(".html", ".png"))
     finally:

@@ -52,6 +52,7 @@ from matplotlib import mathtext
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from traitlets import Unicode
 
 # Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
 # 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
@@ -111,6 +112,14 @@ def check_integers(**values) -> None:
     for name, val in values.items():
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
             raise ValueError(f"{name} must be an integer, got {val!r}")
+
+
+class FrameImage(widgets.Image):
+    """A frame's image. Its ``tooltip`` is the frame's text alternative, which the page shows as the
+    image's ``title`` (and the book's ``a11y.js`` as its ``alt``). The widget manager's image view
+    reads a ``description`` before it shows a tooltip, and an ``Image`` has none: this one does (empty)."""
+
+    description = Unicode("").tag(sync=True)
 
 
 class Explorer(widgets.VBox):
@@ -182,7 +191,7 @@ class Explorer(widgets.VBox):
         )
         self.option_frames = [
             widgets.Stack(
-                [widgets.Image(format="png", layout=widgets.Layout(width=width, height="auto")) for _ in self.values],
+                [FrameImage(format="png", layout=widgets.Layout(width=width, height="auto")) for _ in self.values],
                 selected_index=index,
             )
             for _ in range(m)

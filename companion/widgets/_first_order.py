@@ -25,7 +25,7 @@ from ..perturb import FirstOrderStudy, first_order_study
 __all__ = ["S_GRID", "first_order_readout", "zoom_curve", "zoom_ylim", "draw_zoom", "draw_remainders"]
 
 S_GRID = np.linspace(-2.0, 2.0, 41)  # the zoom's abscissa s = t / eps; s = 1 is the step eps itself
-ORANGE, BLUE = "#D55E00", "#0072B2"  # prediction, truth (Okabe-Ito)
+from .palette import BLUE, VERMILLION as ORANGE  # prediction (vermillion: "ORANGE" here), truth
 
 
 def first_order_readout(study: FirstOrderStudy, k: int = 0) -> dict:

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..differentials import TaylorResult, taylor_test
 from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
+from . import palette
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
@@ -42,7 +43,7 @@ EPS_GRID = tuple(float(e) for e in np.logspace(-3, 0, 13))
 TAYLOR_EPS = np.logspace(-3.5, 0.25, 31)  # the remainder curves (finer and wider than the frames)
 POINT_RANGE = (-1.5, 1.5)
 
-_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7"
+_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = palette.BLUE, palette.ORANGE, palette.VERMILLION, palette.GREEN, palette.PURPLE
 
 
 @dataclass
@@ -206,7 +207,7 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     t, tw = problem.taylor, problem.taylor_wrong
     floor = 1e-17
     ax.loglog(t.eps, np.maximum(t.remainders, floor), "-", color=_BLUE, lw=2, label=r"with $J$")
-    ax.loglog(tw.eps, np.maximum(tw.remainders, floor), "-", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
+    ax.loglog(tw.eps, np.maximum(tw.remainders, floor), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
     e0 = t.eps[len(t.eps) // 2]
     k = int(np.argmin(np.abs(t.eps - e0)))
     if t.remainders[k] > 1e-14:

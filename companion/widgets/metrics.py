@@ -22,6 +22,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..metrics import METRICS, DescentPath, Quadratic, ill_conditioned_quadratic, metric_descent, stability_bound
+from . import palette
 from ._base import Explorer, readout_html
 
 __all__ = [
@@ -45,7 +46,9 @@ LEVELS = tuple(float(c) for c in np.geomspace(1e-3, 4.0, 8))
 TOL = 1e-6
 LIMITS = (-3.5, 3.5)
 LOSS_FLOOR = 1e-14
-COLORS = {"euclidean": "#0072B2", "jacobi": "#E69F00", "natural": "#009E73"}  # Okabe-Ito
+COLORS = {"euclidean": palette.BLUE, "jacobi": palette.ORANGE, "natural": palette.GREEN}
+MARKERS = {"euclidean": "o", "jacobi": "s", "natural": "^"}  # readable without colour
+STYLES = {"euclidean": "-", "jacobi": "--", "natural": "-."}
 WIDTHS = {"euclidean": 1.4, "jacobi": 2.8, "natural": 1.2}  # Jacobi drawn wide: it hides under Newton when H is diagonal
 LABELS = {"euclidean": "Euclidean  M = I", "jacobi": "Jacobi  M = diag(H)", "natural": "natural  M = H"}
 
@@ -82,7 +85,7 @@ def draw_paths(ax, study: DescentStudy):
     lines = {}
     for m in METRICS:
         p = study.paths[m]
-        (lines[m],) = ax.plot(p.w[:, 0], p.w[:, 1], "o-", color=COLORS[m], lw=WIDTHS[m], ms=WIDTHS[m] + 1, label=LABELS[m])
+        (lines[m],) = ax.plot(p.w[:, 0], p.w[:, 1], marker=MARKERS[m], ls="-", color=COLORS[m], lw=WIDTHS[m], ms=WIDTHS[m] + 1, label=LABELS[m])
     ax.plot(*study.quadratic.w_star, "k*", ms=9)
     ax.plot(*W0, "ko", ms=4)
     ax.set_xlim(*LIMITS)
@@ -100,7 +103,7 @@ def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
     lines = {}
     steps = len(study.paths[METRICS[0]].loss) - 1
     for m in METRICS:
-        (lines[m],) = ax.semilogy(np.arange(steps + 1), np.maximum(study.paths[m].loss, LOSS_FLOOR / 10), color=COLORS[m], lw=WIDTHS[m] + 0.3, label=m)
+        (lines[m],) = ax.semilogy(np.arange(steps + 1), np.maximum(study.paths[m].loss, LOSS_FLOOR / 10), ls=STYLES[m], color=COLORS[m], lw=WIDTHS[m] + 0.3, label=m)
     ax.axhline(TOL, color="0.4", ls="--", lw=0.8)
     ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color="0.3")
     ax.set_xlim(0, steps)

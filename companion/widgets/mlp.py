@@ -24,6 +24,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import FirstOrderStudy, first_order_study
 from . import _first_order
+from . import palette
 from ._base import Explorer, check_integers, readout_html
 from ._first_order import S_GRID, first_order_readout, zoom_curve, zoom_ylim
 
@@ -126,8 +127,11 @@ def draw_delta_norms(ax, norms, layer: int) -> None:
     """Bars of ``|delta_l|_F`` for ``l = 1..L`` (log scale), the chosen layer highlighted."""
     L = len(norms)
     pos = np.maximum(norms, 1e-300)
-    colors = ["#D55E00" if l + 1 == layer else "#0072B2" for l in range(L)]
-    ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
+    colors = [palette.VERMILLION if l + 1 == layer else palette.BLUE for l in range(L)]
+    bars = ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
+    if 1 <= layer <= L:  # marked by a hatch too, not by colour alone
+        bars[layer - 1].set_hatch("///")
+        bars[layer - 1].set_edgecolor("k")
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(numticks=5))
     ax.yaxis.set_minor_locator(NullLocator())

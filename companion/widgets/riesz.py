@@ -25,6 +25,7 @@ from matplotlib.patches import FancyArrowPatch
 from ..differentials import directional_derivative
 from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
+from . import palette
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
@@ -46,7 +47,7 @@ REGION = (-2.5, 2.5)
 POINT_RANGE = (-2.0, 2.0)
 DIRECTIONS = {"e1": np.array([1.0, 0.0]), "e2": np.array([0.0, 1.0]), "d": np.array([1.0, 1.0]) / np.sqrt(2.0)}
 
-_BLUE, _ORANGE, _VERMILLION = "#0072B2", "#E69F00", "#D55E00"
+_BLUE, _ORANGE, _VERMILLION = palette.BLUE, palette.ORANGE, palette.VERMILLION
 
 
 @dataclass

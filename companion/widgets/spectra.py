@@ -30,6 +30,7 @@ from ..spectra import (
     marchenko_pastur_cdf,
     predicted_mean_squared_singular_value,
 )
+from . import palette
 from ._base import Explorer, readout_html
 
 __all__ = [
@@ -118,9 +119,9 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
 
     Returns ``(bars, ref)``: the histogram (a ``StepPatch``) and the reference (a dashed
     ``StepPatch``, hidden when there is none), both updated per depth."""
-    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color="#56B4E9", alpha=0.85, label="singular values of J")
+    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J")
     r = study.reference[depth]
-    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color="#D55E00", lw=1.6, ls="--", label="reference law (where known)")
+    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color=palette.VERMILLION, lw=1.6, ls="--", label="reference law (where known)")
     ref.set_visible(r is not None)
     ax.set_xscale("log")
     ax.set_xlim(study.edges[0], study.edges[-1])
@@ -152,7 +153,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
         ax.plot(ls, y, color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)), lw=2.4 if crit else 1.0,
                 label=f"critical gain {gc:.3g}" if crit else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None))
     ax.plot(ls, study.theory, "k--", lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}")
-    ax.plot(ls, sw.mean_sq, "o", mfc="none", mec="#D55E00", ms=4, label="this network")
+    ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
     ax.axhline(1.0, color="0.6", lw=0.6)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -170,8 +171,8 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     ax.set_xlabel("depth L")
     ax.set_title("mean squared singular value (1/n) tr(J^T J)", fontsize=10)
     ax.legend(fontsize=6.5, loc="best")
-    vline = ax.axvline(depth, color="#D55E00", lw=1, alpha=0.6)
-    (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color="#D55E00", ms=9)
+    vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
+    (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
     return vline, marker
 
 
@@ -232,7 +233,7 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
         bars, ref = draw_histogram(fig.add_subplot(gs[0]), study, DEPTHS[0])
         vline, marker = draw_depth_curves(fig.add_subplot(gs[1]), study, DEPTHS[0])
         label = fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold")
-        note = fig.text(0.075, 0.7, "", fontsize=7.5, color="#D55E00")
+        note = fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION)
 
         def frame(depth):
             bars.set_data(values=study.fractions[depth])
