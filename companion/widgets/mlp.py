@@ -182,8 +182,8 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float):
 def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
     """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
 
-    Static: ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6 layers), hidden width (2-16),
-    activation, seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
+    Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
+    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
     (clamped to the layer's shape).
     """
     if activation not in ACTIVATIONS:
@@ -237,5 +237,6 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
+        choice="activation",
         figsize=(11.0, 3.5),
     )

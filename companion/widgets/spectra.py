@@ -202,9 +202,9 @@ def _reference_note(study: SpectraStudy, depth: int) -> str:
 def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1.0, activation: str = "tanh", init: str = "gaussian", seed: int = 0) -> Explorer:
     """The 8.8 explorer; returns an ipywidgets widget.
 
-    Static: the depth ``L`` (1, 2, 4, 8, 16, 32). Live: the width ``n`` (16 to 256; larger
-    widths cost more per update, as the labels say), the gain ``sigma_w``, the activation
-    (linear, tanh, relu) and the initialization (Gaussian or orthogonal).
+    Static (pre-rendered): the initialization (Gaussian or orthogonal) x the depth ``L`` (1, 2,
+    4, 8, 16, 32). Live: the width ``n`` (16 to 256; larger widths cost more per update, as the
+    labels say), the gain ``sigma_w`` and the activation (linear, tanh, relu).
     """
     if activation not in SPECTRA_ACTIVATIONS:
         raise ValueError(f"activation must be one of {SPECTRA_ACTIVATIONS}, got {activation!r}")
@@ -255,6 +255,7 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
         main=("depth L", DEPTHS, depth_index),
         controls=controls,
         render=render,
+        choice="init",
         figsize=(10, 3.7),
         labels=lambda v: f"{v:d}",
     )
