@@ -136,7 +136,10 @@ class Explorer(widgets.VBox):
         what depends only on the controls' values ``params`` (a dict), and returns
         ``frame(value) -> (artists, html)``, which updates the artists that depend on the
         main value and returns them (they are marked animated and drawn over the saved
-        background) with the readout as HTML.
+        background) with the readout as HTML. A render function with the attribute
+        ``reuses_figure = True`` gets the figure as it left it (not cleared): it may update
+        its artists in place, which is much faster than drawing new axes (matplotlib spends
+        most of a redraw creating axes, ticks and text).
     choice : the name of one selection control of ``controls`` (a ``Dropdown``, say) whose
         options are pre-rendered too (the second static axis), or ``None``. It is shown
         beside the main slider, not among the live controls.
@@ -306,7 +309,8 @@ class Explorer(widgets.VBox):
             return cached
         self._option_frames[k] = None
         fig = self.figures[k]
-        fig.clear()
+        if not getattr(self.render_fn, "reuses_figure", False):
+            fig.clear()
         fig.canvas.get_renderer().mathtext_parser = _MATHTEXT
         frame = self.render_fn(fig, self._params(k))
         for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
