@@ -6,6 +6,9 @@ frames differ, and the slider's index is ``jslink``-ed to both stacks. Live: mov
 slider changes what the stacks show; an exception while rendering is shown in the widget,
 never raised; every live control at its extremes renders without error; a frame drawn with
 old controls is redrawn when the slider reaches it; the live controls are labelled as such.
+An explorer with a static choice (a second pre-rendered axis) draws every option's frames, each
+option's stacks follow the slider, and the choice is ``jslink``-ed to the outer stacks. Every
+frame has a text alternative naming the main value and the readout's numbers.
 
 Each explorer is built once for this module (``scope="module"``) with its defaults. The tests
 that change controls come last for each explorer and leave it changed: each of them works
