@@ -87,8 +87,6 @@ def readout_html(numbers: dict) -> str:
 
 def alt_text(name: str, what: str, numbers_html: str) -> str:
     """A frame's text alternative: ``"<name>, <what>: a = 1, b = 2"`` from its readout (plain text)."""
-    import re
-
     items = [html.unescape(m) for m in re.findall(r"<code>(.+?)</code>", numbers_html)]
     return f"{name}, {what}: " + ", ".join(items) if items else f"{name}, {what}"
 
@@ -228,6 +226,7 @@ class Explorer(widgets.VBox):
             live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
         if choice:
             self.controls[choice].add_class("companion-static-choice")  # found by the browser tests
+            self.controls[choice].style.description_width = "initial"  # its whole name, beside the slider
         static = [self.slider] if not choice else [widgets.HBox([self.controls[choice], self.slider], layout=widgets.Layout(flex_flow="row wrap"))]
         super().__init__([widgets.HTML(title), *static, self.choice_frames, self.choice_readouts, *live, self.error, self.output])
         self.refresh()  # every frame of every option, for the static book
