@@ -60,6 +60,7 @@ REQUIREJS = "vendor/requirejs/require.js"
 HTML_MANAGER = "vendor/html-manager/embed-amd.js"
 SHIM = "companion/widgets-shim.js"
 CSS = "companion/companion.css"
+A11Y = "companion/a11y.js"  # accessible names the theme and the widgets do not give (every page)
 
 DEFAULT_JOBS = 4
 
@@ -160,6 +161,7 @@ def on_builder_inited(app: Sphinx) -> None:
     check_node_modules()
     copy_assets(Path(app.outdir))
     app.add_css_file(CSS)
+    app.add_js_file(A11Y, loading_method="defer")
 
 
 def create_execution_cache(app: Sphinx) -> None:

@@ -68,14 +68,15 @@ IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-out
 
 
 def change_a_live_control(lp: LivePage, step: int = 0):
-    """Change a control that is dead in the static page: the first dropdown (to its next option,
-    cycling with ``step``), else the second slider (one step right, or left on odd ``step``, by
-    keyboard). Returns (what, seconds until the figure changed)."""
+    """Change a control that is dead in the static page: the first enabled dropdown that is not the
+    static choice (to its next option, cycling with ``step``), else the second enabled slider (one
+    step right, or left on odd ``step``, by keyboard). Returns (what, seconds until the figure changed)."""
     content = next((f for f in lp.page.frames if "/lite/repl/" in f.url), None)
     assert content is not None, "the live view's frame is missing"
     before = content.evaluate(IMAGE_HASHES)
     assert before, "the live explorer shows no image"
-    selects = content.locator(".jp-OutputArea-output select")
+    # not the static choice (it works in the static page too), not a disabled control
+    selects = content.locator(".jp-OutputArea-output .widget-dropdown:not(.companion-static-choice) select:enabled")
     if selects.count():
         select = selects.first
         options = select.locator("option").all_text_contents()
@@ -85,7 +86,7 @@ def change_a_live_control(lp: LivePage, step: int = 0):
         select.select_option(label=target)
         what = f"dropdown {current!r} -> {target!r}"
     else:
-        handles = content.locator(".jp-OutputArea-output .noUi-handle")
+        handles = content.locator(".jp-OutputArea-output .noUi-target:not([disabled]) .noUi-handle")
         assert handles.count() >= 2, "no live control found (no dropdown, no second slider)"
         handles.nth(1).focus()
         key = "ArrowLeft" if step % 2 else "ArrowRight"

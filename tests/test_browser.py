@@ -5,7 +5,8 @@ of the built book from a local ``http.server`` on 127.0.0.1. Every request to an
 is aborted and recorded: the book must work offline. On each page: no uncaught page
 error, no failed request, no request outside the site, the math typeset by the book's own
 MathJax (no raw TeX left in the text), every image loaded, every widget rendered, and on
-each explorer the static slider switches the figure with no kernel. The search page finds
+each explorer the static slider (and the static choice, by keyboard) switches the figure with
+no kernel; axe-core finds no accessibility violation of impact serious or critical. The search page finds
 a page offline. Two negative controls show the checks can fail: with the local MathJax or
 the widget manager blocked, the math and widget checks report it.
 
@@ -44,6 +45,9 @@ CHROMIUM_ARGS = [
 ]
 LOCAL = "127.0.0.1"
 CHANGE_TIMEOUT_MS = 5000  # a moved control must change the figure within 5 s
+# axe-core (pinned in _ext/package.json's devDependencies, installed by `make assets`): the accessibility audit
+AXE_JS = Path(os.environ.get("COMPANION_AXE_JS", ROOT / "_ext" / "node_modules" / "axe-core" / "axe.min.js"))
+AXE_FAILS = ("serious", "critical")  # impacts that fail a page
 
 pytestmark = pytest.mark.browser
 
@@ -335,12 +339,50 @@ def check_fits(page) -> list[str]:
     return [f"cut by the edge of a {width}-px screen: {c}" for c in page.evaluate(CUT_ELEMENTS)]
 
 
+STATIC_CHOICE = ".companion-static-choice select"  # an explorer's pre-rendered choice (companion.widgets.Explorer)
+
+
+def press_choice(select) -> None:
+    """Move a drop-down list to the next option (the previous one at the end) with the keyboard."""
+    last = select.evaluate("s => s.selectedIndex === s.options.length - 1")
+    select.focus()
+    select.press("ArrowUp" if last else "ArrowDown")
+
+
+def check_static_choices(page) -> list[str]:
+    """Each explorer's static choice, moved by the keyboard, switches the figure with no kernel; the
+    main slider still switches it afterwards (the new option's frames follow the slider)."""
+    problems = []
+    for k, area in enumerate(explorers(page)):
+        for select in [area.locator(STATIC_CHOICE).nth(i) for i in range(area.locator(STATIC_CHOICE).count())]:
+            start = select.evaluate("s => s.selectedIndex")
+            problems += figure_changes(page, area, lambda: press_choice(select), f"explorer {k + 1}, static choice")
+            if select.evaluate("s => s.selectedIndex") == start:
+                problems.append(f"explorer {k + 1}: the static choice did not move")
+            handle = area.locator(".noUi-handle").first
+            problems += figure_changes(page, area, lambda: press_slider(handle), f"explorer {k + 1}, main slider after the choice")
+    return problems
+
+
 def check_page(v: Visit, html_file: Path) -> list[str]:
     source = html_file.read_text(encoding="utf-8")
     problems = check_math(v.page, source) + check_images(v.page) + check_widgets(v.page) + check_fits(v.page)
-    problems += check_static_sliders(v.page)
+    problems += check_static_sliders(v.page) + check_static_choices(v.page)
     v.page.wait_for_timeout(200)
     return v.problems() + problems  # requests made while interacting count too
+
+
+def check_axe(page) -> list[str]:
+    """axe-core's audit of the page as shown (widgets rendered): every violation of impact serious
+    or critical, with the rule and up to three offending elements."""
+    if not AXE_JS.exists():
+        return [f"axe-core not found at {AXE_JS}: run `make assets` (npm ci --prefix _ext)"]
+    page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                               ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+                               " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3), n: v.nodes.length}))")
+    return [f"axe {v['impact']}: {v['id']} ({v['help']}), {v['n']} elements, e.g. {v['nodes']}"
+            for v in violations if v["impact"] in AXE_FAILS]
 
 
 def shot(page, name: str, locator=None) -> None:
@@ -376,7 +418,7 @@ def test_page_in_browser(site, browser, path):
         pytest.fail(f"{path} was not built")
     v = visit(browser, url + path)
     try:
-        problems = check_page(v, html / path)
+        problems = check_page(v, html / path) + check_axe(v.page)
         if path in (toc_pages()[0], "api.html") or path.startswith("chapters/8-3"):
             shot(v.page, path.replace("/", "_").replace(".html", ".png"))
     finally:
@@ -417,6 +459,32 @@ def test_the_fit_check_can_fail(site, browser):
     finally:
         close(v)
     assert problems, "the fit check passed with the phone styles removed: it checks nothing"
+
+
+@pytest.mark.parametrize("stem, options", [("8-3", ["random", "gradient", "entry", "rank-one"]), ("8-6", ["Q", "K", "V"])])
+def test_static_choice_switches_the_figure(site, browser, stem, options):
+    """8.3's direction of dW and 8.6's perturbed input work in the static page: every option, chosen
+    by the keyboard, shows its own figure and readout."""
+    url, html = site
+    path = next(p for p in toc_pages() if p.startswith(f"chapters/{stem}"))
+    v = visit(browser, url + path)
+    try:
+        area = next(a for a in explorers(v.page) if a.locator(STATIC_CHOICE).count())
+        select = area.locator(STATIC_CHOICE).first
+        assert select.evaluate("s => Array.from(s.options).map(o => o.textContent)") == options
+        select.evaluate("s => { s.selectedIndex = 0; s.dispatchEvent(new Event('change')); }")
+        v.page.wait_for_timeout(300)
+        seen = {area.evaluate(HASH_VISIBLE_IMAGE)}
+        problems = []
+        for k in range(1, len(options)):
+            problems += figure_changes(v.page, area, lambda: press_choice(select), f"{path}: option {options[k]}")
+            seen.add(area.evaluate(HASH_VISIBLE_IMAGE))
+        shot(v.page, f"static-choice-{stem}.png", area)
+        problems += v.problems()
+    finally:
+        close(v)
+    assert None not in seen and len(seen) == len(options), f"{path}: {len(seen)} distinct figures for {len(options)} options"
+    assert not problems, "\n".join(problems)
 
 
 def test_opens_from_a_local_folder(site, browser):

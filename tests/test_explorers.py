@@ -6,6 +6,9 @@ frames differ, and the slider's index is ``jslink``-ed to both stacks. Live: mov
 slider changes what the stacks show; an exception while rendering is shown in the widget,
 never raised; every live control at its extremes renders without error; a frame drawn with
 old controls is redrawn when the slider reaches it; the live controls are labelled as such.
+An explorer with a static choice (a second pre-rendered axis) draws every option's frames, each
+option's stacks follow the slider, and the choice is ``jslink``-ed to the outer stacks. Every
+frame has a text alternative naming the main value and the readout's numbers.
 
 Each explorer is built once for this module (``scope="module"``) with its defaults. The tests
 that change controls come last for each explorer and leave it changed: each of them works
@@ -15,11 +18,14 @@ of its own controls) is in ``tests/test_widgets_<name>.py``.
 
 from __future__ import annotations
 
+import html
+import re
+
 import ipywidgets as widgets
 import pytest
 
 import companion.widgets as cw
-from companion.widgets._base import LIVE_NOTE
+from companion.widgets._base import LIVE_NOTE, LIVE_NOTE_WITH_CHOICE
 
 FACTORIES = [name for name in cw.__all__ if name.startswith("make_") and name.endswith("_explorer")]
 
@@ -103,15 +109,50 @@ def test_main_slider_changes_figure_numbers_and_stacks(explorer):
 
 
 def test_live_controls_are_labelled(explorer):
-    notes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.HTML) and w.value == LIVE_NOTE]
-    if not explorer.controls:
+    """The kernel-only controls sit below the note that says so; the static choice (if any) is not among them."""
+    notes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.HTML) and w.value in (LIVE_NOTE, LIVE_NOTE_WITH_CHOICE)]
+    live = {name: w for name, w in explorer.controls.items() if name != explorer.choice}
+    if not live:
         assert notes == []
         return
-    assert "kernel" in LIVE_NOTE
+    assert "kernel" in LIVE_NOTE and "kernel" in LIVE_NOTE_WITH_CHOICE and LIVE_NOTE_WITH_CHOICE != LIVE_NOTE
     assert len(notes) == 1, "the live controls need the note that says they need a kernel"
-    ids = {id(w) for w in explorer.controls.values()}
+    ids = {id(w) for w in live.values()}
     boxes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.Box) and ids <= {id(c) for c in w.children}]
     assert boxes and boxes[0] > notes[0], "the controls are shown, below their note"
+    if explorer.choice:
+        w = explorer.controls[explorer.choice]
+        assert all(id(w) not in {id(c) for c in b.children} for b in explorer.children[boxes[0]:boxes[0] + 1])
+        assert explorer.children[notes[0]].value == LIVE_NOTE_WITH_CHOICE
+
+
+def test_static_choice_switches_frames_in_the_browser(explorer):
+    """With a static choice: one pair of frame stacks per option, each drawn and jslink-ed to the
+    slider, the option's index jslink-ed to the outer stacks; the options' frames differ."""
+    if not explorer.choice:
+        pytest.skip("no static choice")
+    w = explorer.controls[explorer.choice]
+    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    assert (w.model_id, "index", explorer.choice_frames.model_id, "selected_index") in links
+    assert (w.model_id, "index", explorer.choice_readouts.model_id, "selected_index") in links
+    assert len(explorer.choice_frames.children) == len(w.options) >= 2
+    i = explorer.slider.index
+    shown_by_option = set()
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
+        assert (explorer.slider.model_id, "index", stack.model_id, "selected_index") in links
+        assert all(bytes(img.value).startswith(b"\x89PNG") for img in stack.children)
+        shown_by_option.add((bytes(stack.children[i].value), texts.children[i].value))
+    assert len(shown_by_option) == len(w.options), "each option shows its own frame"
+
+
+def test_every_frame_has_alt_text_with_its_numbers(explorer):
+    """Every frame's image has a text alternative (its title in the page) naming the main value and the readout's numbers."""
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
+        for i, (img, text) in enumerate(zip(stack.children, texts.children)):
+            alt = img.tooltip
+            assert alt and explorer.name in alt and f"{explorer.slider.description} = {explorer.slider.options[i][0]}" in alt
+            numbers = re.findall(r"<code>(.+?)</code>", text.value)
+            assert numbers and all(html.unescape(x) in alt for x in numbers)
 
 
 # ---------------------------------------------------------------- these change the explorer's controls
@@ -120,8 +161,9 @@ def test_an_error_while_rendering_is_shown_not_raised(explorer, monkeypatch):
         raise RuntimeError("deliberate failure")
 
     monkeypatch.setattr(explorer, "render_fn", broken)
-    if explorer.controls:  # the path a reader takes: a live control's callback renders
-        set_other_value(next(iter(explorer.controls.values())))  # must not raise
+    live = [w for name, w in explorer.controls.items() if name != explorer.choice]
+    if live:  # the path a reader takes: a live control's callback renders (the static choice's options are drawn already)
+        set_other_value(live[0])  # must not raise
     else:
         explorer.refresh(force=True)
     assert "deliberate failure" in explorer.last_error

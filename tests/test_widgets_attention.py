@@ -199,3 +199,17 @@ def test_bad_defaults_rejected_and_ranges_clamped():
     assert (p["n"], p["d"], p["d_v"], p["i"], p["j"], p["row"]) == (8, 2, 4, 7, 1, 0)
     assert p["tau"] == TAU_GRID[-1] and e.slider.index == len(EPS_GRID) - 1
     assert e.last_error is None
+
+
+def test_updated_figure_equals_a_fresh_one():
+    """The figure is kept and updated in place when a control changes: each frame is byte for byte
+    the one a new explorer with those controls draws (limits, titles, outlines, round-off line)."""
+    e = make_attention_explorer()
+    for change in [dict(seed=5), dict(kind="gradient", tau=0.25), dict(row=3, i=4, j=2), dict(tau=1024.0, seed=7), dict(n=7)]:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make_attention_explorer(**{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
+                                        eps_index=e.slider.index)
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -115,3 +115,16 @@ def test_bad_defaults_rejected():
     # out-of-range values are clamped to the sliders, not refused
     e = make_metric_descent_explorer(eta=10.0, steps=10_000, cond_index=99)
     assert e.controls["eta"].value == 2.5 and e.controls["steps"].value == 500 and e.index == len(COND_GRID) - 1
+
+
+def test_updated_figure_equals_a_fresh_one():
+    """The figure is kept and updated in place when a control changes: each frame is byte for byte
+    the one a new explorer with those controls draws (paths, losses, the step axis, the minimiser)."""
+    e = make_metric_descent_explorer()
+    for change in [dict(eta=0.3), dict(steps=200), dict(rotation=-60.0), dict(eta=2.5, steps=5)]:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make_metric_descent_explorer(**{k: e.controls[k].value for k in ("eta", "steps", "rotation")}, cond_index=e.slider.index)
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -137,3 +137,17 @@ def test_bad_defaults_rejected():
     e = make_mlp_explorer(depth=40, width=1, seed=-3)
     assert (e.controls["depth"].value, e.controls["width"].value, e.controls["seed"].value) == (6, 2, 0)
     assert e.last_error is None
+
+
+def test_updated_figure_equals_a_fresh_one():
+    """The figure is kept and updated in place when a control changes: each frame is byte for byte
+    the one a new explorer with those controls draws (bars, gradient, zoom, remainders)."""
+    names = ("depth", "width", "activation", "seed", "layer", "i", "j")
+    e = make_mlp_explorer()
+    for change in [dict(seed=5), dict(layer=1), dict(i=3, j=2), dict(depth=5), dict(seed=9, layer=3), dict(activation="identity")]:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make_mlp_explorer(**{k: e.controls[k].value for k in names}, eps_index=e.slider.index)
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -7,7 +7,11 @@ with the same widget:
 - **static** (the built HTML book, no kernel): the main slider runs over a fixed grid of
   values whose frames (a PNG and a line of numbers each) were rendered when the
   notebook executed; the slider's index is ``jslink``-ed to the ``selected_index`` of
-  two ``Stack`` widgets, so the browser switches frames with no server;
+  two ``Stack`` widgets, so the browser switches frames with no server. An explorer may
+  name one selection control its *static choice* (``choice=``): each of its options gets
+  its own frames (options x slider values), and the control's index is ``jslink``-ed to
+  two outer ``Stack`` widgets that hold one pair of frame stacks per option, so that
+  choice too works with no kernel;
 - **live** (a kernel: Jupyter, Binder, Voila): every control works; changing a control
   other than the main slider re-renders the frame on show, and the other frames on
   demand when the slider reaches them (cached by the controls' values).
@@ -17,6 +21,12 @@ draws everything that depends only on the controls (once per setting of the cont
 and returns ``frame(value)``, which updates the few *animated* artists that depend on
 the main value and returns them with the readout. Only those artists are redrawn over
 a saved background (matplotlib blitting), then the canvas is encoded as PNG.
+
+Each option has its own figure (and saved background), so switching back to an option
+already drawn with the current controls costs nothing. Frames are palette PNGs (at most
+256 colours, no dithering: a third of the size of true-colour PNGs for these figures).
+Each frame's image carries a text alternative (``tooltip``, the ``title`` of the image in
+the page) naming the explorer, the choice, the main value and the frame's numbers.
 
 Errors raised while rendering are shown in the explorer's own output area and kept in
 ``last_error``; they never escape into a callback where the front end would drop them.
@@ -29,19 +39,32 @@ inject a failure, say) and ``refresh(force=True)`` redraws every frame with it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
+import re
 import sys
 import traceback
 from typing import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import mathtext
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from traitlets import Unicode
 
-__all__ = ["Explorer", "LIVE_NOTE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
+# Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
+# 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
+# which a redraw of one explorer overflows (a third of a redraw went to re-parsing). One
+# parser for every explorer's figures, with a larger cache.
+_parse = getattr(mathtext.MathTextParser._parse_cached, "__wrapped__", None)
+if _parse is not None and mathtext.MathTextParser._parse_cached.cache_info().maxsize < 4096:
+    mathtext.MathTextParser._parse_cached = functools.lru_cache(4096)(_parse)
+_MATHTEXT = mathtext.MathTextParser("path")
+
+__all__ = ["Explorer", "LIVE_NOTE", "LIVE_NOTE_BROWSER", "LIVE_NOTE_WITH_CHOICE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
 
 LIVE_NOTE = (
     "<b>Live controls</b> &mdash; these need a running Python kernel: launch this page on "
@@ -49,13 +72,13 @@ LIVE_NOTE = (
     "locally (<code>make lab</code>, or <code>make live</code> for the explorers alone). "
     "In the static book only the slider above moves."
 )
-
+LIVE_NOTE_WITH_CHOICE = LIVE_NOTE.replace("only the slider above moves", "only the slider and the choice above work")
 LIVE_NOTE_BROWSER = (
     "<b>Live controls</b> &mdash; Python is running in your browser: every control works "
     "(a change takes a moment to redraw)."
 )
 # The book's live view runs the explorers in the reader's browser (Pyodide). Nobody saves that
-# notebook, so an explorer draws only the frame shown; the others when the slider reaches them.
+# notebook, so an explorer draws only the frame shown; the others when they are reached.
 IN_BROWSER = sys.platform == "emscripten"
 
 
@@ -68,6 +91,12 @@ def readout_html(numbers: dict) -> str:
     """The numbers of a frame as HTML: ``<code>name = value</code>`` items (see :func:`parse_readout`)."""
     items = [f"<code>{html.escape(str(k))} = {fmt(float(v))}</code>" for k, v in numbers.items()]
     return '<div style="line-height:1.9">' + " &nbsp; ".join(items) + "</div>"
+
+
+def alt_text(name: str, what: str, numbers_html: str) -> str:
+    """A frame's text alternative: ``"<name>, <what>: a = 1, b = 2"`` from its readout (plain text)."""
+    items = [html.unescape(m) for m in re.findall(r"<code>(.+?)</code>", numbers_html)]
+    return f"{name}, {what}: " + ", ".join(items) if items else f"{name}, {what}"
 
 
 def parse_readout(text: str) -> dict:
@@ -91,6 +120,14 @@ def check_integers(**values) -> None:
             raise ValueError(f"{name} must be an integer, got {val!r}")
 
 
+class FrameImage(widgets.Image):
+    """A frame's image. Its ``tooltip`` is the frame's text alternative, which the page shows as the
+    image's ``title`` (and the book's ``a11y.js`` as its ``alt``). The widget manager's image view
+    reads a ``description`` before it shows a tooltip, and an ``Image`` has none: this one does (empty)."""
+
+    description = Unicode("").tag(sync=True)
+
+
 class Explorer(widgets.VBox):
     """A main ``SelectionSlider`` over frames + live controls, wired to a render function.
 
@@ -105,7 +142,13 @@ class Explorer(widgets.VBox):
         what depends only on the controls' values ``params`` (a dict), and returns
         ``frame(value) -> (artists, html)``, which updates the artists that depend on the
         main value and returns them (they are marked animated and drawn over the saved
-        background) with the readout as HTML.
+        background) with the readout as HTML. A render function with the attribute
+        ``reuses_figure = True`` gets the figure as it left it (not cleared): it may update
+        its artists in place, which is much faster than drawing new axes (matplotlib spends
+        most of a redraw creating axes, ticks and text).
+    choice : the name of one selection control of ``controls`` (a ``Dropdown``, say) whose
+        options are pre-rendered too (the second static axis), or ``None``. It is shown
+        beside the main slider, not among the live controls.
     figsize : size of the figure, inches. ``dpi``: resolution of the frames.
     """
 
@@ -116,6 +159,7 @@ class Explorer(widgets.VBox):
         main: tuple[str, Sequence[float], int],
         controls: dict[str, widgets.Widget],
         render: Callable[[Figure, dict], Callable[[float], tuple[list, str]]],
+        choice: str | None = None,
         figsize=(9.0, 3.2),
         dpi: int = 80,
         labels: Callable[[float], str] = lambda v: f"{v:.3g}",
@@ -128,32 +172,54 @@ class Explorer(widgets.VBox):
         index = int(np.clip(index, 0, len(self.values) - 1))
         self.render_fn = render
         self.controls = dict(controls)
+        if choice is not None and not (choice in self.controls and hasattr(self.controls[choice], "index")):
+            raise ValueError(f"choice must name a selection control of controls {tuple(self.controls)}, got {choice!r}")
+        self.choice = choice
+        self.choice_values = list(self.controls[choice]._options_values) if choice else [None]
         self.dpi = dpi
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)
+        self.name = re.sub(r"<[^>]+>", "", html.unescape(title)).split(":")[0].strip()
+        self._labels = [labels(v) for v in self.values]
+        m, n = len(self.choice_values), len(self.values)
+        self.figures = []
+        for _ in range(m):  # one figure per option: its background survives a switch to another option
+            fig = Figure(figsize=figsize, dpi=dpi)
+            FigureCanvasAgg(fig)
+            self.figures.append(fig)
         self.last_error: str | None = None
         self._held = 0  # > 0 inside hold(): control changes wait for its end
-        self._keys = [None] * len(self.values)  # params key each frame was rendered with
-        self._frame = None  # (params key, frame function, saved background)
+        self._option_keys = [[None] * n for _ in range(m)]  # params key each frame was rendered with
+        self._option_frames = [None] * m  # (params key, frame function, saved background) per option
 
         self.slider = widgets.SelectionSlider(
-            options=[(labels(v), i) for i, v in enumerate(self.values)],
+            options=[(lab, i) for i, lab in enumerate(self._labels)],
             index=index,
             description=description,
             continuous_update=True,
             style={"description_width": "initial"},
             layout=widgets.Layout(width="60%"),
         )
-        self.frames = widgets.Stack(
-            [widgets.Image(format="png", layout=widgets.Layout(width=width, height="auto")) for _ in self.values],
-            selected_index=index,
-        )
-        self.readouts = widgets.Stack([widgets.HTML() for _ in self.values], selected_index=index)
-        # in the browser (static book or live): the slider switches frames with no kernel
-        self.links = [
-            widgets.jslink((self.slider, "index"), (self.frames, "selected_index")),
-            widgets.jslink((self.slider, "index"), (self.readouts, "selected_index")),
+        self.option_frames = [
+            widgets.Stack(
+                [FrameImage(format="png", layout=widgets.Layout(width=width, height="auto")) for _ in self.values],
+                selected_index=index,
+            )
+            for _ in range(m)
         ]
+        self.option_readouts = [widgets.Stack([widgets.HTML() for _ in self.values], selected_index=index) for _ in range(m)]
+        k = self._option()
+        self.choice_frames = widgets.Stack(self.option_frames, selected_index=k)
+        self.choice_readouts = widgets.Stack(self.option_readouts, selected_index=k)
+        # in the browser (static book or live): the slider switches frames with no kernel, the choice options
+        self.links = [
+            widgets.jslink((self.slider, "index"), (stack, "selected_index"))
+            for pair in zip(self.option_frames, self.option_readouts)
+            for stack in pair
+        ]
+        if choice:
+            self.links += [
+                widgets.jslink((self.controls[choice], "index"), (self.choice_frames, "selected_index")),
+                widgets.jslink((self.controls[choice], "index"), (self.choice_readouts, "selected_index")),
+            ]
         self.output = widgets.Output()
         self.error = widgets.HTML()
 
@@ -161,17 +227,60 @@ class Explorer(widgets.VBox):
         for w in self.controls.values():
             w.observe(self._on_control, names="value")
 
+        live_controls = [w for name, w in self.controls.items() if name != choice]
         live = []
-        if self.controls:
-            live = [widgets.HTML(LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE), widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
-        super().__init__([widgets.HTML(title), self.slider, self.frames, self.readouts, *live, self.error, self.output])
-        for i in [index] if IN_BROWSER else range(len(self.values)):  # every frame, for the static book
-            self._render(i)
+        if live_controls:
+            note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
+            live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
+        if choice:
+            self.controls[choice].add_class("companion-static-choice")  # found by the browser tests
+            self.controls[choice].style.description_width = "initial"  # its whole name, beside the slider
+        static = [self.slider] if not choice else [widgets.HBox([self.controls[choice], self.slider], layout=widgets.Layout(flex_flow="row wrap"))]
+        super().__init__([widgets.HTML(title), *static, self.choice_frames, self.choice_readouts, *live, self.error, self.output])
+        if IN_BROWSER:
+            self._render(index)  # the frame shown
+        else:
+            self.refresh()  # every frame of every option, for the static book
 
     # ------------------------------------------------------------------ state
     @property
     def params(self) -> dict:
         return {name: w.value for name, w in self.controls.items()}
+
+    def _option(self) -> int:
+        """The index of the option of the static choice shown (0 with no choice)."""
+        return self.controls[self.choice].index if self.choice else 0
+
+    @property
+    def frames(self) -> widgets.Stack:
+        """The stack of frame images of the option shown (one image per value of the main slider)."""
+        return self.option_frames[self._option()]
+
+    @property
+    def readouts(self) -> widgets.Stack:
+        """The stack of readouts of the option shown."""
+        return self.option_readouts[self._option()]
+
+    @property
+    def figure(self) -> Figure:
+        """The figure of the option shown."""
+        return self.figures[self._option()]
+
+    @property
+    def _keys(self) -> list:
+        return self._option_keys[self._option()]
+
+    @_keys.setter
+    def _keys(self, keys) -> None:
+        self._option_keys[self._option()] = list(keys)
+
+    @property
+    def _frame(self):
+        return self._option_frames[self._option()]
+
+    def forget(self) -> None:
+        """Forget every rendered frame (they are recomputed when shown): for benchmarks."""
+        self._option_keys = [[None] * len(self.values) for _ in self.choice_values]
 
     @property
     def index(self) -> int:
@@ -192,63 +301,86 @@ class Explorer(widgets.VBox):
         """The PNG shown for the current frame."""
         return bytes(self.frames.children[self.slider.index].value)
 
-    def _key(self):
-        return tuple(sorted((k, repr(v)) for k, v in self.params.items()))
+    def _params(self, k: int) -> dict:
+        p = self.params
+        if self.choice:
+            p[self.choice] = self.choice_values[k]
+        return p
+
+    def _key(self, k: int | None = None):
+        k = self._option() if k is None else k
+        return tuple(sorted((name, repr(v)) for name, v in self._params(k).items()))
 
     # --------------------------------------------------------------- plumbing
-    def _background(self, key):
+    def _background(self, k: int, key):
         """Draw what depends on the controls only; save it as the blitting background."""
-        if self._frame is not None and self._frame[0] == key:
-            return self._frame
-        self._frame = None
-        self.figure.clear()
-        frame = self.render_fn(self.figure, self.params)
+        cached = self._option_frames[k]
+        if cached is not None and cached[0] == key:
+            return cached
+        self._option_frames[k] = None
+        fig = self.figures[k]
+        if not getattr(self.render_fn, "reuses_figure", False):
+            fig.clear()
+        fig.canvas.get_renderer().mathtext_parser = _MATHTEXT
+        frame = self.render_fn(fig, self._params(k))
         for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
             a.set_animated(True)
-        canvas = self.figure.canvas
-        canvas.draw()
-        self._frame = (key, frame, canvas.copy_from_bbox(self.figure.bbox))
-        return self._frame
+        fig.canvas.draw()
+        self._option_frames[k] = (key, frame, fig.canvas.copy_from_bbox(fig.bbox))
+        return self._option_frames[k]
 
-    def _draw_frame(self, value):
-        _, frame, background = self._background(self._key())
-        canvas = self.figure.canvas
+    def _draw_frame(self, k: int, key, value):
+        _, frame, background = self._background(k, key)
+        fig = self.figures[k]
+        canvas = fig.canvas
         canvas.restore_region(background)
         artists, text = frame(value)
         for a in artists:
-            self.figure.draw_artist(a)
+            fig.draw_artist(a)
+        rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
         buf = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB").save(buf, format="png", compress_level=6)
+        rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(buf, format="png", compress_level=6)
         return buf.getvalue(), text
 
-    def _render(self, i: int) -> None:
-        key = self._key()
-        if self._keys[i] == key:
+    def _alt(self, k: int, i: int, text: str) -> str:
+        what = f"{self.slider.description} = {self._labels[i]}"
+        if self.choice:
+            what = f"{self.controls[self.choice].description} {self.controls[self.choice].options[k]}, " + what
+        return alt_text(self.name, what, text)
+
+    def _render(self, i: int, k: int | None = None) -> None:
+        k = self._option() if k is None else k
+        key = self._key(k)
+        if self._option_keys[k][i] == key:
             return
         try:
-            png, text = self._draw_frame(self.values[i])
+            png, text = self._draw_frame(k, key, self.values[i])
         except Exception as exc:  # shown to the reader, never swallowed
             self.last_error = f"{type(exc).__name__}: {exc}"
-            self.error.value = f'<div style="color:#b2182b"><b>Error:</b> {html.escape(self.last_error)}</div>'
+            self.error.value = f'<div style="color:#b2182b" role="alert"><b>Error:</b> {html.escape(self.last_error)}</div>'
             self.output.outputs = ()
             self.output.append_stderr(traceback.format_exc())
-            self._keys[i] = None
+            self._option_keys[k][i] = None
             return
         self.last_error = None
         self.error.value = ""
         self.output.outputs = ()
-        self.frames.children[i].value = png
-        self.readouts.children[i].value = text
-        self._keys[i] = key
+        image = self.option_frames[k].children[i]
+        image.value = png
+        image.tooltip = self._alt(k, i, text)
+        self.option_readouts[k].children[i].value = text
+        self._option_keys[k][i] = key
 
     def _on_main(self, change) -> None:
         i = change["new"]
         # without a front end jslink does nothing: mirror it here
-        self.frames.selected_index = i
-        self.readouts.selected_index = i
+        for stack in (*self.option_frames, *self.option_readouts):
+            stack.selected_index = i
         self._render(i)
 
     def _on_control(self, change) -> None:
+        if self.choice:  # mirror the choice's jslink too
+            self.choice_frames.selected_index = self.choice_readouts.selected_index = self._option()
         if not self._held:
             self._render(self.slider.index)
 
@@ -266,12 +398,14 @@ class Explorer(widgets.VBox):
                 self._render(self.slider.index)
 
     def refresh(self, force: bool = False) -> None:
-        """Re-render every frame drawn with other controls (e.g. before saving a notebook).
+        """Re-render every frame (of every option) drawn with other controls (e.g. before saving a notebook).
 
         ``force``: re-render every frame and the background, even those drawn with the current
         controls (after replacing ``render_fn``, or a change the controls do not show)."""
         if force:
-            self._keys = [None] * len(self.values)
-            self._frame = None
-        for i in range(len(self.values)):
-            self._render(i)
+            self.forget()
+            self._option_frames = [None] * len(self.choice_values)
+        shown = self._option()
+        for k in [shown, *(j for j in range(len(self.choice_values)) if j != shown)]:
+            for i in range(len(self.values)):
+                self._render(i, k)

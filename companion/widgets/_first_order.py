@@ -25,7 +25,7 @@ from ..perturb import FirstOrderStudy, first_order_study
 __all__ = ["S_GRID", "first_order_readout", "zoom_curve", "zoom_ylim", "draw_zoom", "draw_remainders"]
 
 S_GRID = np.linspace(-2.0, 2.0, 41)  # the zoom's abscissa s = t / eps; s = 1 is the step eps itself
-ORANGE, BLUE = "#D55E00", "#0072B2"  # prediction, truth (Okabe-Ito)
+from .palette import BLUE, VERMILLION as ORANGE  # prediction (vermillion: "ORANGE" here), truth
 
 
 def first_order_readout(study: FirstOrderStudy, k: int = 0) -> dict:
@@ -59,10 +59,11 @@ def draw_zoom(ax, s, y, slope: float, *, predicted: str, actual: str, ylim=None)
     them at the step ``s = 1`` (its length is ``remainder / eps``). ``predicted``, ``actual``: the two
     lines' legend labels.
 
-    Returns ``([curve, gap], update)``; ``update(y)`` moves both to another ``eps`` and returns them."""
+    Returns ``([curve, gap], update)``; ``update(y)`` moves both to another ``eps`` and returns them;
+    ``update(y, slope)`` also moves the tangent line to a new ``slope`` (another problem, same axes)."""
     s = np.asarray(s)
     ax.axhline(0, color="0.85", lw=0.8)
-    ax.plot(s, s * slope, color=ORANGE, lw=1.5, ls="--", label=predicted)
+    (tangent,) = ax.plot(s, s * slope, color=ORANGE, lw=1.5, ls="--", label=predicted)
     (curve,) = ax.plot(s, y, color=BLUE, lw=2, label=actual)
     k1 = int(np.argmin(np.abs(s - 1)))
     (gap,) = ax.plot([1, 1], [slope, y[k1]], color="k", lw=2, marker="_", ms=8)
@@ -70,9 +71,14 @@ def draw_zoom(ax, s, y, slope: float, *, predicted: str, actual: str, ylim=None)
     if ylim is not None:
         ax.set_ylim(*ylim)
 
-    def update(y):
+    now = {"slope": slope}
+
+    def update(y, slope=None):
+        if slope is not None:
+            now["slope"] = slope
+            tangent.set_ydata(s * slope)
         curve.set_ydata(y)
-        gap.set_ydata([slope, y[k1]])
+        gap.set_ydata([now["slope"], y[k1]])
         return [curve, gap]
 
     return [curve, gap], update
@@ -85,29 +91,36 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float, *, compact: bool = F
     crowded figure): fixed limits with zero remainders (a loss flat along ``dX``) drawn on
     the bottom edge, five ticks an axis, small type.
 
-    Returns ``(ring, update)``; ``update(eps)`` moves the ring to the grid ``eps`` nearest to ``eps``."""
-    grid, rem = study.eps, study.remainder
-    ok = rem > 0
-    if compact:
-        floor = rem[ok].min() / 10 if ok.any() else 1e-12
-        ax.loglog(grid, np.maximum(rem, floor), "o-", color=BLUE, ms=3, label="remainder")
-    else:
-        floor = 1e-300
-        ax.loglog(grid[ok], rem[ok], "o-", color=BLUE, ms=3, label="remainder")
-    if ok.any():  # the guide goes through the last nonzero remainder
-        a = int(np.flatnonzero(ok)[-1])
-        guide = max(rem[a], floor) * (grid / grid[a]) ** 2
-    else:
-        guide = floor * (grid / grid[-1]) ** 2 if compact else grid**2
-    ax.loglog(grid, guide, ":", color="0.4", label="slope 2")
+    Returns ``(ring, update)``; ``update(eps)`` moves the ring to the grid ``eps`` nearest to ``eps``;
+    ``update.restudy(study)`` redraws the panel, in place, for another study on the same ``eps`` grid."""
+    grid = study.eps
+    now = {}
+
+    def data(study):
+        rem = study.remainder
+        ok = rem > 0
+        floor = (rem[ok].min() / 10 if ok.any() else 1e-12) if compact else 1e-300
+        if ok.any():  # the guide goes through the last nonzero remainder
+            a = int(np.flatnonzero(ok)[-1])
+            guide = max(rem[a], floor) * (grid / grid[a]) ** 2
+        else:
+            guide = floor * (grid / grid[-1]) ** 2 if compact else grid**2
+        now.update(rem=rem, floor=floor)
+        points = (grid, np.maximum(rem, floor)) if compact else (grid[ok], rem[ok])
+        ylim = (floor / 2, rem[ok].max() * 10 if ok.any() else 1.0)
+        return points, guide, ylim
+
+    points, guide, ylim = data(study)
+    (line,) = ax.loglog(*points, "o-", color=BLUE, ms=3, label="remainder")
+    (guide_line,) = ax.loglog(grid, guide, ":", color="0.4", label="slope 2")
     k = int(np.argmin(np.abs(grid - eps)))
-    (ring,) = ax.loglog([grid[k]], [max(rem[k], floor)], "o", ms=9, mfc="none", mec=ORANGE, mew=2)
+    (ring,) = ax.loglog([grid[k]], [max(now["rem"][k], now["floor"])], "o", ms=9, mfc="none", mec=ORANGE, mew=2)
     if compact:
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(LogLocator(numticks=5))
             axis.set_minor_locator(NullLocator())
         ax.set_xlim(grid[0] / 2, grid[-1] * 2)
-        ax.set_ylim(floor / 2, rem[ok].max() * 10 if ok.any() else 1.0)
+        ax.set_ylim(*ylim)
         ax.set_xlabel(r"$\varepsilon$", fontsize=8)
         ax.tick_params(labelsize=7)
     else:
@@ -117,7 +130,21 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float, *, compact: bool = F
 
     def update(eps):
         k = int(np.argmin(np.abs(grid - eps)))
-        ring.set_data([grid[k]], [max(rem[k], floor)])
+        ring.set_data([grid[k]], [max(now["rem"][k], now["floor"])])
         return [ring]
 
+    def restudy(study):
+        if not np.array_equal(study.eps, grid):
+            raise ValueError("restudy needs a study on the same eps grid")
+        points, guide, ylim = data(study)
+        line.set_data(*points)
+        guide_line.set_ydata(guide)
+        ring.set_data([grid[k]], [max(now["rem"][k], now["floor"])])  # where it was drawn first (for the limits)
+        if compact:
+            ax.set_ylim(*ylim)
+        else:  # the limits the axes would choose for the new data (the ring is animated: left out)
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+
+    update.restudy = restudy
     return ring, update

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _validate
 from ..pullbacks import plane_map
 from ..spaces import adjoint, plane_metric, unit_circle
+from . import palette
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
@@ -40,7 +41,7 @@ INNER_PRODUCTS = ("Euclidean", "metric M")
 METRIC = plane_metric(4.0, np.deg2rad(30.0)).M  # M = R(30 deg) diag(1, 4) R(30 deg)^T
 
 # Okabe-Ito colors
-C_V, C_AV, C_W, C_ADJ, C_T = "#0072B2", "#56B4E9", "#D55E00", "#E69F00", "#7f7f7f"
+C_V, C_AV, C_W, C_ADJ, C_T = palette.BLUE, palette.SKY, palette.VERMILLION, palette.ORANGE, palette.GREY
 
 
 @dataclass

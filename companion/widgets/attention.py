@@ -164,15 +164,22 @@ def draw_heatmap(ax, M, title, *, cmap="RdBu_r", lim=None, vmin=None, vmax=None,
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=8.5, pad=3)
-    if row is not None:
-        ax.add_patch(Rectangle((-0.5, row - 0.5), M.shape[1], 1, fill=False, ec=_ORANGE, lw=1.5, ls="--"))
-    if entry is not None:
-        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec="k", lw=2.2))
-        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=_ORANGE, lw=1.1))
+    outline(ax, M.shape, row=row, entry=entry)
     for sp in ax.spines.values():
         sp.set_color(_ORANGE if frame else "0.6")
         sp.set_linewidth(2.5 if frame else 0.8)
     return im
+
+
+def outline(ax, shape, *, row=None, entry=None) -> None:
+    """Outline row ``row`` (dashed, orange) and cell ``entry=(i, j)`` of a heatmap of ``shape`` (replacing earlier outlines)."""
+    for patch in list(ax.patches):
+        patch.remove()
+    if row is not None:
+        ax.add_patch(Rectangle((-0.5, row - 0.5), shape[1], 1, fill=False, ec=_ORANGE, lw=1.5, ls="--"))
+    if entry is not None:
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec="k", lw=2.2))
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=_ORANGE, lw=1.1))
 
 
 def draw_softmax_jacobian(ax, p, row: int):
@@ -207,8 +214,8 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
                             i: int = 1, j: int = 0, row: int = 1, tau: float = 1.0, eps_index: int = 8) -> Explorer:
     """The client's "perturb the attention inputs" explorer for 8.6; returns an ipywidgets widget.
 
-    Static: the ``eps`` slider (13 values, 1e-4 to 1). Live: which input is perturbed
-    (Q, K, V), the direction (one entry (i, j), random, the gradient), the entry, the row
+    Static (pre-rendered): which input is perturbed (Q, K, V) x the ``eps`` slider (13
+    values, 1e-4 to 1). Live: the direction (one entry (i, j), random, the gradient), the entry, the row
     of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
     scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
     """
@@ -246,40 +253,90 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
     controls["kind"].observe(entry_only, names="value")
     entry_only()
 
+    def build(fig, prob, r):
+        """Draw every panel for ``prob``; returns the handles that :func:`update` moves."""
+        fig.clear()
+        c, t = prob.cache, prob.target
+        gs = fig.add_gridspec(2, 5, width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3], left=0.025, right=0.985, bottom=0.09, top=0.9, wspace=0.28, hspace=0.42)
+        heat = {}  # name -> (axes, image)
+        for name, slot, M, kw in [("S", gs[0, 0], c.S, {}), ("P", gs[0, 1], c.P, dict(cmap="viridis", vmin=0.0, vmax=1.0)), ("Y", gs[0, 2], c.Y, {})]:
+            ax = fig.add_subplot(slot)
+            heat[name] = (ax, draw_heatmap(ax, M, "", **kw))
+        ax = fig.add_subplot(gs[0, 3])
+        heat["J"] = (ax, draw_softmax_jacobian(ax, c.P[r], r))
+        for k, name in enumerate(TARGETS):
+            ax = fig.add_subplot(gs[1, k])
+            heat["G_" + name] = (ax, draw_heatmap(ax, prob.grads[name], "", frame=name == t))
+        ax = fig.add_subplot(gs[1, 3])
+        heat["G_S"] = (ax, draw_heatmap(ax, prob.G_S, ""))
+        fig.text(0.004, 0.88, "forward", fontsize=8, color="0.35", rotation=90, va="top")
+        fig.text(0.004, 0.44, "pullback", fontsize=8, color="0.35", rotation=90, va="top")
+        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}
+        ax_z = fig.add_subplot(gs[0, 4])
+        _, move_zoom = draw_blowup(ax_z, prob, EPS_GRID[0], ylim=zoom_ylim(curves.values(), prob.study.slope))
+        ax_r = fig.add_subplot(gs[1, 4])
+        _, move_ring = draw_remainders(ax_r, prob.study, EPS_GRID[0])
+        ax_r.tick_params(labelsize=7)
+        ax_r.set_xlabel(r"$\varepsilon$", fontsize=8, labelpad=1)
+        label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=_BLUE)
+        panels = dict(heat=heat, ax_z=ax_z, ax_r=ax_r, move_zoom=move_zoom, move_ring=move_ring, label=label,
+                      roundoff=[], shape=(t, *c.P.shape, *prob.Q.shape, *prob.V.shape))
+        fig._attention_panels = panels
+        return panels
+
+    def update(panels, prob, r, curves):
+        """Move every panel to ``prob`` (same shapes): data, colour ranges, titles, outlines, zoom, remainders."""
+        c, t = prob.cache, prob.target
+        heat = panels["heat"]
+        lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
+        jac = softmax_jacobian(c.P[r])
+        rows = {"S": r, "P": r, "G_S": r}
+        for name, M, title, clim in [
+            ("S", c.S, f"S = τQKᵀ/√d,  τ = {prob.tau:g}", None),
+            ("P", c.P, "P = softmax(S)", (0.0, 1.0)),
+            ("Y", c.Y, "Y = PV", None),
+            ("J", jac, f"Diag(p) − ppᵀ, row {r}", (-0.25, 0.25)),
+            *[("G_" + k, prob.grads[k], f"G_{k}   ‖·‖ = {np.linalg.norm(prob.grads[k]):.2g}", (-lim, lim)) for k in TARGETS],
+            ("G_S", prob.G_S, f"G_S   ‖·‖ = {np.linalg.norm(prob.G_S):.2g}", None),
+        ]:
+            ax, im = heat[name]
+            im.set_data(M)
+            if clim is None:
+                m = max(float(np.abs(M).max()), 1e-300)
+                clim = (-m, m)
+            im.set_clim(*clim)
+            ax.set_title(title, fontsize=8.5, pad=3)
+            outline(ax, M.shape, row=rows.get(name), entry=prob.index if name == "G_" + t else None)
+        panels["move_zoom"](curves[EPS_GRID[0]], prob.study.slope)
+        panels["ax_z"].set_ylim(*zoom_ylim(curves.values(), prob.study.slope))
+        for a in panels["roundoff"]:  # first: the new limits must not hold the old round-off line
+            a.remove()
+        panels["roundoff"] = []
+        panels["move_ring"].restudy(prob.study)
+        floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
+        if prob.study.remainder.min() < 100 * floor:
+            ax_r = panels["ax_r"]
+            panels["roundoff"] = [ax_r.axhline(floor, color="0.5", lw=1, ls="--"),
+                                  ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color="0.4", va="bottom")]
+            ax_r.relim(visible_only=True)
+            ax_r.autoscale_view()
+
     def render(fig, p):
         nn, dd, ddv = p["n"], p["d"], p["d_v"]
         t = p["target"]
         ii, jj = min(p["i"], nn - 1), min(p["j"], cols(t, dd, ddv) - 1)
         r = min(p["row"], nn - 1)
         prob = attention_problem(nn, dd, ddv, p["seed"], t, p["kind"], ii, jj, p["tau"])
-        c = prob.cache
         entry = prob.index
-
-        gs = fig.add_gridspec(2, 5, width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3], left=0.025, right=0.985, bottom=0.09, top=0.9, wspace=0.28, hspace=0.42)
-        draw_heatmap(fig.add_subplot(gs[0, 0]), c.S, f"S = τQKᵀ/√d,  τ = {prob.tau:g}", row=r)
-        draw_heatmap(fig.add_subplot(gs[0, 1]), c.P, "P = softmax(S)", cmap="viridis", vmin=0.0, vmax=1.0, row=r)
-        draw_heatmap(fig.add_subplot(gs[0, 2]), c.Y, "Y = PV")
-        draw_softmax_jacobian(fig.add_subplot(gs[0, 3]), c.P[r], r)
-        lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
-        for k, name in enumerate(TARGETS):
-            g = prob.grads[name]
-            draw_heatmap(fig.add_subplot(gs[1, k]), g, f"G_{name}   ‖·‖ = {np.linalg.norm(g):.2g}", lim=lim,
-                         entry=entry if name == t else None, frame=name == t)
-        draw_heatmap(fig.add_subplot(gs[1, 3]), prob.G_S, f"G_S   ‖·‖ = {np.linalg.norm(prob.G_S):.2g}", row=r)
-        fig.text(0.004, 0.88, "forward", fontsize=8, color="0.35", rotation=90, va="top")
-        fig.text(0.004, 0.44, "pullback", fontsize=8, color="0.35", rotation=90, va="top")
-
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+        # its axes are drawn once per shape of the matrices, then only updated
+        panels = getattr(fig, "_attention_panels", None)
+        shape = (t, *prob.cache.P.shape, *prob.Q.shape, *prob.V.shape)
+        if panels is None or panels["shape"] != shape or not all(ax in fig.axes for ax in (panels["ax_z"], panels["ax_r"])):
+            panels = build(fig, prob, r)
         curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
-        _, move_zoom = draw_blowup(fig.add_subplot(gs[0, 4]), prob, EPS_GRID[0], ylim=zoom_ylim(curves.values(), prob.study.slope))
-        ax_r = fig.add_subplot(gs[1, 4])
-        _, move_ring = draw_remainders(ax_r, prob.study, EPS_GRID[0])
-        ax_r.tick_params(labelsize=7)
-        ax_r.set_xlabel(r"$\varepsilon$", fontsize=8, labelpad=1)
-        floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
-        if prob.study.remainder.min() < 100 * floor:
-            ax_r.axhline(floor, color="0.5", lw=1, ls="--")
-            ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color="0.4", va="bottom")
-        label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=_BLUE)
+        update(panels, prob, r, curves)
+        label, move_zoom, move_ring = panels["label"], panels["move_zoom"], panels["move_ring"]
 
         def frame(eps):
             what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
@@ -288,6 +345,8 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
             return artists, readout_html(readout(prob, eps))
 
         return frame
+
+    render.reuses_figure = True
 
     return Explorer(
         title=(
@@ -298,5 +357,6 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
+        choice="target",
         figsize=(10, 5.0),
     )

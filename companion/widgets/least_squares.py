@@ -116,8 +116,9 @@ def readout(problem: LeastSquaresProblem, eps: float) -> dict:
 def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
     """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
 
-    Static: the ``eps`` slider (13 values, 1e-3 to 1). Live: the direction ``kind``
-    (random, the gradient, one entry (i, j), rank-one u v^T), the entry, the sizes, the seed.
+    Static (pre-rendered): the direction ``kind`` (random, the gradient, one entry (i, j),
+    rank-one u v^T) x the ``eps`` slider (13 values, 1e-3 to 1). Live: the entry, the sizes,
+    the seed.
     """
     _validate.check_integers(m=m, n=n, seed=seed, i=i, j=j, eps_index=eps_index)
     if kind not in DIRECTIONS:
@@ -167,5 +168,6 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
+        choice="kind",
         figsize=(10, 3.3),
     )

@@ -24,6 +24,7 @@ import numpy as np
 from .. import _validate
 from ..differentials import TaylorResult, taylor_test
 from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
+from . import palette
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
@@ -43,7 +44,7 @@ EPS_GRID = tuple(float(e) for e in np.logspace(-3, 0, 13))
 TAYLOR_EPS = np.logspace(-3.5, 0.25, 31)  # the remainder curves (finer and wider than the frames)
 POINT_RANGE = (-1.5, 1.5)
 
-_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = "#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7"
+_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = palette.BLUE, palette.ORANGE, palette.VERMILLION, palette.GREEN, palette.PURPLE
 
 
 @dataclass
@@ -137,14 +138,19 @@ def _joined(lines) -> np.ndarray:
     return np.concatenate([c for L in lines for c in (L, gap)][:-1], axis=1)
 
 
+class _Artists(list):
+    """A list of artists with a ``restudy(problem, lim)`` method (moves its panel to another problem)."""
+
+
 def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     """The zoomed images: the affine model (fixed, dashed) and the true image at ``eps`` (solid).
 
-    Returns the artists that depend on ``eps``: the true grid (one line), circle and direction tip."""
+    Returns the artists that depend on ``eps``: the true grid (one line), circle and direction tip;
+    ``.restudy(problem, lim)`` moves the model and the limits to another problem and returns them."""
     im = zoom_images(problem, eps)
-    ax.plot(*_joined(im["model lines"]), color="0.55", lw=0.8, ls="--")
-    ax.plot(*im["model circle"], color=_ORANGE, lw=2.2, ls="--", label=r"model $J u$")
-    ax.annotate("", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--"))
+    (model_grid,) = ax.plot(*_joined(im["model lines"]), color="0.55", lw=0.8, ls="--")
+    (model_circle,) = ax.plot(*im["model circle"], color=_ORANGE, lw=2.2, ls="--", label=r"model $J u$")
+    arrow = ax.annotate("", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--"))
     (grid,) = ax.plot(*_joined(im["true lines"]), color=_BLUE, lw=0.9, alpha=0.8)
     (circle,) = ax.plot(*im["true circle"], color=_BLUE, lw=2, label=r"$(F(x_0+\varepsilon u)-F(x_0))/\varepsilon$")
     (tip,) = ax.plot(*im["true tip"], "o", color=_VERMILLION, ms=6, label=r"image of $x_0+\varepsilon v$")
@@ -155,7 +161,19 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     ax.set_title(r"zoom at $F(x_0)$, scaled by $1/\varepsilon$", fontsize=10)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
-    return [grid, circle, tip]
+    artists = _Artists([grid, circle, tip])
+
+    def restudy(problem, lim):
+        im = zoom_images(problem, EPS_GRID[0])
+        model_grid.set_data(*_joined(im["model lines"]))
+        model_circle.set_data(*im["model circle"])
+        arrow.xy = tuple(im["model tip"])
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        return artists
+
+    artists.restudy = restudy
+    return artists
 
 
 def global_view(problem: LinearizationProblem, half: float = 1.0, n_lines: int = 7, n_pts: int = 50):
@@ -172,29 +190,40 @@ def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float)
     """The image of a unit square of grid around ``x0`` under ``F``, the image of the ``eps`` circle and
     the window that the zoom panel magnifies (half-width ``eps * zoom_half``).
 
-    Returns ``update(eps) -> artists``, which moves the two artists that depend on ``eps``."""
-    curves = global_view(problem)
-    ax.plot(*_joined(curves), color="0.75", lw=0.7)
-    pts = np.concatenate(curves, axis=1)
-    lo, hi = pts.min(axis=1), pts.max(axis=1)
-    c, h = (lo + hi) / 2, 0.55 * max((hi - lo).max(), 1e-6)
-    (img,) = ax.plot(*(problem.F0[:, None] + eps * zoom_images(problem, eps)["true circle"]), color=_BLUE, lw=1.8)
+    Returns ``update(eps) -> artists``, which moves the two artists that depend on ``eps``;
+    ``update.restudy(problem, zoom_half)`` moves the panel to another problem and returns ``update``."""
+    (curves_line,) = ax.plot([], [], color="0.75", lw=0.7)
+    (img,) = ax.plot([], [], color=_BLUE, lw=1.8)
     (box,) = ax.plot([], [], color=_VERMILLION, lw=1.2)
-    ax.plot(*problem.F0, "k.", ms=5)
-    ax.set_xlim(c[0] - h, c[0] + h)
-    ax.set_ylim(c[1] - h, c[1] + h)
+    (point,) = ax.plot([], [], "k.", ms=5)
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(r"$F$ on $x_0+[-1,1]^2$; zoom window (red)", fontsize=10)
     ax.tick_params(labelsize=7)
+    now = {}
 
     def update(e):
+        problem, h = now["problem"], now["h"]
         img.set_data(*(problem.F0[:, None] + e * zoom_images(problem, e)["true circle"]))
-        w = e * zoom_half
+        w = e * now["zoom_half"]
         X, Y = problem.F0
         box.set_data([X - w, X + w, X + w, X - w, X - w], [Y - w, Y - w, Y + w, Y + w, Y - w])
         box.set_visible(w < 0.8 * h)  # a window wider than the view would only frame the edges
         return [img, box]
 
+    def restudy(problem, zoom_half):
+        curves = global_view(problem)
+        curves_line.set_data(*_joined(curves))
+        pts = np.concatenate(curves, axis=1)
+        lo, hi = pts.min(axis=1), pts.max(axis=1)
+        c, h = (lo + hi) / 2, 0.55 * max((hi - lo).max(), 1e-6)
+        point.set_data([problem.F0[0]], [problem.F0[1]])
+        ax.set_xlim(c[0] - h, c[0] + h)
+        ax.set_ylim(c[1] - h, c[1] + h)
+        now.update(problem=problem, zoom_half=zoom_half, h=h)
+        return update
+
+    update.restudy = restudy
+    restudy(problem, zoom_half)
     update(eps)
     return update
 
@@ -203,26 +232,20 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     """Remainders along ``v`` against ``eps`` (log-log): with ``J`` (slope 2), with ``J^T`` (slope 1).
 
     Returns ``update(eps, numbers) -> artists`` (``numbers`` from :func:`readout`), which moves the
-    marks of the current ``eps``: a vertical line and one marker per curve."""
-    t, tw = problem.taylor, problem.taylor_wrong
+    marks of the current ``eps``: a vertical line and one marker per curve;
+    ``update.restudy(problem)`` moves the panel to another problem and returns ``update``."""
     floor = 1e-17
-    ax.loglog(t.eps, np.maximum(t.remainders, floor), "-", color=_BLUE, lw=2, label=r"with $J$")
-    ax.loglog(tw.eps, np.maximum(tw.remainders, floor), "-", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
-    e0 = t.eps[len(t.eps) // 2]
-    k = int(np.argmin(np.abs(t.eps - e0)))
-    if t.remainders[k] > 1e-14:
-        ax.loglog(t.eps, t.remainders[k] * (t.eps / e0) ** 2 * 0.3, ":", color="0.3", lw=1.2, label="slope 2")
-    if tw.remainders[k] > 1e-14:
-        ax.loglog(tw.eps, tw.remainders[k] * (tw.eps / e0) * 3, "-.", color="0.3", lw=1, label="slope 1")
-    ys = np.concatenate([np.maximum(t.remainders, floor), np.maximum(tw.remainders, floor)])
-    ax.set_xlim(t.eps[0], t.eps[-1])
-    ax.set_ylim(ys.min() / 10, ys.max() * 10)
-    (vline,) = ax.plot([eps, eps], [ys.min() / 10, ys.max() * 10], color="0.5", lw=1)
+    eps_grid = problem.taylor.eps
+    (right,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-", color=_BLUE, lw=2, label=r"with $J$")
+    (wrong,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
+    (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color="0.3", lw=1.2, label="slope 2")
+    (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color="0.3", lw=1, label="slope 1")
+    ax.set_xlim(eps_grid[0], eps_grid[-1])
+    (vline,) = ax.plot([eps, eps], [1.0, 1.0], color="0.5", lw=1)
     (m_right,) = ax.plot([eps], [1.0], "o", ms=8, mfc="none", mec=_BLUE, mew=2)
     (m_wrong,) = ax.plot([eps], [1.0], "s", ms=7, mfc="none", mec=_VERMILLION, mew=2)
     ax.set_xlabel(r"$\varepsilon$", fontsize=9)
     ax.set_title(r"$|F(x_0+\varepsilon v)-F(x_0)-\varepsilon\,D v|$", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
     ax.tick_params(labelsize=7)
 
     def update(e, numbers):
@@ -231,6 +254,24 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
         m_wrong.set_data([e], [max(numbers["wrong remainder (J^T)"], floor)])
         return [vline, m_right, m_wrong]
 
+    def restudy(problem):
+        t, tw = problem.taylor, problem.taylor_wrong
+        right.set_ydata(np.maximum(t.remainders, floor))
+        wrong.set_ydata(np.maximum(tw.remainders, floor))
+        e0 = t.eps[len(t.eps) // 2]
+        k = int(np.argmin(np.abs(t.eps - e0)))
+        slope2.set_ydata(t.remainders[k] * (t.eps / e0) ** 2 * 0.3)
+        slope2.set_visible(bool(t.remainders[k] > 1e-14))
+        slope1.set_ydata(tw.remainders[k] * (tw.eps / e0) * 3)
+        slope1.set_visible(bool(tw.remainders[k] > 1e-14))
+        ys = np.concatenate([np.maximum(t.remainders, floor), np.maximum(tw.remainders, floor)])
+        ax.set_ylim(ys.min() / 10, ys.max() * 10)
+        vline.set_ydata([ys.min() / 10, ys.max() * 10])
+        ax.legend(handles=[h for h in (right, wrong, slope2, slope1) if h.get_visible()], fontsize=7, loc="lower right")
+        return update
+
+    update.restudy = restudy
+    restudy(problem)
     update(eps, readout(problem, eps))
     return update
 
@@ -254,14 +295,33 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
         "angle": widgets.FloatSlider(value=float(angle) % 360, min=0, max=360, step=5, description="angle of v (deg)", style={"description_width": "initial"}),
     }
 
+    def build(fig, prob, lim):
+        """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
+        fig.clear()
+        gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
+        ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
+        panels = {
+            "axes": (ax_g, ax_z, ax_t),
+            "global": draw_global(ax_g, prob, EPS_GRID[0], lim),
+            "zoom": draw_zoom(ax_z, prob, EPS_GRID[0], lim),
+            "taylor": draw_taylor(ax_t, prob, EPS_GRID[0]),
+            "name": fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold"),  # eps is on the slider and in the readout
+        }
+        fig._linearization_panels = panels
+        return panels
+
     def render(fig, p):
         prob = linearization_problem(p["map"], p["x0"], p["y0"], p["angle"])
         lim = zoom_limits(prob)
-        gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
-        global_update = draw_global(fig.add_subplot(gs[0, 0]), prob, EPS_GRID[0], lim)
-        zoom_artists = draw_zoom(fig.add_subplot(gs[0, 1]), prob, EPS_GRID[0], lim)
-        taylor_update = draw_taylor(fig.add_subplot(gs[0, 2]), prob, EPS_GRID[0])
-        fig.text(0.01, 0.94, f"map: {prob.F.name}", fontsize=10, fontweight="bold")  # eps is on the slider and in the readout
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+        # the panels are drawn once, then moved to the new map, point and direction
+        panels = getattr(fig, "_linearization_panels", None)
+        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+            panels = build(fig, prob, lim)
+        global_update = panels["global"].restudy(prob, lim)
+        zoom_artists = panels["zoom"].restudy(prob, lim)
+        taylor_update = panels["taylor"].restudy(prob)
+        panels["name"].set_text(f"map: {prob.F.name}")
 
         def frame(eps):
             im = zoom_images(prob, eps)
@@ -273,6 +333,8 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
             return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
 
         return frame
+
+    render.reuses_figure = True
 
     return Explorer(
         title="<b>Linearization (8.1)</b>: the image of a disc of radius eps under F, zoomed, against the differential",

@@ -23,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import _validate
 from ..metrics import METRICS, DescentPath, Quadratic, ill_conditioned_quadratic, metric_descent, stability_bound
+from . import palette
 from ._base import Explorer, readout_html
 
 __all__ = [
@@ -46,7 +47,9 @@ LEVELS = tuple(float(c) for c in np.geomspace(1e-3, 4.0, 8))
 TOL = 1e-6
 LIMITS = (-3.5, 3.5)
 LOSS_FLOOR = 1e-14
-COLORS = {"euclidean": "#0072B2", "jacobi": "#E69F00", "natural": "#009E73"}  # Okabe-Ito
+COLORS = {"euclidean": palette.BLUE, "jacobi": palette.ORANGE, "natural": palette.GREEN}
+MARKERS = {"euclidean": "o", "jacobi": "s", "natural": "^"}  # readable without colour
+STYLES = {"euclidean": "-", "jacobi": "--", "natural": "-."}
 WIDTHS = {"euclidean": 1.4, "jacobi": 2.8, "natural": 1.2}  # Jacobi drawn wide: it hides under Newton when H is diagonal
 LABELS = {"euclidean": "Euclidean  M = I", "jacobi": "Jacobi  M = diag(H)", "natural": "Newton  M = H"}
 
@@ -78,13 +81,15 @@ def level_ellipses(q: Quadratic, levels=LEVELS, num: int = 121) -> list:
 
 
 def draw_paths(ax, study: DescentStudy):
-    """Level lines and the three paths on fixed limits. Returns ``(level_lines, path_lines)`` to update."""
+    """Level lines and the three paths on fixed limits. Returns ``(level_lines, path_lines)`` to update
+    (``path_lines`` also holds the minimiser's marker, as ``"w*"``)."""
     levels = [ax.plot(e[:, 0], e[:, 1], color="0.75", lw=0.8)[0] for e in level_ellipses(study.quadratic)]
     lines = {}
     for m in METRICS:
         p = study.paths[m]
-        (lines[m],) = ax.plot(p.w[:, 0], p.w[:, 1], "o-", color=COLORS[m], lw=WIDTHS[m], ms=WIDTHS[m] + 1, label=LABELS[m])
-    ax.plot(*study.quadratic.w_star, "k*", ms=9)
+        (lines[m],) = ax.plot(p.w[:, 0], p.w[:, 1], marker=MARKERS[m], ls="-", color=COLORS[m], lw=WIDTHS[m], ms=WIDTHS[m] + 1, label=LABELS[m])
+    (star,) = ax.plot(*study.quadratic.w_star, "k*", ms=9)
+    lines["w*"] = star  # moved by the renderer when another study is drawn on these axes
     ax.plot(*W0, "ko", ms=4)
     ax.set_xlim(*LIMITS)
     ax.set_ylim(*LIMITS)
@@ -97,13 +102,14 @@ def draw_paths(ax, study: DescentStudy):
 
 
 def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
-    """Loss against step on a log scale, one curve per metric, the tolerance ``1e-6`` dashed. Returns the lines."""
+    """Loss against step on a log scale, one curve per metric, the tolerance ``1e-6`` dashed. Returns the lines
+    (and the tolerance's label, as ``"1e-6"``)."""
     lines = {}
     steps = len(study.paths[METRICS[0]].loss) - 1
     for m in METRICS:
-        (lines[m],) = ax.semilogy(np.arange(steps + 1), np.maximum(study.paths[m].loss, LOSS_FLOOR / 10), color=COLORS[m], lw=WIDTHS[m] + 0.3, label=m)
+        (lines[m],) = ax.semilogy(np.arange(steps + 1), np.maximum(study.paths[m].loss, LOSS_FLOOR / 10), ls=STYLES[m], color=COLORS[m], lw=WIDTHS[m] + 0.3, label=m)
     ax.axhline(TOL, color="0.4", ls="--", lw=0.8)
-    ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color="0.3")
+    lines["1e-6"] = ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color="0.3")
     ax.set_xlim(0, steps)
     ax.set_ylim(*ylim)
     ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=9))
@@ -169,11 +175,25 @@ def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: i
 
     def render(fig, p):
         studies = {c: descent_study(c, eta=p["eta"], steps=p["steps"], rotation=p["rotation"]) for c in COND_GRID}
-        gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.25], left=0.06, right=0.98, bottom=0.13, top=0.91, wspace=0.16)
         first = studies[COND_GRID[0]]
-        levels, path_lines = draw_paths(fig.add_subplot(gs[0]), first)
-        loss_lines = draw_losses(fig.add_subplot(gs[1]), first)
-        label = fig.text(0.43, 0.94, "", fontsize=10, fontweight="bold")
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure): the
+        # frames move the level lines and the paths anyway; the rest follows the number of steps
+        panels = getattr(fig, "_metric_panels", None)
+        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+            fig.clear()
+            gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.25], left=0.06, right=0.98, bottom=0.13, top=0.91, wspace=0.16)
+            axes = [fig.add_subplot(gs[0]), fig.add_subplot(gs[1])]
+            levels, path_lines = draw_paths(axes[0], first)
+            loss_lines = draw_losses(axes[1], first)
+            label = fig.text(0.43, 0.94, "", fontsize=10, fontweight="bold")
+            panels = fig._metric_panels = dict(axes=axes, levels=levels, paths=path_lines, losses=loss_lines, label=label)
+        levels, path_lines, loss_lines, label = panels["levels"], panels["paths"], panels["losses"], panels["label"]
+        steps = len(first.paths[METRICS[0]].loss) - 1
+        path_lines["w*"].set_data(*[[v] for v in first.quadratic.w_star])
+        for m in METRICS:
+            loss_lines[m].set_data(np.arange(steps + 1), np.maximum(first.paths[m].loss, LOSS_FLOOR / 10))
+        loss_lines["1e-6"].set_x(0.01 * steps)
+        panels["axes"][1].set_xlim(0, steps)
 
         def frame(cond):
             s = studies[cond]
@@ -184,9 +204,11 @@ def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: i
                 path_lines[m].set_data(path.w[:, 0], path.w[:, 1])
                 loss_lines[m].set_ydata(np.maximum(path.loss, LOSS_FLOOR / 10))
             label.set_text(f"cond = {cond:.4g}")
-            return [*levels, *path_lines.values(), *loss_lines.values(), label], readout_text(s)
+            return [*levels, *(path_lines[m] for m in METRICS), *(loss_lines[m] for m in METRICS), label], readout_text(s)
 
         return frame
+
+    render.reuses_figure = True
 
     return Explorer(
         title="<b>Gradient descent under three metrics (8.7)</b>: L(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), "

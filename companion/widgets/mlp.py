@@ -24,6 +24,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import FirstOrderStudy, first_order_study
 from . import _first_order
+from . import palette
 from ._base import Explorer, check_integers, readout_html
 from ._first_order import S_GRID, first_order_readout, zoom_curve, zoom_ylim
 
@@ -122,36 +123,62 @@ def readout(p: MLPProblem, eps: float) -> dict:
     return {"J": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **first_order_readout(s)}
 
 
-def draw_delta_norms(ax, norms, layer: int) -> None:
-    """Bars of ``|delta_l|_F`` for ``l = 1..L`` (log scale), the chosen layer highlighted."""
+def draw_delta_norms(ax, norms, layer: int):
+    """Bars of ``|delta_l|_F`` for ``l = 1..L`` (log scale), the chosen layer highlighted.
+
+    Returns ``update(norms, layer)``, which draws the bars again for other norms (as many)."""
     L = len(norms)
-    pos = np.maximum(norms, 1e-300)
-    colors = ["#D55E00" if l + 1 == layer else "#0072B2" for l in range(L)]
-    ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
+
+    def update(norms, layer):
+        for old in list(ax.containers):
+            old.remove()
+        pos = np.maximum(norms, 1e-300)
+        colors = [palette.VERMILLION if l + 1 == layer else palette.BLUE for l in range(L)]
+        bars = ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
+        if 1 <= layer <= L:  # marked by a hatch too, not by colour alone
+            bars[layer - 1].set_hatch("///")
+            bars[layer - 1].set_edgecolor("k")
+        good = norms[norms > 0]
+        lo, hi = (good.min(), good.max()) if good.size else (1e-3, 1.0)
+        ax.set_ylim(lo / 3, hi * 3)
+        ax.set_xlim(0.4, L + 0.6)
+
+    update(norms, layer)
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(numticks=5))
     ax.yaxis.set_minor_locator(NullLocator())
     good = norms[norms > 0]
     lo, hi = (good.min(), good.max()) if good.size else (1e-3, 1.0)
     ax.set_ylim(lo / 3, hi * 3)
-    ax.set_xlim(0.4, L + 0.6)
     ax.set_xticks(np.arange(1, L + 1))
     ax.set_xlabel("layer l", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title(r"$\|\delta_\ell\|_F$ (batch)", fontsize=10)
+    return update
 
 
-def draw_weight_gradient(ax, G, i: int, j: int, layer: int) -> None:
-    """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined."""
+def draw_weight_gradient(ax, G, i: int, j: int, layer: int):
+    """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined.
+
+    Returns ``update(G, i, j, layer)`` for another gradient of the same shape."""
     lim = max(np.abs(G).max(), 1e-12)
-    ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
-    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="k", lw=2.2))
+    image = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
+    box = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="k", lw=2.2))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_xlabel("j", fontsize=8)
     ax.set_ylabel("i", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title(rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$   (max {lim:.2g})", fontsize=9)
+
+    def update(G, i, j, layer):
+        lim = max(np.abs(G).max(), 1e-12)
+        image.set_data(G)
+        image.set_clim(-lim, lim)
+        box.set_xy((j - 0.5, i - 0.5))
+        ax.set_title(rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$   (max {lim:.2g})", fontsize=9)
+
+    return update
 
 
 def draw_zoom(ax, p: MLPProblem, eps: float, ylim):
@@ -178,8 +205,8 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float):
 def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
     """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
 
-    Static: ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6 layers), hidden width (2-16),
-    activation, seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
+    Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
+    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
     (clamped to the layer's shape).
     """
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
@@ -214,12 +241,29 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
         curves = {e: zoom(prob, e)[1] for e in EPS_GRID}  # every frame's curve and numbers, computed once
         numbers = {e: readout(prob, e) for e in EPS_GRID}
         ylim = zoom_ylim(curves.values(), prob.study.slope, tiny=1e-9)
-        gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
-        draw_delta_norms(fig.add_subplot(gs[0]), prob.delta_norms, prob.layer)
-        draw_weight_gradient(fig.add_subplot(gs[1]), prob.G, prob.i, prob.j, prob.layer)
-        _, move_zoom = draw_zoom(fig.add_subplot(gs[2]), prob, EPS_GRID[0], ylim)
-        _, move_ring = draw_remainders(fig.add_subplot(gs[3]), prob.study, EPS_GRID[0])
-        label = fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold")
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure): its
+        # axes are drawn again only when the depth or the nudged matrix's shape changes
+        shape = (prob.depth, p["width"], prob.G.shape)
+        panels = getattr(fig, "_mlp_panels", None)
+        if panels is None or panels["shape"] != shape or not all(ax in fig.axes for ax in panels["axes"]):
+            fig.clear()
+            gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
+            axes = [fig.add_subplot(gs[k]) for k in range(4)]
+            panels = fig._mlp_panels = dict(
+                shape=shape, axes=axes,
+                bars=draw_delta_norms(axes[0], prob.delta_norms, prob.layer),
+                gradient=draw_weight_gradient(axes[1], prob.G, prob.i, prob.j, prob.layer),
+                zoom=draw_zoom(axes[2], prob, EPS_GRID[0], ylim)[1],
+                ring=draw_remainders(axes[3], prob.study, EPS_GRID[0])[1],
+                label=fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold"),
+            )
+        else:
+            panels["bars"](prob.delta_norms, prob.layer)
+            panels["gradient"](prob.G, prob.i, prob.j, prob.layer)
+            panels["zoom"](curves[EPS_GRID[0]], prob.study.slope)
+            panels["axes"][2].set_ylim(*ylim)
+            panels["ring"].restudy(prob.study)
+        move_zoom, move_ring, label = panels["zoom"], panels["ring"], panels["label"]
 
         def frame(eps):
             label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     ({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})")
@@ -228,10 +272,13 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
 
         return frame
 
+    render.reuses_figure = True
+
     return Explorer(
         title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
         render=render,
+        choice="activation",
         figsize=(11.0, 3.5),
     )

@@ -26,6 +26,7 @@ from .. import _validate
 from ..differentials import directional_derivative
 from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
+from . import palette
 from ._base import Explorer, check_numbers, readout_html
 
 __all__ = [
@@ -47,7 +48,7 @@ REGION = (-2.5, 2.5)
 POINT_RANGE = (-2.0, 2.0)
 DIRECTIONS = {"e1": np.array([1.0, 0.0]), "e2": np.array([0.0, 1.0]), "d": np.array([1.0, 1.0]) / np.sqrt(2.0)}
 
-_BLUE, _ORANGE, _VERMILLION = "#0072B2", "#E69F00", "#D55E00"
+_BLUE, _ORANGE, _VERMILLION = palette.BLUE, palette.ORANGE, palette.VERMILLION
 
 
 @dataclass
@@ -118,7 +119,8 @@ def _arrow(ax, start, end, color, **kw):
 def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     """Level lines of ``L``, the point ``w`` and both gradients drawn as ``w + scale g``.
 
-    Returns ``update(kappa) -> artists`` (it moves the arrow of ``g_M``)."""
+    Returns ``update(kappa) -> artists`` (it moves the arrow of ``g_M``); ``update.restudy(problem,
+    scale)`` moves the point and the arrows to another problem (the level lines stay) and returns it."""
     t = np.linspace(*REGION, 90)
     X, Y = np.meshgrid(t, t)
     Z = plane_loss(np.stack([X.ravel(), Y.ravel()])).reshape(X.shape)
@@ -126,9 +128,9 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     ax.contour(X, Y, Z, levels=14, colors="k", linewidths=0.5, alpha=0.5)
     r = representers(problem, kappa)
     w = problem.w
-    _arrow(ax, w, w + scale * r.g_E, _BLUE, label=r"$g_E = c$")
+    arrow_E = _arrow(ax, w, w + scale * r.g_E, _BLUE, label=r"$g_E = c$")
     arrow_M = _arrow(ax, w, w + scale * r.g_M, _ORANGE, label=r"$g_M = M^{-1}c$")
-    ax.plot(*w, "ko", ms=4)
+    (point,) = ax.plot(*w, "ko", ms=4)
     ax.set_xlim(*REGION)
     ax.set_ylim(*REGION)
     ax.set_aspect("equal", adjustable="box")
@@ -137,10 +139,22 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
               labels=[r"$g_E = c$", r"$g_M = M^{-1}c$"], fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
 
+    now = {"problem": problem, "scale": scale}
+
     def update(kappa):
+        problem, scale = now["problem"], now["scale"]
+        w = problem.w
         arrow_M.set_positions(tuple(w), tuple(w + scale * representers(problem, kappa).g_M))
         return [arrow_M]
 
+    def restudy(problem, scale):
+        now.update(problem=problem, scale=scale)
+        w = problem.w
+        arrow_E.set_positions(tuple(w), tuple(w + scale * problem.c))
+        point.set_data([w[0]], [w[1]])
+        return update
+
+    update.restudy = restudy
     return update
 
 
@@ -155,29 +169,41 @@ def tangent_limits(problem: RieszProblem, kappa_values=KAPPA_GRID) -> float:
 def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     """The tangent plane at ``w`` in units of ``|c|``: level lines of the functional ``dL_w`` (fixed),
     the Euclidean unit circle and the unit ellipse of ``M``, both representers, and where the highest
-    level line touches each ball (the steepest-ascent directions). Returns an update function."""
-    c = problem.c / np.linalg.norm(problem.c)  # the functional, normalised: v -> <c, v>
-    perp = np.array([-c[1], c[0]])
-    s = np.array([-2 * lim, 2 * lim])
-    for k in np.arange(-np.floor(lim), np.floor(lim) + 1):
-        ax.plot(*(k * c[:, None] + perp[:, None] * s), color="0.7", lw=0.8, zorder=0)
-    ax.text(*(1.08 * c + 0.62 * lim * perp), r"$dL_w[v] = |c|$", fontsize=7, color="0.35", ha="center", va="center",
-            rotation=(np.degrees(np.arctan2(perp[1], perp[0])) + 90) % 180 - 90, rotation_mode="anchor")
+    level line touches each ball (the steepest-ascent directions). Returns an update function;
+    ``update.restudy(problem, lim)`` moves the panel to another problem and returns it."""
+    (levels,) = ax.plot([], [], color="0.7", lw=0.8, zorder=0)
+    note = ax.text(0, 0, r"$dL_w[v] = |c|$", fontsize=7, color="0.35", ha="center", va="center", rotation_mode="anchor")
     ax.plot(*unit_circle(None, 150), color=_BLUE, lw=1.2, ls="--")
     r = representers(problem, kappa)
-    _arrow(ax, (0, 0), tuple(c), _BLUE)
-    ax.plot(*r.s_E, "o", color=_BLUE, ms=6)
+    arrow_c = _arrow(ax, (0, 0), (1, 0), _BLUE)
+    (s_E,) = ax.plot([], [], "o", color=_BLUE, ms=6)
     (ellipse,) = ax.plot(*unit_circle(r.metric, 150), color=_ORANGE, lw=2)
     arrow_M = _arrow(ax, (0, 0), tuple(r.g_M / np.linalg.norm(problem.c)), _ORANGE)
     (touch,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls=":")
     (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec="k", mew=0.6)
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(r"tangent plane at $w$ (units of $|c|$)", fontsize=10)
     ax.tick_params(labelsize=7)
+    now = {}
+
+    def restudy(problem, lim):
+        c = problem.c / np.linalg.norm(problem.c)  # the functional, normalised: v -> <c, v>
+        perp = np.array([-c[1], c[0]])
+        s = np.array([-2 * lim, 2 * lim])
+        gap = np.full((2, 1), np.nan)
+        lines = [k * c[:, None] + perp[:, None] * s for k in np.arange(-np.floor(lim), np.floor(lim) + 1)]
+        levels.set_data(*np.concatenate([a for line in lines for a in (line, gap)][:-1], axis=1))
+        note.set_position(tuple(1.08 * c + 0.62 * lim * perp))
+        note.set_rotation((np.degrees(np.arctan2(perp[1], perp[0])) + 90) % 180 - 90)
+        arrow_c.set_positions((0, 0), tuple(c))
+        s_E.set_data(*[[v] for v in representers(problem, KAPPA_GRID[0]).s_E])
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        now.update(problem=problem, c=c, perp=perp, s=s)
+        return update
 
     def update(kappa):
+        problem, c, perp, s = now["problem"], now["c"], now["perp"], now["s"]
         r = representers(problem, kappa)
         ellipse.set_data(*unit_circle(r.metric, 150))
         arrow_M.set_positions((0, 0), tuple(r.g_M / np.linalg.norm(problem.c)))
@@ -186,6 +212,8 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
         s_M.set_data([r.s_M[0]], [r.s_M[1]])
         return [ellipse, arrow_M, touch, s_M]
 
+    update.restudy = restudy
+    restudy(problem, lim)
     update(kappa)
     return update
 
@@ -193,16 +221,14 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
 def draw_rates(ax, problem: RieszProblem, kappa: float):
     """``dL_w[v]`` for unit vectors ``v = (cos phi, sin phi)`` (fixed, blue), the same numbers as
     ``<g_M, v>_M`` (orange dots), and the ascent rate per unit ``M``-length ``dL_w[v] / |v|_M``
-    (orange) whose maximum sits at the direction of ``g_M``. Returns an update function."""
+    (orange) whose maximum sits at the direction of ``g_M``. Returns an update function;
+    ``update.restudy(problem)`` moves the panel to another problem and returns it."""
     phi = np.linspace(0, 360, 181)
     V = np.stack([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
-    dL = problem.c @ V
     ax.axhline(0, color="0.85", lw=0.8)
-    ax.plot(phi, dL, color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
-    ax.axvline(np.degrees(np.arctan2(problem.c[1], problem.c[0])) % 360, color=_BLUE, lw=1, ls="--")
-    top = 1.12 * max(representers(problem, k).rate_M for k in KAPPA_GRID)  # the largest ascent rate shown
+    (dL_line,) = ax.plot(phi, np.zeros_like(phi), color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
+    c_line = ax.axvline(0, color=_BLUE, lw=1, ls="--")
     ax.set_xlim(0, 360)
-    ax.set_ylim(-top, top)
     ax.set_xticks([0, 90, 180, 270, 360])
     ax.set_xlabel(r"direction $\varphi$ of $v$ (deg), $|v| = 1$", fontsize=8)
     ax.set_title(r"same $dL_w[v]$, different steepest $v$", fontsize=10)
@@ -212,8 +238,20 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
     sample = np.arange(0, 181, 10)
+    now = {}
+
+    def restudy(problem):
+        dL = problem.c @ V
+        dL_line.set_ydata(dL)
+        a = np.degrees(np.arctan2(problem.c[1], problem.c[0])) % 360
+        c_line.set_xdata([a, a])
+        top = 1.12 * max(representers(problem, k).rate_M for k in KAPPA_GRID)  # the largest ascent rate shown
+        ax.set_ylim(-top, top)
+        now.update(problem=problem, dL=dL)
+        return update
 
     def update(kappa):
+        problem, dL = now["problem"], now["dL"]
         r = representers(problem, kappa)
         norms = np.sqrt(np.einsum("in,ij,jn->n", V, r.metric.M, V))
         rate.set_data(phi, dL / norms)
@@ -222,6 +260,8 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
         vline.set_data([a, a], list(ax.get_ylim()))
         return [rate, dots, vline]
 
+    update.restudy = restudy
+    restudy(problem)
     update(kappa)
     return update
 
@@ -248,10 +288,22 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
         n = np.linalg.norm(prob.c)
         longest = max(1.0, *(np.linalg.norm(representers(prob, k).g_M) / n for k in KAPPA_GRID))
         scale = min(1.0, 1.8 / longest) / n  # one scale for both arrows, the longest fits in the landscape
-        gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.25], left=0.04, right=0.985, bottom=0.15, top=0.86, wspace=0.2)
-        upd_land = draw_landscape(fig.add_subplot(gs[0, 0]), prob, KAPPA_GRID[0], scale)
-        upd_tan = draw_tangent_space(fig.add_subplot(gs[0, 1]), prob, KAPPA_GRID[0], lim)
-        upd_rates = draw_rates(fig.add_subplot(gs[0, 2]), prob, KAPPA_GRID[0])
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+        # the panels (and the level lines of L, which no control changes) are drawn once, then moved
+        panels = getattr(fig, "_riesz_panels", None)
+        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+            fig.clear()
+            gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.25], left=0.04, right=0.985, bottom=0.15, top=0.86, wspace=0.2)
+            axes = [fig.add_subplot(gs[0, k]) for k in range(3)]
+            panels = fig._riesz_panels = dict(
+                axes=axes,
+                land=draw_landscape(axes[0], prob, KAPPA_GRID[0], scale),
+                tan=draw_tangent_space(axes[1], prob, KAPPA_GRID[0], lim),
+                rates=draw_rates(axes[2], prob, KAPPA_GRID[0]),
+            )
+        upd_land = panels["land"].restudy(prob, scale)
+        upd_tan = panels["tan"].restudy(prob, lim)
+        upd_rates = panels["rates"].restudy(prob)
         # kappa itself is on the slider and in the readout: an animated text would cost more than all the curves
 
         def frame(kappa):
@@ -259,6 +311,8 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
             return artists, readout_html(readout(prob, kappa))
 
         return frame
+
+    render.reuses_figure = True
 
     return Explorer(
         title="<b>Gradient as Riesz representer (8.2)</b>: one differential dL, the metric M = R diag(1, kappa) R<sup>T</sup>, two gradients",

@@ -31,6 +31,7 @@ from ..spectra import (
     marchenko_pastur_cdf,
     predicted_mean_squared_singular_value,
 )
+from . import palette
 from ._base import Explorer, readout_html
 
 __all__ = [
@@ -119,9 +120,9 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
 
     Returns ``(bars, ref)``: the histogram (a ``StepPatch``) and the reference (a dashed
     ``StepPatch``, hidden when there is none), both updated per depth."""
-    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color="#56B4E9", alpha=0.85, label="singular values of J")
+    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J")
     r = study.reference[depth]
-    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color="#D55E00", lw=1.6, ls="--", label="reference law (where known)")
+    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color=palette.VERMILLION, lw=1.6, ls="--", label="reference law (where known)")
     ref.set_visible(r is not None)
     ax.set_xscale("log")
     ax.set_xlim(study.edges[0], study.edges[-1])
@@ -153,7 +154,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
         ax.plot(ls, y, color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)), lw=2.4 if crit else 1.0,
                 label=f"critical gain {gc:.3g}" if crit else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None))
     ax.plot(ls, study.theory, "k--", lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}")
-    ax.plot(ls, sw.mean_sq, "o", mfc="none", mec="#D55E00", ms=4, label="this network")
+    ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
     ax.axhline(1.0, color="0.6", lw=0.6)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -171,8 +172,8 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     ax.set_xlabel("depth L")
     ax.set_title("mean squared singular value (1/n) tr(J^T J)", fontsize=10)
     ax.legend(fontsize=6.5, loc="best")
-    vline = ax.axvline(depth, color="#D55E00", lw=1, alpha=0.6)
-    (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color="#D55E00", ms=9)
+    vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
+    (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
     return vline, marker
 
 
@@ -202,9 +203,9 @@ def _reference_note(study: SpectraStudy, depth: int) -> str:
 def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1.0, activation: str = "tanh", init: str = "gaussian", seed: int = 0) -> Explorer:
     """The 8.8 explorer; returns an ipywidgets widget.
 
-    Static: the depth ``L`` (1, 2, 4, 8, 16, 32). Live: the width ``n`` (16 to 256; larger
-    widths cost more per update, as the labels say), the gain ``sigma_w``, the activation
-    (linear, tanh, relu) and the initialization (Gaussian or orthogonal).
+    Static (pre-rendered): the initialization (Gaussian or orthogonal) x the depth ``L`` (1, 2,
+    4, 8, 16, 32). Live: the width ``n`` (16 to 256; larger widths cost more per update, as the
+    labels say), the gain ``sigma_w`` and the activation (linear, tanh, relu).
     """
     _validate.check_integers(depth_index=depth_index)
     _validate.as_seed(seed)
@@ -236,7 +237,7 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
         bars, ref = draw_histogram(fig.add_subplot(gs[0]), study, DEPTHS[0])
         vline, marker = draw_depth_curves(fig.add_subplot(gs[1]), study, DEPTHS[0])
         label = fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold")
-        note = fig.text(0.075, 0.7, "", fontsize=7.5, color="#D55E00")
+        note = fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION)
 
         def frame(depth):
             bars.set_data(values=study.fractions[depth])
@@ -258,6 +259,7 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
         main=("depth L", DEPTHS, depth_index),
         controls=controls,
         render=render,
+        choice="init",
         figsize=(10, 3.7),
         labels=lambda v: f"{v:d}",
     )

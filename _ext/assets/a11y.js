@@ -1,0 +1,70 @@
+/* Companion book: accessible names the page's components do not give themselves.
+ * Loaded (by _ext/companion_book.py) on every page; it only adds or completes attributes.
+ *
+ * 1. Widget sliders (noUiSlider handles, role="slider") get aria-label = the slider's
+ *    description, which ipywidgets shows as a separate, unassociated label.
+ * 2. Explorer frames (widget images) get alt = their title: companion.widgets.Explorer
+ *    puts a text alternative in each frame's tooltip (the manager shows it as title).
+ * 3. Controls whose aria-label does not contain their visible text (the theme's search and
+ *    colour-mode buttons, the "Show code cell content" toggles) get a label that starts
+ *    with the visible text (WCAG 2.5.3, label in name).
+ */
+(function () {
+  "use strict";
+
+  function text(el) {
+    return (el && (el.innerText || el.textContent) || "").replace(/\s+/g, " ").trim();
+  }
+
+  function nameSliders(root) {
+    root.querySelectorAll(".noUi-handle[role='slider']:not([aria-label])").forEach(function (h) {
+      var box = h.closest(".widget-slider, .widget-hslider, .widget-inline-hbox");
+      var label = box && box.querySelector(".widget-label");
+      var name = text(label) || (label && label.title) || "";
+      if (name) h.setAttribute("aria-label", name);
+    });
+  }
+
+  function altImages(root) {
+    root.querySelectorAll("img.widget-image").forEach(function (img) {
+      var title = img.getAttribute("title");
+      if (title && img.getAttribute("alt") !== title) img.setAttribute("alt", title);
+      else if (!title && !img.hasAttribute("alt")) img.setAttribute("alt", "");
+    });
+  }
+
+  function labelInName(root) {
+    root.querySelectorAll("button[aria-label], summary[aria-label]").forEach(function (el) {
+      var visible = el.tagName === "SUMMARY"
+        ? text(Array.from(el.children).find(function (c) { return c.checkVisibility && c.checkVisibility(); }))
+        : text(el);
+      var label = el.getAttribute("aria-label");
+      if (visible && label.toLowerCase().indexOf(visible.toLowerCase()) < 0) {
+        el.setAttribute("aria-label", visible + " (" + label + ")");
+      }
+    });
+  }
+
+  function fix(root) {
+    nameSliders(root);
+    altImages(root);
+    labelInName(root);
+  }
+
+  var pending = false;
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    setTimeout(function () { pending = false; fix(document); }, 50);
+  }
+
+  function start() {
+    fix(document);
+    new MutationObserver(schedule).observe(document.body, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["title", "open", "class"]
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
