@@ -25,6 +25,7 @@ def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=
     kind : ``"random"`` (Gaussian, needs ``rng``), ``"gradient"`` (along ``grad``: the
         steepest-ascent direction), ``"entry"`` (the basis matrix ``E_ij`` at ``index``),
         or ``"rank-one"`` (``u v^T`` with Gaussian ``u, v`` from ``rng``; matrices only).
+
     A ``shape`` of more than ``max_size`` entries is refused (``ValueError``).
     """
     as_choice(kind, "kind", DIRECTIONS)
