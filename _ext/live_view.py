@@ -19,7 +19,7 @@ Two steps, both run by ``make`` (nothing here is committed but this file and ``_
     - ipywidgets, jupyterlab_widgets and comm (the versions that work with this JupyterLite)
       are downloaded by pip with their sha256 pinned in ``_ext/lite/sources.txt``.
 
-``build_site(html_dir, ...)`` (called by ``_ext/companion_book.py`` at the end of every HTML build)
+``build_site(html_dir, ...)`` (run by this extension at the end of every HTML build)
     Builds the JupyterLite site into ``<html>/lite/``: the REPL app (which runs each section's
     explorer on open), the notebook app with every section notebook, the Pyodide kernel and the
     widgets extension, the verified Pyodide distribution, and a wheel of ``companion`` built
@@ -41,9 +41,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from urllib.parse import quote
+
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ RUNTIME_FILES = ["pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.was
 LAB_EXTENSIONS = ["@jupyter-widgets/jupyterlab-manager", "@jupyterlite/pyodide-kernel-extension"]
 
 CDN_ENV = "COMPANION_PYODIDE_CDN"
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"  # its settings in jupyter-lite.json
 
 
 class LiteError(RuntimeError):
@@ -158,7 +162,7 @@ def fetch(dist: Path = DIST, lock: dict | None = None) -> Path:
     if stamp.exists() and json.loads(stamp.read_text()) == record and all(
             (dist / "pyodide" / f).exists() for f in [*wanted, *RUNTIME_FILES, "pyodide-lock.json"]):
         stamp.touch()
-        print(f"live view: Pyodide {version} already in {dist} ({len(wanted)} packages, verified)")
+        print(f"live view: Pyodide {version} already in {dist} ({len(wanted)} packages, verified when fetched)")
         return dist
 
     bundle_name = next(iter(sources))  # the first line: the package that bundles the Pyodide wheels
@@ -226,16 +230,16 @@ def labextension_dir(name: str) -> Path:
                     "install requirements.txt (make book does)")
 
 
-def build_site(html_dir: Path, contents: list[Path], *, cdn: str | None = None, log=print) -> Path:
+def build_site(html_dir: Path, contents: list[Path], *, cdn: str | None = None) -> Path:
     """Build the JupyterLite site into ``html_dir/lite``; return that folder.
 
     ``contents``: the notebooks a reader can open and edit there. ``cdn``: a Pyodide URL
     (``.../pyodide.js``) to load the runtime from instead of the self-hosted copy.
     """
     cdn = cdn if cdn is not None else os.environ.get(CDN_ENV) or None
-    if not cdn and not (DIST / "SOURCES.json").exists():
-        raise LiteError(f"the verified Pyodide distribution is missing from {DIST}: run `make assets` "
-                        "(python _ext/live_view.py fetch)")
+    if not (DIST / "SOURCES.json").exists():  # the widget wheels are needed with a CDN too
+        raise LiteError(f"the verified Pyodide distribution and the kernel's wheels are missing from {DIST}: "
+                        "run `make assets` (python _ext/live_view.py fetch)")
     output = Path(html_dir) / "lite"
     with tempfile.TemporaryDirectory() as tmp:
         lite_dir = Path(tmp) / "lite-src"
@@ -251,7 +255,7 @@ def build_site(html_dir: Path, contents: list[Path], *, cdn: str | None = None, 
         config["LiteBuildConfig"]["federated_extensions"] = [str(labextension_dir(n)) for n in LAB_EXTENSIONS]
         config_file.write_text(json.dumps(config, indent=2))
         pypi = lite_dir / "pypi"
-        shutil.copytree(DIST / "pypi", pypi) if (DIST / "pypi").exists() else pypi.mkdir()
+        shutil.copytree(DIST / "pypi", pypi)
         build_companion_wheel(pypi)
         if not cdn:
             shutil.copytree(DIST / "pyodide", lite_dir / "static" / "pyodide")
@@ -278,19 +282,23 @@ def configure_kernel(output: Path, cdn: str | None) -> None:
     config = json.loads(path.read_text())
     data = config.setdefault("jupyter-config-data", {})
     plugins = data.setdefault("litePluginSettings", {})
-    kernel = plugins.setdefault("@jupyterlite/pyodide-kernel-extension:kernel", {})
+    kernel = plugins.setdefault(KERNEL_PLUGIN, {})
     kernel["pyodideUrl"] = cdn or "./static/pyodide/pyodide.js"
     kernel["disablePyPIFallback"] = True
     if not kernel.get("pipliteUrls"):
         raise LiteError(f"{path}: the build wrote no pipliteUrls (the site's wheel index): the kernel would hang")
+    index = json.loads((output / "pypi" / "all.json").read_text())
+    missing = [n for n in ("companion", "ipywidgets", "jupyterlab-widgets", "comm") if n not in index]
+    if missing:
+        raise LiteError(f"the site's wheel index lacks {missing}: `%pip install companion` would fail in the browser")
     path.write_text(json.dumps(config, indent=2, sort_keys=True))
     if not cdn and not (output / "static" / "pyodide" / "pyodide.js").exists():
         raise LiteError(f"{output}/static/pyodide/pyodide.js is missing after the build")
 
 
 # ----------------------------------------------------------------------------- the book's side
-# The REPL app runs these cells on open, the code inputs hidden (overrides.json): first the
-# book's package from the site's own wheel index, then the explorer cell of the section page.
+# The REPL app runs these cells on open (live.js hides their code): first the book's package
+# from the site's own wheel index, then the explorer cell of the section page.
 INSTALL_CELL = (
     "%pip install -q companion\n"
     "import logging; logging.getLogger('matplotlib.font_manager').setLevel(logging.ERROR)  # no font-cache notice"
@@ -305,17 +313,21 @@ class live_view_node(nodes.General, nodes.Element):
 
 def visit_live_view(self, node) -> None:
     code = json.dumps([INSTALL_CELL, node["code"]])
-    notebook = html.escape(node["notebook"], quote=True)
+    root = relative_uri(self.builder.get_target_uri(self.builder.current_docname), "")
+    notebook = html.escape(f"{root}lite/notebooks/index.html?path={quote(node['notebook'])}", quote=True)
     self.body.append(
-        f'<div class="companion-live" data-code="{html.escape(code, quote=True)}" data-notebook="{notebook}" '
+        # hidden until live.js runs (without JavaScript the button could not work)
+        f'<div class="companion-live" hidden data-code="{html.escape(code, quote=True)}" '
         f'data-explorer="{html.escape(node["explorer"], quote=True)}">'
         '<button type="button" class="companion-live-button">Run live in your browser</button> '
         '<span class="companion-live-about">Every control of this explorer, computed by Python running in '
-        "your browser: nothing to install, nothing sent anywhere. The first start downloads about 35 MB "
+        "your browser: nothing to install, no server. The first start downloads about 35 MB "
         "and takes 15-30 s. "
-        f'<a class="companion-live-notebook" href="#" data-notebook="{notebook}">Open the whole notebook '
-        "live</a> to edit and run its code and exercises.</span>"
-        '<p class="companion-live-status" role="status" aria-live="polite"></p></div>'
+        f'<a class="companion-live-notebook" href="{notebook}" target="_blank" rel="noopener">Open the whole '
+        "notebook live (new tab)</a> to edit and run its code and exercises.</span>"
+        '<p class="companion-live-status" role="status" aria-live="polite">'
+        '<span class="companion-live-message"></span><span class="companion-live-seconds" aria-hidden="true">'
+        "</span></p></div>"
     )
 
 

@@ -25,10 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from livepage import LivePage, change_a_live_control, start_live  # noqa: E402
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+from livepage import CHROMIUM_ARGS, LivePage, change_a_live_control, start_live  # noqa: E402
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

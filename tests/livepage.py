@@ -10,7 +10,13 @@ import time
 from urllib.parse import urlparse
 
 LOCAL = "127.0.0.1"
-START_TIMEOUT_MS = 150_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s)
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+    # offline for real: no host but the local server resolves, whoever asks (a service worker too)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+START_TIMEOUT_MS = 200_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s); live.js gives up at 180 s
 CHANGE_TIMEOUT_MS = 30_000  # a live control must change the figure within this
 
 
@@ -18,6 +24,8 @@ class LivePage:
     """A book page in Chromium, outside requests aborted and recorded, console kept."""
 
     def __init__(self, browser, url: str):
+        # JupyterLite's service worker (as readers have it) may fetch past the route below; the
+        # browser cannot resolve any host but 127.0.0.1 anyway (CHROMIUM_ARGS)
         self.context = browser.new_context(viewport={"width": 1280, "height": 1000})
         self.page = self.context.new_page()
         self.outside, self.console = [], []
@@ -64,7 +72,16 @@ def start_live(lp: LivePage) -> float:
 
 IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
     .filter(i => i.checkVisibility() && i.naturalWidth > 0)
-    .map(i => i.src.length + ':' + i.src.slice(-200)).join('|')"""
+    .map(i => {
+        const c = document.createElement('canvas');
+        c.width = i.naturalWidth; c.height = i.naturalHeight;
+        const ctx = c.getContext('2d');
+        ctx.drawImage(i, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+        let h = 2166136261;
+        for (let k = 0; k < d.length; k += 1) { h ^= d[k]; h = Math.imul(h, 16777619); }
+        return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
+    }).join('|')"""  # the pixels shown (a new blob URL with the same picture is no change)
 
 
 def change_a_live_control(lp: LivePage, step: int = 0):

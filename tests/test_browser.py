@@ -35,14 +35,11 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 from conftest import toc_files
+from livepage import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = os.environ.get("COMPANION_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
 LOCAL = "127.0.0.1"
 CHANGE_TIMEOUT_MS = 5000  # a moved control must change the figure within 5 s
 # axe-core (pinned in _ext/package.json's devDependencies, installed by `make assets`): the accessibility audit

@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from livepage import LivePage, change_a_live_control, start_live
+from livepage import START_TIMEOUT_MS, LivePage, change_a_live_control, start_live
 from test_browser import SCREENSHOTS, book_html, browser, site  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT / "_ext"))
 import live_view  # noqa: E402
 
 SECTIONS = sorted(p.stem for p in (ROOT / "chapters").glob("8-*.ipynb"))
-START_TIMEOUT_MS = 150_000  # for the notebook app's cold start
 
 
 # ------------------------------------------------------------------------ the built site
@@ -52,7 +51,7 @@ def lite(book_html) -> Path:
 
 def test_kernel_uses_the_sites_own_pyodide(lite):
     config = json.loads((lite / "jupyter-lite.json").read_text())["jupyter-config-data"]
-    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    kernel = config["litePluginSettings"][live_view.KERNEL_PLUGIN]
     assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.js"
     assert kernel["disablePyPIFallback"] is True
     assert any(u.startswith("./pypi/all.json") for u in kernel["pipliteUrls"]), kernel["pipliteUrls"]
@@ -94,10 +93,12 @@ def test_pages_make_no_outside_reference(book_html):
 def test_every_section_has_one_live_button_with_its_explorer_cell(book_html):
     for stem in SECTIONS:
         text = (book_html / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
-        boxes = re.findall(r'<div class="companion-live" data-code="([^"]*)" data-notebook="([^"]*)"', text)
+        boxes = re.findall(r'<div class="companion-live" hidden data-code="([^"]*)"', text)
         assert len(boxes) == 1, f"{stem}: {len(boxes)} live buttons"
-        code, notebook = json.loads(html_lib.unescape(boxes[0][0])), boxes[0][1]
-        assert notebook == f"{stem}.ipynb"
+        code = json.loads(html_lib.unescape(boxes[0]))
+        link = re.search(r'class="companion-live-notebook" href="([^"]*)"', text).group(1)
+        assert html_lib.unescape(link) == f"../lite/notebooks/index.html?path={stem}.ipynb"
+        assert (book_html / "lite" / "files" / f"{stem}.ipynb").exists()
         assert code[0] == live_view.INSTALL_CELL
         assert re.search(r"make_\w+_explorer\(", code[1]), code
         assert "companion/live.js" in text
@@ -115,7 +116,7 @@ def test_cdn_switch_loads_pyodide_from_the_cdn_and_ships_no_copy(tmp_path):
     cdn = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/pyodide.js"
     out = live_view.build_site(tmp_path, [ROOT / "chapters" / f"{SECTIONS[0]}.ipynb"], cdn=cdn)
     config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
-    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    kernel = config["litePluginSettings"][live_view.KERNEL_PLUGIN]
     assert kernel["pyodideUrl"] == cdn and kernel["pipliteUrls"]
     assert not (out / "static" / "pyodide").exists()
     assert (out / "pypi" / "all.json").exists() and (out / "files" / f"{SECTIONS[0]}.ipynb").exists()
@@ -164,17 +165,18 @@ def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
     try:
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60_000)
-        # run the notebook's first cell (it installs companion from the site), then a cell with the check
+        # run the notebook's first cell (it installs companion from the site), then a cell with the
+        # check; started here, not awaited (evaluate has no timeout): the bounded wait below is the one
         page.evaluate(
-            """async code => {
-                const app = window.jupyterapp, panel = app.shell.currentWidget;
-                await panel.sessionContext.ready;
-                const nb = panel.content;
-                nb.activeCellIndex = 0;
-                await app.commands.execute('notebook:run-cell-and-select-next');
-                await app.commands.execute('notebook:insert-cell-above');
-                nb.activeCell.model.sharedModel.setSource(code);
-                await app.commands.execute('notebook:run-cell');
+            """code => {
+                const app = window.jupyterapp, panel = app.shell.currentWidget, nb = panel.content;
+                window.companionCheck = panel.sessionContext.ready.then(async () => {
+                    nb.activeCellIndex = 0;
+                    await app.commands.execute('notebook:run-cell-and-select-next');
+                    await app.commands.execute('notebook:insert-cell-above');
+                    nb.activeCell.model.sharedModel.setSource(code);
+                    await app.commands.execute('notebook:run-cell');
+                });
             }""", NOTEBOOK_CHECK)
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => /RIGHT|Error/.test(o.textContent))",

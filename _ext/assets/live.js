@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   var READY = ".jp-OutputArea-output .widget-image, .jp-OutputArea-output img";
-  var ERROR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']";
+  var ERRORS = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']";
   var TIMEOUT_S = 180;
 
   function root() {
@@ -21,21 +21,28 @@
     return root() + "lite/repl/index.html?" + params.toString();
   }
 
-  function notebookUrl(name) {
-    return root() + "lite/notebooks/index.html?path=" + encodeURIComponent(name);
-  }
-
+  // The status line is a polite live region: it is announced when its text changes, so the
+  // running seconds go in a separate span that screen readers skip.
   function setState(box, state, text) {
     box.dataset.state = state;
-    box.querySelector(".companion-live-status").textContent = text;
+    box.querySelector(".companion-live-message").textContent = text;
+    box.querySelector(".companion-live-seconds").textContent = "";
+  }
+
+  // A failed start can be tried again: the frame goes, the button restarts it.
+  function fail(box, text) {
+    setState(box, "error", text);
+    var button = box.querySelector(".companion-live-button");
+    button.textContent = "Try again";
+    button.removeAttribute("aria-disabled");
   }
 
   function servedFromFolder(box) {
     if (location.protocol !== "file:") return false;
     setState(box, "unavailable",
       "The live view needs the book served by a web server (browsers do not run it from a folder " +
-      "opened as a file). From the book's folder run: python -m http.server --directory _build/html " +
-      "and open http://127.0.0.1:8000.");
+      "opened as a file). From the book's folder run: python -m http.server --bind 127.0.0.1 " +
+      "--directory _build/html and open http://127.0.0.1:8000.");
     return true;
   }
 
@@ -50,11 +57,15 @@
         var content = doc.querySelector(".jp-CodeConsole-content");
         if (content) height = Math.max(content.scrollHeight + 120, 400);
         frame.style.height = Math.min(Math.max(height, 400), 2400) + "px";
-        var error = doc.querySelector(ERROR);
-        if (error && /Error|Traceback/.test(error.textContent)) {
-          clearInterval(timer);
-          setState(box, "error", "The live explorer failed to start: " + error.textContent.slice(-300));
-          return;
+        if (box.dataset.state === "loading") {  // once it runs, what the reader types is theirs
+          var failed = Array.prototype.filter.call(doc.querySelectorAll(ERRORS), function (e) {
+            return /Error|Traceback/.test(e.textContent);
+          });
+          if (failed.length) {
+            clearInterval(timer);
+            fail(box, "The live explorer failed to start: " + failed[failed.length - 1].textContent.slice(-300));
+            return;
+          }
         }
         if (doc.querySelector(READY)) {
           if (box.dataset.state !== "ready") {
@@ -71,14 +82,14 @@
           return;  // keep resizing while the reader works
         }
       }
-      if (seconds > TIMEOUT_S) {
+      if (seconds > TIMEOUT_S && box.dataset.state === "loading") {
         clearInterval(timer);
-        setState(box, "error", "The live explorer did not start within " + TIMEOUT_S + " s. Reload the " +
-          "page to try again; the explorer above still works with its slider.");
+        fail(box, "The live explorer did not start within " + TIMEOUT_S + " s. The explorer above still " +
+          "works with its slider.");
         return;
       }
       if (box.dataset.state === "loading") {
-        setState(box, "loading", "Starting Python in your browser… " + seconds + " s (15-30 s the first time).");
+        box.querySelector(".companion-live-seconds").textContent = " " + seconds + " s";
       }
     }, 500);
   }
@@ -95,27 +106,28 @@
 
   function start(box, button) {
     if (servedFromFolder(box)) return;
-    if (box.querySelector("iframe")) return;
+    if (button.getAttribute("aria-disabled") === "true") return;  // already running
+    var old = box.querySelector("iframe");
+    if (old) old.remove();
     var frame = document.createElement("iframe");
     frame.className = "companion-live-frame";
     frame.title = "Live explorer: " + box.dataset.explorer + " running in your browser";
     frame.src = replUrl(box);
     frame.addEventListener("load", function () { hideCode(frame); });
     box.appendChild(frame);
-    button.disabled = true;
+    // not `disabled`: the focus stays on the button (a disabled one drops it to the page)
+    button.setAttribute("aria-disabled", "true");
     button.textContent = "Running live below";
-    setState(box, "loading", "Starting Python in your browser… (15-30 s the first time).");
+    setState(box, "loading", "Starting Python in your browser (15-30 s the first time)…");
     watch(box, frame);
   }
 
   function init() {
     document.querySelectorAll(".companion-live").forEach(function (box) {
+      box.hidden = false;  // without JavaScript the box stays hidden: its button could not work
       var button = box.querySelector(".companion-live-button");
       button.addEventListener("click", function () { start(box, button); });
       var link = box.querySelector(".companion-live-notebook");
-      link.href = notebookUrl(box.dataset.notebook);
-      link.target = "_blank";
-      link.rel = "noopener";
       link.addEventListener("click", function (event) {
         if (servedFromFolder(box)) event.preventDefault();
       });

@@ -62,7 +62,13 @@ from traitlets import Unicode
 _parse = getattr(mathtext.MathTextParser._parse_cached, "__wrapped__", None)
 if _parse is not None and mathtext.MathTextParser._parse_cached.cache_info().maxsize < 4096:
     mathtext.MathTextParser._parse_cached = functools.lru_cache(4096)(_parse)
-_MATHTEXT = mathtext.MathTextParser("path")
+_MATHTEXT = []  # the one parser, the Agg renderer's own kind ("path" or "agg" by matplotlib version)
+
+
+def _shared_mathtext(renderer) -> None:
+    if not _MATHTEXT:
+        _MATHTEXT.append(renderer.mathtext_parser)
+    renderer.mathtext_parser = _MATHTEXT[0]
 
 __all__ = ["Explorer", "LIVE_NOTE", "LIVE_NOTE_BROWSER", "LIVE_NOTE_WITH_CHOICE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
 
@@ -321,7 +327,7 @@ class Explorer(widgets.VBox):
         fig = self.figures[k]
         if not getattr(self.render_fn, "reuses_figure", False):
             fig.clear()
-        fig.canvas.get_renderer().mathtext_parser = _MATHTEXT
+        _shared_mathtext(fig.canvas.get_renderer())
         frame = self.render_fn(fig, self._params(k))
         for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
             a.set_animated(True)
