@@ -70,18 +70,19 @@ def start_live(lp: LivePage) -> float:
     return seconds
 
 
+# An image's pixels, hashed (FNV-1a): a new blob URL with the same picture is no change
+PIXEL_HASH = """img => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let k = 0; k < d.length; k += 1) { h ^= d[k]; h = Math.imul(h, 16777619); }
+    return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
+}"""
 IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
-    .filter(i => i.checkVisibility() && i.naturalWidth > 0)
-    .map(i => {
-        const c = document.createElement('canvas');
-        c.width = i.naturalWidth; c.height = i.naturalHeight;
-        const ctx = c.getContext('2d');
-        ctx.drawImage(i, 0, 0);
-        const d = ctx.getImageData(0, 0, c.width, c.height).data;
-        let h = 2166136261;
-        for (let k = 0; k < d.length; k += 1) { h ^= d[k]; h = Math.imul(h, 16777619); }
-        return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
-    }).join('|')"""  # the pixels shown (a new blob URL with the same picture is no change)
+    .filter(i => i.checkVisibility() && i.naturalWidth > 0).map(%s).join('|')""" % PIXEL_HASH
 
 
 def change_a_live_control(lp: LivePage, step: int = 0):

@@ -41,11 +41,13 @@ def html_pages(html: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------ sources
 def test_front_end_files_pinned():
-    """MathJax 3, RequireJS and html-manager 1.x (widget protocol 2, as ipywidgets 8 speaks) at exact versions."""
+    """MathJax 3, RequireJS, html-manager 1.x (widget protocol 2, as ipywidgets 8 speaks) and the live
+    view's Pyodide (the release its wheels are verified against) at exact versions."""
     pkg = json.loads((ROOT / "_ext" / "package.json").read_text())
     lock = json.loads((ROOT / "_ext" / "package-lock.json").read_text())
     deps = pkg["dependencies"]
-    assert set(deps) == {"mathjax", "requirejs", "@jupyter-widgets/html-manager"}
+    assert set(deps) == {"mathjax", "requirejs", "@jupyter-widgets/html-manager", "pyodide"}
+    assert deps["pyodide"] == "0.27.7", "jupyterlite-pyodide-kernel 0.6.1 runs Pyodide 0.27 (README, the live view)"
     for name, version in deps.items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} {version!r} is not an exact version"
         assert lock["packages"][f"node_modules/{name}"]["version"] == version, f"package-lock.json disagrees on {name}"

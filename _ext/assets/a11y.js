@@ -8,6 +8,9 @@
  * 3. Controls whose aria-label does not contain their visible text (the theme's search and
  *    colour-mode buttons, the "Show code cell content" toggles) get a label that starts
  *    with the visible text (WCAG 2.5.3, label in name).
+ * 4. The entries of Sphinx's citation lists (role="list") are list items: Sphinx marks them
+ *    role="doc-biblioentry", a role ARIA 1.3 deprecates, so the list has no items for a
+ *    screen reader (axe: aria-required-children).
  */
 (function () {
   "use strict";
@@ -45,7 +48,14 @@
     });
   }
 
+  function citationItems(root) {
+    root.querySelectorAll("[role='list'] > [role='doc-biblioentry']").forEach(function (el) {
+      el.setAttribute("role", "listitem");
+    });
+  }
+
   function fix(root) {
+    citationItems(root);
     nameSliders(root);
     altImages(root);
     labelInName(root);
