@@ -78,10 +78,10 @@ $(COMPAT)/.installed: requirements-compat.txt pyproject.toml
 	$(COMPAT)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
-COMPAT_IGNORE := --ignore=tests/test_book.py --ignore=tests/test_browser.py --ignore=tests/test_live.py --ignore=tests/test_site.py
+COMPAT_IGNORE := --ignore=tests/test_book.py --ignore=tests/test_browser.py --ignore=tests/test_live.py --ignore=tests/test_site.py --ignore=tests/test_pdf.py --ignore=tests/test_publishing.py
 test-compat: $(COMPAT)/.installed
 	@$(COMPAT)/bin/python -c "import numpy, matplotlib; print(f'unit tests with numpy {numpy.__version__}, matplotlib {matplotlib.__version__} (the browser\'s)')"
-	$(COMPAT)/bin/python -m pytest tests -q -n 2 -p no:cacheprovider $(COMPAT_IGNORE) -m "not book and not browser"
+	$(COMPAT)/bin/python -m pytest tests -q -n 2 -p no:cacheprovider $(COMPAT_IGNORE) -m "not book and not browser and not pdf"
 
 test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST) chromium
 	$(PY) -m pytest tests
