@@ -91,8 +91,11 @@ def change_a_live_control(lp: LivePage, step: int = 0):
     step right, or left on odd ``step``, by keyboard). Returns (what, seconds until the figure changed)."""
     content = next((f for f in lp.page.frames if "/lite/repl/" in f.url), None)
     assert content is not None, "the live view's frame is missing"
+    try:  # the figure shown (after an earlier change, its image may still be decoding)
+        content.wait_for_function(f"() => ({IMAGE_HASHES})() !== ''", timeout=CHANGE_TIMEOUT_MS)
+    except Exception:
+        _fail(f"the live explorer shows no image\n{lp.report()}")
     before = content.evaluate(IMAGE_HASHES)
-    assert before, "the live explorer shows no image"
     # not the static choice (it works in the static page too), not a disabled control
     selects = content.locator(".jp-OutputArea-output .widget-dropdown:not(.companion-static-choice) select:enabled")
     if selects.count():
@@ -112,7 +115,8 @@ def change_a_live_control(lp: LivePage, step: int = 0):
         lp.page.keyboard.press(key)
         what = f"second slider, {key} (keyboard)"
     try:
-        content.wait_for_function(f"before => ({IMAGE_HASHES})() !== before", arg=before, timeout=CHANGE_TIMEOUT_MS)
+        content.wait_for_function(f"before => {{ const now = ({IMAGE_HASHES})(); return now !== '' && now !== before; }}",
+                                  arg=before, timeout=CHANGE_TIMEOUT_MS)
     except Exception:
         _fail(f"{what}: the figure did not change within {CHANGE_TIMEOUT_MS / 1000:.0f} s\n{lp.report()}")
     return what, time.monotonic() - t0
