@@ -298,18 +298,25 @@ def as_choice(x, name: str, choices) -> str:
     return x
 
 
+def as_array_of(x, name: str, expected: str, *, copy: bool = False) -> np.ndarray:
+    """``x`` as a numpy array (a copy if ``copy``), ``TypeError`` naming ``name`` and ``expected``
+    (e.g. "a boolean array") for ``None``, strings and what numpy cannot read. The caller checks
+    the dtype: numpy would read ``None`` or ``"abc"`` as a 0-d object or string array."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be {expected}, got {describe(x)}")
+    try:
+        return np.array(x) if copy else np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {expected}, got {type(x).__name__}: {exc}") from None
+
+
 def as_condition(cond, name: str = "cond") -> np.ndarray:
     """A fixed boolean array (a copy): ``x > 0``, a boolean mask, ``True``/``False``.
 
     ``TypeError`` for ``None``, strings and arrays that are not boolean (write ``x != 0``
     for a numeric mask): numpy would read them as truth values without a word.
     """
-    if cond is None or isinstance(cond, (str, bytes)):
-        raise TypeError(f"{name} must be a boolean array (e.g. x > 0), got {describe(cond)}")
-    try:
-        c = np.array(cond)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a boolean array (e.g. x > 0), got {type(cond).__name__}: {exc}") from None
+    c = as_array_of(cond, name, "a boolean array (e.g. x > 0)", copy=True)
     if c.dtype.kind != "b":
         raise TypeError(
             f"{name} must be a boolean array (e.g. x > 0), got dtype {c.dtype} (shape {shape_str(c.shape)}); "

@@ -45,7 +45,7 @@ import numpy as np
 
 from . import models as _models
 from . import rules as _rules
-from ._validate import as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
+from ._validate import as_array_of, as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -238,12 +238,7 @@ def _constant(x, name):
     """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings, objects."""
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
         return x
-    if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {describe(x)}")
-    try:
-        a = np.asarray(x)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}: {exc}") from None
+    a = as_array_of(x, name, "a number or an array of numbers")
     if a.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be a number or an array of numbers, got dtype {a.dtype}")
     return a
