@@ -25,6 +25,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL_ID = "install-companion"
+BROWSER_INSTALL = "%pip install -q companion"  # in the live view: the wheel the site serves (live_view.py)
 TAG = "remove-cell"
 
 
@@ -39,7 +40,7 @@ def install_source(config: Path = ROOT / "_config.yml") -> str:
         "    import companion\n"
         "except ImportError:\n"
         '    if sys.platform == "emscripten":\n'
-        "        %pip install -q companion\n"
+        f"        {BROWSER_INSTALL}\n"
         "    else:\n"
         f'        %pip install -q "companion @ git+{url}@{branch}"'
     )

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from urllib.parse import quote
 
+from colab_cell import BROWSER_INSTALL  # _ext/ is on the path: as a script, a Sphinx local extension, in tests
 from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -300,7 +301,7 @@ def configure_kernel(output: Path, cdn: str | None) -> None:
 # The REPL app runs these cells on open (live.js hides their code): first the book's package
 # from the site's own wheel index, then the explorer cell of the section page.
 INSTALL_CELL = (
-    "%pip install -q companion\n"
+    f"{BROWSER_INSTALL}\n"
     "import logging; logging.getLogger('matplotlib.font_manager').setLevel(logging.ERROR)  # no font-cache notice"
 )
 EXPLORER_CALL = re.compile(r"^\s*(make_\w+_explorer)\(", re.MULTILINE)
