@@ -12,12 +12,13 @@ ASSETS := _ext/node_modules/.package-lock.json
 # The live view's Pyodide distribution, fetched and verified by _ext/live_view.py (see README)
 PYODIDE_DIST := _ext/pyodide/SOURCES.json
 
-.PHONY: book assets test test-compat chromium lab live pdf clean help
+.PHONY: book assets test test-compat lint chromium lab live pdf clean help
 
 help:
 	@echo "make book   create .venv, install, build the HTML book into _build/html (every notebook executed)"
 	@echo "make test   install test tools (and Chromium if missing) and run the whole test suite, then"
 	@echo "            the unit tests again with the browser's numpy 2.0 / matplotlib 3.8 (make test-compat)"
+	@echo "make lint   ruff on the package, tests, benchmarks and build scripts (configured in pyproject.toml)"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make live   serve the explorers as an app with Voila on http://127.0.0.1:$(LIVE_PORT) (for teaching)"
 	@echo "make pdf    the print edition: the whole book as one PDF, _build/pdf/matrix-calculus-companion.pdf"
@@ -86,6 +87,9 @@ test-compat: $(COMPAT)/.installed
 test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST) chromium
 	$(PY) -m pytest tests
 	$(MAKE) test-compat
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check companion tests benchmarks _ext
 
 lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab chapters
