@@ -82,7 +82,7 @@ PIXEL_HASH = """img => {
     return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
 }"""
 IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
-    .filter(i => i.checkVisibility() && i.naturalWidth > 0).map(%s).join('|')""" % PIXEL_HASH
+    .filter(i => i.checkVisibility() && i.naturalWidth > 0).map(PIXEL_HASH).join('|')""".replace("PIXEL_HASH", PIXEL_HASH)
 
 
 def change_a_live_control(lp: LivePage, step: int = 0):

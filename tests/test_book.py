@@ -39,10 +39,11 @@ def test_toc_entries_exist():
 
 
 def test_requirements_pinned():
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    text = (ROOT / "requirements.txt").read_text().splitlines()
+    lines = [line.strip() for line in text if line.strip() and not line.startswith("#")]
     assert lines[-1] == "-e .", "requirements.txt must end with -e . (Binder installs companion from it)"
-    for l in lines[:-1]:
-        assert "==" in l, f"requirements.txt: {l!r} is not pinned exactly"
+    for line in lines[:-1]:
+        assert "==" in line, f"requirements.txt: {line!r} is not pinned exactly"
     assert "jupyter-book==1.0.4.post1" in lines
 
 

@@ -12,7 +12,6 @@ from companion import directional_derivative, jacobian, numerical_gradient, ries
 from companion.examples import NONLINEAR_MAPS, nonlinear_map, plane_loss, plane_loss_grad
 from companion.spaces import Metric, change_of_basis, plane_metric, rotation, steepest_ascent, unit_circle
 
-
 # ----------------------------------------------------------------- change of basis (8.1.1)
 
 

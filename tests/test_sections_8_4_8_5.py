@@ -126,7 +126,7 @@ def test_chain_pullback_is_reverse_order_and_the_adjoint_of_the_pushforward():
     assert dot_product_test(lambda v: chain_pushforward(maps, xs, v), lambda w: chain_pullback(maps, xs, w), (3,), (3,), rng=rng) < 1e-13
     # the pullbacks applied in the forward order (first map first) are not the adjoint
     wrong = y_bar
-    for F, xk in zip(maps, xs[:-1]):
+    for F, xk in zip(maps, xs[:-1], strict=True):
         wrong = F.pullback(xk, wrong)
     assert np.linalg.norm(wrong - x_bar) > 1e-3 * np.linalg.norm(x_bar)
 
@@ -171,9 +171,9 @@ def net():
 def test_pack_unpack_roundtrip(net):
     sizes, As, bs, _, _ = net
     theta = mlp_pack(As, bs)
-    assert theta.shape == (sum(sizes[l + 1] * (sizes[l] + 1) for l in range(3)),)
+    assert theta.shape == (sum(sizes[k + 1] * (sizes[k] + 1) for k in range(3)),)
     As2, bs2 = mlp_unpack(theta, sizes)
-    for a, b in zip(As + bs, As2 + bs2):
+    for a, b in zip(As + bs, As2 + bs2, strict=True):
         np.testing.assert_array_equal(a, b)
     assert theta[0] == As[0][0, 0] and theta[1] == As[0][1, 0]  # vec: columns first
     before = theta.copy()
@@ -211,7 +211,7 @@ def test_backward_is_the_adjoint_of_the_forward_differential(net):
     dtheta = rng.standard_normal(theta0.shape)
     dAs, dbs = mlp_unpack(dtheta, sizes)
     dh = np.zeros_like(X)
-    for A, dA, db, z, hp, h in zip(As, dAs, dbs, cache.z, cache.h[:-1], cache.h[1:]):
+    for A, dA, db, hp, h in zip(As, dAs, dbs, cache.h[:-1], cache.h[1:], strict=True):
         dh = (1 - h**2) * (dA @ hp + A @ dh + db[:, None])
     lhs = float(np.vdot(h_bar, dh))
     rhs = float(mlp_pack(g.A, g.b) @ dtheta)
@@ -225,7 +225,7 @@ def test_delta_norms(net):
     assert norms.shape == (3,)
     np.testing.assert_allclose(norms, [np.sqrt(np.sum(d**2)) for d in grads.deltas])
     # b_l enters z_l directly, so grad b_l is delta_l summed over the batch
-    for d, gb in zip(grads.deltas, grads.b):
+    for d, gb in zip(grads.deltas, grads.b, strict=True):
         np.testing.assert_allclose(d.sum(axis=1), gb)
     with pytest.raises(TypeError, match="MLPGrads"):
         mlp_delta_norms(grads.deltas)

@@ -139,7 +139,7 @@ def test_default_scale_is_one_over_sqrt_d():
     Q, K, V, T, _ = problem(4, 4, 2, 4, seed=8)
     a = attention_loss_and_grads(Q, K, V, T)
     b = attention_loss_and_grads(Q, K, V, T, scale=0.5)
-    assert a[0] == b[0] and all(np.array_equal(x, y) for x, y in zip(a[1], b[1]))
+    assert a[0] == b[0] and all(np.array_equal(x, y) for x, y in zip(a[1], b[1], strict=True))
 
 
 # ----------------------------------------------------------------- the section's identities
