@@ -109,7 +109,8 @@ def _read_answer(g, x):
     if g.dtype.kind not in "fiu" or g.dtype == object:
         return GradientReport(False, "invalid",
                               f"the answer must be an array of numbers, got {type(g).__name__} of dtype {g.dtype}")
-    found = shape_finding(x.shape, g.shape, name="g", expected_what="the shape of the point where f is differentiated")
+    found = shape_finding(x.shape, g.shape, name="answer",
+                          expected_what="the shape of the point where f is differentiated")
     if found is None:
         g = g.astype(float)
         found = finite_finding(g)

@@ -202,9 +202,9 @@ def test_a_column_vector_where_a_flat_vector_is_asked_is_told_exactly_what_to_ch
         assert fb.expected_shape == (n,) and fb.got_shape == wrong.shape
     x = np.linspace(-1.0, 1.0, 5)
     rep = check_gradient(lambda x: float(np.sum(x**3)), x, (3 * x**2)[:, None])
-    assert rep.diagnosis == "shape" and "give an array of shape (5,): e.g. g.ravel()" in rep.message
+    assert rep.diagnosis == "shape" and "give an array of shape (5,): e.g. answer.ravel()" in rep.message
     rep = check_gradient(lambda X: float(np.sum(X**3)), x[:, None], 3 * x**2)
-    assert rep.diagnosis == "shape" and "e.g. g.reshape(5, 1)" in rep.message
+    assert rep.diagnosis == "shape" and "e.g. answer.reshape(5, 1)" in rep.message
 
 
 def test_a_tuple_part_is_named_in_the_generic_slips():

@@ -198,7 +198,8 @@ def test_written_solution(eid):
     text = ex.solution_text.strip()
     assert text and text.count("$") % 2 == 0, f"{eid}: the written solution is empty or has unbalanced $"
     md = ex.solution_markdown()
-    assert md.startswith("```{dropdown} Solution\n") and text in md and "next cell" in md and md.endswith("```")
+    assert md.startswith("```{dropdown} Solution\n:class-container: companion-solution\n\n")
+    assert text in md and "next cell" in md and md.endswith("```")
 
 
 @pytest.mark.parametrize("eid", IDS)
@@ -546,6 +547,9 @@ def test_legacy_hint_is_a_one_step_hints():
     assert three.hints_markdown() == ("```{dropdown} Hint 1 of 3\none\n```\n\n```{dropdown} Hint 2 of 3\ntwo\n```\n\n"
                                       "```{dropdown} Hint 3 of 3: the key step\nthree\n```")
     assert _concept(solution_text="").solution_markdown() == ""
+    assert _concept().solution_markdown() == (
+        "```{dropdown} Solution\n:class-container: companion-solution\n\nBy 8.2, $G$ is ...\n\n"
+        "The code of this solution is in the next cell (click to show it).\n```")
 
 
 def test_memo_computes_once():
@@ -597,10 +601,14 @@ def test_notebooks_match_the_package():
 def test_sync_restores_a_removed_exercise_and_keeps_the_answer_cells(tmp_path):
     nb_path = tmp_path / "8-3-trace-principle.ipynb"
     nb_path.write_text((ROOT / "chapters" / "8-3-trace-principle.ipynb").read_text())
+    original = nbformat.read(nb_path, as_version=4)
     assert _sync(nb_path).returncode == 0
     assert _sync("--check", nb_path).returncode == 0, "a synced notebook is up to date"
     synced = nbformat.read(nb_path, as_version=4)
     ids = [c.id for c in synced.cells]
+    generated = re.compile(r"^ex-8-\d+-\d+-|^ex-progress$")
+    others = [(c.id, c.source) for c in original.cells if not generated.match(c.id)]
+    assert [(c.id, c.source) for c in synced.cells if not generated.match(c.id)] == others, "other cells untouched"
     for ex in by_section("8.3"):
         stem = "ex-" + ex.id.replace(".", "-")
         cells = {c.id: c for c in synced.cells if c.id.startswith(stem + "-")}

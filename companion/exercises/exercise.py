@@ -353,10 +353,14 @@ class Exercise:
         return "\n\n".join(blocks)
 
     def solution_markdown(self) -> str:
-        """The written solution as a notebook cell (a MyST dropdown "Solution"); "" when there is none."""
+        """The written solution as a notebook cell (a MyST dropdown "Solution"); "" when there is none.
+
+        Its container has the class ``companion-solution``, so that a printed edition (which unfolds
+        the hints' dropdowns) can leave the solutions out.
+        """
         if not self.solution_text.strip():
             return ""
-        return (f"```{{dropdown}} Solution\n{self.solution_text.strip()}\n\n"
+        return (f"```{{dropdown}} Solution\n:class-container: companion-solution\n\n{self.solution_text.strip()}\n\n"
                 f"The code of this solution is in the next cell (click to show it).\n```")
 
     def _repr_markdown_(self):
