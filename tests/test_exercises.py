@@ -526,6 +526,8 @@ def test_exercise_refuses_bad_new_fields():
         _concept(options=(Option("a", "x", False, "w"), Option("b", "y", False, "w")))
     with pytest.raises(ValueError, match="labelled 'a', 'b'"):
         _concept(options=(Option("a", "x", True, "w"), Option("c", "y", False, "w")))
+    with pytest.raises(ValueError, match="by their why, not by mistakes"):
+        _concept(mistakes=(get("8.3.1").mistakes[0],))
     with pytest.raises(TypeError, match="options must be a tuple of Option"):
         _concept(options=("a", "b"))
     with pytest.raises(ValueError, match="why must not be empty"):

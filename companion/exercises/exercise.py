@@ -211,6 +211,9 @@ class Exercise:
                              f"in order, got {labels!r}")
         if not any(o.correct for o in self.options):
             raise ValueError(f"exercise {self.id}: at least one option must be correct")
+        if self.mistakes:
+            raise ValueError(f"exercise {self.id}: a choice exercise explains its wrong options by their why, "
+                             f"not by mistakes")
         if self.build is None:
             self.build = _no_data
         if self.solution is None:
