@@ -11,7 +11,8 @@ to PDF with Chromium. On that page:
   no widget code runs and no widget repr (``VBox(...)``) can appear;
 - **the hints are unfolded** (they are dropdowns on the web);
 - **the solutions stay on the web**: each folded solution cell becomes one line that says
-  where to find it, so the printed exercises can be handed out as they are.
+  where to find it, and the written solutions (dropdowns of class ``companion-solution``) are
+  left out, so the printed exercises can be handed out as they are.
 
 The HTML book is not affected.
 """
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 VIEW_RE = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
 DROPDOWN_RE = re.compile(r'<details class="([^"]*\bsd-dropdown\b[^"]*)">')
 SOLUTION_RE = re.compile(r'<details class="admonition hide above-input">.*?</details>', re.S)
+WRITTEN_SOLUTION_RE = re.compile(r'<details class="[^"]*\bcompanion-solution\b[^"]*">.*?</details>', re.S)
 SLIDERS = ("SelectionSliderModel", "IntSliderModel", "FloatSliderModel", "FloatLogSliderModel")
 CONTROLS = SLIDERS + ("DropdownModel", "ToggleButtonsModel", "ToggleButtonModel", "CheckboxModel",
                       "RadioButtonsModel", "SelectModel", "IntTextModel", "FloatTextModel", "BoundedIntTextModel",
@@ -175,6 +177,7 @@ def print_page(app: Sphinx, pagename, templatename, context, doctree) -> None:
         return ex.figure(base + home[mid] + ".html")
 
     body = VIEW_RE.sub(explorer, context["body"])
+    body = WRITTEN_SOLUTION_RE.sub("", body)
     body = DROPDOWN_RE.sub(lambda m: f'<details class="{m.group(1)}" open>', body)
     body = SOLUTION_RE.sub(
         '<p class="companion-print-solution"><i>Solution: folded under this exercise in the web edition '

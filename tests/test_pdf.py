@@ -118,3 +118,4 @@ def test_exercises_with_hints(text):
     assert not missing, f"exercises missing: {missing}"
     assert text.count("Hint") >= len(EXERCISES)
     assert "Solution: folded under this exercise in the web edition" in text
+    assert "The code of this solution is in the next cell" not in text, "a written solution is printed"
