@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .evidence import gradient_evidence
-from .exercise import Exercise, Mistake
+from .exercise import Exercise, Mistake, Option
 from .registry import register
 
 __all__: list = []  # the exercises are reached through companion.exercises.get / EXERCISES
@@ -77,10 +77,27 @@ Compute $\nabla_{A_\ell}\mathcal{L}$.
                 lambda z_prev, delta_l, mask: np.outer(delta_l, mask * z_prev),
                 "A_l multiplies m * h_{l-1} with h_{l-1} = tanh(z_{l-1}), not z_{l-1}"),
     ),
-    hint=r"""
-Only the weights move: write $u = m\odot h_{\ell-1}$ for what $A_\ell$ multiplies, so
-$\delta z_\ell = (\Delta A_\ell)\,u$ and $d\mathcal{L} = \delta_\ell^\top(\Delta A_\ell)\,u$. Turn this number into a
-trace and read off the Frobenius representer.
+    category="drill",
+    hints=(
+        r"""What does $A_\ell$ multiply? Call it $u$. With only the weights perturbed,
+$\delta z_\ell = (\Delta A_\ell)\,u$.""",
+        r"""By the definition of the error signal, $d\mathcal{L} = \delta_\ell^\top\,\delta z_\ell$.""",
+        r"""A number is its own trace: $\delta_\ell^\top(\Delta A_\ell)\,u = \mathrm{tr}(u\,\delta_\ell^\top\,\Delta A_\ell)$.
+Compare with $\langle G, \Delta A_\ell\rangle_F = \mathrm{tr}(G^\top \Delta A_\ell)$.""",
+    ),
+    solution_text=r"""
+Write $u = m\odot h_{\ell-1} = m\odot\tanh(z_{\ell-1})$ for what $A_\ell$ multiplies. With only $A_\ell$
+perturbed, $\delta z_\ell = (\Delta A_\ell)\,u$, so
+
+$$
+d\mathcal{L} = \delta_\ell^\top(\Delta A_\ell)\,u = \mathrm{tr}\big(u\,\delta_\ell^\top\,\Delta A_\ell\big)
+= \big\langle \delta_\ell\, u^\top, \Delta A_\ell\big\rangle_F ,
+$$
+
+hence $\nabla_{A_\ell}\mathcal{L} = \delta_\ell\,(m\odot h_{\ell-1})^\top$: the page's $\delta_\ell h_{\ell-1}^\top$ with the
+layer's actual input. The columns of the dropped units are zero, since a unit that feeds nothing
+into $A_\ell$ cannot change the loss through it. The factor $\tanh'(z_{\ell-1})$ does not appear: it
+belongs to $\delta_{\ell-1}$, the error sent further down.
 """,
     solution_code="""\
 u = mask * np.tanh(z_prev)          # what A_l multiplies: the masked input m * h_{l-1}
@@ -147,10 +164,26 @@ Pull the error back one layer: compute $\delta_{\ell-1} = \nabla_{z_{\ell-1}}\ma
                 lambda A_l, b_l, z_prev, z_l, delta_l: _delta_prev(A_l, z_prev, delta_l, D=_softplus),
                 "the diagonal factor is the derivative sigma'(z_{l-1}) (the local Jacobian of the activation), not the activation's value"),
     ),
-    hint=r"""
-Forward, $z_{\ell-1}\to h_{\ell-1}=\sigma(z_{\ell-1})\to z_\ell = A_\ell h_{\ell-1}+b_\ell$; backward, the adjoints of
-these two steps in the reverse order. For the diagonal factor you need $\sigma'$: differentiate
-$\log(1 + e^z)$ once.
+    category="drill",
+    hints=(
+        r"""Forward, two local maps: $z_{\ell-1}\mapsto h_{\ell-1} = \sigma(z_{\ell-1})$, then
+$h_{\ell-1}\mapsto z_\ell = A_\ell h_{\ell-1} + b_\ell$. Write the differential of each.""",
+        r"""The activation's differential is the diagonal $D_{\ell-1} = \mathrm{Diag}(\sigma'(z_{\ell-1}))$:
+differentiate $\log(1 + e^{z})$ once.""",
+        r"""Pull $\delta_\ell$ back through the two maps in the reverse order of the forward pass,
+each by its adjoint.""",
+    ),
+    solution_text=r"""
+The local differentials are $\delta h_{\ell-1} = D_{\ell-1}\,\delta z_{\ell-1}$ and $\delta z_\ell = A_\ell\,\delta h_{\ell-1}$,
+with $D_{\ell-1} = \mathrm{Diag}(\sigma'(z_{\ell-1}))$ and, for softplus,
+$\sigma'(z) = \dfrac{e^{z}}{1 + e^{z}} = \dfrac{1}{1 + e^{-z}}$, the logistic sigmoid. Then
+
+$$
+d\mathcal{L} = \delta_\ell^\top A_\ell D_{\ell-1}\,\delta z_{\ell-1} = \big(D_{\ell-1}A_\ell^\top\delta_\ell\big)^\top\delta z_{\ell-1},
+$$
+
+so $\delta_{\ell-1} = D_{\ell-1}A_\ell^\top\delta_\ell = \mathrm{sigmoid}(z_{\ell-1})\odot(A_\ell^\top\delta_\ell)$. Neither $b_\ell$ nor $z_\ell$
+is needed: the step uses only the point $z_{\ell-1}$ where the activation is linearized.
 """,
     solution_code="""\
 D_prev = 1.0 / (1.0 + np.exp(-z_prev))   # softplus'(z) = sigmoid(z): the diagonal of D_{l-1}
@@ -206,10 +239,30 @@ $A_\ell\in\mathbb{R}^{3\times4}$.
                 lambda H_prev, Delta_l: _batch_layer(H_prev, Delta_l, gA=Delta_l.T @ H_prev / H_prev.shape[0]),
                 "Delta_l^T H_{l-1} already sums the examples' outer products; the loss is a sum, so no 1/N"),
     ),
-    hint=r"""
-Perturb only $A_\ell$ and $b_\ell$: $\delta Z_\ell = H_{\ell-1}(\Delta A_\ell)^\top + \mathbf{1}(\Delta b_\ell)^\top$, and
-$d\mathcal{L} = \langle \Delta_\ell, \delta Z_\ell\rangle_F$. Rewrite each term as a trace with $\Delta A_\ell$, resp.
-$\Delta b_\ell$, standing alone; a trace equals the trace of its transpose.
+    category="drill",
+    hints=(
+        r"""Perturb only $A_\ell$ and $b_\ell$: $\delta Z_\ell = H_{\ell-1}(\Delta A_\ell)^\top + \mathbf{1}(\Delta b_\ell)^\top$,
+and $d\mathcal{L} = \langle \Delta_\ell, \delta Z_\ell\rangle_F$.""",
+        r"""The weight term is $\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big)$; a trace equals the trace
+of its transpose.""",
+        r"""Move $\Delta A_\ell$, resp. $\Delta b_\ell$, to the right end of each term, alone, and read off what it
+is paired with. The vector $\mathbf{1}$ has one entry per example.""",
+    ),
+    solution_text=r"""
+$$
+d\mathcal{L} = \big\langle\Delta_\ell, H_{\ell-1}(\Delta A_\ell)^\top\big\rangle_F + \big\langle\Delta_\ell, \mathbf{1}(\Delta b_\ell)^\top\big\rangle_F .
+$$
+
+First term: $\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big) = \mathrm{tr}\big(\Delta A_\ell\, H_{\ell-1}^\top\Delta_\ell\big)
+= \mathrm{tr}\big((\Delta_\ell^\top H_{\ell-1})^\top\Delta A_\ell\big)$. Second term:
+$\mathrm{tr}\big(\Delta_\ell^\top\mathbf{1}(\Delta b_\ell)^\top\big) = (\Delta b_\ell)^\top\Delta_\ell^\top\mathbf{1} = \langle\Delta_\ell^\top\mathbf{1}, \Delta b_\ell\rangle$. Hence
+
+$$
+\nabla_{A_\ell}\mathcal{L} = \Delta_\ell^\top H_{\ell-1} = \sum_k \delta_k h_k^\top, \qquad \nabla_{b_\ell}\mathcal{L} = \Delta_\ell^\top\mathbf{1},
+$$
+
+with $\delta_k$, $h_k$ the rows of $\Delta_\ell$, $H_{\ell-1}$ read as columns. This is the page's column formula
+with every matrix transposed: the storage changed, the gradient did not.
 """,
     solution_code="""\
 grad_A = Delta_l.T @ H_prev        # sum over examples (rows) of delta_k h_k^T
@@ -272,9 +325,26 @@ Run the forward pass, then the backward recursion, and give $\nabla_{A_1}\mathca
         Mistake("averaged over the batch, but the loss is a sum", lambda **d: _two_layer_grad(**d, scale=1 / d["x"].shape[1]),
                 "L adds the examples' losses; its gradient adds their gradients: no 1/N"),
     ),
-    hint=r"""
-$\delta_2 = D_2(h_2 - y)$, $\delta_1 = D_1(A_2^\top\delta_2)$, $\nabla_{A_1}\mathcal{L} = \delta_1h_0^\top$,
-with $D_\ell$ acting column by column as the entrywise factor $1-\tanh^2(z_\ell)$.
+    category="drill",
+    hints=(
+        r"""Run the forward pass and keep $z_1, h_1, z_2, h_2$: the backward pass needs them.""",
+        r"""Start at the output, where $\nabla_{h_2}\mathcal{L} = h_2 - y$, and cross the output tanh to reach
+$\delta_2$.""",
+        r"""Going down one layer applies the adjoint of the affine map, then the diagonal of the
+activation below it. The weight gradient pairs layer 1's error signal with layer 1's input,
+summed over the columns.""",
+    ),
+    solution_text=r"""
+Forward: $z_1 = A_1x + b_1\mathbf{1}^\top$, $h_1 = \tanh z_1$, $z_2 = A_2h_1 + b_2\mathbf{1}^\top$, $h_2 = \tanh z_2$.
+Backward, every column an example (the batch loss is a sum, so nothing is divided by $N$):
+
+$$
+\delta_2 = D_2(h_2 - y) = (\mathbf{1} - h_2\odot h_2)\odot(h_2 - y), \qquad
+\delta_1 = D_1A_2^\top\delta_2 = (\mathbf{1} - h_1\odot h_1)\odot(A_2^\top\delta_2),
+$$
+
+using $\tanh' = 1 - \tanh^2$. By the trace rule, $\nabla_{A_1}\mathcal{L} = \delta_1h_0^\top = \delta_1x^\top$, which for a
+batch adds up the examples' outer products.
 """,
     solution_code="""\
 z_1 = A_1 @ x + b_1[:, None]; h_1 = np.tanh(z_1)
@@ -331,10 +401,27 @@ Compute $\nabla_h\mathcal{L}$, the cotangent the block passes to the layer below
                 lambda **d: _residual_pullback(**d, bias=False),
                 "D is evaluated at the pre-activation the forward pass used, z = A_1 h + b_1"),
     ),
-    hint=r"""
-Differentiate the sum term by term: $du = dh + A_2\,D\,A_1\,dh$ with $D = \mathrm{Diag}(\tanh'(z))$ at
-$z = A_1h + b_1$. Pull $\bar u$ back through each term separately; the pullback of a sum of maps is
-the sum of their pullbacks, and a composition is pulled back in reverse order.
+    category="transfer",
+    hints=(
+        r"""Split the block into its two paths, $u = h + g(h)$ with $g(h) = A_2\tanh(A_1h + b_1)$, so that
+$du = dh + dg_h[dh]$.""",
+        r"""The branch is a composition of three local maps; its differential is $A_2\,D\,A_1$ with
+$D = \mathrm{Diag}(\tanh'(z))$ at $z = A_1h + b_1$.""",
+        r"""The pullback of a sum of linear maps is the sum of their pullbacks, and a composition is
+pulled back in reverse order.""",
+    ),
+    solution_text=r"""
+With $z = A_1h + b_1$ and $D = \mathrm{Diag}(1 - \tanh^2 z)$, the differential of the block is
+$du = dh + A_2DA_1\,dh$. Pair it with $\bar u$:
+
+$$
+d\mathcal{L} = \langle\bar u, dh\rangle + \langle\bar u, A_2DA_1\,dh\rangle
+= \big\langle \bar u + A_1^\top D A_2^\top\bar u,\ dh\big\rangle ,
+$$
+
+so $\nabla_h\mathcal{L} = \bar u + A_1^\top D\,A_2^\top\bar u$. The skip connection hands $\bar u$ down unchanged,
+whatever the branch does; this is why the lower layers of a deep residual network still
+receive a gradient when the branches' Jacobians $A_2DA_1$ are small.
 """,
     solution_code="""\
 z = A_1 @ h + b_1
@@ -344,4 +431,50 @@ solution = u_bar + A_1.T @ (D * (A_2.T @ u_bar))   # skip path + branch pulled b
     evidence=gradient_evidence(_residual_objective),
 )
 
-register(weight_gradient, backward_step, batch_layer, two_layer, residual_block)
+# ----------------------------------------------------------------------------- 8.5.6
+
+jacobian_cost = Exercise(
+    id="8.5.6",
+    title="How many sweeps for a whole Jacobian?",
+    level="medium",
+    category="concept",
+    kind="choice",
+    statement=r"""
+A classifier maps an image $x\in\mathbb{R}^{784}$ to $10$ logits, $f:\mathbb{R}^{784}\to\mathbb{R}^{10}$. You want its
+whole Jacobian $J = J_f(x)$ at one image, from the reverse-mode engine: one `jvp` pushes one
+tangent forward, one call of the pullback returned by `vjp` pulls one cotangent back.
+Before computing anything, which statements are true?
+""",
+    options=(
+        Option("a", r"Reverse mode needs $10$ pullbacks: each one returns a whole row of $J$.", True,
+               r"the pullback of the basis cotangent $e_i$ is $J^\top e_i$, the derivatives of output $i$ with respect "
+               r"to all 784 inputs: one row; $J$ has $m = 10$ rows"),
+        Option("b", r"Forward mode needs $784$ pushforwards: each one returns a whole column of $J$.", True,
+               r"the pushforward of the basis tangent $e_j$ is $Je_j$, how all 10 outputs move with input $j$: one "
+               r"column; $J$ has $n = 784$ columns"),
+        Option("c", r"One backward pass gives the whole Jacobian, as it gives every weight gradient of a loss at once.",
+               False,
+               r"one backward pass pulls back one covector. For a scalar loss ($m = 1$) that single pullback is the "
+               r"whole gradient; with 10 outputs it gives one row, or one weighted sum $w^\top J$ of the rows"),
+        Option("d", r"Reverse mode needs $784$ pullbacks, one per input pixel.", False,
+               r"this swaps rows and columns: a pullback returns the derivatives with respect to all inputs at once "
+               r"(a row), so the count is the number of outputs, not of inputs"),
+        Option("e", r"Either mode needs $7840$ sweeps, one per entry of $J$.", False,
+               r"no sweep delivers a single entry: a jvp fills a whole column and a vjp a whole row"),
+    ),
+    hints=(
+        r"""What does one pushforward $v\mapsto Jv$ return when $v = e_j$? What does one pullback
+$w\mapsto J^\top w$ return when $w = e_i$?""",
+        r"""$J$ has one row per output and one column per input. Count them here.""",
+    ),
+    solution_text=r"""
+The pushforward of $e_j$ is $Je_j$, column $j$ of $J$; the pullback of $e_i$ is $J^\top e_i$, row $i$ of $J$
+(as a vector). Here $J\in\mathbb{R}^{10\times784}$, so reverse mode needs $m = 10$ vjps and forward mode
+$n = 784$ jvps: (a) and (b). Reverse mode is the cheaper one, by a factor of about $784/10$ if one
+sweep of either kind costs about the same (the timing on this page measures it). A single
+backward pass is the whole gradient only when the output is a number ($m = 1$), which is the
+case of a loss, and the reason training runs in reverse mode.
+""",
+)
+
+register(weight_gradient, backward_step, batch_layer, two_layer, residual_block, jacobian_cost)
