@@ -110,7 +110,8 @@ Compute $\nabla_{W_V}\mathcal{L}$.
                 "<G_Y, P dV>_F = tr(G_Y^T P dV) = <P^T G_Y, dV>_F: the adjoint of dV -> P dV is P^T"),
         Mistake("P^T G_Y: that is G_V, one step short of W_V",
                 lambda Q, K, X, W_V, G_Y: _backward(Q, K, X @ W_V, G_Y)[2],
-                "P^T G_Y is the gradient for V (4 x 2); W_V (5 x 2) is reached through V = X W_V, whose pullback is X^T"),
+                "P^T G_Y is the gradient for V (4 x 2); W_V (5 x 2) is reached through V = X W_V, whose pullback is "
+                "X^T"),
         Mistake("missing 1/sqrt(d) in the scores S", lambda **d: _value_weights(**d, scale_S=False),
                 "S = Q K^T / sqrt(d): without the scale the softmax is sharper and P is wrong"),
         Mistake("softmax taken over the columns instead of the rows", lambda **d: _value_weights(**d, softmax_axis=0),
@@ -131,7 +132,8 @@ d\mathcal{L} = \langle G_Y, PX\,dW_V\rangle_F = \mathrm{tr}\big(G_Y^\top P X\,dW
 = \big\langle X^\top P^\top G_Y,\ dW_V\big\rangle_F ,
 $$
 
-so $\nabla_{W_V}\mathcal{L} = X^\top P^\top G_Y = X^\top G_V$ with $G_V = P^\top G_Y$ from the page: the pullback through
+so $\nabla_{W_V}\mathcal{L} = X^\top P^\top G_Y = X^\top G_V$ with $G_V = P^\top G_Y$ from the page: the pullback
+through
 $Y = PV$ first, then through $V = XW_V$ (whose adjoint in $W_V$ is $G\mapsto X^\top G$).
 """,
     solution_code="""\
@@ -186,20 +188,24 @@ example of one head, `P`, `G_P` (and the `S` they came from); the checker also t
     solution=lambda **_: (lambda P, G_P: _svjp(P, G_P)),
     trials=_softmax_trials,
     mistakes=(
-        Mistake("dropped the -p p^T term of the softmax Jacobian", lambda **_: (lambda P, G_P: _svjp(P, G_P, drop_pp=True)),
-                "the Jacobian of one row is Diag(p) - p p^T; applied to g it gives p * g - p (p . g) = p * (g - p . g): "
-                "keep the second term"),
+        Mistake("dropped the -p p^T term of the softmax Jacobian",
+                lambda **_: (lambda P, G_P: _svjp(P, G_P, drop_pp=True)),
+                "the Jacobian of one row is Diag(p) - p p^T; applied to g it gives p * g - p (p . g) = p * (g - p . "
+                "g): keep the second term"),
         Mistake("axis=1: the rows of one matrix, but the columns of a stack",
                 lambda **_: (lambda P, G_P: _svjp(P, G_P, axis=1)),
                 "right for a 2-D array, wrong for a stack (h, n, m), where axis=1 runs down the columns: "
                 "take the inner product along the last axis, axis=-1"),
         Mistake("worked on the columns (axis=-2): the softmax is by rows",
                 lambda **_: (lambda P, G_P: _svjp(P, G_P, axis=-2)),
-                "each row of P is the softmax of the same row of S: the inner product p . g runs along a row (the last axis)"),
+                "each row of P is the softmax of the same row of S: the inner product p . g runs along a row (the last "
+                "axis)"),
         Mistake("subtracted the plain row mean of G_P instead of the P-weighted one",
                 lambda **_: (lambda P, G_P: _svjp(P, G_P, weighted=False)),
-                "p p^T g = p (p . g): the number subtracted from each g_j is the P-weighted sum sum_k p_k g_k, not the mean of g"),
-        Mistake("G_P - (p . g): the outer factor P is missing", lambda **_: (lambda P, G_P: _svjp(P, G_P, times_p=False)),
+                "p p^T g = p (p . g): the number subtracted from each g_j is the P-weighted sum sum_k p_k g_k, not the "
+                "mean of g"),
+        Mistake("G_P - (p . g): the outer factor P is missing",
+                lambda **_: (lambda P, G_P: _svjp(P, G_P, times_p=False)),
                 "(Diag(p) - p p^T) g = p * g - p (p . g) = p * (g - p . g): every entry is multiplied by its p_j"),
     ),
     hints=(
@@ -259,7 +265,8 @@ key_gradient = Exercise(
     statement=r"""
 Single-head attention with $n = 4$ positions, $d = 3$ and $d_v = 2$: $S = QK^\top/\sqrt{d}$,
 $P = \mathrm{softmax}(S)$ by rows, $Y = PV$. An output projection $W_O\in\mathbb{R}^{2\times3}$ follows, and the loss
-is $\mathcal{L} = \tfrac12\|YW_O - T\|_F^2$ for a target $T\in\mathbb{R}^{4\times3}$. The data hold $Q$, $K$, $V$, $W_O$ and $T$.
+is $\mathcal{L} = \tfrac12\|YW_O - T\|_F^2$ for a target $T\in\mathbb{R}^{4\times3}$. The data hold $Q$, $K$, $V$,
+$W_O$ and $T$.
 
 Compute $G_K = \nabla_K\mathcal{L}$.
 """,
@@ -274,27 +281,31 @@ Compute $G_K = \nabla_K\mathcal{L}$.
                 "S = Q K^T / sqrt(d), so dS = Q dK^T / sqrt(d): the factor 1/sqrt(d) comes back in the pullback"),
         Mistake("G_S Q instead of G_S^T Q", lambda **d: _projected_backward(**d, gk_T=False)[1],
                 "K enters S transposed: <G_S, Q dK^T>_F = tr(G_S^T Q dK^T) = <G_S^T Q, dK>_F"),
-        Mistake("dropped the -p p^T term of the softmax Jacobian", lambda **d: _projected_backward(**d, drop_pp=True)[1],
+        Mistake("dropped the -p p^T term of the softmax Jacobian",
+                lambda **d: _projected_backward(**d, drop_pp=True)[1],
                 "G_S = P * (G_P - c) with c_i = <P[i], G_P[i]>, not P * G_P"),
         Mistake("skipped the softmax: G_P used as G_S", lambda **d: _projected_backward(**d, skip_softmax=True)[1],
                 "between P and S sits the softmax: G_S is the softmax pullback of G_P = G_Y V^T"),
     ),
     hints=(
-        r"""Start where the loss is: with $R = YW_O - T$, $d\mathcal{L} = \langle R, dY\,W_O\rangle_F$. Move $W_O$ across
+        r"""Start where the loss is: with $R = YW_O - T$, $d\mathcal{L} = \langle R, dY\,W_O\rangle_F$.
+Move $W_O$ across
 to find $G_Y$ (the trace rule of 8.3).""",
         r"""Then the page's stages in reverse order: $Y = PV$ gives $G_P$, the row softmax gives $G_S$.""",
         r"""$K$ enters the scores transposed, $dS = Q\,dK^\top/\sqrt d$: rewrite $\langle G_S, Q\,dK^\top\rangle_F$ as a
 pairing with $dK$ (a trace equals the trace of its transpose).""",
     ),
     solution_text=r"""
-With $R = YW_O - T$, $d\mathcal{L} = \langle R, dY\,W_O\rangle_F = \mathrm{tr}(W_O R^\top dY) = \langle RW_O^\top, dY\rangle_F$, so
+With $R = YW_O - T$,
+$d\mathcal{L} = \langle R, dY\,W_O\rangle_F = \mathrm{tr}(W_O R^\top dY) = \langle RW_O^\top, dY\rangle_F$, so
 $G_Y = (YW_O - T)\,W_O^\top$. Then, stage by stage,
 
 $$
 G_P = G_YV^\top, \qquad G_S = P\odot\big(G_P - c\,\mathbf{1}^\top\big),\ c_i = \langle P_{i:}, (G_P)_{i:}\rangle ,
 $$
 
-and from $dS = Q\,dK^\top/\sqrt d$: $\langle G_S, Q\,dK^\top\rangle_F = \mathrm{tr}(G_S^\top Q\,dK^\top) = \mathrm{tr}(dK\,Q^\top G_S)
+and from $dS = Q\,dK^\top/\sqrt d$:
+$\langle G_S, Q\,dK^\top\rangle_F = \mathrm{tr}(G_S^\top Q\,dK^\top) = \mathrm{tr}(dK\,Q^\top G_S)
 = \langle G_S^\top Q, dK\rangle_F$, hence
 
 $$
@@ -377,7 +388,8 @@ data's example and on other sizes.
                 "the adjoint of dV -> P dV is G -> P^T G (for each head)"),
         Mistake("the softmax's inner products c summed along axis=1, the columns of each head",
                 _heads(c_axis=1),
-                "in a stack (h, n, n) the rows of each head run along the last axis: c = sum(P * G_P, axis=-1, keepdims=True)"),
+                "in a stack (h, n, n) the rows of each head run along the last axis: c = sum(P * G_P, axis=-1, "
+                "keepdims=True)"),
     ),
     hints=(
         r"""Go through the three stages in reverse order: $Y = PV$, then the row softmax, then
@@ -392,7 +404,8 @@ Per head, with $P$ from the forward pass and $^\top$ transposing each head's mat
 two axes):
 
 $$
-G_V = P^\top G_Y,\quad G_P = G_YV^\top,\quad G_S = P\odot(G_P - c\,\mathbf{1}^\top),\ c_i = \langle P_{i:}, (G_P)_{i:}\rangle,\quad
+G_V = P^\top G_Y,\quad G_P = G_YV^\top,\quad G_S = P\odot(G_P - c\,\mathbf{1}^\top),\ c_i = \langle P_{i:},
+(G_P)_{i:}\rangle,\quad
 G_Q = \frac{G_S K}{\sqrt d},\quad G_K = \frac{G_S^\top Q}{\sqrt d}.
 $$
 
@@ -450,7 +463,8 @@ Compute $G_Q = \nabla_Q\mathcal{L}$.
     mistakes=(
         Mistake("no mask: the gradient of ordinary (bidirectional) attention",
                 lambda **d: _causal_G_Q(**d, allowed=None),
-                "the forward pass must use the masked P (zero above the diagonal); everything downstream is computed from it"),
+                "the forward pass must use the masked P (zero above the diagonal); everything downstream is computed "
+                "from it"),
         Mistake("masked scores set to 0 instead of -infinity",
                 lambda Q, K, V, G_Y: _causal_G_Q(Q, K, V, G_Y, zero_masked=True),
                 "a score of 0 still gets probability e^0 / sum > 0: the mask must remove those entries, "
@@ -475,7 +489,8 @@ $P$ the masked probabilities throughout.""",
     solution_text=r"""
 Write $S' = S + M$. Since $M$ is constant, $dS' = dS$ and $G_S = G_{S'}$: the mask only changes the point
 $P = \mathrm{softmax}(S')$ at which the softmax is linearized. The row pullback
-$G_S = P\odot(G_P - c\,\mathbf{1}^\top)$, with $G_P = G_YV^\top$ and $c_i = \sum_{j\le i} P_{ij}(G_P)_{ij}$, vanishes wherever
+$G_S = P\odot(G_P - c\,\mathbf{1}^\top)$, with $G_P = G_YV^\top$ and $c_i = \sum_{j\le i} P_{ij}(G_P)_{ij}$, vanishes
+wherever
 $P_{ij} = 0$: the masked scores receive no gradient, and $G_S$ is lower triangular. Then, from
 $dS = dQ\,K^\top/\sqrt d$,
 
@@ -516,8 +531,9 @@ Which of the following statements are true? (More than one may be.)
     options=(
         Option("a", r"Adding the same number to every score of row $i$ leaves row $i$ of $P$, and so the loss, "
                     r"unchanged; hence each row of $G_S$ is orthogonal to $\mathbf{1}$.", True,
-               r"the derivative of $\mathcal{L}$ along $dS = e_i\mathbf{1}^\top$ is $\langle G_S, e_i\mathbf{1}^\top\rangle_F$, the sum "
-               r"of row $i$ of $G_S$; the shift invariance $J_p\mathbf{1} = 0$ makes it zero"),
+               r"the derivative of $\mathcal{L}$ along $dS = e_i\mathbf{1}^\top$ is $\langle G_S, "
+               r"e_i\mathbf{1}^\top\rangle_F$, the sum of row $i$ of $G_S$; the shift invariance $J_p\mathbf{1} = 0$ "
+               r"makes it zero"),
         Option("b", r"It is because each row of $P$ sums to $1$.", False,
                r"that gives $\mathbf{1}^\top J_p = 0$ (the tangents $dp$ sum to zero), while the row sum of "
                r"$G_S$ is $\mathbf{1}^\top J_p^\top g = (J_p\mathbf{1})^\top g$, which needs the shift invariance "
@@ -529,11 +545,12 @@ Which of the following statements are true? (More than one may be.)
         Option("d", r"It is an effect of the factor $1/\sqrt d$ in the scores.", False,
                r"that factor sits between $S$ and $(Q, K)$: it scales $G_Q$ and $G_K$, and plays no part in $G_S$"),
         Option("e", r"The columns of $G_K$ also sum to zero.", True,
-               r"$\mathbf{1}^\top G_K = (G_S\mathbf{1})^\top Q/\sqrt d = 0$. Equivalently, $K\mapsto K + \mathbf{1}c^\top$ "
-               r"adds $q_i^\top c/\sqrt d$ to every score of row $i$, a constant per row, so $P$ does not move"),
+               r"$\mathbf{1}^\top G_K = (G_S\mathbf{1})^\top Q/\sqrt d = 0$. Equivalently, $K\mapsto K + "
+               r"\mathbf{1}c^\top$ adds $q_i^\top c/\sqrt d$ to every score of row $i$, a constant per row, so $P$ "
+               r"does not move"),
         Option("f", r"The columns of $G_Q$ also sum to zero.", False,
-               r"$Q\mapsto Q + \mathbf{1}c^\top$ adds $k_j^\top c/\sqrt d$ to the score $S_{ij}$, which changes "
-               r"with $j$: not a constant per row, so $P$ moves; $\mathbf{1}^\top G_Q = \mathbf{1}^\top G_SK/\sqrt d$ is "
+               r"$Q\mapsto Q + \mathbf{1}c^\top$ adds $k_j^\top c/\sqrt d$ to the score $S_{ij}$, which changes with "
+               r"$j$: not a constant per row, so $P$ moves; $\mathbf{1}^\top G_Q = \mathbf{1}^\top G_SK/\sqrt d$ is "
                r"not zero in general"),
     ),
     hints=(
@@ -544,13 +561,17 @@ $dS = Q\,dK^\top/\sqrt d$ and $dS = dQ\,K^\top/\sqrt d$.""",
     ),
     solution_text=r"""
 Adding $t$ to every score of row $i$, $dS = t\,e_i\mathbf{1}^\top$, does not change $P$ (the softmax is
-invariant under shifts: $J_p\mathbf{1} = p - p\,(p^\top\mathbf{1}) = 0$). So $0 = d\mathcal{L} = \langle G_S, e_i\mathbf{1}^\top\rangle_F\,t$,
+invariant under shifts: $J_p\mathbf{1} = p - p\,(p^\top\mathbf{1}) = 0$). So
+$0 = d\mathcal{L} = \langle G_S, e_i\mathbf{1}^\top\rangle_F\,t$,
 which is $t$ times the sum of row $i$ of $G_S$: (a). The reason is the invariance, not the
-normalization (b): $\mathbf{1}^\top G_S$'s rows are $(J_p\mathbf{1})^\top g$, and a normalization such as $s/\sum s$ sums to
+normalization (b): $\mathbf{1}^\top G_S$'s rows are $(J_p\mathbf{1})^\top g$, and a normalization such as $s/\sum s$
+sums to
 one without being shift invariant. Neither $G_P$ (c) nor the scale (d) plays a part.
 
-For the keys, $dK = \mathbf{1}c^\top$ gives $dS = Q\,c\,\mathbf{1}^\top/\sqrt d$: row $i$ is shifted by the constant $q_i^\top c/\sqrt d$,
-so the loss does not move and $\langle G_K, \mathbf{1}c^\top\rangle_F = c^\top G_K^\top\mathbf{1} = 0$ for every $c$: the columns of
+For the keys, $dK = \mathbf{1}c^\top$ gives $dS = Q\,c\,\mathbf{1}^\top/\sqrt d$: row $i$ is shifted by the constant
+$q_i^\top c/\sqrt d$,
+so the loss does not move and $\langle G_K, \mathbf{1}c^\top\rangle_F = c^\top G_K^\top\mathbf{1} = 0$ for every $c$:
+the columns of
 $G_K$ sum to zero (e). For the queries, $dQ = \mathbf{1}c^\top$ gives $dS_{ij} = c^\top k_j/\sqrt d$, which varies
 along a row, so nothing forces the columns of $G_Q$ to vanish (f).
 """,

@@ -62,10 +62,12 @@ Compute $\nabla_{A_\ell}\mathcal{L}$.
     mistakes=(
         Mistake("(m * h_{l-1}) delta_l^T: the outer product the wrong way round",
                 lambda z_prev, delta_l, mask: np.outer(_masked_input(z_prev, mask), delta_l),
-                "the gradient has the shape of A_l (3 x 4): delta_l^T dA_l u = <delta_l u^T, dA_l>_F with u the layer's input"),
+                "the gradient has the shape of A_l (3 x 4): delta_l^T dA_l u = <delta_l u^T, dA_l>_F with u the "
+                "layer's input"),
         Mistake("delta_l h_{l-1}^T: the mask was left out",
                 lambda z_prev, delta_l, mask: np.outer(delta_l, np.tanh(z_prev)),
-                "A_l multiplies the masked input m * h_{l-1}; a dropped unit feeds nothing to A_l, so its column of the gradient is zero"),
+                "A_l multiplies the masked input m * h_{l-1}; a dropped unit feeds nothing to A_l, so its column of "
+                "the gradient is zero"),
         Mistake("delta_l (1 - tanh^2 z_{l-1})^T: the derivative of tanh in place of tanh",
                 lambda z_prev, delta_l, mask: np.outer(delta_l, mask * _dtanh(z_prev)),
                 "the weights multiply the layer's input, the value h_{l-1} = tanh(z_{l-1}); "
@@ -82,7 +84,8 @@ Compute $\nabla_{A_\ell}\mathcal{L}$.
         r"""What does $A_\ell$ multiply? Call it $u$. With only the weights perturbed,
 $\delta z_\ell = (\Delta A_\ell)\,u$.""",
         r"""By the definition of the error signal, $d\mathcal{L} = \delta_\ell^\top\,\delta z_\ell$.""",
-        r"""A number is its own trace: $\delta_\ell^\top(\Delta A_\ell)\,u = \mathrm{tr}(u\,\delta_\ell^\top\,\Delta A_\ell)$.
+        r"""A number is its own trace:
+$\delta_\ell^\top(\Delta A_\ell)\,u = \mathrm{tr}(u\,\delta_\ell^\top\,\Delta A_\ell)$.
 Compare with $\langle G, \Delta A_\ell\rangle_F = \mathrm{tr}(G^\top \Delta A_\ell)$.""",
     ),
     solution_text=r"""
@@ -94,7 +97,8 @@ d\mathcal{L} = \delta_\ell^\top(\Delta A_\ell)\,u = \mathrm{tr}\big(u\,\delta_\e
 = \big\langle \delta_\ell\, u^\top, \Delta A_\ell\big\rangle_F ,
 $$
 
-hence $\nabla_{A_\ell}\mathcal{L} = \delta_\ell\,(m\odot h_{\ell-1})^\top$: the page's $\delta_\ell h_{\ell-1}^\top$ with the
+hence $\nabla_{A_\ell}\mathcal{L} = \delta_\ell\,(m\odot h_{\ell-1})^\top$: the page's $\delta_\ell h_{\ell-1}^\top$
+with the
 layer's actual input. The columns of the dropped units are zero, since a unit that feeds nothing
 into $A_\ell$ cannot change the loss through it. The factor $\tanh'(z_{\ell-1})$ does not appear: it
 belongs to $\delta_{\ell-1}$, the error sent further down.
@@ -150,10 +154,12 @@ Pull the error back one layer: compute $\delta_{\ell-1} = \nabla_{z_{\ell-1}}\ma
                 "A_l^T delta_l is grad_{h_{l-1}} L; going on to z_{l-1} crosses the activation: multiply by D_{l-1}"),
         Mistake("used D_l instead of D_{l-1}",
                 lambda A_l, b_l, z_prev, z_l, delta_l: _sigmoid(z_l) * (A_l.T @ delta_l),
-                "delta_l already contains D_l; the activation crossed on the way down is that of layer l-1, evaluated at z_{l-1}"),
+                "delta_l already contains D_l; the activation crossed on the way down is that of layer l-1, evaluated "
+                "at z_{l-1}"),
         Mistake("applied D_{l-1} before A_l^T instead of after",
                 lambda A_l, b_l, z_prev, z_l, delta_l: _delta_prev(A_l, z_prev, delta_l, D_first=True),
-                "reverse the forward order: forward is z_{l-1} -> (D) -> h_{l-1} -> (A_l) -> z_l, so backward is A_l^T first, then D_{l-1}"),
+                "reverse the forward order: forward is z_{l-1} -> (D) -> h_{l-1} -> (A_l) -> z_l, so backward is A_l^T "
+                "first, then D_{l-1}"),
         Mistake("A_l delta_l: the transpose is missing",
                 lambda A_l, b_l, z_prev, z_l, delta_l: _delta_prev(A_l, z_prev, delta_l, transpose=False),
                 "the adjoint of h -> A_l h is A_l^T: delta_l^T A_l dh = (A_l^T delta_l)^T dh"),
@@ -162,7 +168,8 @@ Pull the error back one layer: compute $\delta_{\ell-1} = \nabla_{z_{\ell-1}}\ma
                 "D_{l-1} = Diag(sigma'(z_{l-1})) for this network's sigma: differentiate log(1 + e^z)"),
         Mistake("multiplied by softplus(z_{l-1}) itself, not by its derivative",
                 lambda A_l, b_l, z_prev, z_l, delta_l: _delta_prev(A_l, z_prev, delta_l, D=_softplus),
-                "the diagonal factor is the derivative sigma'(z_{l-1}) (the local Jacobian of the activation), not the activation's value"),
+                "the diagonal factor is the derivative sigma'(z_{l-1}) (the local Jacobian of the activation), not the "
+                "activation's value"),
     ),
     category="drill",
     hints=(
@@ -174,15 +181,18 @@ differentiate $\log(1 + e^{z})$ once.""",
 each by its adjoint.""",
     ),
     solution_text=r"""
-The local differentials are $\delta h_{\ell-1} = D_{\ell-1}\,\delta z_{\ell-1}$ and $\delta z_\ell = A_\ell\,\delta h_{\ell-1}$,
+The local differentials are $\delta h_{\ell-1} = D_{\ell-1}\,\delta z_{\ell-1}$ and
+$\delta z_\ell = A_\ell\,\delta h_{\ell-1}$,
 with $D_{\ell-1} = \mathrm{Diag}(\sigma'(z_{\ell-1}))$ and, for softplus,
 $\sigma'(z) = \dfrac{e^{z}}{1 + e^{z}} = \dfrac{1}{1 + e^{-z}}$, the logistic sigmoid. Then
 
 $$
-d\mathcal{L} = \delta_\ell^\top A_\ell D_{\ell-1}\,\delta z_{\ell-1} = \big(D_{\ell-1}A_\ell^\top\delta_\ell\big)^\top\delta z_{\ell-1},
+d\mathcal{L} = \delta_\ell^\top A_\ell D_{\ell-1}\,\delta z_{\ell-1} =
+\big(D_{\ell-1}A_\ell^\top\delta_\ell\big)^\top\delta z_{\ell-1},
 $$
 
-so $\delta_{\ell-1} = D_{\ell-1}A_\ell^\top\delta_\ell = \mathrm{sigmoid}(z_{\ell-1})\odot(A_\ell^\top\delta_\ell)$. Neither $b_\ell$ nor $z_\ell$
+so $\delta_{\ell-1} = D_{\ell-1}A_\ell^\top\delta_\ell = \mathrm{sigmoid}(z_{\ell-1})\odot(A_\ell^\top\delta_\ell)$.
+Neither $b_\ell$ nor $z_\ell$
 is needed: the step uses only the point $z_{\ell-1}$ where the activation is linearized.
 """,
     solution_code="""\
@@ -228,7 +238,8 @@ $A_\ell\in\mathbb{R}^{3\times4}$.
                 "the gradient has the shape of A_l (3 x 4); H^T Delta is its transpose, the gradient for A_l^T"),
         Mistake("grad_b = Delta_l: the bias gradient was not summed over the batch",
                 lambda H_prev, Delta_l: _batch_layer(H_prev, Delta_l, gb=Delta_l),
-                "one bias serves every row: its gradient collects the errors of all examples, Delta_l^T 1 (a sum over rows)"),
+                "one bias serves every row: its gradient collects the errors of all examples, Delta_l^T 1 (a sum over "
+                "rows)"),
         Mistake("grad_b averaged over the batch, but the loss is a sum",
                 lambda H_prev, Delta_l: _batch_layer(H_prev, Delta_l, gb=Delta_l.mean(axis=0)),
                 "the loss adds the examples' losses, so the bias gradient adds their errors: no 1/N"),
@@ -241,24 +252,36 @@ $A_\ell\in\mathbb{R}^{3\times4}$.
     ),
     category="drill",
     hints=(
-        r"""Perturb only $A_\ell$ and $b_\ell$: $\delta Z_\ell = H_{\ell-1}(\Delta A_\ell)^\top + \mathbf{1}(\Delta b_\ell)^\top$,
+        r"""Perturb only $A_\ell$ and $b_\ell$:
+$\delta Z_\ell = H_{\ell-1}(\Delta A_\ell)^\top + \mathbf{1}(\Delta b_\ell)^\top$,
 and $d\mathcal{L} = \langle \Delta_\ell, \delta Z_\ell\rangle_F$.""",
-        r"""The weight term is $\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big)$; a trace equals the trace
+        r"""The weight term is $\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big)$; a trace equals
+the trace
 of its transpose.""",
         r"""Move $\Delta A_\ell$, resp. $\Delta b_\ell$, to the right end of each term, alone, and read off what it
 is paired with. The vector $\mathbf{1}$ has one entry per example.""",
     ),
     solution_text=r"""
 $$
-d\mathcal{L} = \big\langle\Delta_\ell, H_{\ell-1}(\Delta A_\ell)^\top\big\rangle_F + \big\langle\Delta_\ell, \mathbf{1}(\Delta b_\ell)^\top\big\rangle_F .
+d\mathcal{L} = \big\langle\Delta_\ell, H_{\ell-1}(\Delta A_\ell)^\top\big\rangle_F + \big\langle\Delta_\ell,
+\mathbf{1}(\Delta b_\ell)^\top\big\rangle_F .
 $$
 
-First term: $\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big) = \mathrm{tr}\big(\Delta A_\ell\, H_{\ell-1}^\top\Delta_\ell\big)
-= \mathrm{tr}\big((\Delta_\ell^\top H_{\ell-1})^\top\Delta A_\ell\big)$. Second term:
-$\mathrm{tr}\big(\Delta_\ell^\top\mathbf{1}(\Delta b_\ell)^\top\big) = (\Delta b_\ell)^\top\Delta_\ell^\top\mathbf{1} = \langle\Delta_\ell^\top\mathbf{1}, \Delta b_\ell\rangle$. Hence
+Move each perturbation to the right end of its trace (the trace of a transpose, then a cyclic shift):
 
 $$
-\nabla_{A_\ell}\mathcal{L} = \Delta_\ell^\top H_{\ell-1} = \sum_k \delta_k h_k^\top, \qquad \nabla_{b_\ell}\mathcal{L} = \Delta_\ell^\top\mathbf{1},
+\mathrm{tr}\big(\Delta_\ell^\top H_{\ell-1}(\Delta A_\ell)^\top\big)
+= \mathrm{tr}\big(\Delta A_\ell\, H_{\ell-1}^\top\Delta_\ell\big)
+= \mathrm{tr}\big((\Delta_\ell^\top H_{\ell-1})^\top\Delta A_\ell\big), \qquad
+\mathrm{tr}\big(\Delta_\ell^\top\mathbf{1}(\Delta b_\ell)^\top\big)
+= \langle\Delta_\ell^\top\mathbf{1}, \Delta b_\ell\rangle .
+$$
+
+Hence
+
+$$
+\nabla_{A_\ell}\mathcal{L} = \Delta_\ell^\top H_{\ell-1} = \sum_k \delta_k h_k^\top, \qquad
+\nabla_{b_\ell}\mathcal{L} = \Delta_\ell^\top\mathbf{1},
 $$
 
 with $\delta_k$, $h_k$ the rows of $\Delta_\ell$, $H_{\ell-1}$ read as columns. This is the page's column formula
@@ -270,6 +293,7 @@ grad_b = Delta_l.sum(axis=0)       # Delta_l^T 1: one bias for every row
 solution = (grad_A, grad_b)
 """,
 )
+
 # ----------------------------------------------------------------------------- 8.5.4
 
 
@@ -317,12 +341,14 @@ Run the forward pass, then the backward recursion, and give $\nabla_{A_1}\mathca
     solution=lambda **d: _two_layer_grad(**d),
     mistakes=(
         Mistake("forgot the bias in the forward pass", lambda **d: _two_layer_grad(**d, bias=False),
-                "z_l = A_l h_{l-1} + b_l: the biases change z_l, hence D_l and the residual; add b_l[:, None] to every column"),
+                "z_l = A_l h_{l-1} + b_l: the biases change z_l, hence D_l and the residual; add b_l[:, None] to every "
+                "column"),
         Mistake("D_1 is missing in delta_1", lambda **d: _two_layer_grad(**d, D1=False),
                 "delta_1 = D_1 (A_2^T delta_2): the error crosses the first tanh on its way down"),
         Mistake("D_2 is missing: the output layer was treated as linear", lambda **d: _two_layer_grad(**d, D2=False),
                 "the output is h_2 = tanh(z_2), so delta_2 = D_2 (h_2 - y), not h_2 - y"),
-        Mistake("averaged over the batch, but the loss is a sum", lambda **d: _two_layer_grad(**d, scale=1 / d["x"].shape[1]),
+        Mistake("averaged over the batch, but the loss is a sum",
+                lambda **d: _two_layer_grad(**d, scale=1 / d["x"].shape[1]),
                 "L adds the examples' losses; its gradient adds their gradients: no 1/N"),
     ),
     category="drill",
@@ -343,7 +369,8 @@ $$
 \delta_1 = D_1A_2^\top\delta_2 = (\mathbf{1} - h_1\odot h_1)\odot(A_2^\top\delta_2),
 $$
 
-using $\tanh' = 1 - \tanh^2$. By the trace rule, $\nabla_{A_1}\mathcal{L} = \delta_1h_0^\top = \delta_1x^\top$, which for a
+using $\tanh' = 1 - \tanh^2$. By the trace rule, $\nabla_{A_1}\mathcal{L} = \delta_1h_0^\top = \delta_1x^\top$, which
+for a
 batch adds up the examples' outer products.
 """,
     solution_code="""\
@@ -390,13 +417,16 @@ Compute $\nabla_h\mathcal{L}$, the cotangent the block passes to the layer below
     mistakes=(
         Mistake("the skip connection's own term u_bar is missing",
                 lambda **d: _residual_pullback(**d, skip=False),
-                "u = h + branch(h): the differential is du = dh + d(branch), so the pullback is u_bar + (pullback of the branch)"),
+                "u = h + branch(h): the differential is du = dh + d(branch), so the pullback is u_bar + (pullback of "
+                "the branch)"),
         Mistake("only the skip connection: the branch was not pulled back",
                 lambda **d: _residual_pullback(**d, branch=False),
-                "the branch A_2 tanh(A_1 h + b_1) depends on h too: pull u_bar back through A_2, the tanh and A_1 and add it"),
+                "the branch A_2 tanh(A_1 h + b_1) depends on h too: pull u_bar back through A_2, the tanh and A_1 and "
+                "add it"),
         Mistake("the tanh factor D = Diag(1 - tanh^2 z) is missing in the branch",
                 lambda **d: _residual_pullback(**d, D=False),
-                "between A_2^T and A_1^T the cotangent crosses the tanh: multiply entrywise by 1 - tanh^2(A_1 h + b_1)"),
+                "between A_2^T and A_1^T the cotangent crosses the tanh: multiply entrywise by 1 - tanh^2(A_1 h + "
+                "b_1)"),
         Mistake("the tanh factor evaluated without the bias b_1",
                 lambda **d: _residual_pullback(**d, bias=False),
                 "D is evaluated at the pre-activation the forward pass used, z = A_1 h + b_1"),
