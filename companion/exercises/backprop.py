@@ -471,7 +471,7 @@ jacobian_cost = Exercise(
     kind="choice",
     statement=r"""
 A classifier maps an image $x\in\mathbb{R}^{784}$ to $10$ logits, $f:\mathbb{R}^{784}\to\mathbb{R}^{10}$. You want its
-whole Jacobian $J = J_f(x)$ at one image, from the reverse-mode engine: one `jvp` pushes one
+whole Jacobian $J = J_f(x)$ at one image, from the book's engine: one `jvp` pushes one
 tangent forward, one call of the pullback returned by `vjp` pulls one cotangent back.
 Before computing anything, which statements are true?
 """,
