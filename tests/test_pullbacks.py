@@ -74,3 +74,33 @@ def test_bad_input_is_named():
         jacobian_by_mode(layered, np.ones((2, 3), dtype=int))
     with pytest.raises(ValueError, match="x"):
         jacobian_by_mode(layered, np.array([]))
+
+
+def test_sweep_counts_n_jvps_or_m_vjps(monkeypatch):
+    """8.5, the cost of a full Jacobian: n pushforwards (one per column) or m pullbacks (one per row)."""
+    from companion import reverse
+
+    calls = {"jvp": 0, "vjp": 0, "pullback": 0}
+    real_jvp, real_vjp = reverse.jvp, reverse.vjp
+
+    def counting_jvp(*args, **kwargs):
+        calls["jvp"] += 1
+        return real_jvp(*args, **kwargs)
+
+    def counting_vjp(*args, **kwargs):
+        calls["vjp"] += 1
+        out, pullback = real_vjp(*args, **kwargs)
+
+        def counting_pullback(cotangent):
+            calls["pullback"] += 1
+            return pullback(cotangent)
+
+        return out, counting_pullback
+
+    monkeypatch.setattr(reverse, "jvp", counting_jvp)
+    monkeypatch.setattr(reverse, "vjp", counting_vjp)
+    X = RNG.standard_normal((2, 3))                      # n = 6 inputs, m = 3 outputs
+    jacobian_by_mode(layered, X, mode="forward")
+    assert calls == {"jvp": 6, "vjp": 0, "pullback": 0}
+    jacobian_by_mode(layered, X, mode="reverse")
+    assert calls == {"jvp": 6, "vjp": 1, "pullback": 3}
