@@ -356,9 +356,9 @@ Run the forward pass, then the backward recursion, and give $\nabla_{A_1}\mathca
         r"""Run the forward pass and keep $z_1, h_1, z_2, h_2$: the backward pass needs them.""",
         r"""Start at the output, where $\nabla_{h_2}\mathcal{L} = h_2 - y$, and cross the output tanh to reach
 $\delta_2$.""",
-        r"""Going down one layer applies the adjoint of the affine map, then the diagonal of the
-activation below it. The weight gradient pairs layer 1's error signal with layer 1's input,
-summed over the columns.""",
+        r"""Going down one layer crosses two maps, the affine map and the activation below it: pull
+back through each by its adjoint, in the reverse order. Then read the weight gradient off with
+the trace rule, as in 8.5.1, remembering that the batch loss is a sum over the columns.""",
     ),
     solution_text=r"""
 Forward: $z_1 = A_1x + b_1\mathbf{1}^\top$, $h_1 = \tanh z_1$, $z_2 = A_2h_1 + b_2\mathbf{1}^\top$, $h_2 = \tanh z_2$.
