@@ -167,3 +167,43 @@ def chain_pullback(maps: Sequence[LocalMap], xs, y_bar) -> np.ndarray:
     for k in range(len(maps) - 1, -1, -1):
         y_bar = _step(maps[k], k, "pullback", maps[k].pullback, xs[k], y_bar, "y_bar")
     return y_bar
+
+
+# ----------------------------------------------------------------------------- the cost of a full Jacobian (8.5)
+JACOBIAN_MODES = ("forward", "reverse")
+
+
+def jacobian_by_mode(f: Callable, x, *, mode: str = "reverse") -> np.ndarray:
+    """The Jacobian of ``f: R^n -> R^m`` at ``x`` from the engine, one column or one row per sweep.
+
+    ``mode="forward"`` pushes the ``n`` basis tangents ``E_j`` forward (``n`` jvps; column ``j``
+    is ``vec(df_x[E_j])``); ``mode="reverse"`` records ``f`` once and pulls the ``m`` basis
+    cotangents back (``m`` vjps; row ``i`` is ``vec(df_x^*[E_i])``). Both return the same
+    ``(m, n)`` matrix in the ``vec`` (column-stacking) bases, as :func:`companion.jacobian` does;
+    they differ in cost: forward mode pays once per input, reverse mode once per output.
+    ``f`` is written with the engine's operations (``companion.tanh``, ``@``, ...).
+    """
+    from ._validate import as_choice
+    from .reverse import jvp, vjp  # the engine of 8.4-8.5 (this section of the module is its only user here)
+    from .spaces import unvec, vec
+
+    check_callable(f, "f")
+    x = as_float_array(x, "x", allow_empty=False)
+    mode = as_choice(mode, "mode", JACOBIAN_MODES)
+    if mode == "forward":
+        columns = []
+        for j in range(x.size):
+            e_j = np.zeros(x.size)
+            e_j[j] = 1.0
+            _, dy = jvp(f, (x,), (unvec(e_j, x.shape),))
+            columns.append(vec(np.atleast_1d(dy)))
+        return np.stack(columns, axis=1)
+    y, pullback = vjp(f, x)
+    y_shape = np.shape(y)
+    rows = []
+    for i in range(np.size(y)):
+        e_i = np.zeros(np.size(y))
+        e_i[i] = 1.0
+        (x_bar,) = pullback(unvec(e_i, y_shape))
+        rows.append(vec(np.atleast_1d(x_bar)))
+    return np.stack(rows, axis=0)
