@@ -43,6 +43,7 @@ from pathlib import Path
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.domains import Domain
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -143,6 +144,7 @@ def configure(app: Sphinx, config) -> None:
             ext = app.extensions.get(name)
             if ext is not None and ext.parallel_read_safe is None:
                 ext.parallel_read_safe = True
+        allow_parallel_proofs()
     # The notebooks' kernels inherit this environment. Their matrices are small, and OpenBLAS
     # threads busy-waiting against each other (and against the parallel readers) made the 8.8
     # notebook 5-30x slower on a shared 2-core machine: one BLAS thread per kernel, unless set.
@@ -153,6 +155,22 @@ def configure(app: Sphinx, config) -> None:
         if mode not in ("force", "cache", "auto", "off"):
             raise ExtensionError(f"COMPANION_BOOK_EXECUTE must be force, cache, auto or off, got {mode!r}")
         config.nb_execution_mode = mode
+
+
+def allow_parallel_proofs() -> None:
+    """Let sphinx-proof's domain be merged after a parallel read.
+
+    sphinx-proof declares itself parallel-read safe and merges what it records (``env.proof_list``)
+    in its own ``env-merge-info`` handler, but its ``prf`` domain keeps no data of its own and does
+    not implement ``merge_domaindata``, which Sphinx calls for every domain after a parallel read
+    (``NotImplementedError``). There is nothing to merge: an empty merge is the correct one.
+    """
+    try:
+        from sphinx_proof.domain import ProofDomain
+    except ImportError:  # the extension is not installed: nothing to allow
+        return
+    if ProofDomain.merge_domaindata is Domain.merge_domaindata:
+        ProofDomain.merge_domaindata = lambda self, docnames, otherdata: None
 
 
 def on_builder_inited(app: Sphinx) -> None:
