@@ -55,6 +55,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 from traitlets import Unicode
 
+from . import palette
+
 # Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
 # 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
 # which a redraw of one explorer overflows (a third of a redraw went to re-parsing). One
@@ -363,7 +365,7 @@ class Explorer(widgets.VBox):
             png, text = self._draw_frame(k, key, self.values[i])
         except Exception as exc:  # shown to the reader, never swallowed
             self.last_error = f"{type(exc).__name__}: {exc}"
-            self.error.value = f'<div style="color:#b2182b" role="alert"><b>Error:</b> {html.escape(self.last_error)}</div>'
+            self.error.value = f'<div style="color:{palette.ERROR}" role="alert"><b>Error:</b> {html.escape(self.last_error)}</div>'
             self.output.outputs = ()
             self.output.append_stderr(traceback.format_exc())
             self._option_keys[k][i] = None

@@ -90,11 +90,6 @@ def readout(p: AdjointProblem) -> dict:
     }
 
 
-def _unit_circle(M, n=121):
-    """``{u : <u, u> = 1}`` as points, shape (2, n): the circle, or an ellipse for a metric ``M``."""
-    return unit_circle(M, n)
-
-
 def _arrow(ax, vec, color, **kw):
     return ax.quiver([0.0], [0.0], [vec[0]], [vec[1]], color=color, angles="xy", scale_units="xy", scale=1, width=0.012, zorder=3, **kw)
 
@@ -105,11 +100,11 @@ def draw_plane(ax, p: AdjointProblem, lim: float):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.axhline(0, color="0.9", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.9", lw=0.8, zorder=0)
-    circle = _unit_circle(p.M)
+    ax.axhline(0, color=palette.RULE, lw=0.8, zorder=0)
+    ax.axvline(0, color=palette.RULE, lw=0.8, zorder=0)
+    circle = unit_circle(p.M, 121)
     label = "unit circle" if p.M is None else r"unit circle of $M$"
-    ax.plot(*circle, color="0.75", lw=1, ls=":", label=label)
+    ax.plot(*circle, color=palette.RULE, lw=1, ls=":", label=label)
     (image,) = ax.plot(*(p.A @ circle), color=C_AV, lw=1, alpha=0.6, label="its image under A")
     _arrow(ax, p.v, C_V)
     _arrow(ax, p.w, C_W)
@@ -158,9 +153,9 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     Returns the bars (their heights depend on ``A``) and an update function."""
     names = [r"$\langle Av, w\rangle$", r"$\langle v, A^*w\rangle$", r"$\langle v, A^Tw\rangle$"]
     vals = _pairings(p)
-    bars = ax.bar(range(3), vals, color=[C_AV, C_ADJ, "white"], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5)
+    bars = ax.bar(range(3), vals, color=[C_AV, C_ADJ, palette.WHITE], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5)
     bars[2].set_hatch("//")
-    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axhline(0, color=palette.FRAME, lw=0.8)
     ax.set_xticks(range(3))
     ax.set_xticklabels([n + ("" if p.M is None else r"$_M$") for n in names], fontsize=8)
     ax.set_ylim(*ylim)
@@ -201,7 +196,7 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
 
     def render(fig, params):
         probs = {a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]) for a in ANGLE_GRID}
-        reach = [max(np.linalg.norm(q.A_star_w), np.linalg.norm(q.AT_w), np.linalg.norm(q.A @ _unit_circle(q.M), axis=0).max()) for q in probs.values()]
+        reach = [max(np.linalg.norm(q.A_star_w), np.linalg.norm(q.AT_w), np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max()) for q in probs.values()]
         lim = max(1.6, 1.1 * max(reach) + 0.35)
         vals = np.array([_pairings(q) for q in probs.values()])
         top = max(np.abs(vals).max(), 0.1) * 1.1

@@ -148,7 +148,7 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     Returns the artists that depend on ``eps``: the true grid (one line), circle and direction tip;
     ``.restudy(problem, lim)`` moves the model and the limits to another problem and returns them."""
     im = zoom_images(problem, eps)
-    (model_grid,) = ax.plot(*_joined(im["model lines"]), color="0.55", lw=0.8, ls="--")
+    (model_grid,) = ax.plot(*_joined(im["model lines"]), color=palette.FRAME, lw=0.8, ls="--")
     (model_circle,) = ax.plot(*im["model circle"], color=_ORANGE, lw=2.2, ls="--", label=r"model $J u$")
     arrow = ax.annotate("", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--"))
     (grid,) = ax.plot(*_joined(im["true lines"]), color=_BLUE, lw=0.9, alpha=0.8)
@@ -192,7 +192,7 @@ def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float)
 
     Returns ``update(eps) -> artists``, which moves the two artists that depend on ``eps``;
     ``update.restudy(problem, zoom_half)`` moves the panel to another problem and returns ``update``."""
-    (curves_line,) = ax.plot([], [], color="0.75", lw=0.7)
+    (curves_line,) = ax.plot([], [], color=palette.RULE, lw=0.7)
     (img,) = ax.plot([], [], color=_BLUE, lw=1.8)
     (box,) = ax.plot([], [], color=_VERMILLION, lw=1.2)
     (point,) = ax.plot([], [], "k.", ms=5)
@@ -238,10 +238,10 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     eps_grid = problem.taylor.eps
     (right,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-", color=_BLUE, lw=2, label=r"with $J$")
     (wrong,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
-    (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color="0.3", lw=1.2, label="slope 2")
-    (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color="0.3", lw=1, label="slope 1")
+    (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color=palette.MUTED, lw=1.2, label="slope 2")
+    (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color=palette.MUTED, lw=1, label="slope 1")
     ax.set_xlim(eps_grid[0], eps_grid[-1])
-    (vline,) = ax.plot([eps, eps], [1.0, 1.0], color="0.5", lw=1)
+    (vline,) = ax.plot([eps, eps], [1.0, 1.0], color=palette.FRAME, lw=1)
     (m_right,) = ax.plot([eps], [1.0], "o", ms=8, mfc="none", mec=_BLUE, mew=2)
     (m_wrong,) = ax.plot([eps], [1.0], "s", ms=7, mfc="none", mec=_VERMILLION, mew=2)
     ax.set_xlabel(r"$\varepsilon$", fontsize=9)

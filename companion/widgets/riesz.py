@@ -124,8 +124,8 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     t = np.linspace(*REGION, 90)
     X, Y = np.meshgrid(t, t)
     Z = plane_loss(np.stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    ax.contourf(X, Y, Z, levels=14, cmap="cividis", alpha=0.55)
-    ax.contour(X, Y, Z, levels=14, colors="k", linewidths=0.5, alpha=0.5)
+    ax.contourf(X, Y, Z, levels=14, cmap=palette.UNIFORM, alpha=0.55)
+    ax.contour(X, Y, Z, levels=14, colors=palette.INK, linewidths=0.5, alpha=0.5)
     r = representers(problem, kappa)
     w = problem.w
     arrow_E = _arrow(ax, w, w + scale * r.g_E, _BLUE, label=r"$g_E = c$")
@@ -171,8 +171,8 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     the Euclidean unit circle and the unit ellipse of ``M``, both representers, and where the highest
     level line touches each ball (the steepest-ascent directions). Returns an update function;
     ``update.restudy(problem, lim)`` moves the panel to another problem and returns it."""
-    (levels,) = ax.plot([], [], color="0.7", lw=0.8, zorder=0)
-    note = ax.text(0, 0, r"$dL_w[v] = |c|$", fontsize=7, color="0.35", ha="center", va="center", rotation_mode="anchor")
+    (levels,) = ax.plot([], [], color=palette.RULE, lw=0.8, zorder=0)
+    note = ax.text(0, 0, r"$dL_w[v] = |c|$", fontsize=7, color=palette.MUTED, ha="center", va="center", rotation_mode="anchor")
     ax.plot(*unit_circle(None, 150), color=_BLUE, lw=1.2, ls="--")
     r = representers(problem, kappa)
     arrow_c = _arrow(ax, (0, 0), (1, 0), _BLUE)
@@ -180,7 +180,7 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     (ellipse,) = ax.plot(*unit_circle(r.metric, 150), color=_ORANGE, lw=2)
     arrow_M = _arrow(ax, (0, 0), tuple(r.g_M / np.linalg.norm(problem.c)), _ORANGE)
     (touch,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls=":")
-    (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec="k", mew=0.6)
+    (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec=palette.INK, mew=0.6)
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(r"tangent plane at $w$ (units of $|c|$)", fontsize=10)
     ax.tick_params(labelsize=7)
@@ -225,7 +225,7 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ``update.restudy(problem)`` moves the panel to another problem and returns it."""
     phi = np.linspace(0, 360, 181)
     V = np.stack([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
-    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axhline(0, color=palette.RULE, lw=0.8)
     (dL_line,) = ax.plot(phi, np.zeros_like(phi), color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
     c_line = ax.axvline(0, color=_BLUE, lw=1, ls="--")
     ax.set_xlim(0, 360)
@@ -233,7 +233,7 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ax.set_xlabel(r"direction $\varphi$ of $v$ (deg), $|v| = 1$", fontsize=8)
     ax.set_title(r"same $dL_w[v]$, different steepest $v$", fontsize=10)
     (rate,) = ax.plot([], [], color=_ORANGE, lw=2, label=r"$dL_w[v]\,/\,|v|_M$")
-    (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec="k", mew=0.4, label=r"$\langle g_M, v\rangle_M$")
+    (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec=palette.INK, mew=0.4, label=r"$\langle g_M, v\rangle_M$")
     (vline,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls="--")
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)

@@ -145,7 +145,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     sw = study.sweep
     act, gc = sw.activation, critical_gain(sw.activation)
     ls = np.arange(1, len(study.theory) + 1)
-    cmap = colormaps["cividis"]  # dark blue (small gains) to olive (large); its yellow end is too pale on white
+    cmap = colormaps[palette.UNIFORM]  # dark blue (small gains) to olive (large); its yellow end is too pale on white
     curves = [study.theory, sw.mean_sq]
     for k, f in enumerate(GAIN_FACTORS):
         y = predicted_mean_squared_singular_value(f * gc, len(ls), act)
@@ -155,7 +155,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
                 label=f"critical gain {gc:.3g}" if crit else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None))
     ax.plot(ls, study.theory, "k--", lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}")
     ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
-    ax.axhline(1.0, color="0.6", lw=0.6)
+    ax.axhline(1.0, color=palette.FRAME, lw=0.6)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator(DEPTHS))
