@@ -11,7 +11,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import MAX_SIZE, as_bool, as_choice, as_float_array, as_int, as_limit, as_rng, as_shape, check_callable, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    as_bool,
+    as_choice,
+    as_float_array,
+    as_int,
+    as_limit,
+    as_rng,
+    as_shape,
+    check_callable,
+    check_limit,
+    describe,
+    shape_str,
+)
 
 __all__ = ["DIRECTIONS", "S_GRID", "direction", "FirstOrderStudy", "first_order_study", "Zoom", "zoom_study"]
 
@@ -20,8 +33,16 @@ S_GRID = np.linspace(-2.0, 2.0, 41)  # the zoom's abscissa s = t / eps; s = 1 is
 ZOOM_MARGIN, ZOOM_TINY = 0.06, 1e-9  # the zoom's vertical padding: 6 % of the range, plus a floor for flat curves
 
 
-def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=None, index=(0, 0), normalize: bool = True,
-              max_size: int = MAX_SIZE) -> np.ndarray:
+def direction(
+    kind: str,
+    shape,
+    *,
+    rng: np.random.Generator | None = None,
+    grad=None,
+    index=(0, 0),
+    normalize: bool = True,
+    max_size: int = MAX_SIZE,
+) -> np.ndarray:
     """A perturbation direction ``dW`` of the given ``shape``, of unit Frobenius norm.
 
     kind : ``"random"`` (Gaussian, needs ``rng``), ``"gradient"`` (along ``grad``: the
@@ -47,9 +68,11 @@ def direction(kind: str, shape, *, rng: np.random.Generator | None = None, grad=
             raise ValueError("grad is zero here: it gives no direction")
     elif kind == "entry":
         if isinstance(index, (str, bytes)) or index is None:
-            raise TypeError(f"index must be a tuple of integers, one per axis of shape {shape_str(shape)}, got {describe(index)}")
+            raise TypeError(
+                f"index must be a tuple of integers, one per axis of shape {shape_str(shape)}, got {describe(index)}"
+            )
         index = tuple(as_int(i, "index") for i in (index if isinstance(index, (tuple, list, np.ndarray)) else (index,)))
-        if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape)):
+        if len(index) != len(shape) or any(not 0 <= i < s for i, s in zip(index, shape, strict=True)):
             raise ValueError(f"index {index} is outside an array of shape {shape_str(shape)}")
         d = np.zeros(shape)
         d[index] = 1.0
@@ -101,15 +124,24 @@ def first_order_study(f, x, g, dx, eps, *, max_size: int = MAX_SIZE) -> FirstOrd
     g = as_float_array(g, "g")
     dx = as_float_array(dx, "dx")
     if g.shape != x.shape or dx.shape != x.shape:
-        raise ValueError(f"g and dx must have the shape of x {shape_str(x.shape)}, got {shape_str(g.shape)} and {shape_str(dx.shape)}")
+        raise ValueError(
+            f"g and dx must have the shape of x {shape_str(x.shape)}, "
+            f"got {shape_str(g.shape)} and {shape_str(dx.shape)}"
+        )
     eps = np.atleast_1d(as_float_array(eps, "eps", ndim=(0, 1), allow_empty=False)).astype(float)
-    check_limit(eps.size * max(x.size, 1), as_limit(max_size), name=f"eps with {eps.size} values (x with {x.size} entries)",
-                what="entries read (len(eps) evaluations of f at points of x.size entries)")
+    check_limit(
+        eps.size * max(x.size, 1),
+        as_limit(max_size),
+        name=f"eps with {eps.size} values (x with {x.size} entries)",
+        what="entries read (len(eps) evaluations of f at points of x.size entries)",
+    )
     f0 = float(f(x))
     slope = float(np.vdot(g, dx))
     actual = np.array([float(f(x + e * dx)) - f0 for e in eps])
     predicted = eps * slope
-    return FirstOrderStudy(eps=eps, f0=f0, slope=slope, actual=actual, predicted=predicted, remainder=np.abs(actual - predicted))
+    return FirstOrderStudy(
+        eps=eps, f0=f0, slope=slope, actual=actual, predicted=predicted, remainder=np.abs(actual - predicted)
+    )
 
 
 @dataclass(frozen=True)
@@ -146,11 +178,18 @@ def zoom_study(f, x, g, dx, eps, *, s=S_GRID, f0: float | None = None, max_size:
     check_callable(f, "f")
     x, g, dx = as_float_array(x, "x"), as_float_array(g, "g"), as_float_array(dx, "dx")
     if g.shape != x.shape or dx.shape != x.shape:
-        raise ValueError(f"g and dx must have the shape of x {shape_str(x.shape)}, got {shape_str(g.shape)} and {shape_str(dx.shape)}")
+        raise ValueError(
+            f"g and dx must have the shape of x {shape_str(x.shape)}, "
+            f"got {shape_str(g.shape)} and {shape_str(dx.shape)}"
+        )
     eps = np.atleast_1d(as_float_array(eps, "eps", ndim=(0, 1), allow_empty=False)).astype(float)
     s = np.atleast_1d(as_float_array(s, "s", ndim=(0, 1), allow_empty=False)).astype(float)
-    check_limit(eps.size * s.size * max(x.size, 1), as_limit(max_size), name=f"eps and s with {eps.size} x {s.size} values",
-                what="entries read (len(eps) * len(s) evaluations of f at points of x.size entries)")
+    check_limit(
+        eps.size * s.size * max(x.size, 1),
+        as_limit(max_size),
+        name=f"eps and s with {eps.size} x {s.size} values",
+        what="entries read (len(eps) * len(s) evaluations of f at points of x.size entries)",
+    )
     f0 = float(f(x)) if f0 is None else float(f0)
     steps = eps[:, None] * s[None, :]
     curves = np.array([[float(f(x + t * dx)) - f0 for t in row] for row in steps]) / eps[:, None]

@@ -138,8 +138,18 @@ class FirstOrderPanels:
     ``show(study, zoom)`` moves both panels to another problem (same ``eps`` grid) in place;
     ``frame(k)`` moves the animated artists to ``eps[k]`` and returns them."""
 
-    def __init__(self, ax_zoom, ax_rem, study: FirstOrderStudy, zoom: Zoom, *, predicted: str, actual: str,
-                 zoom_title: str, compact: bool = False):
+    def __init__(
+        self,
+        ax_zoom,
+        ax_rem,
+        study: FirstOrderStudy,
+        zoom: Zoom,
+        *,
+        predicted: str,
+        actual: str,
+        zoom_title: str,
+        compact: bool = False,
+    ):
         self.ax_zoom, self.ax_rem = ax_zoom, ax_rem
         self.study, self.zoom = study, zoom
         self._move_zoom = draw_zoom(ax_zoom, zoom, 0, predicted=predicted, actual=actual, title=zoom_title)

@@ -33,8 +33,19 @@ class Heatmap:
     xlabel, ylabel : names of the column and row indices (``None``: no ticks on that axis).
     """
 
-    def __init__(self, ax, M, *, title: str = "", cmap: str = palette.DIVERGING, clim=None, xlabel: str | None = "j",
-                 ylabel: str | None = "i", colorbar: bool = True, fontsize: float = 8.5):
+    def __init__(
+        self,
+        ax,
+        M,
+        *,
+        title: str = "",
+        cmap: str = palette.DIVERGING,
+        clim=None,
+        xlabel: str | None = "j",
+        ylabel: str | None = "i",
+        colorbar: bool = True,
+        fontsize: float = 8.5,
+    ):
         self.ax, self.clim, self.fontsize = ax, clim, fontsize
         M = np.asarray(M)
         self.image = ax.imshow(M, cmap=cmap, clim=clim or symmetric_limits(M), aspect="auto", interpolation="nearest")

@@ -91,7 +91,19 @@ def readout(p: AdjointProblem) -> dict:
 
 
 def _arrow(ax, vec, color, **kw):
-    return ax.quiver([0.0], [0.0], [vec[0]], [vec[1]], color=color, angles="xy", scale_units="xy", scale=1, width=0.012, zorder=3, **kw)
+    return ax.quiver(
+        [0.0],
+        [0.0],
+        [vec[0]],
+        [vec[1]],
+        color=color,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        width=0.012,
+        zorder=3,
+        **kw,
+    )
 
 
 def draw_plane(ax, p: AdjointProblem, lim: float):
@@ -117,7 +129,19 @@ def draw_plane(ax, p: AdjointProblem, lim: float):
     moving = [image, av, aa, t_av, t_aa]
     at = t_at = None
     if p.M is not None:
-        at = ax.quiver([0.0], [0.0], [p.AT_w[0]], [p.AT_w[1]], color=C_T, alpha=0.8, angles="xy", scale_units="xy", scale=1, width=0.007, zorder=2)
+        at = ax.quiver(
+            [0.0],
+            [0.0],
+            [p.AT_w[0]],
+            [p.AT_w[1]],
+            color=C_T,
+            alpha=0.8,
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.007,
+            zorder=2,
+        )
         t_at = ax.text(0, 0, r"A$^T$w", color=C_T, fontsize=10, ha="center", va="center")
         moving += [at, t_at]
     ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
@@ -164,7 +188,7 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10)
 
     def update(q: AdjointProblem):
-        for bar, h in zip(bars, _pairings(q)):
+        for bar, h in zip(bars, _pairings(q), strict=True):
             bar.set_height(h)
         return list(bars)
 
@@ -175,7 +199,14 @@ def _pairings(p: AdjointProblem):
     return [p.inner(p.Av, p.w), p.inner(p.v, p.A_star_w), p.inner(p.v, p.AT_w)]
 
 
-def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float = 20.0, w_deg: float = 110.0, inner: str = "Euclidean", angle_index: int = 10) -> Explorer:
+def make_adjoint_explorer(
+    shear: float = 0.6,
+    scale: float = 1.4,
+    v_deg: float = 20.0,
+    w_deg: float = 110.0,
+    inner: str = "Euclidean",
+    angle_index: int = 10,
+) -> Explorer:
     """The adjoint explorer for 8.4; returns an ipywidgets widget.
 
     Static: the rotation angle of ``A`` (13 values, -90 to 90 degrees). Live: the shear and
@@ -187,16 +218,35 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
         raise ValueError(f"inner must be one of {INNER_PRODUCTS}, got {inner!r}")
     check_numbers(shear=shear, scale=scale, v_deg=v_deg, w_deg=w_deg)
     controls = {
-        "inner": widgets.ToggleButtons(options=list(INNER_PRODUCTS), value=inner, description="inner product", style={"button_width": "90px", "description_width": "initial"}),
-        "shear": widgets.FloatSlider(value=float(np.clip(shear, -1.5, 1.5)), min=-1.5, max=1.5, step=0.05, description="shear"),
-        "scale": widgets.FloatSlider(value=float(np.clip(scale, 0.25, 2.5)), min=0.25, max=2.5, step=0.05, description="stretch"),
+        "inner": widgets.ToggleButtons(
+            options=list(INNER_PRODUCTS),
+            value=inner,
+            description="inner product",
+            style={"button_width": "90px", "description_width": "initial"},
+        ),
+        "shear": widgets.FloatSlider(
+            value=float(np.clip(shear, -1.5, 1.5)), min=-1.5, max=1.5, step=0.05, description="shear"
+        ),
+        "scale": widgets.FloatSlider(
+            value=float(np.clip(scale, 0.25, 2.5)), min=0.25, max=2.5, step=0.05, description="stretch"
+        ),
         "v_deg": widgets.FloatSlider(value=float(np.mod(v_deg, 360)), min=0, max=360, step=5, description="angle of v"),
         "w_deg": widgets.FloatSlider(value=float(np.mod(w_deg, 360)), min=0, max=360, step=5, description="angle of w"),
     }
 
     def render(fig, params):
-        probs = {a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]) for a in ANGLE_GRID}
-        reach = [max(np.linalg.norm(q.A_star_w), np.linalg.norm(q.AT_w), np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max()) for q in probs.values()]
+        probs = {
+            a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
+            for a in ANGLE_GRID
+        }
+        reach = [
+            max(
+                np.linalg.norm(q.A_star_w),
+                np.linalg.norm(q.AT_w),
+                np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max(),
+            )
+            for q in probs.values()
+        ]
         lim = max(1.6, 1.1 * max(reach) + 0.35)
         vals = np.array([_pairings(q) for q in probs.values()])
         top = max(np.abs(vals).max(), 0.1) * 1.1
@@ -207,14 +257,21 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
         label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
 
         def frame(angle):
-            q = probs[angle] if angle in probs else adjoint_problem(angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
+            q = (
+                probs[angle]
+                if angle in probs
+                else adjoint_problem(
+                    angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]
+                )
+            )
             label.set_text(f"rotation of A = {angle:.0f} deg")
             return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
 
         return frame
 
     return Explorer(
-        title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, with A = rotation &middot; shear &middot; stretch",
+        title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, "
+        "with A = rotation &middot; shear &middot; stretch",
         main=("rotation of A (deg)", ANGLE_GRID, angle_index),
         controls=controls,
         render=render,

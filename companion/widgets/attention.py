@@ -108,7 +108,9 @@ def _check_choices(target, kind, tau) -> None:
         raise ValueError(f"tau must be a positive number, got {tau!r}")
 
 
-def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID) -> AttentionProblem:
+def attention_problem(
+    n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID
+) -> AttentionProblem:
     """Random ``Q (n, d)``, ``K (n, d)``, ``V (n, d_v)``, ``T (n, d_v)`` from ``seed``; the forward
     pass at temperature ``tau``; the pullback of ``G_Y = Y - T``; the direction ``dX`` of ``kind``
     in the input ``target``; the first-order study over ``eps``. ``(i, j)``: the entry for ``kind="entry"``."""
@@ -126,7 +128,9 @@ def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=
     index = (int(i), int(j)) if kind == "entry" else None
     drng = np.random.default_rng([int(seed), 1, TARGETS.index(target)])
     dX = direction(kind, X.shape, rng=drng, grad=grads[target], index=index or (0, 0))
-    prob = AttentionProblem(Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None, None)
+    prob = AttentionProblem(
+        Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None, None
+    )
     prob.study = first_order_study(prob.loss, X, grads[target], dX, np.asarray(eps, float))
     prob.zoom = zoom_study(prob.loss, X, grads[target], dX, np.asarray(eps, float), f0=prob.study.f0)
     return prob
@@ -161,8 +165,22 @@ def readout(problem: AttentionProblem, eps: float) -> dict:
 
 
 # ---------------------------------------------------------------------- draw
-def draw_heatmap(ax, M, title, *, cmap=palette.DIVERGING, lim=None, vmin=None, vmax=None, entry=None, row=None, frame=False,
-                 xlabel="j", ylabel="i", colorbar=True) -> Heatmap:
+def draw_heatmap(
+    ax,
+    M,
+    title,
+    *,
+    cmap=palette.DIVERGING,
+    lim=None,
+    vmin=None,
+    vmax=None,
+    entry=None,
+    row=None,
+    frame=False,
+    xlabel="j",
+    ylabel="i",
+    colorbar=True,
+) -> Heatmap:
     """``M`` as a heatmap (symmetric colour range ``[-lim, lim]`` unless ``vmin``/``vmax``), integer
     ticks, axis labels, a colour bar.
 
@@ -222,12 +240,25 @@ def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
     style = {"description_width": "initial"}
     cols = _cols(target, d, d_v)
     controls = {
-        "target": widgets.Dropdown(options=list(TARGETS), value=target, description="perturb", style=style, layout=widgets.Layout(width="140px")),
-        "kind": widgets.Dropdown(options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")),
+        "target": widgets.Dropdown(
+            options=list(TARGETS),
+            value=target,
+            description="perturb",
+            style=style,
+            layout=widgets.Layout(width="140px"),
+        ),
+        "kind": widgets.Dropdown(
+            options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")
+        ),
         "i": widgets.IntSlider(value=int(np.clip(i, 0, n - 1)), min=0, max=n - 1, description="entry i"),
         "j": widgets.IntSlider(value=int(np.clip(j, 0, cols - 1)), min=0, max=cols - 1, description="entry j"),
         "row": widgets.IntSlider(value=int(np.clip(row, 0, n - 1)), min=0, max=n - 1, description="softmax row"),
-        "tau": widgets.SelectionSlider(options=[(f"{t:.3g}", t) for t in TAU_GRID], value=_nearest(TAU_GRID, tau), description="temperature tau", style=style),
+        "tau": widgets.SelectionSlider(
+            options=[(f"{t:.3g}", t) for t in TAU_GRID],
+            value=_nearest(TAU_GRID, tau),
+            description="temperature tau",
+            style=style,
+        ),
         "n": widgets.IntSlider(value=n, min=4, max=8, description="n"),
         "d": widgets.IntSlider(value=d, min=2, max=4, description="d"),
         "d_v": widgets.IntSlider(value=d_v, min=2, max=4, description="d_v"),
@@ -267,16 +298,39 @@ _HEATMAPS = [
 def _build(fig, prob):
     """Draw every panel once (the figure is then updated in place by :func:`_update`)."""
     fig.clear()
-    gs = fig.add_gridspec(2, 5, width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3], left=0.045, right=0.985, bottom=0.1, top=0.9,
-                          wspace=0.55, hspace=0.5)
+    gs = fig.add_gridspec(
+        2,
+        5,
+        width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3],
+        left=0.045,
+        right=0.985,
+        bottom=0.1,
+        top=0.9,
+        wspace=0.55,
+        hspace=0.5,
+    )
     heat = {}
     for name, (r, c), (xlabel, ylabel), cmap, clim, bar in _HEATMAPS:
-        heat[name] = Heatmap(fig.add_subplot(gs[r, c]), np.zeros((1, 1)), cmap=cmap, clim=clim, xlabel=xlabel, ylabel=ylabel, colorbar=bar)
+        heat[name] = Heatmap(
+            fig.add_subplot(gs[r, c]),
+            np.zeros((1, 1)),
+            cmap=cmap,
+            clim=clim,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            colorbar=bar,
+        )
     fig.text(0.004, 0.88, "forward", fontsize=8, color=palette.MUTED, rotation=90, va="top")
     fig.text(0.004, 0.44, "pullback", fontsize=8, color=palette.MUTED, rotation=90, va="top")
-    first = FirstOrderPanels(fig.add_subplot(gs[0, 4]), fig.add_subplot(gs[1, 4]), prob.study, prob.zoom,
-                             predicted=r"$s\,\langle G_X,dX\rangle_F$", actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$",
-                             zoom_title="zoom")
+    first = FirstOrderPanels(
+        fig.add_subplot(gs[0, 4]),
+        fig.add_subplot(gs[1, 4]),
+        prob.study,
+        prob.zoom,
+        predicted=r"$s\,\langle G_X,dX\rangle_F$",
+        actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$",
+        zoom_title="zoom",
+    )
     label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=palette.BLUE)
     panels = dict(heat=heat, first=first, label=label, roundoff=[])
     fig._attention_panels = panels
@@ -284,7 +338,9 @@ def _build(fig, prob):
 
 
 def _titles(prob, r) -> dict:
-    norm = lambda M: f"{np.linalg.norm(M):.2g}"
+    def norm(M):
+        return f"{np.linalg.norm(M):.2g}"
+
     return {
         "S": rf"$S = \tau QK^\top/\sqrt{{d}}$, $\tau = {prob.tau:g}$",
         "P": r"$P = \mathrm{softmax}(S)$",
@@ -299,11 +355,23 @@ def _update(panels, prob, r) -> None:
     """Move every panel to ``prob`` (any sizes): data, colour ranges, titles, outlines, zoom, remainders."""
     c, t = prob.cache, prob.target
     lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
-    data = {"S": c.S, "P": c.P, "Y": c.Y, "J": softmax_jacobian(c.P[r]), **{f"G_{k}": prob.grads[k] for k in TARGETS}, "G_S": prob.G_S}
+    data = {
+        "S": c.S,
+        "P": c.P,
+        "Y": c.Y,
+        "J": softmax_jacobian(c.P[r]),
+        **{f"G_{k}": prob.grads[k] for k in TARGETS},
+        "G_S": prob.G_S,
+    }
     titles = _titles(prob, r)
     for name, h in panels["heat"].items():
         h.update(data[name], title=titles[name], clim=(-lim, lim) if name in ("G_Q", "G_K", "G_V") else None)
-        outline(h.ax, data[name].shape, row=r if name in ("S", "P", "G_S") else None, entry=prob.index if name == "G_" + t else None)
+        outline(
+            h.ax,
+            data[name].shape,
+            row=r if name in ("S", "P", "G_S") else None,
+            entry=prob.index if name == "G_" + t else None,
+        )
         mark_perturbed(h.ax, name == "G_" + t)
     first = panels["first"]
     for a in panels["roundoff"]:  # first: the new limits must not hold the old round-off line
@@ -313,8 +381,10 @@ def _update(panels, prob, r) -> None:
     floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
     if prob.study.remainder.min() < 100 * floor:
         ax_r = first.ax_rem
-        panels["roundoff"] = [ax_r.axhline(floor, color=palette.FRAME, lw=1, ls="--"),
-                              ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color=palette.MUTED, va="bottom")]
+        panels["roundoff"] = [
+            ax_r.axhline(floor, color=palette.FRAME, lw=1, ls="--"),
+            ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color=palette.MUTED, va="bottom"),
+        ]
         ax_r.relim(visible_only=True)
         ax_r.autoscale_view()
 
@@ -342,8 +412,19 @@ def _render(fig, p):
 _render.reuses_figure = True
 
 
-def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0, target: str = "Q", kind: str = "entry",
-                            i: int = 1, j: int = 0, row: int = 1, tau: float = 1.0, eps_index: int = 8) -> Explorer:
+def make_attention_explorer(
+    n: int = 6,
+    d: int = 3,
+    d_v: int = 3,
+    seed: int = 0,
+    target: str = "Q",
+    kind: str = "entry",
+    i: int = 1,
+    j: int = 0,
+    row: int = 1,
+    tau: float = 1.0,
+    eps_index: int = 8,
+) -> Explorer:
     """The client's "perturb the attention inputs" explorer for 8.6; returns an ipywidgets widget.
 
     Static (pre-rendered): which input is perturbed (Q, K, V) x the ``eps`` slider (13

@@ -61,7 +61,10 @@ def least_squares_problem(m=3, n=4, seed=0, kind="random", i=0, j=0, eps=EPS_GRI
     W, x, b = rng.standard_normal((m, n)), rng.standard_normal(n), rng.standard_normal(m)
     _, G = least_squares(W, x, b)
     dW = direction(kind, (m, n), rng=np.random.default_rng([seed, 1]), grad=G, index=(i, j))
-    f = lambda V: least_squares(V, x, b)[0]
+
+    def f(V):
+        return least_squares(V, x, b)[0]
+
     study = first_order_study(f, W, G, dW, np.asarray(eps))
     return LeastSquaresProblem(W, x, b, W @ x - b, G, dW, study, zoom_study(f, W, G, dW, np.asarray(eps), f0=study.f0))
 
@@ -88,12 +91,20 @@ def draw_outer_product(ax_G, ax_r, ax_x, r, x, G):
     maps = (
         Heatmap(ax_G, G, title="", xlabel="column j", ylabel=None),
         Heatmap(ax_r, r[:, None], xlabel=None, ylabel=r"row $i$   ($r = Wx - b$)", colorbar=False),
-        Heatmap(ax_x, x[None, :], title=r"$G = r\,x^\top$   (top: $x^\top$)", xlabel=None, ylabel=None, colorbar=False, fontsize=9),
+        Heatmap(
+            ax_x,
+            x[None, :],
+            title=r"$G = r\,x^\top$   (top: $x^\top$)",
+            xlabel=None,
+            ylabel=None,
+            colorbar=False,
+            fontsize=9,
+        ),
     )
     ax_G.tick_params(labelleft=False)
 
     def update(r, x, G):
-        for h, M in zip(maps, (G, r[:, None], x[None, :])):
+        for h, M in zip(maps, (G, r[:, None], x[None, :]), strict=True):
             h.update(M)
 
     return update
@@ -138,12 +149,30 @@ def _render(fig, p):
     panels = getattr(fig, "_least_squares_panels", None)
     if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
         fig.clear()
-        gs = fig.add_gridspec(2, 4, width_ratios=[3, 3, 0.35, 2.2], height_ratios=[0.35, 2.2], left=0.05, right=0.95,
-                              bottom=0.15, top=0.88, wspace=0.35, hspace=0.1)
-        first = FirstOrderPanels(fig.add_subplot(gs[:, 0]), fig.add_subplot(gs[:, 1]), prob.study, prob.zoom,
-                                 predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
-                                 actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$", zoom_title=r"zoom on $L$ along $\Delta W$")
-        outer = draw_outer_product(fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G)
+        gs = fig.add_gridspec(
+            2,
+            4,
+            width_ratios=[3, 3, 0.35, 2.2],
+            height_ratios=[0.35, 2.2],
+            left=0.05,
+            right=0.95,
+            bottom=0.15,
+            top=0.88,
+            wspace=0.35,
+            hspace=0.1,
+        )
+        first = FirstOrderPanels(
+            fig.add_subplot(gs[:, 0]),
+            fig.add_subplot(gs[:, 1]),
+            prob.study,
+            prob.zoom,
+            predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
+            actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$",
+            zoom_title=r"zoom on $L$ along $\Delta W$",
+        )
+        outer = draw_outer_product(
+            fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G
+        )
         label = fig.text(0.06, 0.8, "", fontsize=10, fontweight="bold")
         panels = fig._least_squares_panels = dict(first=first, outer=outer, label=label)
     else:
@@ -162,7 +191,9 @@ def _render(fig, p):
 _render.reuses_figure = True
 
 
-def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
+def make_least_squares_explorer(
+    m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8
+) -> Explorer:
     """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
 
     Static (pre-rendered): the direction ``kind`` (random, the gradient, one entry (i, j),

@@ -44,7 +44,13 @@ EPS_GRID = tuple(float(e) for e in np.logspace(-3, 0, 13))
 TAYLOR_EPS = np.logspace(-3.5, 0.25, 31)  # the remainder curves (finer and wider than the frames)
 POINT_RANGE = (-1.5, 1.5)
 
-_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = palette.BLUE, palette.ORANGE, palette.VERMILLION, palette.GREEN, palette.PURPLE
+_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = (
+    palette.BLUE,
+    palette.ORANGE,
+    palette.VERMILLION,
+    palette.GREEN,
+    palette.PURPLE,
+)
 
 
 @dataclass
@@ -59,7 +65,9 @@ class LinearizationProblem:
     taylor_wrong: TaylorResult  # remainders with J^T
 
 
-def linearization_problem(name: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0) -> LinearizationProblem:
+def linearization_problem(
+    name: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0
+) -> LinearizationProblem:
     """The map ``name`` at the point ``(x0, y0)``, direction ``v = (cos angle, sin angle)`` (degrees)."""
     F = nonlinear_map(name)
     p = np.array([float(x0), float(y0)])
@@ -67,7 +75,12 @@ def linearization_problem(name: str = "bend", x0: float = -0.5, y0: float = 0.6,
     v = np.array([np.cos(a), np.sin(a)])
     J = F.J(p)
     return LinearizationProblem(
-        F, p, v, F(p), J, J.T.copy(),
+        F,
+        p,
+        v,
+        F(p),
+        J,
+        J.T.copy(),
         taylor_test(F, p, v, J @ v, eps=TAYLOR_EPS),
         taylor_test(F, p, v, J.T @ v, eps=TAYLOR_EPS),
     )
@@ -95,7 +108,10 @@ def zoom_images(problem: LinearizationProblem, eps: float) -> dict:
     as columns.
     """
     x0, F0, J = problem.x0[:, None], problem.F0[:, None], problem.J
-    true = lambda U: (problem.F(x0 + eps * U) - F0) / eps
+
+    def true(U):
+        return (problem.F(x0 + eps * U) - F0) / eps
+
     return {
         "true circle": true(_CIRCLE),
         "model circle": J @ _CIRCLE,
@@ -150,7 +166,9 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     im = zoom_images(problem, eps)
     (model_grid,) = ax.plot(*_joined(im["model lines"]), color=palette.FRAME, lw=0.8, ls="--")
     (model_circle,) = ax.plot(*im["model circle"], color=_ORANGE, lw=2.2, ls="--", label=r"model $J u$")
-    arrow = ax.annotate("", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--"))
+    arrow = ax.annotate(
+        "", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--")
+    )
     (grid,) = ax.plot(*_joined(im["true lines"]), color=_BLUE, lw=0.9, alpha=0.8)
     (circle,) = ax.plot(*im["true circle"], color=_BLUE, lw=2, label=r"$(F(x_0+\varepsilon u)-F(x_0))/\varepsilon$")
     (tip,) = ax.plot(*im["true tip"], "o", color=_VERMILLION, ms=6, label=r"image of $x_0+\varepsilon v$")
@@ -237,7 +255,9 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     floor = 1e-17
     eps_grid = problem.taylor.eps
     (right,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-", color=_BLUE, lw=2, label=r"with $J$")
-    (wrong,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
+    (wrong,) = ax.loglog(
+        eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)"
+    )
     (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color=palette.MUTED, lw=1.2, label="slope 2")
     (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color=palette.MUTED, lw=1, label="slope 1")
     ax.set_xlim(eps_grid[0], eps_grid[-1])
@@ -276,7 +296,9 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     return update
 
 
-def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0, eps_index: int = 12) -> Explorer:
+def make_linearization_explorer(
+    map: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0, eps_index: int = 12
+) -> Explorer:
     """The 8.1 explorer: zoom in on a nonlinear map of the plane until it looks linear.
 
     Static: the ``eps`` slider (13 values, 1e-3 to 1, log-spaced). Live: the map (bend,
@@ -292,13 +314,22 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
         "map": widgets.Dropdown(options=list(NONLINEAR_MAPS), value=map, description="map F"),
         "x0": widgets.FloatSlider(value=x0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="x0"),
         "y0": widgets.FloatSlider(value=y0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="y0"),
-        "angle": widgets.FloatSlider(value=float(angle) % 360, min=0, max=360, step=5, description="angle of v (deg)", style={"description_width": "initial"}),
+        "angle": widgets.FloatSlider(
+            value=float(angle) % 360,
+            min=0,
+            max=360,
+            step=5,
+            description="angle of v (deg)",
+            style={"description_width": "initial"},
+        ),
     }
 
     def build(fig, prob, lim):
         """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
         fig.clear()
-        gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
+        gs = fig.add_gridspec(
+            1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22
+        )
         ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
         panels = {
             "axes": (ax_g, ax_z, ax_t),

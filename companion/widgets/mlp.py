@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import LogLocator, NullLocator
 
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import S_GRID, FirstOrderStudy, Zoom, first_order_study, zoom_study
@@ -105,7 +105,10 @@ def mlp_problem(depth=3, width=8, activation="tanh", seed=0, layer=1, i=0, j=0, 
     G = grads.A[layer - 1]
     E = np.zeros_like(G)
     E[i, j] = 1.0
-    f = lambda A_l: mlp_loss(As[: layer - 1] + [A_l] + As[layer:], bs, X, Y, activation)
+
+    def f(A_l):
+        return mlp_loss(As[: layer - 1] + [A_l] + As[layer:], bs, X, Y, activation)
+
     study = first_order_study(f, As[layer - 1], G, E, np.asarray(eps))
     zoom = zoom_study(f, As[layer - 1], G, E, np.asarray(eps), f0=study.f0)
     return MLPProblem(As, bs, X, Y, activation, layer, i, j, loss, G, mlp_delta_norms(grads), study, zoom)
@@ -138,7 +141,7 @@ def draw_delta_norms(ax, norms, layer: int):
         for old in list(ax.containers):
             old.remove()
         pos = np.maximum(norms, 1e-300)
-        colors = [palette.VERMILLION if l + 1 == layer else palette.BLUE for l in range(len(norms))]
+        colors = [palette.VERMILLION if k + 1 == layer else palette.BLUE for k in range(len(norms))]
         bars = ax.bar(np.arange(1, len(norms) + 1), pos, color=colors, width=0.7)
         if 1 <= layer <= len(norms):  # marked by a hatch too, not by colour alone
             bars[layer - 1].set_hatch("///")
@@ -166,7 +169,10 @@ def draw_weight_gradient(ax, G, i: int, j: int, layer: int):
     """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined.
 
     Returns ``update(G, i, j, layer)`` for another gradient (any shape)."""
-    title = lambda layer: rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$"
+
+    def title(layer):
+        return rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$"
+
     heat = Heatmap(ax, G, title=title(layer), xlabel="column j", ylabel="row i", fontsize=9)
     box = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=palette.INK, lw=2.2))
 
@@ -217,14 +223,23 @@ def _render(fig, p):
     panels = getattr(fig, "_mlp_panels", None)
     if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
         fig.clear()
-        gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.42)
+        gs = fig.add_gridspec(
+            1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.42
+        )
         axes = [fig.add_subplot(gs[k]) for k in range(4)]
         panels = fig._mlp_panels = dict(
             bars=draw_delta_norms(axes[0], prob.delta_norms, prob.layer),
             gradient=draw_weight_gradient(axes[1], prob.G, prob.i, prob.j, prob.layer),
-            first=FirstOrderPanels(axes[2], axes[3], prob.study, prob.zoom, compact=True, zoom_title="zoom on J along the entry",
-                                   predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
-                                   actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$"),
+            first=FirstOrderPanels(
+                axes[2],
+                axes[3],
+                prob.study,
+                prob.zoom,
+                compact=True,
+                zoom_title="zoom on J along the entry",
+                predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
+                actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$",
+            ),
             label=fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold"),
         )
     else:
@@ -244,7 +259,16 @@ def _render(fig, p):
 _render.reuses_figure = True
 
 
-def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
+def make_mlp_explorer(
+    depth: int = 3,
+    width: int = 8,
+    activation: str = "tanh",
+    seed: int = 0,
+    layer: int = 2,
+    i: int = 0,
+    j: int = 0,
+    eps_index: int = 8,
+) -> Explorer:
     """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
 
     Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
@@ -256,7 +280,8 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
     check_integers(depth=depth, width=width, seed=seed, layer=layer, i=i, j=j, eps_index=eps_index)
     depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
     return Explorer(
-        title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
+        title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; "
+        "backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
         main=("eps", EPS_GRID, eps_index),
         controls=_controls(depth, width, activation, seed, int(np.clip(layer, 1, depth)), i, j),
         render=_render,

@@ -14,8 +14,24 @@ presentations that are friendly to colorblind people*.
 from __future__ import annotations
 
 __all__ = [
-    "BLACK", "ORANGE", "SKY", "GREEN", "YELLOW", "BLUE", "VERMILLION", "PURPLE", "GREY",
-    "INK", "WHITE", "RULE", "FRAME", "MUTED", "ERROR", "DIVERGING", "SEQUENTIAL", "UNIFORM",
+    "BLACK",
+    "ORANGE",
+    "SKY",
+    "GREEN",
+    "YELLOW",
+    "BLUE",
+    "VERMILLION",
+    "PURPLE",
+    "GREY",
+    "INK",
+    "WHITE",
+    "RULE",
+    "FRAME",
+    "MUTED",
+    "ERROR",
+    "DIVERGING",
+    "SEQUENTIAL",
+    "UNIFORM",
 ]
 
 BLACK = "#000000"

@@ -85,10 +85,14 @@ def _above_roundoff(s: np.ndarray) -> np.ndarray:
     return s[s > len(s) * _EPS * s.max()] if s.size and s.max() > 0 else s[:0]
 
 
-def spectra_study(n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", seed: int = 0) -> SpectraStudy:
+def spectra_study(
+    n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", seed: int = 0
+) -> SpectraStudy:
     """Sample one network of depth ``max(DEPTHS)`` and prepare every frame (see ``SpectraStudy``)."""
     L = max(DEPTHS)
-    sweep = depth_sweep(n, L, init=init, sigma_w=sigma_w, activation=activation, rng=np.random.default_rng(seed), kept=DEPTHS)
+    sweep = depth_sweep(
+        n, L, init=init, sigma_w=sigma_w, activation=activation, rng=np.random.default_rng(seed), kept=DEPTHS
+    )
     kept = {d: _above_roundoff(sweep.singular_values[d]) for d in DEPTHS}
     values = np.concatenate([v for v in kept.values() if v.size]) if any(v.size for v in kept.values()) else np.ones(1)
     lo, hi = np.log10(values.min()), np.log10(values.max())
@@ -112,7 +116,9 @@ def spectra_study(n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, 
                 mass[k] = 1.0
             reference[d] = mass
     theory = predicted_mean_squared_singular_value(sigma_w, L, activation)
-    return SpectraStudy(sweep=sweep, edges=edges, fractions=fractions, zero_fraction=zeros, reference=reference, theory=theory)
+    return SpectraStudy(
+        sweep=sweep, edges=edges, fractions=fractions, zero_fraction=zeros, reference=reference, theory=theory
+    )
 
 
 def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
@@ -120,14 +126,30 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
 
     Returns ``(bars, ref)``: the histogram (a ``StepPatch``) and the reference (a dashed
     ``StepPatch``, hidden when there is none), both updated per depth."""
-    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J")
+    bars = ax.stairs(
+        study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J"
+    )
     r = study.reference[depth]
-    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color=palette.VERMILLION, lw=1.6, ls="--", label="reference law (where known)")
+    ref = ax.stairs(
+        r if r is not None else np.zeros(N_BINS),
+        study.edges,
+        color=palette.VERMILLION,
+        lw=1.6,
+        ls="--",
+        label="reference law (where known)",
+    )
     ref.set_visible(r is not None)
     ax.set_xscale("log")
     ax.set_xlim(study.edges[0], study.edges[-1])
     if ylim is None:
-        ylim = (0, 1.15 * max(max(f.max() for f in study.fractions.values()), max((x.max() for x in study.reference.values() if x is not None), default=0)))
+        ylim = (
+            0,
+            1.15
+            * max(
+                max(f.max() for f in study.fractions.values()),
+                max((x.max() for x in study.reference.values() if x is not None), default=0),
+            ),
+        )
     ax.set_ylim(*ylim)
     ax.xaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_log))
@@ -151,8 +173,15 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
         y = predicted_mean_squared_singular_value(f * gc, len(ls), act)
         curves.append(y)
         crit = f == 1.0
-        ax.plot(ls, y, color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)), lw=2.4 if crit else 1.0,
-                label=f"critical gain {gc:.3g}" if crit else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None))
+        ax.plot(
+            ls,
+            y,
+            color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)),
+            lw=2.4 if crit else 1.0,
+            label=f"critical gain {gc:.3g}"
+            if crit
+            else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None),
+        )
     ax.plot(ls, study.theory, "k--", lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}")
     ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
     ax.axhline(1.0, color=palette.FRAME, lw=0.6)
@@ -197,10 +226,17 @@ def _reference_note(study: SpectraStudy, depth: int) -> str:
         return ""
     if sw.init == "gaussian":
         return "dashed: Marchenko-Pastur law (one Gaussian layer)"
-    return f"dashed: every s = sigma_w^L = {sw.sigma_w ** depth:.3g}"
+    return f"dashed: every s = sigma_w^L = {sw.sigma_w**depth:.3g}"
 
 
-def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1.0, activation: str = "tanh", init: str = "gaussian", seed: int = 0) -> Explorer:
+def make_spectra_explorer(
+    depth_index: int = 3,
+    width: int = 64,
+    gain: float = 1.0,
+    activation: str = "tanh",
+    init: str = "gaussian",
+    seed: int = 0,
+) -> Explorer:
     """The 8.8 explorer; returns an ipywidgets widget.
 
     Static (pre-rendered): the initialization (Gaussian or orthogonal) x the depth ``L`` (1, 2,
@@ -225,10 +261,24 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
     gains = sorted(set(GAINS) | {gain})
     width_options = [(f"{w}" + (f" ({WIDTH_COST[w]} per update)" if w in WIDTH_COST else ""), w) for w in WIDTHS]
     controls = {
-        "width": widgets.Dropdown(options=width_options, value=width, description="width n", layout=widgets.Layout(width="260px")),
-        "gain": widgets.Dropdown(options=[(f"{g:.4g}" + (" (√2)" if abs(g - np.sqrt(2)) < 1e-12 else ""), g) for g in gains], value=gain, description="gain σ_w", layout=widgets.Layout(width="200px")),
-        "activation": widgets.Dropdown(options=list(SPECTRA_ACTIVATIONS), value=activation, description="activation", layout=widgets.Layout(width="200px")),
-        "init": widgets.Dropdown(options=list(INITS), value=init, description="init", layout=widgets.Layout(width="220px")),
+        "width": widgets.Dropdown(
+            options=width_options, value=width, description="width n", layout=widgets.Layout(width="260px")
+        ),
+        "gain": widgets.Dropdown(
+            options=[(f"{g:.4g}" + (" (√2)" if abs(g - np.sqrt(2)) < 1e-12 else ""), g) for g in gains],
+            value=gain,
+            description="gain σ_w",
+            layout=widgets.Layout(width="200px"),
+        ),
+        "activation": widgets.Dropdown(
+            options=list(SPECTRA_ACTIVATIONS),
+            value=activation,
+            description="activation",
+            layout=widgets.Layout(width="200px"),
+        ),
+        "init": widgets.Dropdown(
+            options=list(INITS), value=init, description="init", layout=widgets.Layout(width="220px")
+        ),
     }
 
     def render(fig, p):
@@ -254,7 +304,8 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
         return frame
 
     return Explorer(
-        title="<b>Jacobian spectra at initialization (8.8)</b>: J = D<sub>L</sub>A<sub>L</sub> &hellip; D<sub>1</sub>A<sub>1</sub> "
+        title="<b>Jacobian spectra at initialization (8.8)</b>: "
+        "J = D<sub>L</sub>A<sub>L</sub> &hellip; D<sub>1</sub>A<sub>1</sub> "
         "for L random layers of width n",
         main=("depth L", DEPTHS, depth_index),
         controls=controls,
