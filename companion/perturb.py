@@ -171,10 +171,15 @@ def zoom_limits(curves, slope: float, s=S_GRID) -> tuple[float, float]:
     return float(ys.min() - pad), float(ys.max() + pad)
 
 
-def zoom_study(f, x, g, dx, eps, *, s=S_GRID, f0: float | None = None, max_size: int = MAX_SIZE) -> Zoom:
+def zoom_study(
+    f, x, g, dx, eps, *, s=S_GRID, f0: float | None = None, batched: bool = False, max_size: int = MAX_SIZE
+) -> Zoom:
     """The :class:`Zoom` of ``f`` at ``x`` along ``dx`` for each ``eps`` (``g``: the claimed gradient,
     which gives the tangent line). ``f0 = f(x)`` if known. ``f`` is evaluated ``len(eps) * len(s)``
-    times: with ``x.size`` entries each, above ``max_size`` is refused (``ValueError``)."""
+    times: with ``x.size`` entries each, above ``max_size`` is refused (``ValueError``).
+
+    ``batched``: ``f`` takes a stack of points (shape ``(B, *x.shape)``) and returns their ``B``
+    values, and is called once (``f0`` is then computed that way too, unless given)."""
     check_callable(f, "f")
     x, g, dx = as_float_array(x, "x"), as_float_array(g, "g"), as_float_array(dx, "dx")
     if g.shape != x.shape or dx.shape != x.shape:
@@ -190,8 +195,18 @@ def zoom_study(f, x, g, dx, eps, *, s=S_GRID, f0: float | None = None, max_size:
         name=f"eps and s with {eps.size} x {s.size} values",
         what="entries read (len(eps) * len(s) evaluations of f at points of x.size entries)",
     )
-    f0 = float(f(x)) if f0 is None else float(f0)
     steps = eps[:, None] * s[None, :]
-    curves = np.array([[float(f(x + t * dx)) - f0 for t in row] for row in steps]) / eps[:, None]
+    if batched:
+        f0 = float(np.asarray(f(x[None]))[0]) if f0 is None else float(f0)
+        points = x[None] + steps.reshape((-1,) + (1,) * x.ndim) * dx[None]
+        values = np.asarray(f(points), dtype=float)
+        if values.shape != (steps.size,):
+            raise ValueError(
+                f"a batched f must return one value per point: {steps.size} values, got shape {shape_str(values.shape)}"
+            )
+        curves = (values.reshape(steps.shape) - f0) / eps[:, None]
+    else:
+        f0 = float(f(x)) if f0 is None else float(f0)
+        curves = np.array([[float(f(x + t * dx)) - f0 for t in row] for row in steps]) / eps[:, None]
     slope = float(np.vdot(g, dx))
     return Zoom(eps=eps, s=s, curves=curves, slope=slope, ylim=zoom_limits(curves, slope, s))

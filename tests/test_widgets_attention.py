@@ -90,12 +90,22 @@ def test_readout_is_first_order_correct(target, kind):
     assert small["remainder / eps^2"] == pytest.approx(abs(curvature) / 2, rel=2e-2, abs=1e-6)
 
 
+@pytest.mark.parametrize("target", ["Q", "K", "V"])
+def test_batched_losses_are_the_loss(target):
+    """The zoom evaluates the loss on a stack of points at once: each value is the loss of its point."""
+    prob = attention_problem(n=5, d=3, d_v=2, seed=1, target=target, kind="random", tau=3.0)
+    Xs = prob.X[None] + np.linspace(-1, 1, 7)[:, None, None] * prob.dX
+    np.testing.assert_allclose(prob.losses(Xs), [plain_loss_of(prob, X) for X in Xs], rtol=1e-12)
+
+
 def test_loss_is_exactly_quadratic_in_V():
     """Y is linear in V, so the remainder along dV is exactly eps^2 |P dV|^2 / 2."""
     prob = attention_problem(n=6, d=2, d_v=3, seed=2, target="V", kind="random")
     for eps in EPS_GRID:
         r = readout(prob, eps)
-        assert r["remainder"] == pytest.approx(0.5 * eps**2 * np.sum((prob.cache.P @ prob.dX) ** 2), rel=1e-6, abs=1e-14)
+        assert r["remainder"] == pytest.approx(
+            0.5 * eps**2 * np.sum((prob.cache.P @ prob.dX) ** 2), rel=1e-6, abs=1e-14
+        )
 
 
 def test_entry_direction_predicts_one_entry_of_the_gradient():
@@ -111,9 +121,15 @@ def test_gradient_norms_against_finite_differences():
     S = tau * Q @ K.T / np.sqrt(2)
     J_of_S = lambda S: 0.5 * np.sum((np.apply_along_axis(plain_softmax, 1, S) @ V - T) ** 2)
     assert r["||G_S||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(J_of_S, S)), rel=1e-6)
-    assert r["||G_Q||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Z, K, V, T, tau), Q)), rel=1e-6)
-    assert r["||G_K||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, Z, V, T, tau), K)), rel=1e-6)
-    assert r["||G_V||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, K, Z, T, tau), V)), rel=1e-6)
+    assert r["||G_Q||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Z, K, V, T, tau), Q)), rel=1e-6
+    )
+    assert r["||G_K||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, Z, V, T, tau), K)), rel=1e-6
+    )
+    assert r["||G_V||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, K, Z, T, tau), V)), rel=1e-6
+    )
     assert r["mean max P"] == pytest.approx(np.apply_along_axis(plain_softmax, 1, S).max(axis=1).mean(), rel=1e-12)
 
 
@@ -205,11 +221,19 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (limits, titles, outlines, round-off line)."""
     e = make_attention_explorer()
-    for change in [dict(seed=5), dict(kind="gradient", tau=0.25), dict(row=3, i=4, j=2), dict(tau=1024.0, seed=7), dict(n=7)]:
+    for change in [
+        dict(seed=5),
+        dict(kind="gradient", tau=0.25),
+        dict(row=3, i=4, j=2),
+        dict(tau=1024.0, seed=7),
+        dict(n=7),
+    ]:
         with e.hold():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_attention_explorer(**{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
-                                        eps_index=e.slider.index)
+        fresh = make_attention_explorer(
+            **{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
+            eps_index=e.slider.index,
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change

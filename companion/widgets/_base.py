@@ -175,7 +175,11 @@ class Explorer(widgets.VBox):
         background) with the readout as HTML. A render function with the attribute
         ``reuses_figure = True`` gets the figure as it left it (not cleared): it may update
         its artists in place, which is much faster than drawing new axes (matplotlib spends
-        most of a redraw creating axes, ticks and text).
+        most of a redraw creating axes, ticks and text). ``frame`` may also carry ``content``
+        (artists that change with the controls, whole axes too) and ``layout`` (a key of what
+        they do not change: the sizes, say): while ``layout`` stays the same, a change of the
+        controls draws only ``content`` over the saved rest of the figure (its *chrome*: ticks,
+        tick labels, axis labels), not the whole figure.
     choice : the name of one selection control of ``controls`` (a ``Dropdown``, say) whose
         options are pre-rendered too (the second static axis), or ``None``. It is shown
         beside the main slider, not among the live controls.
@@ -220,6 +224,7 @@ class Explorer(widgets.VBox):
         self._pending = None  # the post-cell hook that renders the other frames, once registered
         self._option_keys = [[None] * n for _ in range(m)]  # params key each frame was rendered with
         self._option_frames = [None] * m  # (params key, frame function, saved background) per option
+        self._chrome = [None] * m  # (layout key, the figure without its content) per option
         self._make_stacks(description, index, width)
         self.output = widgets.Output()
         self.error = widgets.HTML()
@@ -392,10 +397,19 @@ class Explorer(widgets.VBox):
             fig.clear()
         _shared_mathtext(fig.canvas.get_renderer())
         frame = self.render_fn(fig, self._params(k))
-        for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
+        content = list(getattr(frame, "content", ()))
+        for a in (*frame(self.values[0])[0], *content):  # learn which artists move, keep them off the background
             a.set_animated(True)
-        fig.canvas.draw()
-        self._option_frames[k] = (key, frame, fig.canvas.copy_from_bbox(fig.bbox))
+        canvas = fig.canvas
+        layout = (getattr(frame, "layout", None), id(self.render_fn))
+        if content and self._chrome[k] is not None and self._chrome[k][0] == layout:
+            canvas.restore_region(self._chrome[k][1])  # the layout is the same: only the content is drawn
+        else:
+            canvas.draw()
+            self._chrome[k] = (layout, canvas.copy_from_bbox(fig.bbox)) if content else None
+        for a in content:
+            fig.draw_artist(a)
+        self._option_frames[k] = (key, frame, canvas.copy_from_bbox(fig.bbox))
         return self._option_frames[k]
 
     def _draw_frame(self, k: int, key, value):
@@ -478,6 +492,7 @@ class Explorer(widgets.VBox):
         if force:
             self.forget()
             self._option_frames = [None] * len(self.choice_values)
+            self._chrome = [None] * len(self.choice_values)
         shown = self._option()
         for k in [shown, *(j for j in range(len(self.choice_values)) if j != shown)]:
             for i in range(len(self.values)):

@@ -18,7 +18,7 @@ each explorer gives only the panels' titles and legend labels and places the axe
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from ..perturb import FirstOrderStudy, Zoom
 from .palette import BLUE, INK, MUTED, RULE, VERMILLION
@@ -31,7 +31,7 @@ LABEL_SIZE, TICK_SIZE, TITLE_SIZE, LEGEND_SIZE = 8, 7, 9.5, 6.5  # one type scal
 def _style(ax, title: str, xlabel: str) -> None:
     ax.tick_params(labelsize=TICK_SIZE)
     ax.set_xlabel(xlabel, fontsize=LABEL_SIZE, labelpad=1)
-    ax.set_title(title, fontsize=TITLE_SIZE, pad=3)
+    ax.set_title(title, fontsize=TITLE_SIZE, pad=3, y=1.0)  # a fixed place: not computed at every draw
 
 
 def draw_zoom(ax, zoom: Zoom, k: int = 0, *, predicted: str, actual: str, title: str = "zoom"):
@@ -49,6 +49,8 @@ def draw_zoom(ax, zoom: Zoom, k: int = 0, *, predicted: str, actual: str, title:
     (gap,) = ax.plot([1, 1], [zoom.slope, zoom.curve(k)[k1]], color=INK, lw=2, marker="_", ms=8)
     ax.set_xlim(s[0], s[-1])
     ax.set_ylim(*zoom.ylim)
+    ax.xaxis.set_major_locator(MaxNLocator(5))  # few tick labels: text is most of a redraw
+    ax.yaxis.set_major_locator(MaxNLocator(5))
     _style(ax, title, r"$s = t/\varepsilon$")
     ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.8)
     now = {"zoom": zoom}
@@ -164,7 +166,7 @@ class FirstOrderPanels:
         self._move_zoom.show(zoom)
         self._move_ring.restudy(study)
         if zoom_title is not None:
-            self.ax_zoom.set_title(zoom_title, fontsize=TITLE_SIZE, pad=3)
+            self.ax_zoom.set_title(zoom_title, fontsize=TITLE_SIZE, pad=3, y=1.0)
 
     def frame(self, k: int) -> list:
         return [*self._move_zoom(k), *self._move_ring(float(self.study.eps[k]))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from . import palette
 
@@ -21,8 +22,22 @@ def symmetric_limits(M, floor: float = 1e-300) -> tuple[float, float]:
 
 
 def index_ticks(n: int) -> list[int]:
-    """Tick positions for ``n`` rows or columns: every index up to 6, every other one above."""
-    return list(range(0, n, 1 if n <= 6 else 2))
+    """Tick positions for ``n`` rows or columns: every index up to 5, every other one above."""
+    return list(range(0, n, 1 if n <= 5 else 2))
+
+
+def fix_text_positions(ax, *, xlabel_pt: float = 11.0, ylabel_pt: float = 9.0) -> None:
+    """Place the title and the axis labels of ``ax`` at fixed offsets (points) from the axes, instead of
+    letting matplotlib place them from the tick labels' extents at every draw (a fifth of a redraw of a
+    figure with many small panels). The offsets hold one-digit tick labels."""
+    fig = ax.figure
+    ax.set_title(ax.get_title(), fontsize=ax.title.get_fontsize(), y=1.0, pad=3)
+    ax.xaxis.set_label_coords(
+        0.5, 0.0, transform=ax.transAxes + ScaledTranslation(0, -xlabel_pt / 72, fig.dpi_scale_trans)
+    )
+    ax.yaxis.set_label_coords(
+        0.0, 0.5, transform=ax.transAxes + ScaledTranslation(-ylabel_pt / 72, 0, fig.dpi_scale_trans)
+    )
 
 
 class Heatmap:
@@ -67,8 +82,16 @@ class Heatmap:
             self.colorbar.locator = MaxNLocator(3)
             self.colorbar.outline.set_linewidth(0.5)
             cax.tick_params(labelsize=TICK_SIZE - 0.5, length=2, pad=1)
+            fix_text_positions(cax)
         self._shape = None
         self.update(M, title=title)
+        fix_text_positions(ax)
+
+    def content(self) -> list:
+        """The artists that change with the matrix shown (not with its shape): the image, the title,
+        the patches drawn on it, the spines (drawn over the image's edge) and the colour bar."""
+        ax = self.ax
+        return [self.image, ax.title, *ax.patches, *ax.spines.values(), *([self.colorbar.ax] if self.colorbar else [])]
 
     def update(self, M, *, title: str | None = None, clim=None) -> None:
         """Show ``M`` (any shape) with the colour range ``clim`` (else the heatmap's own rule) and ``title``."""
@@ -86,4 +109,4 @@ class Heatmap:
                 self.ax.set_yticks(index_ticks(rows))
             self._shape = M.shape
         if title is not None:
-            self.ax.set_title(title, fontsize=self.fontsize, pad=3)
+            self.ax.set_title(title, fontsize=self.fontsize, pad=3, y=1.0)

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from .. import _validate
-from ..models import AttentionCache, attention, attention_vjp, softmax_jacobian, softmax_vjp, squared_loss
+from ..models import AttentionCache, attention, attention_vjp, softmax, softmax_jacobian, softmax_vjp, squared_loss
 from ..perturb import S_GRID, FirstOrderStudy, Zoom, direction, first_order_study, zoom_study
 from . import palette
 from ._base import Explorer, readout_html
@@ -92,6 +92,12 @@ class AttentionProblem:
     def G_X(self) -> np.ndarray:
         return self.grads[self.target]
 
+    def losses(self, Xs) -> np.ndarray:
+        """``L(Y)`` for each of a stack of replacements ``Xs`` (shape ``(B, *X.shape)``) of the target input."""
+        args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: np.asarray(Xs, float)}
+        P = softmax(self.scale * (args["Q"] @ np.swapaxes(args["K"], -1, -2)))
+        return 0.5 * np.sum((P @ args["V"] - self.T) ** 2, axis=(-2, -1))
+
     def loss(self, X) -> float:
         """``L(Y)`` with the target input replaced by ``X`` (the others fixed)."""
         args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: X}
@@ -132,7 +138,7 @@ def attention_problem(
         Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None, None
     )
     prob.study = first_order_study(prob.loss, X, grads[target], dX, np.asarray(eps, float))
-    prob.zoom = zoom_study(prob.loss, X, grads[target], dX, np.asarray(eps, float), f0=prob.study.f0)
+    prob.zoom = zoom_study(prob.losses, X, grads[target], dX, np.asarray(eps, float), batched=True)
     return prob
 
 
@@ -406,6 +412,9 @@ def _render(fig, p):
         label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
         return [*first.frame(prob.study.index(eps)), label], readout_html(readout(prob, eps))
 
+    # what the controls change, drawn over the rest of the figure (the same while the sizes are)
+    frame.content = [a for h in panels["heat"].values() for a in h.content()] + list(first.axes)
+    frame.layout = (prob.Q.shape, prob.V.shape)
     return frame
 
 
