@@ -117,3 +117,21 @@ def test_bad_defaults_rejected():
         make_spectra_explorer(gain=-1.0)
     e = make_spectra_explorer(gain=1.05, depth_index=42, width=16)  # an unlisted gain is added; the index clamped
     assert e.controls["gain"].value == 1.05 and e.index == len(DEPTHS) - 1
+
+
+@pytest.mark.parametrize(("init", "activation", "gain"), [("gaussian", "linear", 1.0), ("orthogonal", "linear", 1.0),
+                                                          ("gaussian", "tanh", 1.0), ("gaussian", "relu", 1.0)])
+def test_legends_list_what_is_drawn_once(init, activation, gain):
+    """On every frame, each legend shown lists distinct entries, each of them a visible artist of its panel."""
+    e = make_spectra_explorer(init=init, activation=activation, gain=gain)
+    for i in range(len(DEPTHS)):
+        e.slider.index = i
+        fig = e.figure
+        for ax in fig.axes:
+            legends = [a for a in ax.get_children() if type(a).__name__ == "Legend" and a.get_visible()]
+            assert len(legends) <= 1, f"depth {DEPTHS[i]}: {len(legends)} legends shown on one panel"
+            for legend in legends:
+                labels = [t.get_text() for t in legend.get_texts()]
+                assert len(labels) == len(set(labels)), f"depth {DEPTHS[i]}: listed twice in {labels}"
+                drawn = {a.get_label() for a in ax.get_children() if a.get_visible()}
+                assert set(labels) <= drawn, f"depth {DEPTHS[i]}: {set(labels) - drawn} listed but not drawn"

@@ -199,6 +199,43 @@ def _pairings(p: AdjointProblem):
     return [p.inner(p.Av, p.w), p.inner(p.v, p.A_star_w), p.inner(p.v, p.AT_w)]
 
 
+def _render(fig, params):
+    """Draw the plane and the pairings for the controls ``params``; returns ``frame(angle)``."""
+    probs = {
+        a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
+        for a in ANGLE_GRID
+    }
+    reach = [
+        max(
+            np.linalg.norm(q.A_star_w),
+            np.linalg.norm(q.AT_w),
+            np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max(),
+        )
+        for q in probs.values()
+    ]
+    lim = max(1.6, 1.1 * max(reach) + 0.35)
+    vals = np.array([_pairings(q) for q in probs.values()])
+    top = max(np.abs(vals).max(), 0.1) * 1.1
+    gs = fig.add_gridspec(1, 2, width_ratios=[1, 0.8], left=0.04, right=0.98, bottom=0.08, top=0.92, wspace=0.15)
+    p0 = probs[ANGLE_GRID[0]]
+    moving, update_plane = draw_plane(fig.add_subplot(gs[0]), p0, lim)
+    bars, update_bars = draw_pairings(fig.add_subplot(gs[1]), p0, (-top, top))
+    label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
+
+    def frame(angle):
+        q = (
+            probs[angle]
+            if angle in probs
+            else adjoint_problem(
+                angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]
+            )
+        )
+        label.set_text(f"rotation of A = {angle:.0f} deg")
+        return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
+
+    return frame
+
+
 def make_adjoint_explorer(
     shear: float = 0.6,
     scale: float = 1.4,
@@ -234,47 +271,12 @@ def make_adjoint_explorer(
         "w_deg": widgets.FloatSlider(value=float(np.mod(w_deg, 360)), min=0, max=360, step=5, description="angle of w"),
     }
 
-    def render(fig, params):
-        probs = {
-            a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
-            for a in ANGLE_GRID
-        }
-        reach = [
-            max(
-                np.linalg.norm(q.A_star_w),
-                np.linalg.norm(q.AT_w),
-                np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max(),
-            )
-            for q in probs.values()
-        ]
-        lim = max(1.6, 1.1 * max(reach) + 0.35)
-        vals = np.array([_pairings(q) for q in probs.values()])
-        top = max(np.abs(vals).max(), 0.1) * 1.1
-        gs = fig.add_gridspec(1, 2, width_ratios=[1, 0.8], left=0.04, right=0.98, bottom=0.08, top=0.92, wspace=0.15)
-        p0 = probs[ANGLE_GRID[0]]
-        moving, update_plane = draw_plane(fig.add_subplot(gs[0]), p0, lim)
-        bars, update_bars = draw_pairings(fig.add_subplot(gs[1]), p0, (-top, top))
-        label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
-
-        def frame(angle):
-            q = (
-                probs[angle]
-                if angle in probs
-                else adjoint_problem(
-                    angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]
-                )
-            )
-            label.set_text(f"rotation of A = {angle:.0f} deg")
-            return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
-
-        return frame
-
     return Explorer(
         title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, "
         "with A = rotation &middot; shear &middot; stretch",
         main=("rotation of A (deg)", ANGLE_GRID, angle_index),
         controls=controls,
-        render=render,
+        render=_render,
         figsize=(9.0, 4.4),
         labels=lambda a: f"{a:.0f}",
     )

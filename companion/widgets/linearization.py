@@ -296,6 +296,51 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     return update
 
 
+def _build(fig, prob, lim):
+    """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
+    fig.clear()
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
+    ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
+    panels = {
+        "axes": (ax_g, ax_z, ax_t),
+        "global": draw_global(ax_g, prob, EPS_GRID[0], lim),
+        "zoom": draw_zoom(ax_z, prob, EPS_GRID[0], lim),
+        "taylor": draw_taylor(ax_t, prob, EPS_GRID[0]),
+        "name": fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold"),  # eps is on the slider and in the readout
+    }
+    fig._linearization_panels = panels
+    return panels
+
+
+def _render(fig, p):
+    """Draw (the first time) or move (after) the three panels for the controls ``p``; returns ``frame(eps)``."""
+    prob = linearization_problem(p["map"], p["x0"], p["y0"], p["angle"])
+    lim = zoom_limits(prob)
+    # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+    # the panels are drawn once, then moved to the new map, point and direction
+    panels = getattr(fig, "_linearization_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+        panels = _build(fig, prob, lim)
+    global_update = panels["global"].restudy(prob, lim)
+    zoom_artists = panels["zoom"].restudy(prob, lim)
+    taylor_update = panels["taylor"].restudy(prob)
+    panels["name"].set_text(f"map: {prob.F.name}")
+
+    def frame(eps):
+        im = zoom_images(prob, eps)
+        grid, circle, tip = zoom_artists
+        grid.set_data(*_joined(im["true lines"]))
+        circle.set_data(*im["true circle"])
+        tip.set_data([im["true tip"][0]], [im["true tip"][1]])
+        numbers = readout(prob, eps)
+        return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
+
+    return frame
+
+
+_render.reuses_figure = True
+
+
 def make_linearization_explorer(
     map: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0, eps_index: int = 12
 ) -> Explorer:
@@ -324,53 +369,10 @@ def make_linearization_explorer(
         ),
     }
 
-    def build(fig, prob, lim):
-        """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
-        fig.clear()
-        gs = fig.add_gridspec(
-            1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22
-        )
-        ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
-        panels = {
-            "axes": (ax_g, ax_z, ax_t),
-            "global": draw_global(ax_g, prob, EPS_GRID[0], lim),
-            "zoom": draw_zoom(ax_z, prob, EPS_GRID[0], lim),
-            "taylor": draw_taylor(ax_t, prob, EPS_GRID[0]),
-            "name": fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold"),  # eps is on the slider and in the readout
-        }
-        fig._linearization_panels = panels
-        return panels
-
-    def render(fig, p):
-        prob = linearization_problem(p["map"], p["x0"], p["y0"], p["angle"])
-        lim = zoom_limits(prob)
-        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
-        # the panels are drawn once, then moved to the new map, point and direction
-        panels = getattr(fig, "_linearization_panels", None)
-        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
-            panels = build(fig, prob, lim)
-        global_update = panels["global"].restudy(prob, lim)
-        zoom_artists = panels["zoom"].restudy(prob, lim)
-        taylor_update = panels["taylor"].restudy(prob)
-        panels["name"].set_text(f"map: {prob.F.name}")
-
-        def frame(eps):
-            im = zoom_images(prob, eps)
-            grid, circle, tip = zoom_artists
-            grid.set_data(*_joined(im["true lines"]))
-            circle.set_data(*im["true circle"])
-            tip.set_data([im["true tip"][0]], [im["true tip"][1]])
-            numbers = readout(prob, eps)
-            return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
-
-        return frame
-
-    render.reuses_figure = True
-
     return Explorer(
         title="<b>Linearization (8.1)</b>: the image of a disc of radius eps under F, zoomed, against the differential",
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
-        render=render,
+        render=_render,
         figsize=(10, 3.4),
     )
