@@ -45,7 +45,8 @@ def shown(e: cw.Explorer) -> tuple[bytes, str]:
 
 
 def is_slider(w) -> bool:
-    """A slider, driven to its two ends (a ``SelectionSlider`` too); other selection controls go through every option."""
+    """A slider, driven to its two ends (a ``SelectionSlider`` too); other selection controls go through
+    every option."""
     return isinstance(w, widgets.SelectionSlider) or (hasattr(w, "min") and hasattr(w, "max"))
 
 
@@ -120,7 +121,7 @@ def test_frames_are_rendered_when_the_cell_has_run(monkeypatch):
 
 
 def test_slider_drives_both_stacks_in_the_browser(explorer):
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    links = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in explorer.links}
     assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
     assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
 
@@ -170,13 +171,13 @@ def test_static_choice_switches_frames_in_the_browser(explorer):
     if not explorer.choice:
         pytest.skip("no static choice")
     w = explorer.controls[explorer.choice]
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    links = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in explorer.links}
     assert (w.model_id, "index", explorer.choice_frames.model_id, "selected_index") in links
     assert (w.model_id, "index", explorer.choice_readouts.model_id, "selected_index") in links
     assert len(explorer.choice_frames.children) == len(w.options) >= 2
     i = explorer.slider.index
     shown_by_option = set()
-    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts, strict=False):
         assert (explorer.slider.model_id, "index", stack.model_id, "selected_index") in links
         assert all(bytes(img.value).startswith(b"\x89PNG") for img in stack.children)
         shown_by_option.add((bytes(stack.children[i].value), texts.children[i].value))
@@ -184,9 +185,10 @@ def test_static_choice_switches_frames_in_the_browser(explorer):
 
 
 def test_every_frame_has_alt_text_with_its_numbers(explorer):
-    """Every frame's image has a text alternative (its title in the page) naming the main value and the readout's numbers."""
-    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
-        for i, (img, text) in enumerate(zip(stack.children, texts.children)):
+    """Every frame's image has a text alternative (its title in the page) naming the main value and the
+    readout's numbers."""
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts, strict=False):
+        for i, (img, text) in enumerate(zip(stack.children, texts.children, strict=False)):
             alt = img.tooltip
             assert (
                 alt

@@ -43,10 +43,11 @@ def explorer():
 
 
 def test_main_slider_moves_the_prediction_not_the_gradients(explorer):
-    """The main slider runs over EPS_GRID; the prediction is eps <G_X, dX>_F on every frame, the gradients do not move."""
+    """The main slider runs over EPS_GRID; the prediction is eps <G_X, dX>_F on every frame, the gradients
+    do not move."""
     assert explorer.values == list(EPS_GRID)
     frames = [numbers(r.value) for r in explorer.readouts.children]
-    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID)]
+    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)]
     assert slopes == pytest.approx([slopes[0]] * len(frames), rel=1e-3) and slopes[0] != 0
     for name in ("||G_S||_F", "||G_Q||_F", "||G_K||_F", "||G_V||_F"):  # the gradients do not depend on eps
         assert len({f[name] for f in frames}) == 1, name
@@ -73,7 +74,10 @@ def test_readout_is_first_order_correct(target, kind):
     """actual change, predicted change and remainder against independent computations."""
     prob = attention_problem(n=5, d=3, d_v=2, seed=4, target=target, kind=kind, i=3, j=1, tau=2.0)
     X, dX = prob.X, prob.dX
-    f = lambda Z: plain_loss_of(prob, Z)
+
+    def f(Z):
+        return plain_loss_of(prob, Z)
+
     G_num = numerical_gradient(f, X)
     assert np.allclose(prob.G_X, G_num, rtol=1e-6, atol=1e-8)
     assert np.linalg.norm(dX) == pytest.approx(1.0, rel=1e-12)
@@ -119,7 +123,10 @@ def test_gradient_norms_against_finite_differences():
     r = readout(prob, 0.01)
     Q, K, V, T, tau = prob.Q, prob.K, prob.V, prob.T, prob.tau
     S = tau * Q @ K.T / np.sqrt(2)
-    J_of_S = lambda S: 0.5 * np.sum((np.apply_along_axis(plain_softmax, 1, S) @ V - T) ** 2)
+
+    def J_of_S(S):
+        return 0.5 * np.sum((np.apply_along_axis(plain_softmax, 1, S) @ V - T) ** 2)
+
     assert r["||G_S||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(J_of_S, S)), rel=1e-6)
     assert r["||G_Q||_F"] == pytest.approx(
         np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Z, K, V, T, tau), Q)), rel=1e-6
@@ -170,7 +177,7 @@ def test_figure_shows_the_problem_arrays():
     shown = [np.asarray(ax.images[0].get_array()) for ax in e.figure.axes if ax.images]
     expected = [prob.cache.S, prob.cache.P, prob.cache.Y, None, prob.G_Q, prob.G_K, prob.G_V, prob.G_S]
     assert len(shown) == len(expected)
-    for got, want in zip(shown, expected):
+    for got, want in zip(shown, expected, strict=False):
         if want is not None:
             assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.allclose(shown[3], jacobian(plain_softmax, prob.cache.S[4]), atol=1e-9)

@@ -191,7 +191,7 @@ def draw_heatmap(
     ticks, axis labels, a colour bar.
 
     ``entry=(i, j)`` outlines one cell, ``row=r`` outlines a row, ``frame=True`` colours the
-    border (the panel of the perturbed input). Returns the :class:`Heatmap` (its ``image``: the image)."""
+    border (the panel of the perturbed input). Returns the ``Heatmap`` (its ``image``: the image)."""
     M = np.asarray(M)
     clim = (vmin, vmax) if vmin is not None else ((-lim, lim) if lim is not None else None)
     heat = Heatmap(ax, M, title=title, cmap=cmap, clim=clim, xlabel=xlabel, ylabel=ylabel, colorbar=colorbar)
