@@ -16,11 +16,19 @@ with the same widget:
   other than the main slider re-renders the frame on show, and the other frames on
   demand when the slider reaches them (cached by the controls' values).
 
+Creating an explorer draws the frame shown only. The other frames, which only the static page
+needs, are drawn once the notebook cell that shows the explorer has run (an IPython
+``post_run_cell`` hook registered when it is displayed; at once outside IPython): the explorer
+appears at once, and the saved notebook (the book's build) holds every frame.
+
 Rendering is split so that moving the main slider is cheap: ``render(fig, params)``
 draws everything that depends only on the controls (once per setting of the controls)
 and returns ``frame(value)``, which updates the few *animated* artists that depend on
 the main value and returns them with the readout. Only those artists are redrawn over
-a saved background (matplotlib blitting), then the canvas is encoded as PNG.
+a saved background (matplotlib blitting), then the canvas is encoded as PNG. A render
+function may also name the artists a control changes (``frame.content``) and a key of what no
+control but the sizes changes (``frame.layout``): a control change then draws the content over
+the saved rest of the figure (ticks, tick labels, axis labels), not the whole figure.
 
 Each option has its own figure (and saved background), so switching back to an option
 already drawn with the current controls costs nothing. Frames are palette PNGs (at most

@@ -18,7 +18,7 @@ each explorer gives only the panels' titles and legend labels and places the axe
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, MultipleLocator, NullLocator
 
 from ..perturb import FirstOrderStudy, Zoom
 from .palette import BLUE, INK, MUTED, RULE, VERMILLION
@@ -49,7 +49,7 @@ def draw_zoom(ax, zoom: Zoom, k: int = 0, *, predicted: str, actual: str, title:
     (gap,) = ax.plot([1, 1], [zoom.slope, zoom.curve(k)[k1]], color=INK, lw=2, marker="_", ms=8)
     ax.set_xlim(s[0], s[-1])
     ax.set_ylim(*zoom.ylim)
-    ax.xaxis.set_major_locator(MaxNLocator(5))  # few tick labels: text is most of a redraw
+    ax.xaxis.set_major_locator(MultipleLocator(1.0))  # s = -2 ... 2; few tick labels: text is most of a redraw
     ax.yaxis.set_major_locator(MaxNLocator(5))
     _style(ax, title, r"$s = t/\varepsilon$")
     ax.legend(fontsize=LEGEND_SIZE, loc="best", framealpha=0.8)
