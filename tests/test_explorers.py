@@ -120,6 +120,21 @@ def test_frames_are_rendered_when_the_cell_has_run(monkeypatch):
     assert e.last_error is None
 
 
+def test_voila_draws_frames_when_shown(monkeypatch):
+    """Under Voila (nobody saves the page) showing an explorer registers no hook: frames are drawn when reached."""
+    from companion.widgets import _base
+
+    shell = type("Shell", (), {"events": FakeEvents()})()
+    monkeypatch.setattr(_base, "_ipython", lambda: shell)
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    e = getattr(cw, FACTORIES[0])()
+    e._repr_mimebundle_()
+    assert shell.events.callbacks == []
+    assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 1
+    e.slider.index = (e.slider.index + 1) % len(e.values)  # a frame reached is drawn
+    assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 2
+
+
 def test_slider_drives_both_stacks_in_the_browser(explorer):
     links = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in explorer.links}
     assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links

@@ -50,6 +50,7 @@ import contextlib
 import functools
 import html
 import io
+import os
 import re
 import sys
 import traceback
@@ -107,6 +108,11 @@ LIVE_NOTE_BROWSER = (
 # The book's live view runs the explorers in the reader's browser (Pyodide). Nobody saves that
 # notebook, so an explorer draws only the frame shown; the others when they are reached.
 IN_BROWSER = sys.platform == "emscripten"
+
+
+def _under_voila() -> bool:
+    """Whether this kernel was started by Voila (which sets these variables in its kernels' environment)."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/") or "VOILA_BASE_URL" in os.environ
 
 
 def _ipython():
@@ -295,8 +301,9 @@ class Explorer(widgets.VBox):
         """Shown in a notebook: the page needs every frame of every option (the static book saves them
         with the notebook). They are rendered when the cell that shows the explorer has run (an IPython
         ``post_run_cell`` hook, so the explorer appears at once), or here when there is no IPython shell.
-        In the browser's own Python (the live view) nobody saves the page: frames are drawn when shown."""
-        if not IN_BROWSER:
+        In the browser's own Python (the live view) and under Voila nobody saves the page: there the
+        frames are drawn when shown, and the kernel is free for the reader's first moves at once."""
+        if not (IN_BROWSER or _under_voila()):
             self.prerender()
         return super()._repr_mimebundle_(**kwargs)
 
