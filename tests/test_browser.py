@@ -817,6 +817,9 @@ def operate(page, area, name: str, kind: str) -> list[str]:
         now, top = float(el.get_attribute("aria-valuenow")), float(el.get_attribute("aria-valuemax"))
         action = lambda: page.keyboard.press("ArrowLeft" if now >= top else "ArrowRight")  # noqa: E731 (one key press)
     problems = figure_changes(page, area, action, f"{name} ({kind}) by keyboard")
+    deadline = time.monotonic() + CHANGE_TIMEOUT_MS / 1000  # the image and its text come in two messages
+    while not problems and area.evaluate(FRAME_ALT) == before_alt and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     if not problems and area.evaluate(FRAME_ALT) == before_alt:
         problems.append(f"{name}: the frame changed but its alt text did not ({before_alt!r})")
     if page.evaluate("() => document.activeElement") is None:
