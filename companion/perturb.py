@@ -17,6 +17,7 @@ from ._validate import (
     as_choice,
     as_float_array,
     as_int,
+    as_number,
     as_limit,
     as_rng,
     as_shape,
@@ -181,6 +182,8 @@ def zoom_study(
     ``batched``: ``f`` takes a stack of points (shape ``(B, *x.shape)``) and returns their ``B``
     values, and is called once (``f0`` is then computed that way too, unless given)."""
     check_callable(f, "f")
+    batched = as_bool(batched, "batched")
+    f0 = None if f0 is None else as_number(f0, "f0")
     x, g, dx = as_float_array(x, "x"), as_float_array(g, "g"), as_float_array(dx, "dx")
     if g.shape != x.shape or dx.shape != x.shape:
         raise ValueError(
@@ -197,7 +200,7 @@ def zoom_study(
     )
     steps = eps[:, None] * s[None, :]
     if batched:
-        f0 = float(np.asarray(f(x[None]))[0]) if f0 is None else float(f0)
+        f0 = float(np.asarray(f(x[None]))[0]) if f0 is None else f0
         points = x[None] + steps.reshape((-1,) + (1,) * x.ndim) * dx[None]
         values = np.asarray(f(points), dtype=float)
         if values.shape != (steps.size,):
@@ -206,7 +209,7 @@ def zoom_study(
             )
         curves = (values.reshape(steps.shape) - f0) / eps[:, None]
     else:
-        f0 = float(f(x)) if f0 is None else float(f0)
+        f0 = float(f(x)) if f0 is None else f0
         curves = np.array([[float(f(x + t * dx)) - f0 for t in row] for row in steps]) / eps[:, None]
     slope = float(np.vdot(g, dx))
     return Zoom(eps=eps, s=s, curves=curves, slope=slope, ylim=zoom_limits(curves, slope, s))
