@@ -133,6 +133,9 @@ def test_voila_draws_frames_when_shown(monkeypatch):
     assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 1
     e.slider.index = (e.slider.index + 1) % len(e.values)  # a frame reached is drawn
     assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 2
+    # and the note above the live controls does not say they need a kernel: one is running
+    notes = [w.value for w in e.children if isinstance(w, widgets.HTML) and "Live controls" in w.value]
+    assert notes == [_base.LIVE_NOTE_SERVED] or not {n for n in e.controls if n != e.choice}
 
 
 def test_slider_drives_both_stacks_in_the_browser(explorer):

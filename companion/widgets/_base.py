@@ -87,6 +87,7 @@ __all__ = [
     "LIVE_NOTE",
     "LIVE_NOTE_BROWSER",
     "LIVE_NOTE_WITH_CHOICE",
+    "LIVE_NOTE_SERVED",
     "fmt",
     "readout_html",
     "parse_readout",
@@ -105,6 +106,7 @@ LIVE_NOTE_BROWSER = (
     "<b>Live controls</b> &mdash; Python is running in your browser: every control works "
     "(a change takes a moment to redraw)."
 )
+LIVE_NOTE_SERVED = "<b>Live controls</b> &mdash; a Python kernel is running (Voila): every control works."
 # The book's live view runs the explorers in the reader's browser (Pyodide). Nobody saves that
 # notebook, so an explorer draws only the frame shown; the others when they are reached.
 IN_BROWSER = sys.platform == "emscripten"
@@ -287,7 +289,8 @@ class Explorer(widgets.VBox):
         live_controls = [w for name, w in self.controls.items() if name != choice]
         live = []
         if live_controls:
-            note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
+            note = LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
+            note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_SERVED if _under_voila() else note
             live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
         static = [self.slider]
         if choice:
