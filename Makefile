@@ -96,7 +96,7 @@ lab: $(VENV)/.installed
 
 # The explorers as an app on this machine only (127.0.0.1), every control live: see README.
 live: $(VENV)/.installed
-	$(VENV)/bin/voila chapters/ --no-browser --Voila.ip=127.0.0.1 --Voila.port=$(LIVE_PORT) --show_tracebacks=True
+	JUPYTER_PATH=$(CURDIR)/_ext $(VENV)/bin/voila chapters/ --no-browser --Voila.ip=127.0.0.1 --Voila.port=$(LIVE_PORT) --show_tracebacks=True --template=companion
 
 # The print edition: a single-page build printed by headless Chromium (see _ext/make_pdf.py and README).
 pdf: $(VENV)/.test-installed $(ASSETS)

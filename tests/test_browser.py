@@ -10,9 +10,11 @@ no kernel; axe-core finds no accessibility violation of impact serious or critic
 a page offline. Two negative controls show the checks can fail: with the local MathJax or
 the widget manager blocked, the math and widget checks report it.
 
-The live test starts Voilà on 127.0.0.1 with a generated notebook that shows every
-``make_*_explorer`` exported by :mod:`companion.widgets`, and checks that the main slider
-and a live control change the figure within 5 s.
+The live tests start Voilà on 127.0.0.1 (with the template ``make live`` uses) and a generated
+notebook that shows every ``make_*_explorer`` exported by :mod:`companion.widgets`: the main
+slider and a live control of each change the figure within 5 s; one explorer is driven by the
+keyboard only (Tab reaches every control in reading order, arrow keys operate each, the figure
+and its text alternative change); axe-core audits the live page as it audits the book's.
 
 Chromium missing is a failure with the command to fix it; ``COMPANION_SKIP_BROWSER=1``
 skips these tests explicitly. Screenshots go to ``_build/screenshots/``.
@@ -20,6 +22,7 @@ skips these tests explicitly. Screenshots go to ``_build/screenshots/``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -132,8 +135,16 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # a phone held upright
 
 
-def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str = "light", wait: bool = True,
-          widget_timeout: int = 20000, viewport: dict = DESKTOP) -> Visit:
+def visit(
+    browser,
+    url: str,
+    *,
+    block: tuple[str, ...] = (),
+    color_scheme: str = "light",
+    wait: bool = True,
+    widget_timeout: int = 20000,
+    viewport: dict = DESKTOP,
+) -> Visit:
     """Open ``url`` with every outside request aborted and recorded; ``block`` aborts local paths too."""
     context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
     page = context.new_page()
@@ -151,6 +162,7 @@ def visit(browser, url: str, *, block: tuple[str, ...] = (), color_scheme: str =
 
     context.route("**/*", route)
     page.on("pageerror", lambda e: v.errors.append(str(e)))
+
     def failed(r):
         parsed = urlparse(r.url)
         local = parsed.scheme == "file" or parsed.hostname == LOCAL
@@ -175,18 +187,15 @@ def settle(page, widget_timeout: int = 20000) -> None:
     )
     views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if views:
-        try:
+        with contextlib.suppress(Exception):  # reported by check_widgets
             page.wait_for_function(
                 """n => { const s = document.querySelectorAll('.widget-subarea');
                           return s.length >= n && Array.from(s).every(e => e.querySelector('.jupyter-widgets')); }""",
-                arg=views, timeout=widget_timeout,
+                arg=views,
+                timeout=widget_timeout,
             )
-        except Exception:
-            pass  # reported by check_widgets
-    try:
+    with contextlib.suppress(Exception):  # reported by check_images
         page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=10000)
-    except Exception:
-        pass  # reported by check_images
     page.wait_for_timeout(300)  # late requests (fonts) show up in the log
 
 
@@ -235,7 +244,8 @@ def check_widgets(page) -> list[str]:
     """Each widget-view script has a rendered, visible widget in front of it."""
     report = page.evaluate(
         """() => {
-            const views = Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'));
+            const views = Array.from(document.querySelectorAll(
+                'script[type="application/vnd.jupyter.widget-view+json"]'));
             return views.map(s => {
                 const area = s.previousElementSibling;
                 const ok = !!(area && area.classList.contains('widget-subarea')
@@ -247,10 +257,10 @@ def check_widgets(page) -> list[str]:
     return [f"widget {r['model']} not rendered" for r in report if not r["ok"]]
 
 
-HASH_VISIBLE_IMAGE = """area => {
+HASH_VISIBLE_IMAGE = f"""area => {{
     const img = Array.from(area.querySelectorAll('img')).find(i => i.checkVisibility() && i.naturalWidth > 0);
-    return img ? (%s)(img) : null;
-}""" % PIXEL_HASH
+    return img ? ({PIXEL_HASH})(img) : null;
+}}"""
 
 
 def explorers(page):
@@ -259,7 +269,11 @@ def explorers(page):
     A widget output is a ``.widget-subarea`` in the static book, a ``.jp-OutputArea-output`` in Voilà.
     """
     areas = page.locator(".widget-subarea, .jp-OutputArea-output:has(> .jupyter-widgets)")
-    return [areas.nth(i) for i in range(areas.count()) if areas.nth(i).locator(".noUi-handle").count() and areas.nth(i).locator("img").count()]
+    return [
+        areas.nth(i)
+        for i in range(areas.count())
+        if areas.nth(i).locator(".noUi-handle").count() and areas.nth(i).locator("img").count()
+    ]
 
 
 def press_slider(handle) -> None:
@@ -289,7 +303,9 @@ def check_static_sliders(page) -> list[str]:
     for k, area in enumerate(explorers(page)):
         handle = area.locator(".noUi-handle").first
         start = handle.get_attribute("aria-valuenow")
-        problems += figure_changes(page, area, lambda: press_slider(handle), f"explorer {k + 1}, main slider")
+        problems += figure_changes(
+            page, area, lambda handle=handle: press_slider(handle), f"explorer {k + 1}, main slider"
+        )
         if handle.get_attribute("aria-valuenow") == start:
             problems.append(f"explorer {k + 1}: the main slider did not move")
     return problems
@@ -314,8 +330,11 @@ CUT_ELEMENTS = r"""() => {
         const host = el.parentElement && el.parentElement.closest('mjx-container');
         if (host) continue;  // the formula is reported, not each of its glyphs
         if (cut.some(c => c.el.contains(el))) continue;
-        const name = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '');
-        cut.push({el, what: `${name} (${(el.textContent || '').trim().slice(0, 40)}) by ${Math.round(Math.max(r.right - W, -r.left))} px`});
+        const cls = typeof el.className === 'string' && el.className
+            ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '';
+        const name = el.tagName.toLowerCase() + cls;
+        const by = Math.round(Math.max(r.right - W, -r.left));
+        cut.push({el, what: `${name} (${(el.textContent || '').trim().slice(0, 40)}) by ${by} px`});
     }
     const page = document.documentElement.scrollWidth - W;
     return cut.map(c => c.what).concat(page > 1 ? [`the page scrolls sideways by ${page} px`] : []);
@@ -345,11 +364,18 @@ def check_static_choices(page) -> list[str]:
     for k, area in enumerate(explorers(page)):
         for select in [area.locator(STATIC_CHOICE).nth(i) for i in range(area.locator(STATIC_CHOICE).count())]:
             start = select.evaluate("s => s.selectedIndex")
-            problems += figure_changes(page, area, lambda: press_choice(select), f"explorer {k + 1}, static choice")
+            problems += figure_changes(
+                page, area, lambda select=select: press_choice(select), f"explorer {k + 1}, static choice"
+            )
             if select.evaluate("s => s.selectedIndex") == start:
                 problems.append(f"explorer {k + 1}: the static choice did not move")
             handle = area.locator(".noUi-handle").first
-            problems += figure_changes(page, area, lambda: press_slider(handle), f"explorer {k + 1}, main slider after the choice")
+            problems += figure_changes(
+                page,
+                area,
+                lambda handle=handle: press_slider(handle),
+                f"explorer {k + 1}, main slider after the choice",
+            )
     return problems
 
 
@@ -367,11 +393,16 @@ def check_axe(page) -> list[str]:
     if not AXE_JS.exists():
         return [f"axe-core not found at {AXE_JS}: run `make assets` (npm ci --prefix _ext)"]
     page.add_script_tag(path=str(AXE_JS))
-    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                               ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-                               " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3), n: v.nodes.length}))")
-    return [f"axe {v['impact']}: {v['id']} ({v['help']}), {v['n']} elements, e.g. {v['nodes']}"
-            for v in violations if v["impact"] in AXE_FAILS]
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3), n: v.nodes.length}))"
+    )
+    return [
+        f"axe {v['impact']}: {v['id']} ({v['help']}), {v['n']} elements, e.g. {v['nodes']}"
+        for v in violations
+        if v["impact"] in AXE_FAILS
+    ]
 
 
 def shot(page, name: str, locator=None) -> None:
@@ -383,8 +414,11 @@ def shot(page, name: str, locator=None) -> None:
 def test_every_built_page_is_checked(book_html):
     """No html page escapes the browser test (a page outside _toc.yml would)."""
     # lite/ is the live view's JupyterLite app, opened and checked by tests/test_live.py
-    built = {p.relative_to(book_html).as_posix() for p in book_html.rglob("*.html")
-             if not p.relative_to(book_html).parts[0].startswith("_") and p.relative_to(book_html).parts[0] != "lite"}
+    built = {
+        p.relative_to(book_html).as_posix()
+        for p in book_html.rglob("*.html")
+        if not p.relative_to(book_html).parts[0].startswith("_") and p.relative_to(book_html).parts[0] != "lite"
+    }
     assert built <= set(PAGES) | {REDIRECT}, f"pages the browser test does not open: {sorted(built - set(PAGES))}"
 
 
@@ -438,7 +472,8 @@ def test_page_on_a_phone(site, browser, path):
 
 
 def test_the_fit_check_can_fail(site, browser):
-    """Negative control: without the book's styles, long formulas of 8.2 run off a 390-px screen, and the check says so."""
+    """Negative control: without the book's styles, long formulas of 8.2 run off a 390-px screen, and the check
+    says so."""
     url, html = site
     path = next((p for p in toc_pages() if p.startswith("chapters/8-2")), None)
     if path is None:
@@ -451,7 +486,9 @@ def test_the_fit_check_can_fail(site, browser):
     assert problems, "the fit check passed with the phone styles removed: it checks nothing"
 
 
-@pytest.mark.parametrize("stem, options", [("8-3", ["random", "gradient", "entry", "rank-one"]), ("8-6", ["Q", "K", "V"])])
+@pytest.mark.parametrize(
+    "stem, options", [("8-3", ["random", "gradient", "entry", "rank-one"]), ("8-6", ["Q", "K", "V"])]
+)
 def test_static_choice_switches_the_figure(site, browser, stem, options):
     """8.3's direction of dW and 8.6's perturbed input work in the static page: every option, chosen
     by the keyboard, shows its own figure and readout."""
@@ -473,7 +510,9 @@ def test_static_choice_switches_the_figure(site, browser, stem, options):
         problems += v.problems()
     finally:
         close(v)
-    assert None not in seen and len(seen) == len(options), f"{path}: {len(seen)} distinct figures for {len(options)} options"
+    assert None not in seen and len(seen) == len(options), (
+        f"{path}: {len(seen)} distinct figures for {len(options)} options"
+    )
     assert not problems, "\n".join(problems)
 
 
@@ -499,7 +538,9 @@ def test_search_works_offline(site, browser):
         box.press("Enter")
         v.page.wait_for_load_state("load")
         v.page.locator("#search-results ul.search li").first.wait_for(timeout=10000)
-        hits = v.page.locator("#search-results ul.search li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        hits = v.page.locator("#search-results ul.search li a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href'))"
+        )
         shot(v.page, "search.png")
         problems = v.problems()
     finally:
@@ -511,7 +552,15 @@ def test_search_works_offline(site, browser):
 def test_dark_mode_figures_on_white(site, browser):
     """In the dark theme, explorer frames and figures are shown on white, undimmed."""
     url, html = site
-    page_path = next((p for p in toc_pages() if "<img" in (html / p).read_text(encoding="utf-8") or "widget-view" in (html / p).read_text(encoding="utf-8")), None)
+    page_path = next(
+        (
+            p
+            for p in toc_pages()
+            if "<img" in (html / p).read_text(encoding="utf-8")
+            or "widget-view" in (html / p).read_text(encoding="utf-8")
+        ),
+        None,
+    )
     if page_path is None:
         pytest.skip("no page with a figure")
     v = visit(browser, url + page_path, color_scheme="dark")
@@ -593,6 +642,9 @@ def test_widget_checks_fail_without_widget_manager(site, browser):
 
 
 # ------------------------------------------------------------------------ live: Voilà
+VOILA_TEMPLATE = "companion"  # _ext/voila/templates/companion, found through JUPYTER_PATH=_ext
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((LOCAL, 0))
@@ -617,10 +669,21 @@ def voila(browser, tmp_path_factory):
     path = folder / "explorers.ipynb"
     nbformat.write(nb, path)
     port = free_port()
-    log = open(folder / "voila.log", "w")
-    cmd = [sys.executable, "-m", "voila", str(path), "--no-browser", f"--Voila.ip={LOCAL}", f"--Voila.port={port}",
-           "--show_tracebacks=True"]
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # see _ext/companion_book.py
+    log = open(folder / "voila.log", "w")  # noqa: SIM115 (open while the server runs, closed after it)
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(path),
+        "--no-browser",
+        f"--Voila.ip={LOCAL}",
+        f"--Voila.port={port}",
+        "--show_tracebacks=True",
+        f"--template={VOILA_TEMPLATE}",
+    ]
+    # as `make live` serves them: the companion template (Voila's lab page with the book's a11y.js)
+    jupyter_path = os.pathsep.join(p for p in (str(ROOT / "_ext"), os.environ.get("JUPYTER_PATH", "")) if p)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "JUPYTER_PATH": jupyter_path}
     proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://{LOCAL}:{port}/"
     deadline = time.monotonic() + 60
@@ -649,7 +712,9 @@ def live_control(area, main_handle):
     controls = area.locator("select, .widget-toggle-button, .noUi-handle")
     for i in range(controls.count()):
         c = controls.nth(i)
-        kind = c.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.classList.contains('noUi-handle') ? 'slider' : 'toggle'")
+        kind = c.evaluate(
+            "e => e.tagName === 'SELECT' ? 'select' : e.classList.contains('noUi-handle') ? 'slider' : 'toggle'"
+        )
         if kind == "slider":
             if c.evaluate("(e, m) => e === m", main_handle.element_handle()):
                 continue
@@ -673,20 +738,25 @@ def test_live_explorers_in_voila(voila, browser):
         try:
             page.wait_for_function(
                 "n => document.querySelectorAll('.jp-OutputArea-output img').length >= n",
-                arg=len(names), timeout=180000,
+                arg=len(names),
+                timeout=180000,
             )
         except Exception:
             shot(page, "voila-explorers.png")
             state = page.evaluate("() => [document.querySelectorAll('.noUi-handle').length, document.images.length]")
-            pytest.fail(f"Voilà did not render the {len(names)} explorers in 180 s (slider handles, images: {state}):\n"
-                        f"{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"Voilà did not render the {len(names)} explorers in 180 s (slider handles, images: {state}):\n"
+                f"{log.read_text()[-3000:]}"
+            )
         page.wait_for_timeout(500)
         areas = explorers(page)
-        problems = [] if len(areas) == len(names) else [f"{len(areas)} explorers rendered, {len(names)} expected ({names})"]
-        for name, area in zip(names, areas):
+        problems = (
+            [] if len(areas) == len(names) else [f"{len(areas)} explorers rendered, {len(names)} expected ({names})"]
+        )
+        for name, area in zip(names, areas, strict=False):
             area.scroll_into_view_if_needed()
             handle = area.locator(".noUi-handle").first
-            problems += figure_changes(page, area, lambda: press_slider(handle), f"{name}: main slider")
+            problems += figure_changes(page, area, lambda handle=handle: press_slider(handle), f"{name}: main slider")
             what, action = live_control(area, handle)
             if action is None:
                 problems.append(f"{name}: no live control found")
@@ -701,3 +771,115 @@ def test_live_explorers_in_voila(voila, browser):
     assert not problems, "\n".join(problems) + f"\n(voila log: {log})"
     if outside:  # Voilà's own front end is local; anything else is worth knowing about
         print("Voilà page asked for outside resources (blocked):", *outside, sep="\n  ")
+
+
+# ------------------------------------------------------------------------ keyboard only, and axe, in Voilà
+FOCUSED_CONTROL = """area => {
+    const el = document.activeElement;
+    if (!el || !area.contains(el)) return null;
+    const box = el.closest('.widget-inline-hbox, .widget-dropdown, .widget-slider');
+    const label = box && box.querySelector('.widget-label');
+    const kind = el.classList.contains('noUi-handle') ? 'slider' : el.tagName === 'SELECT' ? 'select'
+               : el.classList.contains('widget-readout') ? 'readout' : el.tagName.toLowerCase();
+    return {name: label ? label.textContent.trim() : (el.getAttribute('aria-label') || ''), kind};
+}"""
+FRAME_ALT = """area => {
+    const img = Array.from(area.querySelectorAll('img')).find(i => i.checkVisibility() && i.naturalWidth > 0);
+    return img ? (img.getAttribute('alt') || img.getAttribute('title') || '') : null;
+}"""
+# the 8.3 explorer, its direction set to one entry so that every control is enabled: Tab order and labels
+KEYBOARD_EXPLORER = "make_least_squares_explorer"
+KEYBOARD_ORDER = ["direction dW", "eps", "entry i", "entry j", "m (rows)", "n (cols)", "seed"]
+
+
+def tab_through(page, area, start) -> list[tuple[str, str]]:
+    """Focus ``start`` and press Tab until the focus leaves ``area``: the (name, kind) of each control reached."""
+    start.focus()
+    seen = [tuple(area.evaluate(FOCUSED_CONTROL).values())]
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        now = area.evaluate(FOCUSED_CONTROL)
+        if now is None:
+            break
+        seen.append((now["name"], now["kind"]))
+    return seen
+
+
+def operate(page, area, name: str, kind: str) -> list[str]:
+    """Operate the focused control with the keyboard only (a list: ArrowDown/ArrowUp; a slider: ArrowRight or
+    ArrowLeft, End/Home at an end): the figure and its alt text must change (the kernel redraws it)."""
+    before_alt = area.evaluate(FRAME_ALT)
+    el = page.evaluate_handle("() => document.activeElement")
+    if kind == "select":
+        last = el.evaluate("s => s.selectedIndex === s.options.length - 1")
+        action = lambda: page.keyboard.press("ArrowUp" if last else "ArrowDown")  # noqa: E731 (one key press)
+    else:
+        now, top = float(el.get_attribute("aria-valuenow")), float(el.get_attribute("aria-valuemax"))
+        action = lambda: page.keyboard.press("ArrowLeft" if now >= top else "ArrowRight")  # noqa: E731 (one key press)
+    problems = figure_changes(page, area, action, f"{name} ({kind}) by keyboard")
+    deadline = time.monotonic() + CHANGE_TIMEOUT_MS / 1000  # the image and its text come in two messages
+    while not problems and area.evaluate(FRAME_ALT) == before_alt and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    if not problems and area.evaluate(FRAME_ALT) == before_alt:
+        problems.append(f"{name}: the frame changed but its alt text did not ({before_alt!r})")
+    if page.evaluate("() => document.activeElement") is None:
+        problems.append(f"{name}: operating it lost the keyboard focus")
+    return problems
+
+
+def test_every_control_by_keyboard_in_voila(voila, browser):
+    """One explorer served live, driven by the keyboard only: Tab reaches its controls in reading order (the
+    static choice, the main slider, then the live controls, each with its name), and arrow keys operate each
+    one: the figure and the frame's text alternative change."""
+    url, names, log = voila
+    v = visit(browser, url)
+    try:
+        page = v.page
+        page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea-output img').length >= n", arg=len(names), timeout=180000
+        )
+        area = explorers(page)[names.index(KEYBOARD_EXPLORER)]
+        area.scroll_into_view_if_needed()
+        select = area.locator("select").first
+        select.focus()
+        problems = []
+        for _ in range(2):  # random -> gradient -> entry: the entry sliders become enabled
+            problems += operate(page, area, "direction dW", "select")
+        order = tab_through(page, area, select)
+        names_reached = [n for n, k in order if k in ("select", "slider")]
+        if names_reached != KEYBOARD_ORDER:
+            problems.append(f"Tab order {names_reached}, expected {KEYBOARD_ORDER} (all reached: {order})")
+        start = select
+        for name in KEYBOARD_ORDER[1:]:  # each control, reached by Tab from the previous one
+            start.focus()
+            for _ in range(6):
+                page.keyboard.press("Tab")
+                now = area.evaluate(FOCUSED_CONTROL)
+                if now and now["name"] == name and now["kind"] == "slider":
+                    break
+            else:
+                problems.append(f"{name}: not reached by Tab")
+                continue
+            start = page.locator(":focus")
+            problems += operate(page, area, name, "slider")
+        shot(page, "voila-keyboard.png", area)
+        errors = list(v.errors)
+    finally:
+        close(v)
+    assert not errors, "page errors in Voilà:\n" + "\n".join(errors)
+    assert not problems, "\n".join(problems) + f"\n(voila log: {log})"
+
+
+def test_voila_page_passes_axe(voila, browser):
+    """The live page (every explorer served by Voilà): axe-core finds no violation of impact serious or critical."""
+    url, names, _ = voila
+    v = visit(browser, url)
+    try:
+        v.page.wait_for_function(
+            "n => document.querySelectorAll('.jp-OutputArea-output img').length >= n", arg=len(names), timeout=180000
+        )
+        v.page.wait_for_timeout(500)
+        problems = check_axe(v.page)
+    finally:
+        close(v)
+    assert not problems, "Voilà page:\n  " + "\n  ".join(problems)

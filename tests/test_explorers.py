@@ -32,8 +32,10 @@ FACTORIES = [name for name in cw.__all__ if name.startswith("make_") and name.en
 
 @pytest.fixture(scope="module", params=FACTORIES)
 def explorer(request) -> cw.Explorer:
+    """The explorer as a notebook shows it (outside IPython, showing it renders every frame at once)."""
     e = getattr(cw, request.param)()
     assert isinstance(e, cw.Explorer), f"{request.param} returned {type(e).__name__}"
+    assert "application/vnd.jupyter.widget-view+json" in e._repr_mimebundle_()
     return e
 
 
@@ -43,7 +45,8 @@ def shown(e: cw.Explorer) -> tuple[bytes, str]:
 
 
 def is_slider(w) -> bool:
-    """A slider, driven to its two ends (a ``SelectionSlider`` too); other selection controls go through every option."""
+    """A slider, driven to its two ends (a ``SelectionSlider`` too); other selection controls go through
+    every option."""
     return isinstance(w, widgets.SelectionSlider) or (hasattr(w, "min") and hasattr(w, "max"))
 
 
@@ -87,8 +90,56 @@ def test_every_static_frame_is_rendered(explorer):
     assert all(r.value for r in explorer.readouts.children)
 
 
+class FakeEvents:
+    def __init__(self):
+        self.callbacks = []
+
+    def register(self, event, fn):
+        assert event == "post_run_cell"
+        self.callbacks.append(fn)
+
+    def unregister(self, event, fn):
+        self.callbacks.remove(fn)
+
+
+def test_frames_are_rendered_when_the_cell_has_run(monkeypatch):
+    """Creating an explorer renders the frame shown only; showing it in IPython renders the others once
+    the cell has run (so the explorer appears at once, and the saved notebook holds every frame)."""
+    from companion.widgets import _base
+
+    shell = type("Shell", (), {"events": FakeEvents()})()
+    monkeypatch.setattr(_base, "_ipython", lambda: shell)
+    e = getattr(cw, FACTORIES[0])()
+    drawn = lambda: sum(bool(img.value) for stack in e.option_frames for img in stack.children)  # noqa: E731 (a probe)
+    assert drawn() == 1
+    e._repr_mimebundle_()
+    e._repr_mimebundle_()  # shown twice: one hook
+    assert drawn() == 1 and len(shell.events.callbacks) == 1
+    shell.events.callbacks[0](None)  # the cell has run
+    assert drawn() == len(e.values) * len(e.choice_values) and shell.events.callbacks == []
+    assert e.last_error is None
+
+
+def test_voila_draws_frames_when_shown(monkeypatch):
+    """Under Voila (nobody saves the page) showing an explorer registers no hook: frames are drawn when reached."""
+    from companion.widgets import _base
+
+    shell = type("Shell", (), {"events": FakeEvents()})()
+    monkeypatch.setattr(_base, "_ipython", lambda: shell)
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5.13")
+    e = getattr(cw, FACTORIES[0])()
+    e._repr_mimebundle_()
+    assert shell.events.callbacks == []
+    assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 1
+    e.slider.index = (e.slider.index + 1) % len(e.values)  # a frame reached is drawn
+    assert sum(bool(img.value) for stack in e.option_frames for img in stack.children) == 2
+    # and the note above the live controls does not say they need a kernel: one is running
+    notes = [w.value for w in e.children if isinstance(w, widgets.HTML) and "Live controls" in w.value]
+    assert notes == [_base.LIVE_NOTE_SERVED] or not {n for n in e.controls if n != e.choice}
+
+
 def test_slider_drives_both_stacks_in_the_browser(explorer):
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    links = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in explorer.links}
     assert (explorer.slider.model_id, "index", explorer.frames.model_id, "selected_index") in links
     assert (explorer.slider.model_id, "index", explorer.readouts.model_id, "selected_index") in links
 
@@ -110,7 +161,11 @@ def test_main_slider_changes_figure_numbers_and_stacks(explorer):
 
 def test_live_controls_are_labelled(explorer):
     """The kernel-only controls sit below the note that says so; the static choice (if any) is not among them."""
-    notes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.HTML) and w.value in (LIVE_NOTE, LIVE_NOTE_WITH_CHOICE)]
+    notes = [
+        k
+        for k, w in enumerate(explorer.children)
+        if isinstance(w, widgets.HTML) and w.value in (LIVE_NOTE, LIVE_NOTE_WITH_CHOICE)
+    ]
     live = {name: w for name, w in explorer.controls.items() if name != explorer.choice}
     if not live:
         assert notes == []
@@ -118,11 +173,13 @@ def test_live_controls_are_labelled(explorer):
     assert "kernel" in LIVE_NOTE and "kernel" in LIVE_NOTE_WITH_CHOICE and LIVE_NOTE_WITH_CHOICE != LIVE_NOTE
     assert len(notes) == 1, "the live controls need the note that says they need a kernel"
     ids = {id(w) for w in live.values()}
-    boxes = [k for k, w in enumerate(explorer.children) if isinstance(w, widgets.Box) and ids <= {id(c) for c in w.children}]
+    boxes = [
+        k for k, w in enumerate(explorer.children) if isinstance(w, widgets.Box) and ids <= {id(c) for c in w.children}
+    ]
     assert boxes and boxes[0] > notes[0], "the controls are shown, below their note"
     if explorer.choice:
         w = explorer.controls[explorer.choice]
-        assert all(id(w) not in {id(c) for c in b.children} for b in explorer.children[boxes[0]:boxes[0] + 1])
+        assert all(id(w) not in {id(c) for c in b.children} for b in explorer.children[boxes[0] : boxes[0] + 1])
         assert explorer.children[notes[0]].value == LIVE_NOTE_WITH_CHOICE
 
 
@@ -132,13 +189,13 @@ def test_static_choice_switches_frames_in_the_browser(explorer):
     if not explorer.choice:
         pytest.skip("no static choice")
     w = explorer.controls[explorer.choice]
-    links = {(l.source[0].model_id, l.source[1], l.target[0].model_id, l.target[1]) for l in explorer.links}
+    links = {(k.source[0].model_id, k.source[1], k.target[0].model_id, k.target[1]) for k in explorer.links}
     assert (w.model_id, "index", explorer.choice_frames.model_id, "selected_index") in links
     assert (w.model_id, "index", explorer.choice_readouts.model_id, "selected_index") in links
     assert len(explorer.choice_frames.children) == len(w.options) >= 2
     i = explorer.slider.index
     shown_by_option = set()
-    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts, strict=False):
         assert (explorer.slider.model_id, "index", stack.model_id, "selected_index") in links
         assert all(bytes(img.value).startswith(b"\x89PNG") for img in stack.children)
         shown_by_option.add((bytes(stack.children[i].value), texts.children[i].value))
@@ -146,11 +203,16 @@ def test_static_choice_switches_frames_in_the_browser(explorer):
 
 
 def test_every_frame_has_alt_text_with_its_numbers(explorer):
-    """Every frame's image has a text alternative (its title in the page) naming the main value and the readout's numbers."""
-    for stack, texts in zip(explorer.option_frames, explorer.option_readouts):
-        for i, (img, text) in enumerate(zip(stack.children, texts.children)):
+    """Every frame's image has a text alternative (its title in the page) naming the main value and the
+    readout's numbers."""
+    for stack, texts in zip(explorer.option_frames, explorer.option_readouts, strict=False):
+        for i, (img, text) in enumerate(zip(stack.children, texts.children, strict=False)):
             alt = img.tooltip
-            assert alt and explorer.name in alt and f"{explorer.slider.description} = {explorer.slider.options[i][0]}" in alt
+            assert (
+                alt
+                and explorer.name in alt
+                and f"{explorer.slider.description} = {explorer.slider.options[i][0]}" in alt
+            )
             numbers = re.findall(r"<code>(.+?)</code>", text.value)
             assert numbers and all(html.unescape(x) in alt for x in numbers)
 
@@ -162,7 +224,9 @@ def test_an_error_while_rendering_is_shown_not_raised(explorer, monkeypatch):
 
     monkeypatch.setattr(explorer, "render_fn", broken)
     live = [w for name, w in explorer.controls.items() if name != explorer.choice]
-    if live:  # the path a reader takes: a live control's callback renders (the static choice's options are drawn already)
+    if (
+        live
+    ):  # the path a reader takes: a live control's callback renders (the static choice's options are drawn already)
         set_other_value(live[0])  # must not raise
     else:
         explorer.refresh(force=True)

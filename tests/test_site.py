@@ -67,7 +67,9 @@ def test_no_scripts_in_source_static():
 def test_binder_environment():
     runtime = (ROOT / "runtime.txt").read_text().strip()
     assert re.fullmatch(r"python-3\.\d+", runtime), f"runtime.txt: {runtime!r} (Binder expects e.g. python-3.11)"
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [
+        r.strip() for r in (ROOT / "requirements.txt").read_text().splitlines() if r.strip() and not r.startswith("#")
+    ]
     assert lines[-1] == "-e .", "Binder installs companion from requirements.txt"
 
 
@@ -106,7 +108,11 @@ def test_no_cdn_in_pages(built_book):
     remote = re.compile(r'<(?:script|link|img)\b[^>]*\b(?:src|href)="(?:https?:)?//[^"]*"[^>]*>')
     found = {}
     for page in html_pages(built_book):
-        tags = [t for t in remote.findall(page.read_text(encoding="utf-8")) if not t.startswith("<link") or "stylesheet" in t or "preload" in t]
+        tags = [
+            t
+            for t in remote.findall(page.read_text(encoding="utf-8"))
+            if not t.startswith("<link") or "stylesheet" in t or "preload" in t
+        ]
         if tags:
             found[page.name] = tags[:3]
     assert not found, found
@@ -115,8 +121,13 @@ def test_no_cdn_in_pages(built_book):
 @pytest.mark.book
 def test_vendored_files_served(built_book):
     static = built_book / "_static"
-    for rel in ("vendor/mathjax/tex-mml-chtml.js", "vendor/requirejs/require.js", "vendor/html-manager/embed-amd.js",
-                "companion/widgets-shim.js", "companion/companion.css"):
+    for rel in (
+        "vendor/mathjax/tex-mml-chtml.js",
+        "vendor/requirejs/require.js",
+        "vendor/html-manager/embed-amd.js",
+        "companion/widgets-shim.js",
+        "companion/companion.css",
+    ):
         assert (static / rel).is_file(), f"_static/{rel} missing from the built book"
     # MathJax loads its fonts and extensions relative to itself
     assert list((static / "vendor/mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))

@@ -43,10 +43,11 @@ def explorer():
 
 
 def test_main_slider_moves_the_prediction_not_the_gradients(explorer):
-    """The main slider runs over EPS_GRID; the prediction is eps <G_X, dX>_F on every frame, the gradients do not move."""
+    """The main slider runs over EPS_GRID; the prediction is eps <G_X, dX>_F on every frame, the gradients
+    do not move."""
     assert explorer.values == list(EPS_GRID)
     frames = [numbers(r.value) for r in explorer.readouts.children]
-    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID)]
+    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)]
     assert slopes == pytest.approx([slopes[0]] * len(frames), rel=1e-3) and slopes[0] != 0
     for name in ("||G_S||_F", "||G_Q||_F", "||G_K||_F", "||G_V||_F"):  # the gradients do not depend on eps
         assert len({f[name] for f in frames}) == 1, name
@@ -73,7 +74,10 @@ def test_readout_is_first_order_correct(target, kind):
     """actual change, predicted change and remainder against independent computations."""
     prob = attention_problem(n=5, d=3, d_v=2, seed=4, target=target, kind=kind, i=3, j=1, tau=2.0)
     X, dX = prob.X, prob.dX
-    f = lambda Z: plain_loss_of(prob, Z)
+
+    def f(Z):
+        return plain_loss_of(prob, Z)
+
     G_num = numerical_gradient(f, X)
     assert np.allclose(prob.G_X, G_num, rtol=1e-6, atol=1e-8)
     assert np.linalg.norm(dX) == pytest.approx(1.0, rel=1e-12)
@@ -90,12 +94,22 @@ def test_readout_is_first_order_correct(target, kind):
     assert small["remainder / eps^2"] == pytest.approx(abs(curvature) / 2, rel=2e-2, abs=1e-6)
 
 
+@pytest.mark.parametrize("target", ["Q", "K", "V"])
+def test_batched_losses_are_the_loss(target):
+    """The zoom evaluates the loss on a stack of points at once: each value is the loss of its point."""
+    prob = attention_problem(n=5, d=3, d_v=2, seed=1, target=target, kind="random", tau=3.0)
+    Xs = prob.X[None] + np.linspace(-1, 1, 7)[:, None, None] * prob.dX
+    np.testing.assert_allclose(prob.losses(Xs), [plain_loss_of(prob, X) for X in Xs], rtol=1e-12)
+
+
 def test_loss_is_exactly_quadratic_in_V():
     """Y is linear in V, so the remainder along dV is exactly eps^2 |P dV|^2 / 2."""
     prob = attention_problem(n=6, d=2, d_v=3, seed=2, target="V", kind="random")
     for eps in EPS_GRID:
         r = readout(prob, eps)
-        assert r["remainder"] == pytest.approx(0.5 * eps**2 * np.sum((prob.cache.P @ prob.dX) ** 2), rel=1e-6, abs=1e-14)
+        assert r["remainder"] == pytest.approx(
+            0.5 * eps**2 * np.sum((prob.cache.P @ prob.dX) ** 2), rel=1e-6, abs=1e-14
+        )
 
 
 def test_entry_direction_predicts_one_entry_of_the_gradient():
@@ -109,11 +123,20 @@ def test_gradient_norms_against_finite_differences():
     r = readout(prob, 0.01)
     Q, K, V, T, tau = prob.Q, prob.K, prob.V, prob.T, prob.tau
     S = tau * Q @ K.T / np.sqrt(2)
-    J_of_S = lambda S: 0.5 * np.sum((np.apply_along_axis(plain_softmax, 1, S) @ V - T) ** 2)
+
+    def J_of_S(S):
+        return 0.5 * np.sum((np.apply_along_axis(plain_softmax, 1, S) @ V - T) ** 2)
+
     assert r["||G_S||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(J_of_S, S)), rel=1e-6)
-    assert r["||G_Q||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Z, K, V, T, tau), Q)), rel=1e-6)
-    assert r["||G_K||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, Z, V, T, tau), K)), rel=1e-6)
-    assert r["||G_V||_F"] == pytest.approx(np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, K, Z, T, tau), V)), rel=1e-6)
+    assert r["||G_Q||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Z, K, V, T, tau), Q)), rel=1e-6
+    )
+    assert r["||G_K||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, Z, V, T, tau), K)), rel=1e-6
+    )
+    assert r["||G_V||_F"] == pytest.approx(
+        np.linalg.norm(numerical_gradient(lambda Z: plain_loss(Q, K, Z, T, tau), V)), rel=1e-6
+    )
     assert r["mean max P"] == pytest.approx(np.apply_along_axis(plain_softmax, 1, S).max(axis=1).mean(), rel=1e-12)
 
 
@@ -154,7 +177,7 @@ def test_figure_shows_the_problem_arrays():
     shown = [np.asarray(ax.images[0].get_array()) for ax in e.figure.axes if ax.images]
     expected = [prob.cache.S, prob.cache.P, prob.cache.Y, None, prob.G_Q, prob.G_K, prob.G_V, prob.G_S]
     assert len(shown) == len(expected)
-    for got, want in zip(shown, expected):
+    for got, want in zip(shown, expected, strict=False):
         if want is not None:
             assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.allclose(shown[3], jacobian(plain_softmax, prob.cache.S[4]), atol=1e-9)
@@ -205,11 +228,19 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (limits, titles, outlines, round-off line)."""
     e = make_attention_explorer()
-    for change in [dict(seed=5), dict(kind="gradient", tau=0.25), dict(row=3, i=4, j=2), dict(tau=1024.0, seed=7), dict(n=7)]:
+    for change in [
+        dict(seed=5),
+        dict(kind="gradient", tau=0.25),
+        dict(row=3, i=4, j=2),
+        dict(tau=1024.0, seed=7),
+        dict(n=7),
+    ]:
         with e.hold():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_attention_explorer(**{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
-                                        eps_index=e.slider.index)
+        fresh = make_attention_explorer(
+            **{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
+            eps_index=e.slider.index,
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -20,7 +20,7 @@ def test_every_frame_predicts_eps_times_one_slope(explorer):
     """The main slider runs over EPS_GRID; the prediction is eps <G, dW>_F on every frame, the same slope."""
     assert explorer.values == list(EPS_GRID)
     frames = [numbers(r.value) for r in explorer.readouts.children]
-    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID)]
+    slopes = [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)]
     assert slopes == pytest.approx([slopes[0]] * len(frames), rel=1e-3) and slopes[0] != 0
 
 
@@ -33,7 +33,9 @@ def test_readout_is_first_order_correct(kind):
         assert r["predicted change"] == pytest.approx(eps * np.vdot(prob.G, prob.dW), rel=1e-12)
         assert r["remainder"] == pytest.approx(eps**2 * r["|dW x|^2 / 2"], rel=1e-6, abs=1e-15)
         W2 = prob.W + eps * prob.dW
-        assert r["actual change"] == pytest.approx(least_squares(W2, prob.x, prob.b)[0] - r["L(W)"], rel=1e-12, abs=1e-15)
+        assert r["actual change"] == pytest.approx(
+            least_squares(W2, prob.x, prob.b)[0] - r["L(W)"], rel=1e-12, abs=1e-15
+        )
 
 
 def test_entry_direction_predicts_one_entry_of_outer_product():

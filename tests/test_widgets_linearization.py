@@ -89,8 +89,17 @@ def test_zoomed_images_merge_with_the_affine_model():
     gaps = []
     for eps in (1e-1, 1e-2, 1e-3):
         im = zoom_images(prob, eps)
-        np.testing.assert_allclose(im["model circle"], prob.J @ np.stack([np.cos(np.linspace(0, 2 * np.pi, 121)), np.sin(np.linspace(0, 2 * np.pi, 121))]), atol=1e-12)
-        gaps.append(max(np.abs(im["true circle"] - im["model circle"]).max(), *(np.abs(a - b).max() for a, b in zip(im["true lines"], im["model lines"]))))
+        np.testing.assert_allclose(
+            im["model circle"],
+            prob.J @ np.stack([np.cos(np.linspace(0, 2 * np.pi, 121)), np.sin(np.linspace(0, 2 * np.pi, 121))]),
+            atol=1e-12,
+        )
+        gaps.append(
+            max(
+                np.abs(im["true circle"] - im["model circle"]).max(),
+                *(np.abs(a - b).max() for a, b in zip(im["true lines"], im["model lines"], strict=False)),
+            )
+        )
         np.testing.assert_allclose(im["true tip"], (bend(prob.x0 + eps * prob.v) - bend(prob.x0)) / eps, rtol=1e-10)
     assert gaps[1] / gaps[0] == pytest.approx(0.1, rel=0.15)
     assert gaps[2] / gaps[1] == pytest.approx(0.1, rel=0.15)
@@ -145,6 +154,11 @@ def test_updated_figure_equals_a_fresh_one():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_linearization_explorer(map=e.controls["map"].value, x0=e.controls["x0"].value, y0=e.controls["y0"].value,
-                                            angle=e.controls["angle"].value, eps_index=e.slider.index)
+        fresh = make_linearization_explorer(
+            map=e.controls["map"].value,
+            x0=e.controls["x0"].value,
+            y0=e.controls["y0"].value,
+            angle=e.controls["angle"].value,
+            eps_index=e.slider.index,
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -26,9 +26,14 @@ def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0
     if layer is not None:
         As[layer - 1] = As[layer - 1].copy()
         As[layer - 1][ij] += eps
-    sigma = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "identity": lambda z: z}[activation]
+    sigma = {
+        "tanh": np.tanh,
+        "relu": lambda z: np.maximum(z, 0),
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "identity": lambda z: z,
+    }[activation]
     h = X
-    for A, b in zip(As, bs):
+    for A, b in zip(As, bs, strict=False):
         h = sigma(A @ h + b[:, None])
     return 0.5 * float(np.sum((h - Y) ** 2))
 
@@ -39,7 +44,9 @@ def test_every_frame_predicts_eps_times_the_gradient_entry(explorer):
     frames = [numbers(r.value) for r in explorer.readouts.children]
     entry = frames[0]["(grad A_l)[i, j]"]
     assert entry != 0
-    assert [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID)] == pytest.approx([entry] * len(frames), rel=1e-3)
+    assert [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)] == pytest.approx(
+        [entry] * len(frames), rel=1e-3
+    )
     assert len({f["J"] for f in frames}) == 1
 
 
@@ -62,12 +69,14 @@ def test_prediction_is_first_order_correct(activation):
     entry agrees with a central difference of the independent loss."""
     p = mlp_problem(depth=4, width=5, activation=activation, seed=3, layer=2, i=3, j=1)
     h = 1e-6
-    fd = (loss_from_scratch(4, 5, activation, 3, 2, (3, 1), h) - loss_from_scratch(4, 5, activation, 3, 2, (3, 1), -h)) / (2 * h)
+    fd = (
+        loss_from_scratch(4, 5, activation, 3, 2, (3, 1), h) - loss_from_scratch(4, 5, activation, 3, 2, (3, 1), -h)
+    ) / (2 * h)
     assert p.G[3, 1] == pytest.approx(fd, rel=1e-5, abs=1e-9)
     small = [readout(p, e) for e in EPS_GRID[:7]]  # eps <= 1e-2
     ratios = np.array([r["remainder / eps^2"] for r in small])
     assert np.all(ratios < 10 * max(ratios[-1], 1e-6)), ratios
-    for r, e in zip(small, EPS_GRID[:7]):
+    for r, e in zip(small, EPS_GRID[:7], strict=False):
         assert abs(r["actual change"] - r["predicted change"]) == pytest.approx(r["remainder"], rel=1e-9, abs=1e-18)
         assert r["remainder"] <= max(ratios[-1], 1e-6) * 10 * e**2 + 1e-14
 
@@ -144,7 +153,14 @@ def test_updated_figure_equals_a_fresh_one():
     the one a new explorer with those controls draws (bars, gradient, zoom, remainders)."""
     names = ("depth", "width", "activation", "seed", "layer", "i", "j")
     e = make_mlp_explorer()
-    for change in [dict(seed=5), dict(layer=1), dict(i=3, j=2), dict(depth=5), dict(seed=9, layer=3), dict(activation="identity")]:
+    for change in [
+        dict(seed=5),
+        dict(layer=1),
+        dict(i=3, j=2),
+        dict(depth=5),
+        dict(seed=9, layer=3),
+        dict(activation="identity"),
+    ]:
         with e.hold():
             for name, value in change.items():
                 e.controls[name].value = value

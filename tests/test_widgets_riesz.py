@@ -143,5 +143,7 @@ def test_updated_figure_equals_a_fresh_one():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_riesz_explorer(**{k: e.controls[k].value for k in ("theta", "w1", "w2")}, kappa_index=e.slider.index)
+        fresh = make_riesz_explorer(
+            **{k: e.controls[k].value for k in ("theta", "w1", "w2")}, kappa_index=e.slider.index
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -22,7 +22,9 @@ def explicit_jacobian(n, depth, init, gain, activation, seed):
     As = sample_weights(n, max(DEPTHS), init=init, sigma_w=gain, rng=rng)
     x = rng.standard_normal(n)
     sigma = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[activation]
-    dsigma = {"linear": np.ones_like, "tanh": lambda z: 1 - np.tanh(z) ** 2, "relu": lambda z: (z > 0) * 1.0}[activation]
+    dsigma = {"linear": np.ones_like, "tanh": lambda z: 1 - np.tanh(z) ** 2, "relu": lambda z: (z > 0) * 1.0}[
+        activation
+    ]
     J, h = np.eye(n), x
     for A in As[:depth]:
         z = A @ h
@@ -75,7 +77,9 @@ def test_marchenko_pastur_reference_at_depth_one():
     ref = study.reference[1]
     assert ref is not None and all(study.reference[d] is None for d in DEPTHS[1:])
     e = study.edges
-    assert ref == pytest.approx(marchenko_pastur_cdf(e[1:] ** 2, 1.0, 1.3**2) - marchenko_pastur_cdf(e[:-1] ** 2, 1.0, 1.3**2))
+    assert ref == pytest.approx(
+        marchenko_pastur_cdf(e[1:] ** 2, 1.0, 1.3**2) - marchenko_pastur_cdf(e[:-1] ** 2, 1.0, 1.3**2)
+    )
     assert ref.sum() == pytest.approx(1.0, abs=1e-3)  # the bins cover the law's support
     # the sample follows the law: cumulated fractions within a few percent
     assert np.abs(np.cumsum(study.fractions[1]) - np.cumsum(ref)).max() < 0.1
@@ -117,3 +121,23 @@ def test_bad_defaults_rejected():
         make_spectra_explorer(gain=-1.0)
     e = make_spectra_explorer(gain=1.05, depth_index=42, width=16)  # an unlisted gain is added; the index clamped
     assert e.controls["gain"].value == 1.05 and e.index == len(DEPTHS) - 1
+
+
+@pytest.mark.parametrize(
+    ("init", "activation", "gain"),
+    [("gaussian", "linear", 1.0), ("orthogonal", "linear", 1.0), ("gaussian", "tanh", 1.0), ("gaussian", "relu", 1.0)],
+)
+def test_legends_list_what_is_drawn_once(init, activation, gain):
+    """On every frame, each legend shown lists distinct entries, each of them a visible artist of its panel."""
+    e = make_spectra_explorer(init=init, activation=activation, gain=gain)
+    for i in range(len(DEPTHS)):
+        e.slider.index = i
+        fig = e.figure
+        for ax in fig.axes:
+            legends = [a for a in ax.get_children() if type(a).__name__ == "Legend" and a.get_visible()]
+            assert len(legends) <= 1, f"depth {DEPTHS[i]}: {len(legends)} legends shown on one panel"
+            for legend in legends:
+                labels = [t.get_text() for t in legend.get_texts()]
+                assert len(labels) == len(set(labels)), f"depth {DEPTHS[i]}: listed twice in {labels}"
+                drawn = {a.get_label() for a in ax.get_children() if a.get_visible()}
+                assert set(labels) <= drawn, f"depth {DEPTHS[i]}: {set(labels) - drawn} listed but not drawn"

@@ -7,13 +7,13 @@ for the live and static modes they share.
 """
 
 from ._base import Explorer
-from .linearization import make_linearization_explorer
-from .riesz import make_riesz_explorer
-from .least_squares import make_least_squares_explorer
 from .adjoint import make_adjoint_explorer
-from .mlp import make_mlp_explorer
 from .attention import make_attention_explorer
+from .least_squares import make_least_squares_explorer
+from .linearization import make_linearization_explorer
 from .metrics import make_metric_descent_explorer
+from .mlp import make_mlp_explorer
+from .riesz import make_riesz_explorer
 from .spectra import make_spectra_explorer
 
 __all__ = [

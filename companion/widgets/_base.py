@@ -16,11 +16,19 @@ with the same widget:
   other than the main slider re-renders the frame on show, and the other frames on
   demand when the slider reaches them (cached by the controls' values).
 
+Creating an explorer draws the frame shown only. The other frames, which only the static page
+needs, are drawn once the notebook cell that shows the explorer has run (an IPython
+``post_run_cell`` hook registered when it is displayed; at once outside IPython): the explorer
+appears at once, and the saved notebook (the book's build) holds every frame.
+
 Rendering is split so that moving the main slider is cheap: ``render(fig, params)``
 draws everything that depends only on the controls (once per setting of the controls)
 and returns ``frame(value)``, which updates the few *animated* artists that depend on
 the main value and returns them with the readout. Only those artists are redrawn over
-a saved background (matplotlib blitting), then the canvas is encoded as PNG.
+a saved background (matplotlib blitting), then the canvas is encoded as PNG. A render
+function may also name the artists a control changes (``frame.content``) and a key of what no
+control but the sizes changes (``frame.layout``): a control change then draws the content over
+the saved rest of the figure (ticks, tick labels, axis labels), not the whole figure.
 
 Each option has its own figure (and saved background), so switching back to an option
 already drawn with the current controls costs nothing. Frames are palette PNGs (at most
@@ -42,10 +50,11 @@ import contextlib
 import functools
 import html
 import io
+import os
 import re
 import sys
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -54,6 +63,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 from traitlets import Unicode
+
+from . import palette
 
 # Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
 # 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
@@ -70,7 +81,19 @@ def _shared_mathtext(renderer) -> None:
         _MATHTEXT.append(renderer.mathtext_parser)
     renderer.mathtext_parser = _MATHTEXT[0]
 
-__all__ = ["Explorer", "LIVE_NOTE", "LIVE_NOTE_BROWSER", "LIVE_NOTE_WITH_CHOICE", "fmt", "readout_html", "parse_readout", "check_numbers", "check_integers"]
+
+__all__ = [
+    "Explorer",
+    "LIVE_NOTE",
+    "LIVE_NOTE_BROWSER",
+    "LIVE_NOTE_WITH_CHOICE",
+    "LIVE_NOTE_SERVED",
+    "fmt",
+    "readout_html",
+    "parse_readout",
+    "check_numbers",
+    "check_integers",
+]
 
 LIVE_NOTE = (
     "<b>Live controls</b> &mdash; these need a running Python kernel: launch this page on "
@@ -83,9 +106,24 @@ LIVE_NOTE_BROWSER = (
     "<b>Live controls</b> &mdash; Python is running in your browser: every control works "
     "(a change takes a moment to redraw)."
 )
+LIVE_NOTE_SERVED = "<b>Live controls</b> &mdash; a Python kernel is running (Voila): every control works."
 # The book's live view runs the explorers in the reader's browser (Pyodide). Nobody saves that
 # notebook, so an explorer draws only the frame shown; the others when they are reached.
 IN_BROWSER = sys.platform == "emscripten"
+
+
+def _under_voila() -> bool:
+    """Whether this kernel was started by Voila (which sets these variables in its kernels' environment)."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/") or "VOILA_BASE_URL" in os.environ
+
+
+def _ipython():
+    """The running IPython shell, or ``None``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover (IPython comes with ipywidgets)
+        return None
+    return get_ipython()
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -113,14 +151,16 @@ def parse_readout(text: str) -> dict:
 
 
 def check_numbers(**values) -> None:
-    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not a finite real number (a bool is not one)."""
+    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not a finite real
+    number (a bool is not one)."""
     for name, val in values.items():
         if isinstance(val, bool) or not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
             raise ValueError(f"{name} must be a finite number, got {val!r}")
 
 
 def check_integers(**values) -> None:
-    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not an integer (a bool is not one)."""
+    """Defaults of a factory: ``ValueError`` naming the first of ``values`` that is not an integer
+    (a bool is not one)."""
     for name, val in values.items():
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
             raise ValueError(f"{name} must be an integer, got {val!r}")
@@ -151,7 +191,11 @@ class Explorer(widgets.VBox):
         background) with the readout as HTML. A render function with the attribute
         ``reuses_figure = True`` gets the figure as it left it (not cleared): it may update
         its artists in place, which is much faster than drawing new axes (matplotlib spends
-        most of a redraw creating axes, ticks and text).
+        most of a redraw creating axes, ticks and text). ``frame`` may also carry ``content``
+        (artists that change with the controls, whole axes too) and ``layout`` (a key of what
+        they do not change: the sizes, say): while ``layout`` stays the same, a change of the
+        controls draws only ``content`` over the saved rest of the figure (its *chrome*: ticks,
+        tick labels, axis labels), not the whole figure.
     choice : the name of one selection control of ``controls`` (a ``Dropdown``, say) whose
         options are pre-rendered too (the second static axis), or ``None``. It is shown
         beside the main slider, not among the live controls.
@@ -193,9 +237,21 @@ class Explorer(widgets.VBox):
             self.figures.append(fig)
         self.last_error: str | None = None
         self._held = 0  # > 0 inside hold(): control changes wait for its end
+        self._pending = None  # the post-cell hook that renders the other frames, once registered
         self._option_keys = [[None] * n for _ in range(m)]  # params key each frame was rendered with
         self._option_frames = [None] * m  # (params key, frame function, saved background) per option
+        self._chrome = [None] * m  # (layout key, the figure without its content) per option
+        self._make_stacks(description, index, width)
+        self.output = widgets.Output()
+        self.error = widgets.HTML()
+        self.slider.observe(self._on_main, names="index")
+        for w in self.controls.values():
+            w.observe(self._on_control, names="value")
+        super().__init__([widgets.HTML(title), *self._layout(), self.error, self.output])
+        self._render(index)  # the frame shown; the others when the page needs them (see _repr_mimebundle_)
 
+    def _make_stacks(self, description: str, index: int, width: str) -> None:
+        """The main slider, one stack of frames and one of readouts per option, and their jslinks."""
         self.slider = widgets.SelectionSlider(
             options=[(lab, i) for i, lab in enumerate(self._labels)],
             index=index,
@@ -204,49 +260,72 @@ class Explorer(widgets.VBox):
             style={"description_width": "initial"},
             layout=widgets.Layout(width="60%"),
         )
+        image_layout = widgets.Layout(width=width, height="auto")
         self.option_frames = [
-            widgets.Stack(
-                [FrameImage(format="png", layout=widgets.Layout(width=width, height="auto")) for _ in self.values],
-                selected_index=index,
-            )
-            for _ in range(m)
+            widgets.Stack([FrameImage(format="png", layout=image_layout) for _ in self.values], selected_index=index)
+            for _ in self.choice_values
         ]
-        self.option_readouts = [widgets.Stack([widgets.HTML() for _ in self.values], selected_index=index) for _ in range(m)]
+        self.option_readouts = [
+            widgets.Stack([widgets.HTML() for _ in self.values], selected_index=index) for _ in self.choice_values
+        ]
         k = self._option()
         self.choice_frames = widgets.Stack(self.option_frames, selected_index=k)
         self.choice_readouts = widgets.Stack(self.option_readouts, selected_index=k)
         # in the browser (static book or live): the slider switches frames with no kernel, the choice options
         self.links = [
             widgets.jslink((self.slider, "index"), (stack, "selected_index"))
-            for pair in zip(self.option_frames, self.option_readouts)
+            for pair in zip(self.option_frames, self.option_readouts, strict=True)
             for stack in pair
         ]
-        if choice:
+        if self.choice:
             self.links += [
-                widgets.jslink((self.controls[choice], "index"), (self.choice_frames, "selected_index")),
-                widgets.jslink((self.controls[choice], "index"), (self.choice_readouts, "selected_index")),
+                widgets.jslink((self.controls[self.choice], "index"), (self.choice_frames, "selected_index")),
+                widgets.jslink((self.controls[self.choice], "index"), (self.choice_readouts, "selected_index")),
             ]
-        self.output = widgets.Output()
-        self.error = widgets.HTML()
 
-        self.slider.observe(self._on_main, names="index")
-        for w in self.controls.values():
-            w.observe(self._on_control, names="value")
-
+    def _layout(self) -> list:
+        """The children below the title: the static controls, the two stacks, the note and the live controls."""
+        choice = self.choice
         live_controls = [w for name, w in self.controls.items() if name != choice]
         live = []
         if live_controls:
-            note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
+            note = LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
+            note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_SERVED if _under_voila() else note
             live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
+        static = [self.slider]
         if choice:
             self.controls[choice].add_class("companion-static-choice")  # found by the browser tests
             self.controls[choice].style.description_width = "initial"  # its whole name, beside the slider
-        static = [self.slider] if not choice else [widgets.HBox([self.controls[choice], self.slider], layout=widgets.Layout(flex_flow="row wrap"))]
-        super().__init__([widgets.HTML(title), *static, self.choice_frames, self.choice_readouts, *live, self.error, self.output])
-        if IN_BROWSER:
-            self._render(index)  # the frame shown
-        else:
-            self.refresh()  # every frame of every option, for the static book
+            static = [widgets.HBox([self.controls[choice], self.slider], layout=widgets.Layout(flex_flow="row wrap"))]
+        return [*static, self.choice_frames, self.choice_readouts, *live]
+
+    # ------------------------------------------------------------ the static page
+    def _repr_mimebundle_(self, **kwargs):
+        """Shown in a notebook: the page needs every frame of every option (the static book saves them
+        with the notebook). They are rendered when the cell that shows the explorer has run (an IPython
+        ``post_run_cell`` hook, so the explorer appears at once), or here when there is no IPython shell.
+        In the browser's own Python (the live view) and under Voila nobody saves the page: there the
+        frames are drawn when shown, and the kernel is free for the reader's first moves at once."""
+        if not (IN_BROWSER or _under_voila()):
+            self.prerender()
+        return super()._repr_mimebundle_(**kwargs)
+
+    def prerender(self) -> None:
+        """Render every frame of every option once the current cell has run (at once outside IPython)."""
+        shell = _ipython()
+        if shell is None:
+            self.refresh()
+            return
+        if self._pending is not None:
+            return
+
+        def once(*_):
+            shell.events.unregister("post_run_cell", once)
+            self._pending = None
+            self.refresh()
+
+        self._pending = once
+        shell.events.register("post_run_cell", once)
 
     # ------------------------------------------------------------------ state
     @property
@@ -259,13 +338,20 @@ class Explorer(widgets.VBox):
 
     @property
     def frames(self) -> widgets.Stack:
-        """The stack of frame images of the option shown (one image per value of the main slider)."""
+        """The stack of frame images of the option shown, one per value of the main slider, every one
+        drawn with the current controls (those not drawn yet are drawn now)."""
+        self._complete(self._option())
         return self.option_frames[self._option()]
 
     @property
     def readouts(self) -> widgets.Stack:
-        """The stack of readouts of the option shown."""
+        """The stack of readouts of the option shown, every one up to date (as :attr:`frames`)."""
+        self._complete(self._option())
         return self.option_readouts[self._option()]
+
+    def _complete(self, k: int) -> None:
+        for i in range(len(self.values)):
+            self._render(i, k)
 
     @property
     def figure(self) -> Figure:
@@ -300,12 +386,12 @@ class Explorer(widgets.VBox):
     @property
     def readout(self) -> str:
         """The HTML readout shown for the current frame."""
-        return self.readouts.children[self.slider.index].value
+        return self.option_readouts[self._option()].children[self.slider.index].value
 
     @property
     def image(self) -> bytes:
         """The PNG shown for the current frame."""
-        return bytes(self.frames.children[self.slider.index].value)
+        return bytes(self.option_frames[self._option()].children[self.slider.index].value)
 
     def _params(self, k: int) -> dict:
         p = self.params
@@ -329,10 +415,19 @@ class Explorer(widgets.VBox):
             fig.clear()
         _shared_mathtext(fig.canvas.get_renderer())
         frame = self.render_fn(fig, self._params(k))
-        for a in frame(self.values[0])[0]:  # learn which artists move, keep them off the background
+        content = list(getattr(frame, "content", ()))
+        for a in (*frame(self.values[0])[0], *content):  # learn which artists move, keep them off the background
             a.set_animated(True)
-        fig.canvas.draw()
-        self._option_frames[k] = (key, frame, fig.canvas.copy_from_bbox(fig.bbox))
+        canvas = fig.canvas
+        layout = (getattr(frame, "layout", None), id(self.render_fn))
+        if content and self._chrome[k] is not None and self._chrome[k][0] == layout:
+            canvas.restore_region(self._chrome[k][1])  # the layout is the same: only the content is drawn
+        else:
+            canvas.draw()
+            self._chrome[k] = (layout, canvas.copy_from_bbox(fig.bbox)) if content else None
+        for a in content:
+            fig.draw_artist(a)
+        self._option_frames[k] = (key, frame, canvas.copy_from_bbox(fig.bbox))
         return self._option_frames[k]
 
     def _draw_frame(self, k: int, key, value):
@@ -345,7 +440,9 @@ class Explorer(widgets.VBox):
             fig.draw_artist(a)
         rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
         buf = io.BytesIO()
-        rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(buf, format="png", compress_level=6)
+        rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
+            buf, format="png", compress_level=6
+        )
         return buf.getvalue(), text
 
     def _alt(self, k: int, i: int, text: str) -> str:
@@ -363,7 +460,9 @@ class Explorer(widgets.VBox):
             png, text = self._draw_frame(k, key, self.values[i])
         except Exception as exc:  # shown to the reader, never swallowed
             self.last_error = f"{type(exc).__name__}: {exc}"
-            self.error.value = f'<div style="color:#b2182b" role="alert"><b>Error:</b> {html.escape(self.last_error)}</div>'
+            self.error.value = (
+                f'<div style="color:{palette.ERROR}" role="alert"><b>Error:</b> {html.escape(self.last_error)}</div>'
+            )
             self.output.outputs = ()
             self.output.append_stderr(traceback.format_exc())
             self._option_keys[k][i] = None
@@ -411,6 +510,7 @@ class Explorer(widgets.VBox):
         if force:
             self.forget()
             self._option_frames = [None] * len(self.choice_values)
+            self._chrome = [None] * len(self.choice_values)
         shown = self._option()
         for k in [shown, *(j for j in range(len(self.choice_values)) if j != shown)]:
             for i in range(len(self.values)):

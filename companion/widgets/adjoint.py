@@ -90,13 +90,20 @@ def readout(p: AdjointProblem) -> dict:
     }
 
 
-def _unit_circle(M, n=121):
-    """``{u : <u, u> = 1}`` as points, shape (2, n): the circle, or an ellipse for a metric ``M``."""
-    return unit_circle(M, n)
-
-
 def _arrow(ax, vec, color, **kw):
-    return ax.quiver([0.0], [0.0], [vec[0]], [vec[1]], color=color, angles="xy", scale_units="xy", scale=1, width=0.012, zorder=3, **kw)
+    return ax.quiver(
+        [0.0],
+        [0.0],
+        [vec[0]],
+        [vec[1]],
+        color=color,
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        width=0.012,
+        zorder=3,
+        **kw,
+    )
 
 
 def draw_plane(ax, p: AdjointProblem, lim: float):
@@ -105,11 +112,11 @@ def draw_plane(ax, p: AdjointProblem, lim: float):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.axhline(0, color="0.9", lw=0.8, zorder=0)
-    ax.axvline(0, color="0.9", lw=0.8, zorder=0)
-    circle = _unit_circle(p.M)
+    ax.axhline(0, color=palette.RULE, lw=0.8, zorder=0)
+    ax.axvline(0, color=palette.RULE, lw=0.8, zorder=0)
+    circle = unit_circle(p.M, 121)
     label = "unit circle" if p.M is None else r"unit circle of $M$"
-    ax.plot(*circle, color="0.75", lw=1, ls=":", label=label)
+    ax.plot(*circle, color=palette.RULE, lw=1, ls=":", label=label)
     (image,) = ax.plot(*(p.A @ circle), color=C_AV, lw=1, alpha=0.6, label="its image under A")
     _arrow(ax, p.v, C_V)
     _arrow(ax, p.w, C_W)
@@ -122,7 +129,19 @@ def draw_plane(ax, p: AdjointProblem, lim: float):
     moving = [image, av, aa, t_av, t_aa]
     at = t_at = None
     if p.M is not None:
-        at = ax.quiver([0.0], [0.0], [p.AT_w[0]], [p.AT_w[1]], color=C_T, alpha=0.8, angles="xy", scale_units="xy", scale=1, width=0.007, zorder=2)
+        at = ax.quiver(
+            [0.0],
+            [0.0],
+            [p.AT_w[0]],
+            [p.AT_w[1]],
+            color=C_T,
+            alpha=0.8,
+            angles="xy",
+            scale_units="xy",
+            scale=1,
+            width=0.007,
+            zorder=2,
+        )
         t_at = ax.text(0, 0, r"A$^T$w", color=C_T, fontsize=10, ha="center", va="center")
         moving += [at, t_at]
     ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
@@ -158,9 +177,9 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     Returns the bars (their heights depend on ``A``) and an update function."""
     names = [r"$\langle Av, w\rangle$", r"$\langle v, A^*w\rangle$", r"$\langle v, A^Tw\rangle$"]
     vals = _pairings(p)
-    bars = ax.bar(range(3), vals, color=[C_AV, C_ADJ, "white"], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5)
+    bars = ax.bar(range(3), vals, color=[C_AV, C_ADJ, palette.WHITE], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5)
     bars[2].set_hatch("//")
-    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axhline(0, color=palette.FRAME, lw=0.8)
     ax.set_xticks(range(3))
     ax.set_xticklabels([n + ("" if p.M is None else r"$_M$") for n in names], fontsize=8)
     ax.set_ylim(*ylim)
@@ -169,7 +188,7 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10)
 
     def update(q: AdjointProblem):
-        for bar, h in zip(bars, _pairings(q)):
+        for bar, h in zip(bars, _pairings(q), strict=True):
             bar.set_height(h)
         return list(bars)
 
@@ -180,7 +199,51 @@ def _pairings(p: AdjointProblem):
     return [p.inner(p.Av, p.w), p.inner(p.v, p.A_star_w), p.inner(p.v, p.AT_w)]
 
 
-def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float = 20.0, w_deg: float = 110.0, inner: str = "Euclidean", angle_index: int = 10) -> Explorer:
+def _render(fig, params):
+    """Draw the plane and the pairings for the controls ``params``; returns ``frame(angle)``."""
+    probs = {
+        a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
+        for a in ANGLE_GRID
+    }
+    reach = [
+        max(
+            np.linalg.norm(q.A_star_w),
+            np.linalg.norm(q.AT_w),
+            np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max(),
+        )
+        for q in probs.values()
+    ]
+    lim = max(1.6, 1.1 * max(reach) + 0.35)
+    vals = np.array([_pairings(q) for q in probs.values()])
+    top = max(np.abs(vals).max(), 0.1) * 1.1
+    gs = fig.add_gridspec(1, 2, width_ratios=[1, 0.8], left=0.04, right=0.98, bottom=0.08, top=0.92, wspace=0.15)
+    p0 = probs[ANGLE_GRID[0]]
+    moving, update_plane = draw_plane(fig.add_subplot(gs[0]), p0, lim)
+    bars, update_bars = draw_pairings(fig.add_subplot(gs[1]), p0, (-top, top))
+    label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
+
+    def frame(angle):
+        q = (
+            probs[angle]
+            if angle in probs
+            else adjoint_problem(
+                angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]
+            )
+        )
+        label.set_text(f"rotation of A = {angle:.0f} deg")
+        return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
+
+    return frame
+
+
+def make_adjoint_explorer(
+    shear: float = 0.6,
+    scale: float = 1.4,
+    v_deg: float = 20.0,
+    w_deg: float = 110.0,
+    inner: str = "Euclidean",
+    angle_index: int = 10,
+) -> Explorer:
     """The adjoint explorer for 8.4; returns an ipywidgets widget.
 
     Static: the rotation angle of ``A`` (13 values, -90 to 90 degrees). Live: the shear and
@@ -192,37 +255,28 @@ def make_adjoint_explorer(shear: float = 0.6, scale: float = 1.4, v_deg: float =
         raise ValueError(f"inner must be one of {INNER_PRODUCTS}, got {inner!r}")
     check_numbers(shear=shear, scale=scale, v_deg=v_deg, w_deg=w_deg)
     controls = {
-        "inner": widgets.ToggleButtons(options=list(INNER_PRODUCTS), value=inner, description="inner product", style={"button_width": "90px", "description_width": "initial"}),
-        "shear": widgets.FloatSlider(value=float(np.clip(shear, -1.5, 1.5)), min=-1.5, max=1.5, step=0.05, description="shear"),
-        "scale": widgets.FloatSlider(value=float(np.clip(scale, 0.25, 2.5)), min=0.25, max=2.5, step=0.05, description="stretch"),
+        "inner": widgets.ToggleButtons(
+            options=list(INNER_PRODUCTS),
+            value=inner,
+            description="inner product",
+            style={"button_width": "90px", "description_width": "initial"},
+        ),
+        "shear": widgets.FloatSlider(
+            value=float(np.clip(shear, -1.5, 1.5)), min=-1.5, max=1.5, step=0.05, description="shear"
+        ),
+        "scale": widgets.FloatSlider(
+            value=float(np.clip(scale, 0.25, 2.5)), min=0.25, max=2.5, step=0.05, description="stretch"
+        ),
         "v_deg": widgets.FloatSlider(value=float(np.mod(v_deg, 360)), min=0, max=360, step=5, description="angle of v"),
         "w_deg": widgets.FloatSlider(value=float(np.mod(w_deg, 360)), min=0, max=360, step=5, description="angle of w"),
     }
 
-    def render(fig, params):
-        probs = {a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]) for a in ANGLE_GRID}
-        reach = [max(np.linalg.norm(q.A_star_w), np.linalg.norm(q.AT_w), np.linalg.norm(q.A @ _unit_circle(q.M), axis=0).max()) for q in probs.values()]
-        lim = max(1.6, 1.1 * max(reach) + 0.35)
-        vals = np.array([_pairings(q) for q in probs.values()])
-        top = max(np.abs(vals).max(), 0.1) * 1.1
-        gs = fig.add_gridspec(1, 2, width_ratios=[1, 0.8], left=0.04, right=0.98, bottom=0.08, top=0.92, wspace=0.15)
-        p0 = probs[ANGLE_GRID[0]]
-        moving, update_plane = draw_plane(fig.add_subplot(gs[0]), p0, lim)
-        bars, update_bars = draw_pairings(fig.add_subplot(gs[1]), p0, (-top, top))
-        label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
-
-        def frame(angle):
-            q = probs[angle] if angle in probs else adjoint_problem(angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
-            label.set_text(f"rotation of A = {angle:.0f} deg")
-            return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
-
-        return frame
-
     return Explorer(
-        title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, with A = rotation &middot; shear &middot; stretch",
+        title="<b>The adjoint (8.4)</b>: &lt;Av, w&gt; = &lt;v, A*w&gt;, "
+        "with A = rotation &middot; shear &middot; stretch",
         main=("rotation of A (deg)", ANGLE_GRID, angle_index),
         controls=controls,
-        render=render,
+        render=_render,
         figsize=(9.0, 4.4),
         labels=lambda a: f"{a:.0f}",
     )

@@ -8,7 +8,7 @@ along a unit direction ``dX`` of one input ``X`` changes the loss by
 ``tau`` saturates the softmax (rows of ``P`` near one-hot), its Jacobians
 ``Diag(p) - p p^T`` go to zero, and so do ``G_S``, ``G_Q``, ``G_K`` (but not ``G_V``).
 
-Layers: compute (:func:`attention_problem`, :func:`blowup`, :func:`readout`, with the math
+Layers: compute (:func:`attention_problem`, :func:`zoom`, :func:`readout`, with the math
 of :mod:`companion.models`), draw (``draw_*`` on given ``Axes``; the zoom and the remainders
 are the panels of 8.3 and 8.5 too, from ``companion.widgets._first_order``), wire
 (:func:`make_attention_explorer`).
@@ -23,19 +23,20 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from .. import _validate
-from ..models import AttentionCache, attention, attention_vjp, softmax_jacobian, softmax_vjp, squared_loss
-from ..perturb import FirstOrderStudy, direction, first_order_study
+from ..models import AttentionCache, attention, attention_vjp, softmax, softmax_jacobian, softmax_vjp, squared_loss
+from ..perturb import S_GRID, FirstOrderStudy, Zoom, direction, first_order_study, zoom_study
+from . import palette
 from ._base import Explorer, readout_html
-from ._first_order import BLUE as _BLUE, ORANGE as _ORANGE, S_GRID, draw_remainders, draw_zoom, first_order_readout, zoom_curve, zoom_ylim
+from ._first_order import FirstOrderPanels, draw_remainders
+from ._heatmap import Heatmap
 
 __all__ = [
     "AttentionProblem",
     "attention_problem",
-    "blowup",
+    "zoom",
     "readout",
     "draw_heatmap",
     "draw_softmax_jacobian",
-    "draw_blowup",
     "draw_remainders",
     "make_attention_explorer",
     "EPS_GRID",
@@ -72,6 +73,7 @@ class AttentionProblem:
     index: tuple | None  # the perturbed entry (kind "entry")
     dX: np.ndarray  # unit Frobenius norm, shaped like the target
     study: FirstOrderStudy  # over EPS_GRID
+    zoom: Zoom  # over EPS_GRID
 
     @property
     def scale(self) -> float:
@@ -90,6 +92,12 @@ class AttentionProblem:
     def G_X(self) -> np.ndarray:
         return self.grads[self.target]
 
+    def losses(self, Xs) -> np.ndarray:
+        """``L(Y)`` for each of a stack of replacements ``Xs`` (shape ``(B, *X.shape)``) of the target input."""
+        args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: np.asarray(Xs, float)}
+        P = softmax(self.scale * (args["Q"] @ np.swapaxes(args["K"], -1, -2)))
+        return 0.5 * np.sum((P @ args["V"] - self.T) ** 2, axis=(-2, -1))
+
     def loss(self, X) -> float:
         """``L(Y)`` with the target input replaced by ``X`` (the others fixed)."""
         args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: X}
@@ -106,7 +114,9 @@ def _check_choices(target, kind, tau) -> None:
         raise ValueError(f"tau must be a positive number, got {tau!r}")
 
 
-def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID) -> AttentionProblem:
+def attention_problem(
+    n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=0, tau=1.0, eps=EPS_GRID
+) -> AttentionProblem:
     """Random ``Q (n, d)``, ``K (n, d)``, ``V (n, d_v)``, ``T (n, d_v)`` from ``seed``; the forward
     pass at temperature ``tau``; the pullback of ``G_Y = Y - T``; the direction ``dX`` of ``kind``
     in the input ``target``; the first-order study over ``eps``. ``(i, j)``: the entry for ``kind="entry"``."""
@@ -124,24 +134,34 @@ def attention_problem(n=6, d=3, d_v=3, seed=0, target="Q", kind="entry", i=0, j=
     index = (int(i), int(j)) if kind == "entry" else None
     drng = np.random.default_rng([int(seed), 1, TARGETS.index(target)])
     dX = direction(kind, X.shape, rng=drng, grad=grads[target], index=index or (0, 0))
-    prob = AttentionProblem(Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None)
+    prob = AttentionProblem(
+        Q, K, V, T, float(tau), cache, loss0, G_Y, G_P, G_S, G_Q, G_K, G_V, target, kind, index, dX, None, None
+    )
     prob.study = first_order_study(prob.loss, X, grads[target], dX, np.asarray(eps, float))
+    prob.zoom = zoom_study(prob.losses, X, grads[target], dX, np.asarray(eps, float), batched=True)
     return prob
 
 
-def blowup(problem: AttentionProblem, eps: float, s=S_GRID):
+def zoom(problem: AttentionProblem, eps: float, s=S_GRID):
     """The loss along ``dX`` seen at scale ``eps``: ``(L(X + s eps dX) - L(X)) / eps`` for ``s`` in ``[-2, 2]``.
 
-    Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``."""
-    return np.asarray(s, float), zoom_curve(problem.loss, problem.X, problem.G_X, problem.dX, eps, s)
+    Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``.
+    Returns ``(s, curve)``."""
+    k = problem.study.index(eps)
+    if k is not None and s is S_GRID:
+        return problem.zoom.s, problem.zoom.curve(k)
+    z = zoom_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps], s=s, f0=problem.study.f0)
+    return z.s, z.curve(0)
 
 
 def readout(problem: AttentionProblem, eps: float) -> dict:
-    """The numbers shown for step ``eps``: the first-order check and the gradients' sizes."""
-    s = first_order_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps])
+    """The numbers shown for step ``eps``: the first-order check (read from the study when ``eps`` is
+    on its grid) and the gradients' sizes."""
+    k = problem.study.index(eps)
+    s = problem.study if k is not None else first_order_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps])
     return {
         "L": s.f0,
-        **first_order_readout(s),
+        **s.numbers(k or 0),
         "||G_S||_F": float(np.linalg.norm(problem.G_S)),
         "||G_Q||_F": float(np.linalg.norm(problem.G_Q)),
         "||G_K||_F": float(np.linalg.norm(problem.G_K)),
@@ -151,58 +171,64 @@ def readout(problem: AttentionProblem, eps: float) -> dict:
 
 
 # ---------------------------------------------------------------------- draw
-def draw_heatmap(ax, M, title, *, cmap="RdBu_r", lim=None, vmin=None, vmax=None, entry=None, row=None, frame=False):
-    """``M`` as a heatmap (symmetric colour range ``[-lim, lim]`` unless ``vmin``/``vmax``).
+def draw_heatmap(
+    ax,
+    M,
+    title,
+    *,
+    cmap=palette.DIVERGING,
+    lim=None,
+    vmin=None,
+    vmax=None,
+    entry=None,
+    row=None,
+    frame=False,
+    xlabel="j",
+    ylabel="i",
+    colorbar=True,
+) -> Heatmap:
+    """``M`` as a heatmap (symmetric colour range ``[-lim, lim]`` unless ``vmin``/``vmax``), integer
+    ticks, axis labels, a colour bar.
 
     ``entry=(i, j)`` outlines one cell, ``row=r`` outlines a row, ``frame=True`` colours the
-    border (the panel of the perturbed input). Returns the image."""
+    border (the panel of the perturbed input). Returns the ``Heatmap`` (its ``image``: the image)."""
     M = np.asarray(M)
-    if vmin is None:
-        lim = max(float(np.abs(M).max()), 1e-300) if lim is None else lim
-        vmin, vmax = -lim, lim
-    im = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto", interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title, fontsize=8.5, pad=3)
+    clim = (vmin, vmax) if vmin is not None else ((-lim, lim) if lim is not None else None)
+    heat = Heatmap(ax, M, title=title, cmap=cmap, clim=clim, xlabel=xlabel, ylabel=ylabel, colorbar=colorbar)
     outline(ax, M.shape, row=row, entry=entry)
+    mark_perturbed(ax, frame)
+    return heat
+
+
+def mark_perturbed(ax, perturbed: bool) -> None:
+    """A thick coloured border on the panel of the perturbed input, the plain one elsewhere."""
     for sp in ax.spines.values():
-        sp.set_color(_ORANGE if frame else "0.6")
-        sp.set_linewidth(2.5 if frame else 0.8)
-    return im
+        sp.set_color(palette.VERMILLION if perturbed else palette.FRAME)
+        sp.set_linewidth(2.5 if perturbed else 0.8)
 
 
 def outline(ax, shape, *, row=None, entry=None) -> None:
-    """Outline row ``row`` (dashed, orange) and cell ``entry=(i, j)`` of a heatmap of ``shape`` (replacing earlier outlines)."""
+    """Outline row ``row`` (dashed) and cell ``entry=(i, j)`` (black and coloured) of a heatmap of ``shape``
+    (replacing earlier outlines)."""
     for patch in list(ax.patches):
         patch.remove()
     if row is not None:
-        ax.add_patch(Rectangle((-0.5, row - 0.5), shape[1], 1, fill=False, ec=_ORANGE, lw=1.5, ls="--"))
+        ax.add_patch(Rectangle((-0.5, row - 0.5), shape[1], 1, fill=False, ec=palette.VERMILLION, lw=1.5, ls="--"))
     if entry is not None:
-        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec="k", lw=2.2))
-        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=_ORANGE, lw=1.1))
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=palette.INK, lw=2.2))
+        ax.add_patch(Rectangle((entry[1] - 0.5, entry[0] - 0.5), 1, 1, fill=False, ec=palette.VERMILLION, lw=1.1))
+
+
+JACOBIAN_TITLE = r"$\mathrm{{Diag}}(p) - pp^\top$, row {row}"
 
 
 def draw_softmax_jacobian(ax, p, row: int):
     """The softmax Jacobian of one row, ``Diag(p) - p p^T``, on the fixed colour range ``[-1/4, 1/4]``.
 
     Every entry is bounded by 1/4 (``p_k (1 - p_k)`` on the diagonal, ``-p_k p_l`` off it), so
-    a saturated row (``p`` near one-hot) fades to white."""
+    a saturated row (``p`` near one-hot) fades to white. Returns the image."""
     Jm = softmax_jacobian(p)
-    return draw_heatmap(ax, Jm, f"Diag(p) − ppᵀ, row {row}", lim=0.25)
-
-
-def draw_blowup(ax, problem: AttentionProblem, eps: float, *, ylim=None):
-    """Draw :func:`blowup` at ``eps`` with its tangent line ``s <G_X, dX>_F``; returns ``([curve, gap], update)``.
-
-    ``gap`` joins the true and the predicted change at ``s = 1``: its length is ``remainder / eps``;
-    ``update(y)`` moves both to the curve ``y`` of another ``eps``."""
-    s, y = blowup(problem, eps)
-    artists = draw_zoom(ax, s, y, problem.study.slope, ylim=ylim, predicted=r"$s\,\langle G_X,dX\rangle_F$", actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$")
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel(r"$s$", fontsize=8, labelpad=1)
-    ax.set_title(f"zoom on L along d{problem.target}", fontsize=9, pad=3)
-    ax.legend(fontsize=6.5, loc="best", framealpha=0.8)
-    return artists
+    return draw_heatmap(ax, Jm, JACOBIAN_TITLE.format(row=row), lim=0.25, xlabel="l", ylabel="k").image
 
 
 # ---------------------------------------------------------------------- wire
@@ -210,8 +236,204 @@ def _nearest(grid, value):
     return grid[int(np.argmin(np.abs(np.log(np.asarray(grid)) - np.log(value))))]
 
 
-def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0, target: str = "Q", kind: str = "entry",
-                            i: int = 1, j: int = 0, row: int = 1, tau: float = 1.0, eps_index: int = 8) -> Explorer:
+def _cols(target, d, d_v) -> int:
+    """Columns of the perturbed input: ``d`` for Q and K, ``d_v`` for V."""
+    return d if target in ("Q", "K") else d_v
+
+
+def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
+    """The explorer's controls; the entry and the row are kept inside the current matrices."""
+    style = {"description_width": "initial"}
+    cols = _cols(target, d, d_v)
+    controls = {
+        "target": widgets.Dropdown(
+            options=list(TARGETS),
+            value=target,
+            description="perturb",
+            style=style,
+            layout=widgets.Layout(width="140px"),
+        ),
+        "kind": widgets.Dropdown(
+            options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")
+        ),
+        "i": widgets.IntSlider(value=int(np.clip(i, 0, n - 1)), min=0, max=n - 1, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols - 1)), min=0, max=cols - 1, description="entry j"),
+        "row": widgets.IntSlider(value=int(np.clip(row, 0, n - 1)), min=0, max=n - 1, description="softmax row"),
+        "tau": widgets.SelectionSlider(
+            options=[(f"{t:.3g}", t) for t in TAU_GRID],
+            value=_nearest(TAU_GRID, tau),
+            description="temperature tau",
+            style=style,
+        ),
+        "n": widgets.IntSlider(value=n, min=4, max=8, description="n"),
+        "d": widgets.IntSlider(value=d, min=2, max=4, description="d"),
+        "d_v": widgets.IntSlider(value=d_v, min=2, max=4, description="d_v"),
+        "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
+    }
+
+    def clamp(change):  # keep (i, j) and the row inside the current matrices
+        nn = controls["n"].value
+        controls["i"].max = nn - 1
+        controls["row"].max = nn - 1
+        controls["j"].max = _cols(controls["target"].value, controls["d"].value, controls["d_v"].value) - 1
+
+    for name in ("n", "d", "d_v", "target"):
+        controls[name].observe(clamp, names="value")
+
+    def entry_only(change=None):  # (i, j) choose the direction only when it is one entry
+        controls["i"].disabled = controls["j"].disabled = controls["kind"].value != "entry"
+
+    controls["kind"].observe(entry_only, names="value")
+    entry_only()
+    return controls
+
+
+# (name, grid slot, axis labels, colour map, fixed colour range, colour bar) of each heatmap
+_HEATMAPS = [
+    ("S", (0, 0), ("key j", "query i"), palette.DIVERGING, None, True),
+    ("P", (0, 1), ("key j", "query i"), palette.SEQUENTIAL, (0.0, 1.0), True),
+    ("Y", (0, 2), ("j", "i"), palette.DIVERGING, None, True),
+    ("J", (0, 3), ("l", "k"), palette.DIVERGING, (-0.25, 0.25), True),
+    ("G_Q", (1, 0), ("j", "i"), palette.DIVERGING, None, False),  # G_Q, G_K, G_V share one range: G_V's bar
+    ("G_K", (1, 1), ("j", "i"), palette.DIVERGING, None, False),
+    ("G_V", (1, 2), ("j", "i"), palette.DIVERGING, None, True),
+    ("G_S", (1, 3), ("key j", "query i"), palette.DIVERGING, None, True),
+]
+
+
+def _build(fig, prob):
+    """Draw every panel once (the figure is then updated in place by :func:`_update`)."""
+    fig.clear()
+    gs = fig.add_gridspec(
+        2,
+        5,
+        width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3],
+        left=0.045,
+        right=0.985,
+        bottom=0.1,
+        top=0.9,
+        wspace=0.55,
+        hspace=0.5,
+    )
+    heat = {}
+    for name, (r, c), (xlabel, ylabel), cmap, clim, bar in _HEATMAPS:
+        heat[name] = Heatmap(
+            fig.add_subplot(gs[r, c]),
+            np.zeros((1, 1)),
+            cmap=cmap,
+            clim=clim,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            colorbar=bar,
+        )
+    fig.text(0.004, 0.88, "forward", fontsize=8, color=palette.MUTED, rotation=90, va="top")
+    fig.text(0.004, 0.44, "pullback", fontsize=8, color=palette.MUTED, rotation=90, va="top")
+    first = FirstOrderPanels(
+        fig.add_subplot(gs[0, 4]),
+        fig.add_subplot(gs[1, 4]),
+        prob.study,
+        prob.zoom,
+        predicted=r"$s\,\langle G_X,dX\rangle_F$",
+        actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$",
+        zoom_title="zoom",
+    )
+    label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=palette.BLUE)
+    panels = dict(heat=heat, first=first, label=label, roundoff=[])
+    fig._attention_panels = panels
+    return panels
+
+
+def _titles(prob, r) -> dict:
+    def norm(M):
+        return f"{np.linalg.norm(M):.2g}"
+
+    return {
+        "S": rf"$S = \tau QK^\top/\sqrt{{d}}$, $\tau = {prob.tau:g}$",
+        "P": r"$P = \mathrm{softmax}(S)$",
+        "Y": r"$Y = PV$",
+        "J": JACOBIAN_TITLE.format(row=r),
+        **{f"G_{k}": rf"$G_{k}$, $\|G_{k}\|_F = {norm(prob.grads[k])}$" for k in TARGETS},
+        "G_S": rf"$G_S$, $\|G_S\|_F = {norm(prob.G_S)}$",
+    }
+
+
+def _update(panels, prob, r) -> None:
+    """Move every panel to ``prob`` (any sizes): data, colour ranges, titles, outlines, zoom, remainders."""
+    c, t = prob.cache, prob.target
+    lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
+    data = {
+        "S": c.S,
+        "P": c.P,
+        "Y": c.Y,
+        "J": softmax_jacobian(c.P[r]),
+        **{f"G_{k}": prob.grads[k] for k in TARGETS},
+        "G_S": prob.G_S,
+    }
+    titles = _titles(prob, r)
+    for name, h in panels["heat"].items():
+        h.update(data[name], title=titles[name], clim=(-lim, lim) if name in ("G_Q", "G_K", "G_V") else None)
+        outline(
+            h.ax,
+            data[name].shape,
+            row=r if name in ("S", "P", "G_S") else None,
+            entry=prob.index if name == "G_" + t else None,
+        )
+        mark_perturbed(h.ax, name == "G_" + t)
+    first = panels["first"]
+    for a in panels["roundoff"]:  # first: the new limits must not hold the old round-off line
+        a.remove()
+    panels["roundoff"] = []
+    first.show(prob.study, prob.zoom, zoom_title=f"zoom on $L$ along $d{t}$")
+    floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
+    if prob.study.remainder.min() < 100 * floor:
+        ax_r = first.ax_rem
+        panels["roundoff"] = [
+            ax_r.axhline(floor, color=palette.FRAME, lw=1, ls="--"),
+            ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color=palette.MUTED, va="bottom"),
+        ]
+        ax_r.relim(visible_only=True)
+        ax_r.autoscale_view()
+
+
+def _render(fig, p):
+    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``."""
+    nn, t = p["n"], p["target"]
+    ii, jj = min(p["i"], nn - 1), min(p["j"], _cols(t, p["d"], p["d_v"]) - 1)
+    r = min(p["row"], nn - 1)
+    prob = attention_problem(nn, p["d"], p["d_v"], p["seed"], t, p["kind"], ii, jj, p["tau"])
+    panels = getattr(fig, "_attention_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
+        panels = _build(fig, prob)
+    _update(panels, prob, r)
+    first, label, entry = panels["first"], panels["label"], prob.index
+    what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
+
+    def frame(eps):
+        label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
+        return [*first.frame(prob.study.index(eps)), label], readout_html(readout(prob, eps))
+
+    # what the controls change, drawn over the rest of the figure (the same while the sizes are)
+    frame.content = [a for h in panels["heat"].values() for a in h.content()] + list(first.axes)
+    frame.layout = (prob.Q.shape, prob.V.shape)
+    return frame
+
+
+_render.reuses_figure = True
+
+
+def make_attention_explorer(
+    n: int = 6,
+    d: int = 3,
+    d_v: int = 3,
+    seed: int = 0,
+    target: str = "Q",
+    kind: str = "entry",
+    i: int = 1,
+    j: int = 0,
+    row: int = 1,
+    tau: float = 1.0,
+    eps_index: int = 8,
+) -> Explorer:
     """The client's "perturb the attention inputs" explorer for 8.6; returns an ipywidgets widget.
 
     Static (pre-rendered): which input is perturbed (Q, K, V) x the ``eps`` slider (13
@@ -223,131 +445,6 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
     _validate.as_number(tau, "tau", positive=True)
     _check_choices(target, kind, tau)
     n, d, d_v = int(np.clip(n, 4, 8)), int(np.clip(d, 2, 4)), int(np.clip(d_v, 2, 4))
-    cols = lambda t, dd, ddv: dd if t in ("Q", "K") else ddv
-    style = {"description_width": "initial"}
-    controls = {
-        "target": widgets.Dropdown(options=list(TARGETS), value=target, description="perturb", style=style, layout=widgets.Layout(width="140px")),
-        "kind": widgets.Dropdown(options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")),
-        "i": widgets.IntSlider(value=int(np.clip(i, 0, n - 1)), min=0, max=n - 1, description="entry i"),
-        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols(target, d, d_v) - 1)), min=0, max=cols(target, d, d_v) - 1, description="entry j"),
-        "row": widgets.IntSlider(value=int(np.clip(row, 0, n - 1)), min=0, max=n - 1, description="softmax row"),
-        "tau": widgets.SelectionSlider(options=[(f"{t:.3g}", t) for t in TAU_GRID], value=_nearest(TAU_GRID, tau), description="temperature tau", style=style),
-        "n": widgets.IntSlider(value=n, min=4, max=8, description="n"),
-        "d": widgets.IntSlider(value=d, min=2, max=4, description="d"),
-        "d_v": widgets.IntSlider(value=d_v, min=2, max=4, description="d_v"),
-        "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
-    }
-
-    def clamp(change):  # keep (i, j) and the row inside the current matrices
-        nn = controls["n"].value
-        controls["i"].max = nn - 1
-        controls["row"].max = nn - 1
-        controls["j"].max = cols(controls["target"].value, controls["d"].value, controls["d_v"].value) - 1
-
-    for name in ("n", "d", "d_v", "target"):
-        controls[name].observe(clamp, names="value")
-
-    def entry_only(change=None):  # (i, j) choose the direction only when it is one entry
-        controls["i"].disabled = controls["j"].disabled = controls["kind"].value != "entry"
-
-    controls["kind"].observe(entry_only, names="value")
-    entry_only()
-
-    def build(fig, prob, r):
-        """Draw every panel for ``prob``; returns the handles that :func:`update` moves."""
-        fig.clear()
-        c, t = prob.cache, prob.target
-        gs = fig.add_gridspec(2, 5, width_ratios=[1.1, 1.1, 0.8, 1.1, 2.3], left=0.025, right=0.985, bottom=0.09, top=0.9, wspace=0.28, hspace=0.42)
-        heat = {}  # name -> (axes, image)
-        for name, slot, M, kw in [("S", gs[0, 0], c.S, {}), ("P", gs[0, 1], c.P, dict(cmap="viridis", vmin=0.0, vmax=1.0)), ("Y", gs[0, 2], c.Y, {})]:
-            ax = fig.add_subplot(slot)
-            heat[name] = (ax, draw_heatmap(ax, M, "", **kw))
-        ax = fig.add_subplot(gs[0, 3])
-        heat["J"] = (ax, draw_softmax_jacobian(ax, c.P[r], r))
-        for k, name in enumerate(TARGETS):
-            ax = fig.add_subplot(gs[1, k])
-            heat["G_" + name] = (ax, draw_heatmap(ax, prob.grads[name], "", frame=name == t))
-        ax = fig.add_subplot(gs[1, 3])
-        heat["G_S"] = (ax, draw_heatmap(ax, prob.G_S, ""))
-        fig.text(0.004, 0.88, "forward", fontsize=8, color="0.35", rotation=90, va="top")
-        fig.text(0.004, 0.44, "pullback", fontsize=8, color="0.35", rotation=90, va="top")
-        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}
-        ax_z = fig.add_subplot(gs[0, 4])
-        _, move_zoom = draw_blowup(ax_z, prob, EPS_GRID[0], ylim=zoom_ylim(curves.values(), prob.study.slope))
-        ax_r = fig.add_subplot(gs[1, 4])
-        _, move_ring = draw_remainders(ax_r, prob.study, EPS_GRID[0])
-        ax_r.tick_params(labelsize=7)
-        ax_r.set_xlabel(r"$\varepsilon$", fontsize=8, labelpad=1)
-        label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=_BLUE)
-        panels = dict(heat=heat, ax_z=ax_z, ax_r=ax_r, move_zoom=move_zoom, move_ring=move_ring, label=label,
-                      roundoff=[], shape=(t, *c.P.shape, *prob.Q.shape, *prob.V.shape))
-        fig._attention_panels = panels
-        return panels
-
-    def update(panels, prob, r, curves):
-        """Move every panel to ``prob`` (same shapes): data, colour ranges, titles, outlines, zoom, remainders."""
-        c, t = prob.cache, prob.target
-        heat = panels["heat"]
-        lim = max(float(max(np.abs(g).max() for g in prob.grads.values())), 1e-300)  # one scale: vanishing shows
-        jac = softmax_jacobian(c.P[r])
-        rows = {"S": r, "P": r, "G_S": r}
-        for name, M, title, clim in [
-            ("S", c.S, f"S = τQKᵀ/√d,  τ = {prob.tau:g}", None),
-            ("P", c.P, "P = softmax(S)", (0.0, 1.0)),
-            ("Y", c.Y, "Y = PV", None),
-            ("J", jac, f"Diag(p) − ppᵀ, row {r}", (-0.25, 0.25)),
-            *[("G_" + k, prob.grads[k], f"G_{k}   ‖·‖ = {np.linalg.norm(prob.grads[k]):.2g}", (-lim, lim)) for k in TARGETS],
-            ("G_S", prob.G_S, f"G_S   ‖·‖ = {np.linalg.norm(prob.G_S):.2g}", None),
-        ]:
-            ax, im = heat[name]
-            im.set_data(M)
-            if clim is None:
-                m = max(float(np.abs(M).max()), 1e-300)
-                clim = (-m, m)
-            im.set_clim(*clim)
-            ax.set_title(title, fontsize=8.5, pad=3)
-            outline(ax, M.shape, row=rows.get(name), entry=prob.index if name == "G_" + t else None)
-        panels["move_zoom"](curves[EPS_GRID[0]], prob.study.slope)
-        panels["ax_z"].set_ylim(*zoom_ylim(curves.values(), prob.study.slope))
-        for a in panels["roundoff"]:  # first: the new limits must not hold the old round-off line
-            a.remove()
-        panels["roundoff"] = []
-        panels["move_ring"].restudy(prob.study)
-        floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
-        if prob.study.remainder.min() < 100 * floor:
-            ax_r = panels["ax_r"]
-            panels["roundoff"] = [ax_r.axhline(floor, color="0.5", lw=1, ls="--"),
-                                  ax_r.text(EPS_GRID[0], floor, " round-off", fontsize=7, color="0.4", va="bottom")]
-            ax_r.relim(visible_only=True)
-            ax_r.autoscale_view()
-
-    def render(fig, p):
-        nn, dd, ddv = p["n"], p["d"], p["d_v"]
-        t = p["target"]
-        ii, jj = min(p["i"], nn - 1), min(p["j"], cols(t, dd, ddv) - 1)
-        r = min(p["row"], nn - 1)
-        prob = attention_problem(nn, dd, ddv, p["seed"], t, p["kind"], ii, jj, p["tau"])
-        entry = prob.index
-        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
-        # its axes are drawn once per shape of the matrices, then only updated
-        panels = getattr(fig, "_attention_panels", None)
-        shape = (t, *prob.cache.P.shape, *prob.Q.shape, *prob.V.shape)
-        if panels is None or panels["shape"] != shape or not all(ax in fig.axes for ax in (panels["ax_z"], panels["ax_r"])):
-            panels = build(fig, prob, r)
-        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
-        update(panels, prob, r, curves)
-        label, move_zoom, move_ring = panels["label"], panels["move_zoom"], panels["move_ring"]
-
-        def frame(eps):
-            what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
-            label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
-            artists = [*move_zoom(curves[eps] if eps in curves else blowup(prob, eps)[1]), *move_ring(eps), label]
-            return artists, readout_html(readout(prob, eps))
-
-        return frame
-
-    render.reuses_figure = True
-
     return Explorer(
         title=(
             "<b>Perturb the attention inputs (8.6)</b>: Y = softmax(&tau; QK<sup>T</sup>/&radic;d) V, "
@@ -355,8 +452,8 @@ def make_attention_explorer(n: int = 6, d: int = 3, d_v: int = 3, seed: int = 0,
             "step eps along a unit direction dX of X = Q, K or V"
         ),
         main=("eps", EPS_GRID, eps_index),
-        controls=controls,
-        render=render,
+        controls=_controls(n, d, d_v, seed, target, kind, i, j, row, tau),
+        render=_render,
         choice="target",
         figsize=(10, 5.0),
     )

@@ -8,6 +8,7 @@ that is exactly ``eps^2 |dW x|^2 / 2`` here (the loss is quadratic in ``W``).
 Layers: compute (:func:`least_squares_problem`, with :mod:`companion.perturb`),
 draw (``draw_*`` on given ``Axes``; the zoom and the remainders are the panels that 8.5 and
 8.6 show too, from ``companion.widgets._first_order``), wire (:func:`make_least_squares_explorer`).
+The figure is drawn once and updated in place when a control changes (sizes included).
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ import numpy as np
 
 from .. import _validate
 from ..models import least_squares
-from ..perturb import DIRECTIONS, FirstOrderStudy, direction, first_order_study
+from ..perturb import DIRECTIONS, S_GRID, FirstOrderStudy, Zoom, direction, first_order_study, zoom_study
 from ._base import Explorer, readout_html
-from ._first_order import S_GRID, draw_remainders, draw_zoom, first_order_readout, zoom_curve, zoom_ylim
+from ._first_order import FirstOrderPanels, draw_remainders
+from ._heatmap import Heatmap
 
 __all__ = [
     "LeastSquaresProblem",
     "least_squares_problem",
-    "blowup",
-    "draw_blowup",
+    "zoom",
+    "readout",
     "draw_remainders",
     "draw_outer_product",
     "make_least_squares_explorer",
@@ -46,6 +48,7 @@ class LeastSquaresProblem:
     G: np.ndarray
     dW: np.ndarray
     study: FirstOrderStudy  # over EPS_GRID
+    zoom: Zoom  # over EPS_GRID
 
     def loss(self, W) -> float:
         return least_squares(W, self.x, self.b)[0]
@@ -53,77 +56,69 @@ class LeastSquaresProblem:
 
 def least_squares_problem(m=3, n=4, seed=0, kind="random", i=0, j=0, eps=EPS_GRID) -> LeastSquaresProblem:
     """Random ``W (m, n)``, ``x (n,)``, ``b (m,)`` from ``seed``; the direction ``dW`` of ``kind``;
-    the first-order study over ``eps``. ``(i, j)`` is the entry for ``kind="entry"``."""
+    the first-order study and the zoom over ``eps``. ``(i, j)`` is the entry for ``kind="entry"``."""
     rng = np.random.default_rng(seed)
     W, x, b = rng.standard_normal((m, n)), rng.standard_normal(n), rng.standard_normal(m)
     _, G = least_squares(W, x, b)
     dW = direction(kind, (m, n), rng=np.random.default_rng([seed, 1]), grad=G, index=(i, j))
-    f = lambda V: least_squares(V, x, b)[0]
-    return LeastSquaresProblem(W, x, b, W @ x - b, G, dW, first_order_study(f, W, G, dW, np.asarray(eps)))
+
+    def f(V):
+        return least_squares(V, x, b)[0]
+
+    study = first_order_study(f, W, G, dW, np.asarray(eps))
+    return LeastSquaresProblem(W, x, b, W @ x - b, G, dW, study, zoom_study(f, W, G, dW, np.asarray(eps), f0=study.f0))
 
 
-def blowup(problem: LeastSquaresProblem, eps: float, s=S_GRID):
+def zoom(problem: LeastSquaresProblem, eps: float, s=S_GRID):
     """The loss along ``dW`` seen at scale ``eps``: ``(L(W + s eps dW) - L(W)) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s <G, dW>`` at every scale; the curve bends away from it by
     ``O(eps)``, so zooming in (``eps -> 0``) flattens the graph onto its linearization.
-    """
-    return np.asarray(s), zoom_curve(problem.loss, problem.W, problem.G, problem.dW, eps, s)
+    Returns ``(s, curve)``."""
+    k = problem.study.index(eps)
+    if k is not None and s is S_GRID:
+        return problem.zoom.s, problem.zoom.curve(k)
+    z = zoom_study(problem.loss, problem.W, problem.G, problem.dW, [eps], s=s, f0=problem.study.f0)
+    return z.s, z.curve(0)
 
 
-def draw_blowup(ax, problem: LeastSquaresProblem, eps: float, *, ylim=None):
-    """Draw :func:`blowup` at ``eps`` with its tangent line and the step ``s = 1`` marked.
-
-    Returns ``([curve, gap], update)``: the curve and the segment between the true and the
-    predicted change at ``s = 1`` (whose length is ``remainder / eps``); ``update(y)`` moves
-    them to the curve ``y`` of another ``eps``."""
-    s, y = blowup(problem, eps)
-    artists = draw_zoom(ax, s, y, problem.study.slope, ylim=ylim, predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
-                        actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$")
-    ax.set_xlabel(r"$s = t/\varepsilon$")
-    ax.set_title("zoom on the loss along dW", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
-    return artists
+blowup = zoom  # the name this panel had before the three explorers shared it
 
 
-def draw_outer_product(ax_G, ax_r, ax_x, r, x, G) -> None:
-    """The gradient ``G = r x^T`` as a heatmap, with ``r`` (a column) and ``x^T`` (a row) beside it."""
-    lim = max(np.abs(G).max(), 1e-12)
-    ax_G.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-    ax_G.set_xticks(range(G.shape[1]))
-    ax_G.set_yticks(range(G.shape[0]))
-    ax_G.tick_params(labelleft=False, length=0, labelsize=7)
-    ax_G.set_xlabel("j", fontsize=8)
-    lr = max(np.abs(r).max(), 1e-12)
-    ax_r.imshow(r[:, None], cmap="RdBu_r", vmin=-lr, vmax=lr, aspect="auto")
-    ax_r.set_xticks([])
-    ax_r.set_yticks(range(len(r)))
-    ax_r.tick_params(length=0, labelsize=7)
-    ax_r.set_ylabel("r = Wx - b   (i)", fontsize=8)
-    lx = max(np.abs(x).max(), 1e-12)
-    ax_x.imshow(x[None, :], cmap="RdBu_r", vmin=-lx, vmax=lx, aspect="auto")
-    ax_x.set_yticks([])
-    ax_x.set_xticks([])
-    ax_x.set_title(r"$G = r\,x^\top$   (top row: $x^\top$)", fontsize=9)
+def draw_outer_product(ax_G, ax_r, ax_x, r, x, G):
+    """The gradient ``G = r x^T`` as a heatmap (with its colour bar), ``r`` (a column, left) and
+    ``x^T`` (a row, on top) beside it, on integer indices. Returns ``update(r, x, G)`` (any sizes)."""
+    maps = (
+        Heatmap(ax_G, G, title="", xlabel="column j", ylabel=None),
+        Heatmap(ax_r, r[:, None], xlabel=None, ylabel=r"row $i$   ($r = Wx - b$)", colorbar=False),
+        Heatmap(
+            ax_x,
+            x[None, :],
+            title=r"$G = r\,x^\top$   (top: $x^\top$)",
+            xlabel=None,
+            ylabel=None,
+            colorbar=False,
+            fontsize=9,
+        ),
+    )
+    ax_G.tick_params(labelleft=False)
+
+    def update(r, x, G):
+        for h, M in zip(maps, (G, r[:, None], x[None, :]), strict=True):
+            h.update(M)
+
+    return update
 
 
 def readout(problem: LeastSquaresProblem, eps: float) -> dict:
-    """The numbers shown for step ``eps``."""
-    s = first_order_study(problem.loss, problem.W, problem.G, problem.dW, [eps])
-    return {"L(W)": s.f0, **first_order_readout(s), "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2))}
+    """The numbers shown for step ``eps`` (read from the problem's study when ``eps`` is on its grid)."""
+    k = problem.study.index(eps)
+    s = problem.study if k is not None else first_order_study(problem.loss, problem.W, problem.G, problem.dW, [eps])
+    return {"L(W)": s.f0, **s.numbers(k or 0), "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2))}
 
 
-def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
-    """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
-
-    Static (pre-rendered): the direction ``kind`` (random, the gradient, one entry (i, j),
-    rank-one u v^T) x the ``eps`` slider (13 values, 1e-3 to 1). Live: the entry, the sizes,
-    the seed.
-    """
-    _validate.check_integers(m=m, n=n, seed=seed, i=i, j=j, eps_index=eps_index)
-    if kind not in DIRECTIONS:
-        raise ValueError(f"kind must be one of {DIRECTIONS}, got {kind!r}")
-    m, n = int(np.clip(m, 1, 8)), int(np.clip(n, 1, 8))
+def _controls(m, n, seed, kind, i, j) -> dict:
+    """The explorer's controls, with the entry sliders clamped to W and enabled for the entry direction only."""
     controls = {
         "kind": widgets.Dropdown(options=list(DIRECTIONS), value=kind, description="direction dW"),
         "i": widgets.IntSlider(value=int(np.clip(i, 0, m - 1)), min=0, max=m - 1, description="entry i"),
@@ -145,29 +140,75 @@ def make_least_squares_explorer(m: int = 3, n: int = 4, seed: int = 0, kind: str
 
     controls["kind"].observe(entry_only, names="value")
     entry_only()
+    return controls
 
-    def render(fig, p):
-        prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
-        curves = {e: blowup(prob, e)[1] for e in EPS_GRID}  # computed once: frames only look them up
-        ylim = zoom_ylim(curves.values(), prob.study.slope, margin=0.05, tiny=5e-14)  # 5 % of (range + 1e-12)
-        gs = fig.add_gridspec(2, 4, width_ratios=[3, 3, 0.35, 2.2], height_ratios=[0.35, 2.2], left=0.05, right=0.98, bottom=0.15, top=0.88, wspace=0.35, hspace=0.1)
-        _, move_zoom = draw_blowup(fig.add_subplot(gs[:, 0]), prob, EPS_GRID[0], ylim=ylim)
-        _, move_ring = draw_remainders(fig.add_subplot(gs[:, 1]), prob.study, EPS_GRID[0])
-        draw_outer_product(fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G)
+
+def _render(fig, p):
+    """Draw (the first time) or update (after) the figure for the controls ``p``; returns ``frame(eps)``."""
+    prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
+    panels = getattr(fig, "_least_squares_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
+        fig.clear()
+        gs = fig.add_gridspec(
+            2,
+            4,
+            width_ratios=[3, 3, 0.35, 2.2],
+            height_ratios=[0.35, 2.2],
+            left=0.05,
+            right=0.95,
+            bottom=0.15,
+            top=0.88,
+            wspace=0.35,
+            hspace=0.1,
+        )
+        first = FirstOrderPanels(
+            fig.add_subplot(gs[:, 0]),
+            fig.add_subplot(gs[:, 1]),
+            prob.study,
+            prob.zoom,
+            predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
+            actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$",
+            zoom_title=r"zoom on $L$ along $\Delta W$",
+        )
+        outer = draw_outer_product(
+            fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G
+        )
         label = fig.text(0.06, 0.8, "", fontsize=10, fontweight="bold")
+        panels = fig._least_squares_panels = dict(first=first, outer=outer, label=label)
+    else:
+        panels["first"].show(prob.study, prob.zoom)
+        panels["outer"](prob.r, prob.x, prob.G)
+    first, label = panels["first"], panels["label"]
 
-        def frame(eps):
-            label.set_text(f"eps = {eps:.3g}")
-            artists = [*move_zoom(curves[eps] if eps in curves else blowup(prob, eps)[1]), *move_ring(eps), label]
-            return artists, readout_html(readout(prob, eps))
+    def frame(eps):
+        k = prob.study.index(eps)
+        label.set_text(f"eps = {eps:.3g}")
+        return [*first.frame(k), label], readout_html(readout(prob, eps))
 
-        return frame
+    return frame
 
+
+_render.reuses_figure = True
+
+
+def make_least_squares_explorer(
+    m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8
+) -> Explorer:
+    """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
+
+    Static (pre-rendered): the direction ``kind`` (random, the gradient, one entry (i, j),
+    rank-one u v^T) x the ``eps`` slider (13 values, 1e-3 to 1). Live: the entry, the sizes,
+    the seed.
+    """
+    _validate.check_integers(m=m, n=n, seed=seed, i=i, j=j, eps_index=eps_index)
+    if kind not in DIRECTIONS:
+        raise ValueError(f"kind must be one of {DIRECTIONS}, got {kind!r}")
+    m, n = int(np.clip(m, 1, 8)), int(np.clip(n, 1, 8))
     return Explorer(
         title="<b>Perturb W (8.3)</b>: L(W) = &frac12;|Wx &minus; b|&sup2;, step eps along dW",
         main=("eps", EPS_GRID, eps_index),
-        controls=controls,
-        render=render,
+        controls=_controls(m, n, seed, kind, i, j),
+        render=_render,
         choice="kind",
         figsize=(10, 3.3),
     )

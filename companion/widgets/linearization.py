@@ -44,7 +44,13 @@ EPS_GRID = tuple(float(e) for e in np.logspace(-3, 0, 13))
 TAYLOR_EPS = np.logspace(-3.5, 0.25, 31)  # the remainder curves (finer and wider than the frames)
 POINT_RANGE = (-1.5, 1.5)
 
-_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = palette.BLUE, palette.ORANGE, palette.VERMILLION, palette.GREEN, palette.PURPLE
+_BLUE, _ORANGE, _VERMILLION, _GREEN, _PURPLE = (
+    palette.BLUE,
+    palette.ORANGE,
+    palette.VERMILLION,
+    palette.GREEN,
+    palette.PURPLE,
+)
 
 
 @dataclass
@@ -59,7 +65,9 @@ class LinearizationProblem:
     taylor_wrong: TaylorResult  # remainders with J^T
 
 
-def linearization_problem(name: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0) -> LinearizationProblem:
+def linearization_problem(
+    name: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0
+) -> LinearizationProblem:
     """The map ``name`` at the point ``(x0, y0)``, direction ``v = (cos angle, sin angle)`` (degrees)."""
     F = nonlinear_map(name)
     p = np.array([float(x0), float(y0)])
@@ -67,7 +75,12 @@ def linearization_problem(name: str = "bend", x0: float = -0.5, y0: float = 0.6,
     v = np.array([np.cos(a), np.sin(a)])
     J = F.J(p)
     return LinearizationProblem(
-        F, p, v, F(p), J, J.T.copy(),
+        F,
+        p,
+        v,
+        F(p),
+        J,
+        J.T.copy(),
         taylor_test(F, p, v, J @ v, eps=TAYLOR_EPS),
         taylor_test(F, p, v, J.T @ v, eps=TAYLOR_EPS),
     )
@@ -95,7 +108,10 @@ def zoom_images(problem: LinearizationProblem, eps: float) -> dict:
     as columns.
     """
     x0, F0, J = problem.x0[:, None], problem.F0[:, None], problem.J
-    true = lambda U: (problem.F(x0 + eps * U) - F0) / eps
+
+    def true(U):
+        return (problem.F(x0 + eps * U) - F0) / eps
+
     return {
         "true circle": true(_CIRCLE),
         "model circle": J @ _CIRCLE,
@@ -148,9 +164,11 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     Returns the artists that depend on ``eps``: the true grid (one line), circle and direction tip;
     ``.restudy(problem, lim)`` moves the model and the limits to another problem and returns them."""
     im = zoom_images(problem, eps)
-    (model_grid,) = ax.plot(*_joined(im["model lines"]), color="0.55", lw=0.8, ls="--")
+    (model_grid,) = ax.plot(*_joined(im["model lines"]), color=palette.FRAME, lw=0.8, ls="--")
     (model_circle,) = ax.plot(*im["model circle"], color=_ORANGE, lw=2.2, ls="--", label=r"model $J u$")
-    arrow = ax.annotate("", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--"))
+    arrow = ax.annotate(
+        "", xy=im["model tip"], xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=_ORANGE, lw=1.8, ls="--")
+    )
     (grid,) = ax.plot(*_joined(im["true lines"]), color=_BLUE, lw=0.9, alpha=0.8)
     (circle,) = ax.plot(*im["true circle"], color=_BLUE, lw=2, label=r"$(F(x_0+\varepsilon u)-F(x_0))/\varepsilon$")
     (tip,) = ax.plot(*im["true tip"], "o", color=_VERMILLION, ms=6, label=r"image of $x_0+\varepsilon v$")
@@ -192,7 +210,7 @@ def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float)
 
     Returns ``update(eps) -> artists``, which moves the two artists that depend on ``eps``;
     ``update.restudy(problem, zoom_half)`` moves the panel to another problem and returns ``update``."""
-    (curves_line,) = ax.plot([], [], color="0.75", lw=0.7)
+    (curves_line,) = ax.plot([], [], color=palette.RULE, lw=0.7)
     (img,) = ax.plot([], [], color=_BLUE, lw=1.8)
     (box,) = ax.plot([], [], color=_VERMILLION, lw=1.2)
     (point,) = ax.plot([], [], "k.", ms=5)
@@ -237,11 +255,13 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     floor = 1e-17
     eps_grid = problem.taylor.eps
     (right,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-", color=_BLUE, lw=2, label=r"with $J$")
-    (wrong,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)")
-    (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color="0.3", lw=1.2, label="slope 2")
-    (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color="0.3", lw=1, label="slope 1")
+    (wrong,) = ax.loglog(
+        eps_grid, np.ones_like(eps_grid), "--", color=_VERMILLION, lw=2, label=r"with $J^\top$ (wrong)"
+    )
+    (slope2,) = ax.loglog(eps_grid, np.ones_like(eps_grid), ":", color=palette.MUTED, lw=1.2, label="slope 2")
+    (slope1,) = ax.loglog(eps_grid, np.ones_like(eps_grid), "-.", color=palette.MUTED, lw=1, label="slope 1")
     ax.set_xlim(eps_grid[0], eps_grid[-1])
-    (vline,) = ax.plot([eps, eps], [1.0, 1.0], color="0.5", lw=1)
+    (vline,) = ax.plot([eps, eps], [1.0, 1.0], color=palette.FRAME, lw=1)
     (m_right,) = ax.plot([eps], [1.0], "o", ms=8, mfc="none", mec=_BLUE, mew=2)
     (m_wrong,) = ax.plot([eps], [1.0], "s", ms=7, mfc="none", mec=_VERMILLION, mew=2)
     ax.set_xlabel(r"$\varepsilon$", fontsize=9)
@@ -276,7 +296,54 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     return update
 
 
-def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0, eps_index: int = 12) -> Explorer:
+def _build(fig, prob, lim):
+    """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
+    fig.clear()
+    gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
+    ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
+    panels = {
+        "axes": (ax_g, ax_z, ax_t),
+        "global": draw_global(ax_g, prob, EPS_GRID[0], lim),
+        "zoom": draw_zoom(ax_z, prob, EPS_GRID[0], lim),
+        "taylor": draw_taylor(ax_t, prob, EPS_GRID[0]),
+        "name": fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold"),  # eps is on the slider and in the readout
+    }
+    fig._linearization_panels = panels
+    return panels
+
+
+def _render(fig, p):
+    """Draw (the first time) or move (after) the three panels for the controls ``p``; returns ``frame(eps)``."""
+    prob = linearization_problem(p["map"], p["x0"], p["y0"], p["angle"])
+    lim = zoom_limits(prob)
+    # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+    # the panels are drawn once, then moved to the new map, point and direction
+    panels = getattr(fig, "_linearization_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+        panels = _build(fig, prob, lim)
+    global_update = panels["global"].restudy(prob, lim)
+    zoom_artists = panels["zoom"].restudy(prob, lim)
+    taylor_update = panels["taylor"].restudy(prob)
+    panels["name"].set_text(f"map: {prob.F.name}")
+
+    def frame(eps):
+        im = zoom_images(prob, eps)
+        grid, circle, tip = zoom_artists
+        grid.set_data(*_joined(im["true lines"]))
+        circle.set_data(*im["true circle"])
+        tip.set_data([im["true tip"][0]], [im["true tip"][1]])
+        numbers = readout(prob, eps)
+        return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
+
+    return frame
+
+
+_render.reuses_figure = True
+
+
+def make_linearization_explorer(
+    map: str = "bend", x0: float = -0.5, y0: float = 0.6, angle: float = 60.0, eps_index: int = 12
+) -> Explorer:
     """The 8.1 explorer: zoom in on a nonlinear map of the plane until it looks linear.
 
     Static: the ``eps`` slider (13 values, 1e-3 to 1, log-spaced). Live: the map (bend,
@@ -292,54 +359,20 @@ def make_linearization_explorer(map: str = "bend", x0: float = -0.5, y0: float =
         "map": widgets.Dropdown(options=list(NONLINEAR_MAPS), value=map, description="map F"),
         "x0": widgets.FloatSlider(value=x0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="x0"),
         "y0": widgets.FloatSlider(value=y0, min=POINT_RANGE[0], max=POINT_RANGE[1], step=0.05, description="y0"),
-        "angle": widgets.FloatSlider(value=float(angle) % 360, min=0, max=360, step=5, description="angle of v (deg)", style={"description_width": "initial"}),
+        "angle": widgets.FloatSlider(
+            value=float(angle) % 360,
+            min=0,
+            max=360,
+            step=5,
+            description="angle of v (deg)",
+            style={"description_width": "initial"},
+        ),
     }
-
-    def build(fig, prob, lim):
-        """Draw the three panels once; returns the handles that ``update`` moves to another problem."""
-        fig.clear()
-        gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.15], left=0.04, right=0.985, bottom=0.13, top=0.86, wspace=0.22)
-        ax_g, ax_z, ax_t = (fig.add_subplot(gs[0, k]) for k in range(3))
-        panels = {
-            "axes": (ax_g, ax_z, ax_t),
-            "global": draw_global(ax_g, prob, EPS_GRID[0], lim),
-            "zoom": draw_zoom(ax_z, prob, EPS_GRID[0], lim),
-            "taylor": draw_taylor(ax_t, prob, EPS_GRID[0]),
-            "name": fig.text(0.01, 0.94, "", fontsize=10, fontweight="bold"),  # eps is on the slider and in the readout
-        }
-        fig._linearization_panels = panels
-        return panels
-
-    def render(fig, p):
-        prob = linearization_problem(p["map"], p["x0"], p["y0"], p["angle"])
-        lim = zoom_limits(prob)
-        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
-        # the panels are drawn once, then moved to the new map, point and direction
-        panels = getattr(fig, "_linearization_panels", None)
-        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
-            panels = build(fig, prob, lim)
-        global_update = panels["global"].restudy(prob, lim)
-        zoom_artists = panels["zoom"].restudy(prob, lim)
-        taylor_update = panels["taylor"].restudy(prob)
-        panels["name"].set_text(f"map: {prob.F.name}")
-
-        def frame(eps):
-            im = zoom_images(prob, eps)
-            grid, circle, tip = zoom_artists
-            grid.set_data(*_joined(im["true lines"]))
-            circle.set_data(*im["true circle"])
-            tip.set_data([im["true tip"][0]], [im["true tip"][1]])
-            numbers = readout(prob, eps)
-            return [*global_update(eps), *zoom_artists, *taylor_update(eps, numbers)], readout_html(numbers)
-
-        return frame
-
-    render.reuses_figure = True
 
     return Explorer(
         title="<b>Linearization (8.1)</b>: the image of a disc of radius eps under F, zoomed, against the differential",
         main=("eps", EPS_GRID, eps_index),
         controls=controls,
-        render=render,
+        render=_render,
         figsize=(10, 3.4),
     )

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import LogLocator, NullLocator
 
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
-from ..perturb import FirstOrderStudy, first_order_study
-from . import _first_order
-from . import palette
+from ..perturb import S_GRID, FirstOrderStudy, Zoom, first_order_study, zoom_study
+from . import _first_order, palette
 from ._base import Explorer, check_integers, readout_html
-from ._first_order import S_GRID, first_order_readout, zoom_curve, zoom_ylim
+from ._first_order import FirstOrderPanels
+from ._heatmap import Heatmap
 
 __all__ = [
     "EPS_GRID",
@@ -40,7 +40,6 @@ __all__ = [
     "readout",
     "draw_delta_norms",
     "draw_weight_gradient",
-    "draw_zoom",
     "draw_remainders",
     "make_mlp_explorer",
 ]
@@ -63,6 +62,7 @@ class MLPProblem:
     G: np.ndarray  # grad A_l, shape of A_l
     delta_norms: np.ndarray  # (L,): |delta_l|_F
     study: FirstOrderStudy  # along E_ij in A_l, over EPS_GRID
+    zoom: Zoom  # along E_ij in A_l, over EPS_GRID
 
     @property
     def depth(self) -> int:
@@ -105,43 +105,52 @@ def mlp_problem(depth=3, width=8, activation="tanh", seed=0, layer=1, i=0, j=0, 
     G = grads.A[layer - 1]
     E = np.zeros_like(G)
     E[i, j] = 1.0
-    f = lambda A_l: mlp_loss(As[: layer - 1] + [A_l] + As[layer:], bs, X, Y, activation)
+
+    def f(A_l):
+        return mlp_loss(As[: layer - 1] + [A_l] + As[layer:], bs, X, Y, activation)
+
     study = first_order_study(f, As[layer - 1], G, E, np.asarray(eps))
-    return MLPProblem(As, bs, X, Y, activation, layer, i, j, loss, G, mlp_delta_norms(grads), study)
+    zoom = zoom_study(f, As[layer - 1], G, E, np.asarray(eps), f0=study.f0)
+    return MLPProblem(As, bs, X, Y, activation, layer, i, j, loss, G, mlp_delta_norms(grads), study, zoom)
 
 
 def zoom(p: MLPProblem, eps: float, s=S_GRID):
     """The loss along ``E_ij`` seen at scale ``eps``: ``(J(A_l + s eps E_ij) - J) / eps`` for ``s`` in ``[-2, 2]``.
 
-    Its tangent line is ``s (grad A_l)[i, j]`` at every scale."""
-    return np.asarray(s), zoom_curve(p.loss_of, p.As[p.layer - 1], p.G, p.dW, eps, s)
+    Its tangent line is ``s (grad A_l)[i, j]`` at every scale. Returns ``(s, curve)``."""
+    k = p.study.index(eps)
+    if k is not None and s is S_GRID:
+        return p.zoom.s, p.zoom.curve(k)
+    z = zoom_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps], s=s, f0=p.loss)
+    return z.s, z.curve(0)
 
 
 def readout(p: MLPProblem, eps: float) -> dict:
-    """The numbers shown for the nudge ``A_l[i, j] += eps``."""
-    s = first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
-    return {"J": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **first_order_readout(s)}
+    """The numbers shown for the nudge ``A_l[i, j] += eps`` (read from the study when ``eps`` is on its grid)."""
+    k = p.study.index(eps)
+    s = p.study if k is not None else first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
+    return {"J": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **s.numbers(k or 0)}
 
 
 def draw_delta_norms(ax, norms, layer: int):
     """Bars of ``|delta_l|_F`` for ``l = 1..L`` (log scale), the chosen layer highlighted.
 
-    Returns ``update(norms, layer)``, which draws the bars again for other norms (as many)."""
-    L = len(norms)
+    Returns ``update(norms, layer)``, which draws the bars again for other norms (any depth)."""
 
     def update(norms, layer):
         for old in list(ax.containers):
             old.remove()
         pos = np.maximum(norms, 1e-300)
-        colors = [palette.VERMILLION if l + 1 == layer else palette.BLUE for l in range(L)]
-        bars = ax.bar(np.arange(1, L + 1), pos, color=colors, width=0.7)
-        if 1 <= layer <= L:  # marked by a hatch too, not by colour alone
+        colors = [palette.VERMILLION if k + 1 == layer else palette.BLUE for k in range(len(norms))]
+        bars = ax.bar(np.arange(1, len(norms) + 1), pos, color=colors, width=0.7)
+        if 1 <= layer <= len(norms):  # marked by a hatch too, not by colour alone
             bars[layer - 1].set_hatch("///")
-            bars[layer - 1].set_edgecolor("k")
+            bars[layer - 1].set_edgecolor(palette.INK)
         good = norms[norms > 0]
         lo, hi = (good.min(), good.max()) if good.size else (1e-3, 1.0)
         ax.set_ylim(lo / 3, hi * 3)
-        ax.set_xlim(0.4, L + 0.6)
+        ax.set_xlim(0.4, len(norms) + 0.6)
+        ax.set_xticks(np.arange(1, len(norms) + 1))
 
     update(norms, layer)
     ax.set_yscale("log")
@@ -150,7 +159,6 @@ def draw_delta_norms(ax, norms, layer: int):
     good = norms[norms > 0]
     lo, hi = (good.min(), good.max()) if good.size else (1e-3, 1.0)
     ax.set_ylim(lo / 3, hi * 3)
-    ax.set_xticks(np.arange(1, L + 1))
     ax.set_xlabel("layer l", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title(r"$\|\delta_\ell\|_F$ (batch)", fontsize=10)
@@ -160,38 +168,19 @@ def draw_delta_norms(ax, norms, layer: int):
 def draw_weight_gradient(ax, G, i: int, j: int, layer: int):
     """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined.
 
-    Returns ``update(G, i, j, layer)`` for another gradient of the same shape."""
-    lim = max(np.abs(G).max(), 1e-12)
-    image = ax.imshow(G, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto", interpolation="nearest")
-    box = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="k", lw=2.2))
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.set_xlabel("j", fontsize=8)
-    ax.set_ylabel("i", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title(rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$   (max {lim:.2g})", fontsize=9)
+    Returns ``update(G, i, j, layer)`` for another gradient (any shape)."""
+
+    def title(layer):
+        return rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$"
+
+    heat = Heatmap(ax, G, title=title(layer), xlabel="column j", ylabel="row i", fontsize=9)
+    box = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=palette.INK, lw=2.2))
 
     def update(G, i, j, layer):
-        lim = max(np.abs(G).max(), 1e-12)
-        image.set_data(G)
-        image.set_clim(-lim, lim)
+        heat.update(G, title=title(layer))
         box.set_xy((j - 0.5, i - 0.5))
-        ax.set_title(rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$   (max {lim:.2g})", fontsize=9)
 
     return update
-
-
-def draw_zoom(ax, p: MLPProblem, eps: float, ylim):
-    """:func:`zoom` at ``eps`` and its tangent line; returns ``([curve, gap], update)`` (``gap`` at ``s = 1``,
-    ``update(y)`` moves both to the curve ``y`` of another ``eps``)."""
-    s, y = zoom(p, eps)
-    artists = _first_order.draw_zoom(ax, s, y, p.study.slope, ylim=ylim, predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
-                                     actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$")
-    ax.set_xlabel(r"$s = t/\varepsilon$", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title("zoom on J along the entry", fontsize=10)
-    ax.legend(fontsize=6.5, loc="lower right")
-    return artists
 
 
 def draw_remainders(ax, study: FirstOrderStudy, eps: float):
@@ -202,19 +191,9 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float):
     return _first_order.draw_remainders(ax, study, eps, compact=True)
 
 
-def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", seed: int = 0, layer: int = 2, i: int = 0, j: int = 0, eps_index: int = 8) -> Explorer:
-    """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
-
-    Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
-    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
-    (clamped to the layer's shape).
-    """
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    check_integers(depth=depth, width=width, seed=seed, layer=layer, i=i, j=j, eps_index=eps_index)
-    depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
+def _controls(depth, width, activation, seed, layer, i, j) -> dict:
+    """The explorer's controls; the layer and the entry are kept inside the current network."""
     sizes = mlp_sizes(depth, width)
-    layer = int(np.clip(layer, 1, depth))
     rows, cols = sizes[layer], sizes[layer - 1]
     controls = {
         "depth": widgets.IntSlider(value=depth, min=1, max=6, description="depth L"),
@@ -235,50 +214,77 @@ def make_mlp_explorer(depth: int = 3, width: int = 8, activation: str = "tanh", 
 
     for name in ("depth", "width", "layer"):
         controls[name].observe(clamp, names="value")
+    return controls
 
-    def render(fig, p):
-        prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
-        curves = {e: zoom(prob, e)[1] for e in EPS_GRID}  # every frame's curve and numbers, computed once
-        numbers = {e: readout(prob, e) for e in EPS_GRID}
-        ylim = zoom_ylim(curves.values(), prob.study.slope, tiny=1e-9)
-        # the figure is kept from one setting of the controls to the next (render.reuses_figure): its
-        # axes are drawn again only when the depth or the nudged matrix's shape changes
-        shape = (prob.depth, p["width"], prob.G.shape)
-        panels = getattr(fig, "_mlp_panels", None)
-        if panels is None or panels["shape"] != shape or not all(ax in fig.axes for ax in panels["axes"]):
-            fig.clear()
-            gs = fig.add_gridspec(1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.32)
-            axes = [fig.add_subplot(gs[k]) for k in range(4)]
-            panels = fig._mlp_panels = dict(
-                shape=shape, axes=axes,
-                bars=draw_delta_norms(axes[0], prob.delta_norms, prob.layer),
-                gradient=draw_weight_gradient(axes[1], prob.G, prob.i, prob.j, prob.layer),
-                zoom=draw_zoom(axes[2], prob, EPS_GRID[0], ylim)[1],
-                ring=draw_remainders(axes[3], prob.study, EPS_GRID[0])[1],
-                label=fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold"),
-            )
-        else:
-            panels["bars"](prob.delta_norms, prob.layer)
-            panels["gradient"](prob.G, prob.i, prob.j, prob.layer)
-            panels["zoom"](curves[EPS_GRID[0]], prob.study.slope)
-            panels["axes"][2].set_ylim(*ylim)
-            panels["ring"].restudy(prob.study)
-        move_zoom, move_ring, label = panels["zoom"], panels["ring"], panels["label"]
 
-        def frame(eps):
-            label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     ({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})")
-            artists = [*move_zoom(curves[eps] if eps in curves else zoom(prob, eps)[1]), *move_ring(eps), label]
-            return artists, readout_html(numbers[eps] if eps in numbers else readout(prob, eps))
+def _render(fig, p):
+    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``."""
+    prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
+    panels = getattr(fig, "_mlp_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
+        fig.clear()
+        gs = fig.add_gridspec(
+            1, 4, width_ratios=[1, 1.25, 1.5, 1.3], left=0.045, right=0.985, bottom=0.14, top=0.8, wspace=0.42
+        )
+        axes = [fig.add_subplot(gs[k]) for k in range(4)]
+        panels = fig._mlp_panels = dict(
+            bars=draw_delta_norms(axes[0], prob.delta_norms, prob.layer),
+            gradient=draw_weight_gradient(axes[1], prob.G, prob.i, prob.j, prob.layer),
+            first=FirstOrderPanels(
+                axes[2],
+                axes[3],
+                prob.study,
+                prob.zoom,
+                compact=True,
+                zoom_title="zoom on J along the entry",
+                predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
+                actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$",
+            ),
+            label=fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold"),
+        )
+    else:
+        panels["bars"](prob.delta_norms, prob.layer)
+        panels["gradient"](prob.G, prob.i, prob.j, prob.layer)
+        panels["first"].show(prob.study, prob.zoom)
+    first, label = panels["first"], panels["label"]
+    what = f"({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})"
 
-        return frame
+    def frame(eps):
+        label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     {what}")
+        return [*first.frame(prob.study.index(eps)), label], readout_html(readout(prob, eps))
 
-    render.reuses_figure = True
+    return frame
 
+
+_render.reuses_figure = True
+
+
+def make_mlp_explorer(
+    depth: int = 3,
+    width: int = 8,
+    activation: str = "tanh",
+    seed: int = 0,
+    layer: int = 2,
+    i: int = 0,
+    j: int = 0,
+    eps_index: int = 8,
+) -> Explorer:
+    """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
+
+    Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
+    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
+    (clamped to the layer's shape).
+    """
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    check_integers(depth=depth, width=width, seed=seed, layer=layer, i=i, j=j, eps_index=eps_index)
+    depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
     return Explorer(
-        title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
+        title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; "
+        "backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
         main=("eps", EPS_GRID, eps_index),
-        controls=controls,
-        render=render,
+        controls=_controls(depth, width, activation, seed, int(np.clip(layer, 1, depth)), i, j),
+        render=_render,
         choice="activation",
         figsize=(11.0, 3.5),
     )

@@ -87,8 +87,14 @@ def representers(problem: RieszProblem, kappa: float) -> Representers:
     g_E, g_M = riesz(c), riesz(c, m)
     cosang = float(g_E @ g_M) / (np.linalg.norm(g_E) * np.linalg.norm(g_M))
     return Representers(
-        m, g_E, g_M, steepest_ascent(c), steepest_ascent(c, m),
-        float(np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))), float(np.linalg.norm(g_E)), m.norm(g_M),
+        m,
+        g_E,
+        g_M,
+        steepest_ascent(c),
+        steepest_ascent(c, m),
+        float(np.degrees(np.arccos(np.clip(cosang, -1.0, 1.0)))),
+        float(np.linalg.norm(g_E)),
+        m.norm(g_M),
     )
 
 
@@ -111,7 +117,9 @@ def readout(problem: RieszProblem, kappa: float) -> dict:
 
 
 def _arrow(ax, start, end, color, **kw):
-    a = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color=color, lw=2.2, shrinkA=0, shrinkB=0, **kw)
+    a = FancyArrowPatch(
+        start, end, arrowstyle="-|>", mutation_scale=14, color=color, lw=2.2, shrinkA=0, shrinkB=0, **kw
+    )
     ax.add_patch(a)
     return a
 
@@ -124,8 +132,8 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     t = np.linspace(*REGION, 90)
     X, Y = np.meshgrid(t, t)
     Z = plane_loss(np.stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    ax.contourf(X, Y, Z, levels=14, cmap="cividis", alpha=0.55)
-    ax.contour(X, Y, Z, levels=14, colors="k", linewidths=0.5, alpha=0.5)
+    ax.contourf(X, Y, Z, levels=14, cmap=palette.UNIFORM, alpha=0.55)
+    ax.contour(X, Y, Z, levels=14, colors=palette.INK, linewidths=0.5, alpha=0.5)
     r = representers(problem, kappa)
     w = problem.w
     arrow_E = _arrow(ax, w, w + scale * r.g_E, _BLUE, label=r"$g_E = c$")
@@ -135,8 +143,13 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     ax.set_ylim(*REGION)
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(r"level lines of $L$; gradients at $w$", fontsize=10)
-    ax.legend(handles=[arrow_M.__class__((0, 0), (1, 0), color=_BLUE), arrow_M.__class__((0, 0), (1, 0), color=_ORANGE)],
-              labels=[r"$g_E = c$", r"$g_M = M^{-1}c$"], fontsize=7, loc="lower left", framealpha=0.85)
+    ax.legend(
+        handles=[arrow_M.__class__((0, 0), (1, 0), color=_BLUE), arrow_M.__class__((0, 0), (1, 0), color=_ORANGE)],
+        labels=[r"$g_E = c$", r"$g_M = M^{-1}c$"],
+        fontsize=7,
+        loc="lower left",
+        framealpha=0.85,
+    )
     ax.tick_params(labelsize=7)
 
     now = {"problem": problem, "scale": scale}
@@ -171,8 +184,10 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     the Euclidean unit circle and the unit ellipse of ``M``, both representers, and where the highest
     level line touches each ball (the steepest-ascent directions). Returns an update function;
     ``update.restudy(problem, lim)`` moves the panel to another problem and returns it."""
-    (levels,) = ax.plot([], [], color="0.7", lw=0.8, zorder=0)
-    note = ax.text(0, 0, r"$dL_w[v] = |c|$", fontsize=7, color="0.35", ha="center", va="center", rotation_mode="anchor")
+    (levels,) = ax.plot([], [], color=palette.RULE, lw=0.8, zorder=0)
+    note = ax.text(
+        0, 0, r"$dL_w[v] = |c|$", fontsize=7, color=palette.MUTED, ha="center", va="center", rotation_mode="anchor"
+    )
     ax.plot(*unit_circle(None, 150), color=_BLUE, lw=1.2, ls="--")
     r = representers(problem, kappa)
     arrow_c = _arrow(ax, (0, 0), (1, 0), _BLUE)
@@ -180,7 +195,7 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     (ellipse,) = ax.plot(*unit_circle(r.metric, 150), color=_ORANGE, lw=2)
     arrow_M = _arrow(ax, (0, 0), tuple(r.g_M / np.linalg.norm(problem.c)), _ORANGE)
     (touch,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls=":")
-    (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec="k", mew=0.6)
+    (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec=palette.INK, mew=0.6)
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(r"tangent plane at $w$ (units of $|c|$)", fontsize=10)
     ax.tick_params(labelsize=7)
@@ -225,7 +240,7 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ``update.restudy(problem)`` moves the panel to another problem and returns it."""
     phi = np.linspace(0, 360, 181)
     V = np.stack([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
-    ax.axhline(0, color="0.85", lw=0.8)
+    ax.axhline(0, color=palette.RULE, lw=0.8)
     (dL_line,) = ax.plot(phi, np.zeros_like(phi), color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
     c_line = ax.axvline(0, color=_BLUE, lw=1, ls="--")
     ax.set_xlim(0, 360)
@@ -233,7 +248,7 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ax.set_xlabel(r"direction $\varphi$ of $v$ (deg), $|v| = 1$", fontsize=8)
     ax.set_title(r"same $dL_w[v]$, different steepest $v$", fontsize=10)
     (rate,) = ax.plot([], [], color=_ORANGE, lw=2, label=r"$dL_w[v]\,/\,|v|_M$")
-    (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec="k", mew=0.4, label=r"$\langle g_M, v\rangle_M$")
+    (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec=palette.INK, mew=0.4, label=r"$\langle g_M, v\rangle_M$")
     (vline,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls="--")
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
@@ -293,7 +308,9 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
         panels = getattr(fig, "_riesz_panels", None)
         if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
             fig.clear()
-            gs = fig.add_gridspec(1, 3, width_ratios=[1, 1, 1.25], left=0.04, right=0.985, bottom=0.15, top=0.86, wspace=0.2)
+            gs = fig.add_gridspec(
+                1, 3, width_ratios=[1, 1, 1.25], left=0.04, right=0.985, bottom=0.15, top=0.86, wspace=0.2
+            )
             axes = [fig.add_subplot(gs[0, k]) for k in range(3)]
             panels = fig._riesz_panels = dict(
                 axes=axes,
@@ -315,7 +332,8 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
     render.reuses_figure = True
 
     return Explorer(
-        title="<b>Gradient as Riesz representer (8.2)</b>: one differential dL, the metric M = R diag(1, kappa) R<sup>T</sup>, two gradients",
+        title="<b>Gradient as Riesz representer (8.2)</b>: one differential dL, "
+        "the metric M = R diag(1, kappa) R<sup>T</sup>, two gradients",
         main=("kappa", KAPPA_GRID, kappa_index),
         controls=controls,
         render=render,

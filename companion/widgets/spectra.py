@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter, NullLocator
+from matplotlib.legend import Legend
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from .. import _validate
 from ..spectra import (
@@ -85,10 +86,14 @@ def _above_roundoff(s: np.ndarray) -> np.ndarray:
     return s[s > len(s) * _EPS * s.max()] if s.size and s.max() > 0 else s[:0]
 
 
-def spectra_study(n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", seed: int = 0) -> SpectraStudy:
+def spectra_study(
+    n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", seed: int = 0
+) -> SpectraStudy:
     """Sample one network of depth ``max(DEPTHS)`` and prepare every frame (see ``SpectraStudy``)."""
     L = max(DEPTHS)
-    sweep = depth_sweep(n, L, init=init, sigma_w=sigma_w, activation=activation, rng=np.random.default_rng(seed), kept=DEPTHS)
+    sweep = depth_sweep(
+        n, L, init=init, sigma_w=sigma_w, activation=activation, rng=np.random.default_rng(seed), kept=DEPTHS
+    )
     kept = {d: _above_roundoff(sweep.singular_values[d]) for d in DEPTHS}
     values = np.concatenate([v for v in kept.values() if v.size]) if any(v.size for v in kept.values()) else np.ones(1)
     lo, hi = np.log10(values.min()), np.log10(values.max())
@@ -112,7 +117,9 @@ def spectra_study(n: int = 64, *, init: str = "gaussian", sigma_w: float = 1.0, 
                 mass[k] = 1.0
             reference[d] = mass
     theory = predicted_mean_squared_singular_value(sigma_w, L, activation)
-    return SpectraStudy(sweep=sweep, edges=edges, fractions=fractions, zero_fraction=zeros, reference=reference, theory=theory)
+    return SpectraStudy(
+        sweep=sweep, edges=edges, fractions=fractions, zero_fraction=zeros, reference=reference, theory=theory
+    )
 
 
 def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
@@ -120,22 +127,46 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
 
     Returns ``(bars, ref)``: the histogram (a ``StepPatch``) and the reference (a dashed
     ``StepPatch``, hidden when there is none), both updated per depth."""
-    bars = ax.stairs(study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J")
+    bars = ax.stairs(
+        study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J"
+    )
     r = study.reference[depth]
-    ref = ax.stairs(r if r is not None else np.zeros(N_BINS), study.edges, color=palette.VERMILLION, lw=1.6, ls="--", label="reference law (where known)")
+    ref_label = "Marchenko-Pastur law" if study.sweep.init == "gaussian" else r"every $s = \sigma_w^L$"
+    ref = ax.stairs(
+        r if r is not None else np.zeros(N_BINS),
+        study.edges,
+        color=palette.VERMILLION,
+        lw=1.6,
+        ls="--",
+        label=ref_label,
+    )
     ref.set_visible(r is not None)
     ax.set_xscale("log")
     ax.set_xlim(study.edges[0], study.edges[-1])
     if ylim is None:
-        ylim = (0, 1.15 * max(max(f.max() for f in study.fractions.values()), max((x.max() for x in study.reference.values() if x is not None), default=0)))
+        tops = [f.max() for f in study.fractions.values()] + [
+            x.max() for x in study.reference.values() if x is not None
+        ]
+        ylim = (0, 1.15 * max(tops))
     ax.set_ylim(*ylim)
     ax.xaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_log))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_minor_locator(NullLocator())  # unlabelled minor ticks cost a third of a redraw
     ax.set_xlabel("singular value s of J (log scale)")
     ax.set_ylabel("fraction of the n values", fontsize=8)
-    ax.set_title("spectrum of the input-output Jacobian", fontsize=10, loc="right")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(
+        "spectrum of the input-output Jacobian", fontsize=10, loc="right", y=1.0
+    )  # fixed: not computed per draw
+    # two legends, one shown per frame: the reference law is listed only where it is drawn
+    legends = (
+        Legend(ax, [bars], [bars.get_label()], fontsize=7, loc="upper left"),
+        Legend(ax, [bars, ref], [bars.get_label(), ref_label], fontsize=7, loc="upper left"),
+    )
+    for legend in legends:
+        ax.add_artist(legend)
+    legends[0].set_visible(r is None)
+    legends[1].set_visible(r is not None)
+    bars.legends = legends
     return bars, ref
 
 
@@ -145,17 +176,27 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     sw = study.sweep
     act, gc = sw.activation, critical_gain(sw.activation)
     ls = np.arange(1, len(study.theory) + 1)
-    cmap = colormaps["cividis"]  # dark blue (small gains) to olive (large); its yellow end is too pale on white
+    cmap = colormaps[palette.UNIFORM]  # dark blue (small gains) to olive (large); its yellow end is too pale on white
     curves = [study.theory, sw.mean_sq]
     for k, f in enumerate(GAIN_FACTORS):
         y = predicted_mean_squared_singular_value(f * gc, len(ls), act)
         curves.append(y)
         crit = f == 1.0
-        ax.plot(ls, y, color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)), lw=2.4 if crit else 1.0,
-                label=f"critical gain {gc:.3g}" if crit else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None))
-    ax.plot(ls, study.theory, "k--", lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}")
+        if np.isclose(f * gc, sw.sigma_w, rtol=1e-9):
+            continue  # the theory at the current gain is drawn below (once, and labelled once)
+        ax.plot(
+            ls,
+            y,
+            color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)),
+            lw=2.4 if crit else 1.0,
+            label=f"critical gain {gc:.3g}"
+            if crit
+            else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None),
+        )
+    critical = " (critical)" if np.isclose(sw.sigma_w, gc, rtol=1e-9) else ""
+    ax.plot(ls, study.theory, "--", color=palette.INK, lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}{critical}")
     ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
-    ax.axhline(1.0, color="0.6", lw=0.6)
+    ax.axhline(1.0, color=palette.FRAME, lw=0.6)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator(DEPTHS))
@@ -167,10 +208,10 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     ax.set_ylim(10 ** (np.floor(lo) - 0.2), 10 ** (np.ceil(hi) + 0.2))
     ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=7))
     ax.yaxis.set_major_formatter(FuncFormatter(_plain_log))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlim(0.85, max(DEPTHS) * 1.15)
     ax.set_xlabel("depth L")
-    ax.set_title("mean squared singular value (1/n) tr(J^T J)", fontsize=10)
+    ax.set_title(r"mean squared singular value $\frac{1}{n}\,\mathrm{tr}(J^\top J)$", fontsize=10, y=1.0)
     ax.legend(fontsize=6.5, loc="best")
     vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
     (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
@@ -197,10 +238,66 @@ def _reference_note(study: SpectraStudy, depth: int) -> str:
         return ""
     if sw.init == "gaussian":
         return "dashed: Marchenko-Pastur law (one Gaussian layer)"
-    return f"dashed: every s = sigma_w^L = {sw.sigma_w ** depth:.3g}"
+    return f"dashed: every s = sigma_w^L = {sw.sigma_w**depth:.3g}"
 
 
-def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1.0, activation: str = "tanh", init: str = "gaussian", seed: int = 0) -> Explorer:
+def _controls(width, gains, gain, activation, init) -> dict:
+    """The explorer's controls; the widths that cost more than the bound of a live update say so."""
+    width_options = [(f"{w}" + (f" ({WIDTH_COST[w]} per update)" if w in WIDTH_COST else ""), w) for w in WIDTHS]
+    gain_options = [(f"{g:.4g}" + (" (√2)" if abs(g - np.sqrt(2)) < 1e-12 else ""), g) for g in gains]
+
+    def dropdown(options, value, description, width):
+        return widgets.Dropdown(
+            options=options, value=value, description=description, layout=widgets.Layout(width=width)
+        )
+
+    return {
+        "width": dropdown(width_options, width, "width n", "260px"),
+        "gain": dropdown(gain_options, gain, "gain σ_w", "200px"),
+        "activation": dropdown(list(SPECTRA_ACTIVATIONS), activation, "activation", "200px"),
+        "init": dropdown(list(INITS), init, "init", "220px"),
+    }
+
+
+def _make_render(seed: int):
+    """The render function of the explorer for the networks drawn from ``seed``."""
+
+    def render(fig, p):
+        study = spectra_study(p["width"], init=p["init"], sigma_w=p["gain"], activation=p["activation"], seed=seed)
+        gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0], left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+        bars, ref = draw_histogram(fig.add_subplot(gs[0]), study, DEPTHS[0])
+        vline, marker = draw_depth_curves(fig.add_subplot(gs[1]), study, DEPTHS[0])
+        label = fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold")
+        note = fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION)
+
+        def frame(depth):
+            bars.set_data(values=study.fractions[depth])
+            r = study.reference[depth]
+            ref.set_visible(r is not None)
+            if r is not None:
+                ref.set_data(values=r)
+            bars.legends[0].set_visible(r is None)
+            bars.legends[1].set_visible(r is not None)
+            vline.set_xdata([depth, depth])
+            marker.set_data([depth], [study.sweep.mean_sq[depth - 1]])
+            label.set_text(f"depth L = {depth}")
+            note.set_text(_reference_note(study, depth))
+            artists = [bars, ref, *bars.legends, vline, marker, label, note]
+            return artists, readout_html(readout(study, depth))
+
+        return frame
+
+    return render
+
+
+def make_spectra_explorer(
+    depth_index: int = 3,
+    width: int = 64,
+    gain: float = 1.0,
+    activation: str = "tanh",
+    init: str = "gaussian",
+    seed: int = 0,
+) -> Explorer:
     """The 8.8 explorer; returns an ipywidgets widget.
 
     Static (pre-rendered): the initialization (Gaussian or orthogonal) x the depth ``L`` (1, 2,
@@ -223,42 +320,13 @@ def make_spectra_explorer(depth_index: int = 3, width: int = 64, gain: float = 1
     if not (np.isfinite(gain) and 0 < gain <= 4):
         raise ValueError(f"gain must be a number in (0, 4], got {gain!r}")
     gains = sorted(set(GAINS) | {gain})
-    width_options = [(f"{w}" + (f" ({WIDTH_COST[w]} per update)" if w in WIDTH_COST else ""), w) for w in WIDTHS]
-    controls = {
-        "width": widgets.Dropdown(options=width_options, value=width, description="width n", layout=widgets.Layout(width="260px")),
-        "gain": widgets.Dropdown(options=[(f"{g:.4g}" + (" (√2)" if abs(g - np.sqrt(2)) < 1e-12 else ""), g) for g in gains], value=gain, description="gain σ_w", layout=widgets.Layout(width="200px")),
-        "activation": widgets.Dropdown(options=list(SPECTRA_ACTIVATIONS), value=activation, description="activation", layout=widgets.Layout(width="200px")),
-        "init": widgets.Dropdown(options=list(INITS), value=init, description="init", layout=widgets.Layout(width="220px")),
-    }
-
-    def render(fig, p):
-        study = spectra_study(p["width"], init=p["init"], sigma_w=p["gain"], activation=p["activation"], seed=seed)
-        gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0], left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
-        bars, ref = draw_histogram(fig.add_subplot(gs[0]), study, DEPTHS[0])
-        vline, marker = draw_depth_curves(fig.add_subplot(gs[1]), study, DEPTHS[0])
-        label = fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold")
-        note = fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION)
-
-        def frame(depth):
-            bars.set_data(values=study.fractions[depth])
-            r = study.reference[depth]
-            ref.set_visible(r is not None)
-            if r is not None:
-                ref.set_data(values=r)
-            vline.set_xdata([depth, depth])
-            marker.set_data([depth], [study.sweep.mean_sq[depth - 1]])
-            label.set_text(f"depth L = {depth}")
-            note.set_text(_reference_note(study, depth))
-            return [bars, ref, vline, marker, label, note], readout_html(readout(study, depth))
-
-        return frame
-
     return Explorer(
-        title="<b>Jacobian spectra at initialization (8.8)</b>: J = D<sub>L</sub>A<sub>L</sub> &hellip; D<sub>1</sub>A<sub>1</sub> "
+        title="<b>Jacobian spectra at initialization (8.8)</b>: "
+        "J = D<sub>L</sub>A<sub>L</sub> &hellip; D<sub>1</sub>A<sub>1</sub> "
         "for L random layers of width n",
         main=("depth L", DEPTHS, depth_index),
-        controls=controls,
-        render=render,
+        controls=_controls(width, gains, gain, activation, init),
+        render=_make_render(seed),
         choice="init",
         figsize=(10, 3.7),
         labels=lambda v: f"{v:d}",
