@@ -12,10 +12,12 @@ Shapes follow the math: vectors are columns, so a batch of inputs is a matrix wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
+from . import _numerics
 from ._validate import MAX_SIZE, as_axis, as_bool, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
 
 __all__ = [
@@ -81,10 +83,7 @@ def _tanh_prime(z, h):
     return 1.0 - h * h
 
 
-def _sigmoid(z):
-    # stable on both tails: exp of a non-positive number only
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+_sigmoid = _numerics.sigmoid  # stable on both tails: exp of a non-positive number only
 
 
 ACTIVATIONS = {
@@ -312,9 +311,7 @@ def softmax(S, axis: int = -1) -> np.ndarray:
     axis = as_axis(axis, S.ndim, "axis", shape=S.shape)
     if S.shape[axis] == 0:
         raise ValueError(f"S has shape {shape_str(S.shape)}: a softmax along an axis of length 0 is undefined")
-    E = np.exp(S - S.max(axis=axis, keepdims=True))
-    E /= E.sum(axis=axis, keepdims=True)
-    return E
+    return _numerics.softmax(S, axis)
 
 
 def softmax_jacobian(p, *, max_size: int = MAX_SIZE) -> np.ndarray:
@@ -381,11 +378,10 @@ def attention(Q, K, V, *, scale=None, max_size: int = MAX_SIZE):
         S = Q @ K.T
         S *= scale
     if np.isfinite(S).all():
-        P = S - S.max(axis=1, keepdims=True)
-    else:
-        S, P = _overflowing_scores(Q, K, scale)
-    np.exp(P, out=P)
-    P /= P.sum(axis=1, keepdims=True)
+        P = _numerics.softmax(S, axis=1)
+    else:  # the softmax of the shifted scores, computed without forming them
+        S, D = _overflowing_scores(Q, K, scale)
+        P = _numerics.normalized_exp(D, axis=1)
     Y = P @ V
     return Y, AttentionCache(Q, K, V, S, P, Y, float(scale))
 

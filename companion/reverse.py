@@ -40,11 +40,12 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+from typing import NamedTuple
 
 import numpy as np
 
-from . import models as _models
 from . import rules as _rules
+from .rules import Aval
 from ._validate import as_array_of, as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
 
 __all__ = [
@@ -55,28 +56,19 @@ __all__ = [
 _P = _rules.PRIMITIVES
 
 
-class _Meta:
-    """Shape and dtype of a primal that a node did not keep (its vjp rules read only those)."""
+class Node(NamedTuple):
+    """A tape entry: one primitive applied, with what its pullback needs.
 
-    __slots__ = ("shape", "dtype")
+    ``parents`` lists the traced arguments as ``(position, tape index)``; ``args`` holds
+    the arguments as the vjp rules get them (arrays the rules read, an :class:`Aval` in
+    place of the others, static parameters); ``ans`` is the output, or its ``Aval`` when
+    no rule reads it. A leaf (a primal) is ``Node(None, (), (), Aval of the primal)``.
+    """
 
-    def __init__(self, a):
-        self.shape, self.dtype = a.shape, a.dtype
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-
-# A tape entry is a tuple (primitive, parents, args, ans, shape, dtype): ``parents`` lists
-# the traced arguments as (position, tape index); ``args`` holds what the vjp rules read
-# (primals, or _Meta stand-ins, and static parameters); ``ans`` the output if a rule reads
-# it; ``shape`` and ``dtype`` describe the output. A leaf (a primal) is (None, (), (), None, shape, dtype).
-_SHAPE, _DTYPE = 4, 5
+    prim: _rules.Primitive | None
+    parents: list
+    args: list
+    ans: object
 
 
 def _new(value, tape, i, tangent):
@@ -105,8 +97,9 @@ def _op_error(prim, vals, exc, names=None):
 def _apply(prim, args):
     """Evaluate ``prim`` on ``args`` (Tensors, arrays, numbers, then static parameters).
 
-    Records a tape entry when an argument is traced by :func:`vjp`, pushes tangents
-    forward when an argument carries one (:func:`jvp`), and otherwise returns a constant.
+    Records a tape entry when an argument is traced by :func:`vjp` (:func:`_record`),
+    pushes tangents forward when an argument carries one (:func:`_push`), and otherwise
+    returns a constant.
     """
     vals = list(args)
     tape = tangents = None
@@ -138,31 +131,42 @@ def _apply(prim, args):
     if tape is not None:
         if tangents is not None:
             raise ValueError(f"{prim.name}: vjp/grad and jvp cannot be nested (higher derivatives are not supported)")
-        keep_ans, metas, unread = prim.keep(mask)
-        for j in metas:
-            if type(vals[j]) is np.ndarray:
-                vals[j] = _Meta(vals[j])
-        for j in unread:
-            vals[j] = None
-        # What the tape keeps of the caller's arrays (constants, indices, masks) is a copy:
-        # the pullback must give the same answer whatever the caller does to them later.
-        for j in range(len(vals)):
-            if not mask >> j & 1 and vals[j] is not None:
-                vals[j] = _frozen(vals[j])
-        out = object.__new__(Tensor)
-        out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
-        tape.append((prim, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
-        return out
+        return _record(prim, vals, ans, tape, parents, mask)
     if tangents is not None:
-        rules = prim.jvp
-        t = None
-        for k, dx in tangents:
-            r = rules[k](dx, ans, *vals)
-            t = r if t is None else t + r
-        if np.shape(t) != ans.shape:
-            t = np.broadcast_to(t, ans.shape)
-        return _new(ans, None, 0, np.asarray(t))
+        return _push(prim, vals, ans, tangents)
     return _new(ans, None, 0, None)
+
+
+def _record(prim, vals, ans, tape, parents, mask):
+    """Append the node of ``ans = prim(*vals)`` to ``tape``, keeping what its vjp rules read (see ``reads``).
+
+    The arrays the rules of the traced arguments (``mask``) do not read are replaced by
+    their :class:`Aval`. What the node keeps of the caller's arrays (constants, indices,
+    masks) is a copy: the pullback must give the same answer whatever the caller does to
+    them later.
+    """
+    keep_ans, hidden = prim.keep(mask)
+    for j in hidden:
+        v = vals[j]
+        if type(v) is np.ndarray:
+            vals[j] = Aval(v.shape, v.dtype)
+    for j in range(len(vals)):
+        if not mask >> j & 1:
+            vals[j] = _frozen(vals[j])
+    tape.append(Node(prim, parents, vals, ans if keep_ans else Aval(ans.shape, ans.dtype)))
+    return _new(ans, tape, len(tape) - 1, None)
+
+
+def _push(prim, vals, ans, tangents):
+    """``ans`` with its tangent: the sum of the jvp rules applied to the arguments' tangents."""
+    rules = prim.jvp
+    t = None
+    for k, dx in tangents:
+        r = rules[k](dx, ans, *vals)
+        t = r if t is None else t + r
+    if np.shape(t) != ans.shape:
+        t = np.broadcast_to(t, ans.shape)
+    return _new(ans, None, 0, np.asarray(t))
 
 
 def _frozen(v):
@@ -336,47 +340,47 @@ class Tensor:
 
     # ---- arithmetic (a - b is its own primitive, not a + (-b): one pass instead of two)
     def __add__(self, other):
-        return _apply(_ADD, (self, other))
+        return _apply(_P["add"], (self, other))
 
     def __radd__(self, other):
-        return _apply(_ADD, (other, self))
+        return _apply(_P["add"], (other, self))
 
     def __sub__(self, other):
-        return _apply(_SUB, (self, other))
+        return _apply(_P["subtract"], (self, other))
 
     def __rsub__(self, other):
-        return _apply(_SUB, (other, self))
+        return _apply(_P["subtract"], (other, self))
 
     def __mul__(self, other):
-        return _apply(_MUL, (self, other))
+        return _apply(_P["multiply"], (self, other))
 
     def __rmul__(self, other):
-        return _apply(_MUL, (other, self))
+        return _apply(_P["multiply"], (other, self))
 
     def __truediv__(self, other):
-        return _apply(_DIV, (self, other))
+        return _apply(_P["divide"], (self, other))
 
     def __rtruediv__(self, other):
-        return _apply(_DIV, (other, self))
+        return _apply(_P["divide"], (other, self))
 
     def __matmul__(self, other):
-        return _apply(_MATMUL, (self, other))
+        return _apply(_P["matmul"], (self, other))
 
     def __rmatmul__(self, other):
-        return _apply(_MATMUL, (other, self))
+        return _apply(_P["matmul"], (other, self))
 
     def __neg__(self):
-        return _apply(_NEG, (self,))
+        return _apply(_P["negative"], (self,))
 
     def __pos__(self):
         return self
 
     def __pow__(self, p):
         if type(p) is int or type(p) is float:
-            return _apply(_POW, (self, p))
+            return _apply(_P["power"], (self, p))
         if isinstance(p, Tensor) or np.ndim(p) != 0:
             raise TypeError(f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write exp(p * log(x))")
-        return _apply(_POW, (self, p.item() if isinstance(p, np.generic) else p))
+        return _apply(_P["power"], (self, p.item() if isinstance(p, np.generic) else p))
 
     def __rpow__(self, base):
         raise TypeError("a ** x with a Tensor exponent is not a primitive; write exp(x * log(a))")
@@ -408,19 +412,19 @@ class Tensor:
     @property
     def T(self):
         """Transpose (all axes reversed); the adjoint of a transpose is the transpose back."""
-        return _apply(_TRANSPOSE, (self, None))
+        return _apply(_P["transpose"], (self, None))
 
     def transpose(self, *axes):
         """The axes permuted (all reversed by default); ``axes`` is a permutation of ``0 .. ndim - 1``."""
         axes = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
         if not axes:
-            return _apply(_TRANSPOSE, (self, None))
+            return _apply(_P["transpose"], (self, None))
         if isinstance(axes, (str, bytes)):
             raise TypeError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1}, got {axes!r}")
         axes = tuple(as_axis(a, self.ndim, "transpose: axes", shape=self.shape) for a in axes)
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape {shape_str(self.shape)}, got {axes}")
-        return _apply(_TRANSPOSE, (self, axes))
+        return _apply(_P["transpose"], (self, axes))
 
     def reshape(self, *shape):
         """The same entries in a new ``shape`` (integers; one of them may be ``-1``, inferred)."""
@@ -431,11 +435,11 @@ class Tensor:
         known = int(np.prod([k for k in shape if k != -1]))
         if shape.count(-1) > 1 or (-1 not in shape and known != self.size) or (-1 in shape and (known == 0 or self.size % known)):
             raise ValueError(f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape {shape_str(self.shape)}")
-        return _apply(_RESHAPE, (self, shape))
+        return _apply(_P["reshape"], (self, shape))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
-        return _apply(_SUM, (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
+        return _apply(_P["sum"], (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: ``sum(axis) / count``."""
@@ -457,7 +461,7 @@ class Tensor:
                 items = index if type(index) is tuple else (index,)
                 index = tuple(np.asarray(j) if isinstance(j, list) else j for j in items)
                 break
-        return _apply(_GETITEM, (self, index))
+        return _apply(_P["getitem"], (self, index))
 
 
 def _value(x):
@@ -477,9 +481,6 @@ def _compare(op, a, b):
             f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and {shape_str(np.shape(b))} (they do not broadcast)"
         ) from None
 
-
-_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
-_MATMUL, _TRANSPOSE, _RESHAPE, _SUM, _GETITEM = (_P[n] for n in ("matmul", "transpose", "reshape", "sum", "getitem"))
 
 # numpy on the left of an operator (``ndarray + Tensor``) calls the ufunc, which asks the
 # Tensor: the Tensor's (reflected) operator answers.
@@ -527,14 +528,17 @@ def softmax(x, axis=-1):
     """Softmax along ``axis`` (default: rows of the last axis), stable (the maximum is subtracted).
 
     Pushforward ``dp = (Diag(p) - p p^T) dx`` per row; the pullback is the same symmetric
-    map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same checks, same values).
+    map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same values).
     """
     _static(axis, "softmax: axis")
     if not isinstance(x, Tensor):
-        return _models.softmax(x, axis=axis)
+        x = as_float_array(x, "x")
     if x.ndim == 0:
-        raise ValueError("softmax: x must have at least one axis, got a 0-d Tensor")
-    return _apply(_P["softmax"], (x, as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)))
+        raise ValueError(f"softmax: x must have at least one axis, got a 0-d {type(x).__name__}")
+    axis = as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)
+    if x.shape[axis] == 0:
+        raise ValueError(f"softmax: x has shape {shape_str(x.shape)}; a softmax along an axis of length 0 is undefined")
+    return _call(_P["softmax"], x, axis, names=("x",))
 
 
 def trace(X):
@@ -601,7 +605,7 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
         if g is None:
             continue
         cots[i] = None
-        prim, parents, args, ans, _, _ = tape[i]
+        prim, parents, args, ans = tape[i]
         if free:
             tape[i] = None
         rules = prim.vjp
@@ -613,7 +617,7 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
                 r = rules[k](g, ans, *args, out=g)
             else:
                 r = rules[k](g, ans, *args)
-            shape = tape[j][_SHAPE]
+            shape = tape[j].ans.shape
             if r.shape != shape:
                 r = _unbroadcast(r, shape)
                 fresh = True
@@ -632,7 +636,7 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
                 cots[j], owned[j] = r, type(r) is np.ndarray  # 0-d sums are numpy scalars
     grads = []
     for k in range(n_leaves):
-        shape, dtype = tape[k][_SHAPE], tape[k][_DTYPE]
+        shape, dtype = tape[k].ans.shape, tape[k].ans.dtype
         r = cots[k] if k <= i_out else None
         if r is None:
             r = np.zeros(shape, dtype=dtype)
@@ -661,7 +665,7 @@ def _primal(x, name):
 
 
 def _leaf(tape, x):
-    tape.append((None, (), (), None, x.shape, x.dtype))
+    tape.append(Node(None, (), (), Aval(x.shape, x.dtype)))
     return _new(x, tape, len(tape) - 1, None)
 
 

@@ -22,7 +22,8 @@ from companion import (
 )
 from companion import models
 from companion.reverse import call
-from companion.rules import PRIMITIVES, defprimitive
+from companion.reverse import Node
+from companion.rules import PRIMITIVES, Aval, check_reads, defprimitive
 
 RTOL = 1e-10  # engine vs hand-written, float64
 FD_RTOL = 1e-6  # anything vs central differences
@@ -60,6 +61,7 @@ def test_registry_has_every_primitive_the_api_promises():
 def test_primitive_jvp_against_differences_and_vjp_against_jvp(name, seed):
     """jvp rule vs central differences; vjp rule vs jvp rule (dot-product test, 8.4.2)."""
     prim = PRIMITIVES[name]
+    check_reads(prim, np.random.default_rng(100 + seed))  # each vjp rule reads no more than its reads declare
     rng = np.random.default_rng(seed)
     args = prim.sample(rng)
     xs, params = list(args[: prim.nin]), tuple(args[prim.nin:])
@@ -111,6 +113,80 @@ def test_a_registered_primitive_is_differentiable_at_once():
         assert np.allclose(jvp(lambda x: call(prim, x), (x,), (np.ones(3),))[1], 3 * x ** 2)
     finally:
         del PRIMITIVES["cube_test"]
+
+
+def test_a_rule_that_uses_a_value_it_does_not_declare_is_refused_when_registered():
+    """x_bar = 3 x^2 y_bar needs x; declaring reads="" (shape only) is caught by defprimitive, by name."""
+    sample = lambda rng: (rng.standard_normal(3),)  # noqa: E731
+    with pytest.raises(TypeError, match=r"'cube_test'.*vjp rule 0 uses the value of 'x'.*add 'x' to reads"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: 3 * x ** 2 * dx,
+                     vjp=lambda y_bar, y, x: 3 * x ** 2 * y_bar, reads="y", sample=sample)
+    with pytest.raises(TypeError, match=r"'mul_test'.*vjp rule 1 uses the value of 'x'"):
+        defprimitive("mul_test", np.multiply, jvp=(lambda dx, z, x, y: dx * y, lambda dy, z, x, y: x * dy),
+                     vjp=(lambda g, z, x, y: g * y, lambda g, z, x, y: x * g), reads=("y", ""),
+                     sample=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)))
+    with pytest.raises(ValueError, match=r"declares it reads 'w'.*\(y, x\)"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: dx, vjp=lambda y_bar, y, x: y_bar, reads="w")
+    with pytest.raises(ValueError, match="one string per vjp rule"):
+        defprimitive("mul_test", np.multiply, jvp=(lambda dx, z, x, y: dx, lambda dy, z, x, y: dy),
+                     vjp=(lambda g, z, x, y: g, lambda g, z, x, y: g), reads="y")
+    assert "cube_test" not in PRIMITIVES and "mul_test" not in PRIMITIVES
+
+
+def test_an_aval_has_a_shape_and_a_dtype_and_no_value():
+    a = Aval((2, 3), np.dtype(float))
+    assert a.shape == (2, 3) and a.ndim == 2 and a.dtype == np.float64
+    for use in (lambda: np.ones((2, 3)) * a, lambda: a + 1, lambda: np.asarray(a), lambda: np.exp(a), lambda: a @ a):
+        with pytest.raises(TypeError):
+            use()
+
+
+def test_a_node_keeps_only_what_its_rules_read():
+    """In (u * 2) with u = x + 1, no rule reads u's value: the tape keeps its shape, and the array is freed."""
+    import gc
+    import weakref
+
+    refs = {}
+
+    def f(x, keep):
+        u = x + 1.0
+        refs["u"] = weakref.ref(u.value)
+        return ((u * u) if keep else (u * 2.0)).sum()
+
+    x = np.arange(3.0)
+    for keep in (False, True):
+        y, pullback = vjp(lambda x: f(x, keep), x)  # noqa: B023 - called here, in the loop
+        gc.collect()
+        assert (refs["u"]() is not None) == keep
+        assert np.allclose(pullback(np.ones(()))[0], 2 * (x + 1) if keep else 2 * np.ones(3))
+
+
+def test_the_tape_is_a_list_of_nodes():
+    tape = []
+    from companion.reverse import _leaf
+
+    x = _leaf(tape, np.ones((2, 3)))
+    exp(x * 2.0).sum()
+    assert all(isinstance(n, Node) for n in tape) and [n.prim and n.prim.name for n in tape] == [None, "multiply", "exp", "sum"]
+    leaf, mul, e, total = tape
+    assert isinstance(leaf.ans, Aval) and leaf.ans.shape == (2, 3)
+    assert isinstance(mul.ans, Aval) and isinstance(mul.args[0], Aval) and mul.args[1] == 2.0  # x_bar = z_bar * 2 reads 2 only
+    assert isinstance(e.ans, np.ndarray) and isinstance(e.args[0], Aval)  # x_bar = y_bar * y reads y = exp(x)
+    assert isinstance(total.args[0], Aval) and total.args[1:] == [None, False]
+
+
+def test_operators_look_their_primitive_up_when_called():
+    """defprimitive(..., replace=True) changes a + a as it changes call("add", ...)."""
+    old = PRIMITIVES["add"]
+    x = np.array([1.0, 2.0])
+    try:
+        defprimitive("add", lambda x, y: np.add(x, y) * 1.0, jvp=old.jvp, vjp=tuple(lambda g, z, x, y: 3 * g for _ in range(2)),
+                     reads=("", ""), sample=old.sample, doc=old.doc, replace=True)
+        assert np.allclose(grad(lambda a: (a + a).sum())(x), 6.0)
+        assert np.allclose(grad(lambda a: call("add", a, a).sum())(x), 6.0)
+    finally:
+        PRIMITIVES["add"] = old
+    assert np.allclose(grad(lambda a: (a + a).sum())(x), 2.0)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
