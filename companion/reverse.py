@@ -59,7 +59,7 @@ _P = _rules.PRIMITIVES
 class Node(NamedTuple):
     """A tape entry: one primitive applied, with what its pullback needs.
 
-    ``parents`` lists the traced arguments as ``(position, tape index)``; ``args`` holds
+    ``parents`` lists the traced arguments as ``(position, tape index, shape)``; ``args`` holds
     the arguments as the vjp rules get them (arrays the rules read, an :class:`Aval` in
     place of the others, static parameters); ``ans`` is the output, or its ``Aval`` when
     no rule reads it. A leaf (a primal) is ``Node(None, (), (), Aval of the primal)``.
@@ -70,6 +70,8 @@ class Node(NamedTuple):
     args: list
     ans: object
 
+
+_node = tuple.__new__  # _node(Node, (...)) builds a Node without the keyword handling of Node(...): the hot path
 
 def _new(value, tape, i, tangent):
     t = object.__new__(Tensor)
@@ -114,7 +116,7 @@ def _apply(prim, args):
                     tape = a._tape
                 elif a._tape is not tape:
                     raise ValueError(f"{prim.name}: its arguments come from two different calls of vjp/grad")
-                parents.append((k, a._i))
+                parents.append((k, a._i, a.value.shape))
                 mask |= 1 << k
             elif a._tangent is not None:
                 if tangents is None:
@@ -131,13 +133,13 @@ def _apply(prim, args):
     if tape is not None:
         if tangents is not None:
             raise ValueError(f"{prim.name}: vjp/grad and jvp cannot be nested (higher derivatives are not supported)")
-        return _record(prim, vals, ans, tape, parents, mask)
+        return _record(prim, args, vals, ans, tape, parents, mask)
     if tangents is not None:
         return _push(prim, vals, ans, tangents)
     return _new(ans, None, 0, None)
 
 
-def _record(prim, vals, ans, tape, parents, mask):
+def _record(prim, args, vals, ans, tape, parents, mask):
     """Append the node of ``ans = prim(*vals)`` to ``tape``, keeping what its vjp rules read (see ``reads``).
 
     The arrays the rules of the traced arguments (``mask``) do not read are replaced by
@@ -145,16 +147,24 @@ def _record(prim, vals, ans, tape, parents, mask):
     masks) is a copy: the pullback must give the same answer whatever the caller does to
     them later.
     """
-    keep_ans, hidden = prim.keep(mask)
+    keep_ans, hidden, constants = prim.keeps[mask]
     for j in hidden:
         v = vals[j]
-        if type(v) is np.ndarray:
+        if mask >> j & 1:  # a traced argument: its own node may hold its Aval already
+            v = tape[args[j]._i].ans
+            vals[j] = v if type(v) is Aval else Aval(v.shape, v.dtype)
+        elif type(v) is np.ndarray:
             vals[j] = Aval(v.shape, v.dtype)
-    for j in range(len(vals)):
-        if not mask >> j & 1:
-            vals[j] = _frozen(vals[j])
-    tape.append(Node(prim, parents, vals, ans if keep_ans else Aval(ans.shape, ans.dtype)))
-    return _new(ans, tape, len(tape) - 1, None)
+    for j in constants:
+        vals[j] = _frozen(vals[j])
+    for j in range(prim.nin, len(vals)):  # static parameters: an index, a mask
+        v = vals[j]
+        if type(v) is np.ndarray or type(v) is tuple:
+            vals[j] = _frozen(v)
+    out = object.__new__(Tensor)
+    out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
+    tape.append(_node(Node, (prim, parents, vals, ans if keep_ans else Aval(ans.shape, ans.dtype))))
+    return out
 
 
 def _push(prim, vals, ans, tangents):
@@ -584,9 +594,14 @@ def where(cond, x, y):
 # ----------------------------------------------------------------------------- the sweep
 def _unbroadcast(x_bar, shape):
     """Adjoint of broadcasting ``x`` to ``x_bar.shape``: sum over the axes broadcasting added or stretched."""
-    lead = x_bar.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + k for k, n in enumerate(shape) if n == 1 and x_bar.shape[lead + k] != 1)
-    return x_bar.sum(axis=axes, keepdims=True).reshape(shape)
+    return x_bar.sum(axis=_broadcast_axes(x_bar.shape, shape), keepdims=True).reshape(shape)
+
+
+@functools.lru_cache(maxsize=256)
+def _broadcast_axes(big, shape):
+    """The axes of ``big`` that broadcasting ``shape`` to it added (leading) or stretched (length 1)."""
+    lead = len(big) - len(shape)
+    return tuple(range(lead)) + tuple(lead + k for k, n in enumerate(shape) if n == 1 and big[lead + k] != 1)
 
 
 def _sweep(tape, i_out, out_bar, n_leaves, free):
@@ -612,12 +627,11 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
         # With one traced argument, g has no other reader: if the engine owns it, the
         # argument's rule may write into it (out=g), and g itself may be handed on.
         sole = owned[i] and len(parents) == 1
-        for k, j in parents:
+        for k, j, shape in parents:
             if sole and prim.takes_out[k]:
                 r = rules[k](g, ans, *args, out=g)
             else:
                 r = rules[k](g, ans, *args)
-            shape = tape[j].ans.shape
             if r.shape != shape:
                 r = _unbroadcast(r, shape)
                 fresh = True
@@ -665,7 +679,7 @@ def _primal(x, name):
 
 
 def _leaf(tape, x):
-    tape.append(Node(None, (), (), Aval(x.shape, x.dtype)))
+    tape.append(_node(Node, (None, (), (), Aval(x.shape, x.dtype))))
     return _new(x, tape, len(tape) - 1, None)
 
 

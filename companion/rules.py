@@ -90,28 +90,28 @@ class Primitive:
     shapes included), then static parameters.
     """
 
-    __slots__ = ("name", "value", "jvp", "vjp", "reads", "takes_out", "sample", "doc", "nin", "_keep")
+    __slots__ = ("name", "value", "jvp", "vjp", "reads", "takes_out", "sample", "doc", "nin", "keeps")
 
     def __init__(self, name, value, jvp, vjp, reads, takes_out, sample, doc):
         self.name, self.value, self.jvp, self.vjp = name, value, jvp, vjp
         self.reads, self.takes_out = reads, takes_out
         self.sample, self.doc, self.nin = sample, doc, len(vjp)
-        self._keep = {}
+        self.keeps = tuple(self._keeps(mask) for mask in range(1 << self.nin))
 
-    def keep(self, mask: int):
+    def _keeps(self, mask: int):
         """What a node keeps when the arguments in ``mask`` (bit k: argument k) need cotangents.
 
-        Returns ``(keep z?, arguments kept as an Aval only)``: the union of what the vjp
-        rules of those arguments read.
+        Returns ``(keep z?, arguments kept as an Aval only, constants kept)``: the union of
+        what the vjp rules of those arguments read, and the arguments outside ``mask`` among it.
+        ``keeps[mask]`` holds it for every mask.
         """
-        k = self._keep.get(mask)
-        if k is None:
-            used = [self.reads[p] for p in range(self.nin) if mask >> p & 1]
-            k = self._keep[mask] = (
-                any(z for z, _ in used),
-                tuple(j for j in range(self.nin) if not any(args[j] for _, args in used)),
-            )
-        return k
+        used = [self.reads[p] for p in range(self.nin) if mask >> p & 1]
+        read = [any(args[j] for _, args in used) for j in range(self.nin)]
+        return (
+            any(z for z, _ in used),
+            tuple(j for j in range(self.nin) if not read[j]),
+            tuple(j for j in range(self.nin) if read[j] and not mask >> j & 1),
+        )
 
     def __repr__(self):
         return f"<primitive {self.name}: {self.doc.splitlines()[0] if self.doc else ''}>"
@@ -258,7 +258,8 @@ def check_reads(prim: Primitive, rng: np.random.Generator) -> None:
 # Each helper is the adjoint (or a piece of one) of a linear map, named for the map.
 
 def _mT(A):
-    return A.swapaxes(-1, -2)  # transpose of the last two axes (of each matrix in a stack)
+    """The transpose of the last two axes (of each matrix in a stack)."""
+    return A.T if A.ndim == 2 else A.swapaxes(-1, -2)
 
 
 def matmul_adjoint_a(C_bar, A, B):
@@ -301,16 +302,28 @@ def _is_basic(index):
     return all(type(i) in _BASIC for i in (index if type(index) is tuple else (index,)))
 
 
+def _adds_axes_only(index):
+    """Whether ``x[index]`` only inserts axes of length 1 (``x[:, None]``): then it is a reshape."""
+    return all(i is None or i is Ellipsis or (type(i) is slice and i == _ALL) for i in index)
+
+
+_ALL = slice(None)
+
+
 def getitem_adjoint(z_bar, shape, index):
     """Pullback of z = x[index]: x_bar = zeros with z_bar scattered (added) back into x[index].
 
     A basic index (ints, slices, None, ...) selects each entry at most once, so plain
-    assignment does; a fancy index may select an entry twice, so ``np.add.at`` adds.
+    assignment does; a fancy index may select an entry twice, so ``np.add.at`` adds. An
+    index that only inserts axes (``x[:, None]``) is a reshape, and so is its adjoint.
     """
-    x_bar = np.zeros(shape, dtype=z_bar.dtype)
     if _is_basic(index):
+        if _adds_axes_only(index if type(index) is tuple else (index,)):
+            return z_bar.reshape(shape)
+        x_bar = np.zeros(shape, dtype=z_bar.dtype)
         x_bar[index] = z_bar
     else:
+        x_bar = np.zeros(shape, dtype=z_bar.dtype)
         np.add.at(x_bar, index, z_bar)
     return x_bar
 
@@ -339,7 +352,7 @@ def tanh_diag(v, y):
 
     Three passes over one new array: y^2, 1 - y^2, times v.
     """
-    t = np.multiply(y, y, out=np.empty_like(y))
+    t = y * y
     np.subtract(1, t, out=t)
     t *= v
     return t

@@ -565,7 +565,6 @@ EXEMPT = {
     "companion.spectra.DepthSweep": "a record filled by depth_sweep()",
     "companion.perturb.FirstOrderStudy": "a record filled by first_order_study()",
     "companion.rules.Primitive": "built by defprimitive(), which checks its arguments",
-    "companion.rules.Primitive.keep": "the engine's bookkeeping, called with masks it builds itself",
     "companion.rules.Aval": "a stand-in the engine builds from an array's shape and dtype",
     "companion.rules.check_reads": "called by defprimitive() on the Primitive it has just checked and built",
     "companion.rules.DomainError": "an exception class",
