@@ -45,8 +45,20 @@ from typing import NamedTuple
 import numpy as np
 
 from . import rules as _rules
+from ._validate import (
+    as_array_of,
+    as_axes,
+    as_axis,
+    as_bool,
+    as_condition,
+    as_float_array,
+    as_int,
+    check_callable,
+    check_finite,
+    describe,
+    shape_str,
+)
 from .rules import Aval
-from ._validate import as_array_of, as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -90,7 +102,8 @@ def _op_error(prim, vals, exc, names=None):
         shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
         msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
     else:
-        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in zip(names, vals[: prim.nin]))
+        operands = zip(names, vals[: prim.nin], strict=False)
+        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in operands)
         msg = f"{prim.name}: cannot apply to {shapes}{extra}: {exc}"
     kind = TypeError if isinstance(exc, TypeError) else ValueError if isinstance(exc, ValueError) else IndexError
     return kind(msg)
@@ -198,7 +211,7 @@ def _call(prim, *args, names=None):
         if isinstance(args[k], Tensor):
             return _apply(prim, args)
     names = names or tuple(f"{prim.name}: argument {k}" for k in range(prim.nin))
-    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names)] + list(args[prim.nin:])
+    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names, strict=False)] + list(args[prim.nin:])
     try:
         return prim.value(*vals)
     except (ValueError, TypeError, IndexError) as exc:
@@ -213,7 +226,9 @@ def call(prim, *args):
     """
     if isinstance(prim, str):
         if prim not in _P:
-            raise ValueError(f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}")
+            raise ValueError(
+                f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}"
+            )
         prim = _P[prim]
     if not isinstance(prim, _rules.Primitive):
         raise TypeError(f"call: prim must be a Primitive or the name of one, got {describe(prim)}")
@@ -249,7 +264,7 @@ def _unsupported(what, name):
 
 
 def _constant(x, name):
-    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings, objects."""
+    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings."""
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
         return x
     a = as_array_of(x, name, "a number or an array of numbers")
@@ -294,7 +309,10 @@ class Tensor:
             a, b = inputs
             return op(a, b) if isinstance(a, Tensor) else _REFLECTED[ufunc](b, a)
         if kwargs.get("out") is not None:
-            raise TypeError(f"numpy.{ufunc.__name__} with out= cannot write a Tensor into a numpy array; write x = x + t instead of x += t")
+            raise TypeError(
+                f"numpy.{ufunc.__name__} with out= cannot write a Tensor into a numpy array; write x = x + t instead "
+                "of x += t"
+            )
         raise _unsupported(f"numpy.{ufunc.__name__}", ufunc.__name__)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -314,7 +332,9 @@ class Tensor:
 
     def _refuse(self, what):
         if self._traced:
-            raise TypeError(f"{what} of a Tensor that carries a derivative would drop it; use t.value (or where(...) for a choice)")
+            raise TypeError(
+                f"{what} of a Tensor that carries a derivative would drop it; use t.value (or where(...) for a choice)"
+            )
 
     def __bool__(self):
         self._refuse("bool(t) (as in `if t:`)")
@@ -389,7 +409,10 @@ class Tensor:
         if type(p) is int or type(p) is float:
             return _apply(_P["power"], (self, p))
         if isinstance(p, Tensor) or np.ndim(p) != 0:
-            raise TypeError(f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write exp(p * log(x))")
+            raise TypeError(
+                f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write "
+                "exp(p * log(x))"
+            )
         return _apply(_P["power"], (self, p.item() if isinstance(p, np.generic) else p))
 
     def __rpow__(self, base):
@@ -433,7 +456,10 @@ class Tensor:
             raise TypeError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1}, got {axes!r}")
         axes = tuple(as_axis(a, self.ndim, "transpose: axes", shape=self.shape) for a in axes)
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape {shape_str(self.shape)}, got {axes}")
+            raise ValueError(
+                f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape "
+                f"{shape_str(self.shape)}, got {axes}"
+            )
         return _apply(_P["transpose"], (self, axes))
 
     def reshape(self, *shape):
@@ -443,13 +469,18 @@ class Tensor:
             raise TypeError(f"reshape: shape must be a tuple of integers, got {shape!r}")
         shape = tuple(as_int(k, "reshape: shape", min=-1) for k in shape)
         known = int(np.prod([k for k in shape if k != -1]))
-        if shape.count(-1) > 1 or (-1 not in shape and known != self.size) or (-1 in shape and (known == 0 or self.size % known)):
-            raise ValueError(f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape {shape_str(self.shape)}")
+        fits = known == self.size if -1 not in shape else known != 0 and self.size % known == 0
+        if shape.count(-1) > 1 or not fits:
+            raise ValueError(
+                f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape "
+                f"{shape_str(self.shape)}"
+            )
         return _apply(_P["reshape"], (self, shape))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
-        return _apply(_P["sum"], (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
+        axis = as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape)
+        return _apply(_P["sum"], (self, axis, as_bool(keepdims, "sum: keepdims")))
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: ``sum(axis) / count``."""
@@ -467,7 +498,9 @@ class Tensor:
         for i in index if type(index) is tuple else (index,):
             if isinstance(i, (Tensor, list)):
                 if isinstance(i, Tensor):
-                    raise TypeError("an index must be fixed (ints, slices, arrays), not a Tensor; use t.value to build it")
+                    raise TypeError(
+                        "an index must be fixed (ints, slices, arrays), not a Tensor; use t.value to build it"
+                    )
                 items = index if type(index) is tuple else (index,)
                 index = tuple(np.asarray(j) if isinstance(j, list) else j for j in items)
                 break
@@ -478,7 +511,14 @@ def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==", operator.ne: "!="}
+_SYMBOLS = {
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.gt: ">",
+    operator.ge: ">=",
+    operator.eq: "==",
+    operator.ne: "!=",
+}
 
 
 def _compare(op, a, b):
@@ -488,7 +528,8 @@ def _compare(op, a, b):
         return np.asarray(op(a, b))
     except ValueError:
         raise ValueError(
-            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and {shape_str(np.shape(b))} (they do not broadcast)"
+            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and "
+            f"{shape_str(np.shape(b))} (they do not broadcast)"
         ) from None
 
 
@@ -557,7 +598,10 @@ def trace(X):
 
 
 def inv(X):
-    """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``. Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``."""
+    """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``.
+
+    Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``.
+    """
     return _call(_P["inv"], X, names=("X",))
 
 
@@ -584,7 +628,8 @@ def where(cond, x, y):
         np.broadcast_shapes(cond.shape, x.shape, y.shape)
     except ValueError:
         raise ValueError(
-            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} do not broadcast together"
+            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} "
+            f"do not broadcast together"
         ) from None
     if not (isinstance(x, Tensor) or isinstance(y, Tensor)):
         return np.where(cond, x, y)  # constants: numpy's where (NaN in the branch not taken is fine)
@@ -628,10 +673,7 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
         # argument's rule may write into it (out=g), and g itself may be handed on.
         sole = owned[i] and len(parents) == 1
         for k, j, shape in parents:
-            if sole and prim.takes_out[k]:
-                r = rules[k](g, ans, *args, out=g)
-            else:
-                r = rules[k](g, ans, *args)
+            r = rules[k](g, ans, *args, out=g) if sole and prim.takes_out[k] else rules[k](g, ans, *args)
             if r.shape != shape:
                 r = _unbroadcast(r, shape)
                 fresh = True
@@ -671,8 +713,8 @@ def _arg_name(f, k):
 
 def _primal(x, name):
     """A primal as a float array (``as_float_array``'s checks, with a fast path for float arrays)."""
-    if type(x) is np.ndarray and x.dtype.kind == "f" and np.isfinite(x).all():
-        return x
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return check_finite(x, name)
     if isinstance(x, Tensor):
         raise TypeError(f"{name} is a Tensor: nesting vjp/grad/jvp is not supported; pass numpy arrays")
     return as_float_array(x, name)
@@ -724,7 +766,10 @@ def vjp(f, *primals):
     def pullback(cotangent):
         g = as_float_array(cotangent, "cotangent")
         if g.shape != out.shape:
-            raise ValueError(f"pullback: the cotangent must have the shape of f's output {shape_str(out.shape)}, got {shape_str(g.shape)}")
+            raise ValueError(
+                f"pullback: the cotangent must have the shape of f's output {shape_str(out.shape)}, got "
+                f"{shape_str(g.shape)}"
+            )
         if i_out is None:
             return tuple(np.zeros_like(x) for x in xs)
         return tuple(_sweep(tape, i_out, g, len(xs), free=False))
@@ -747,10 +792,12 @@ def jvp(f, primals, tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
     xs = [_primal(x, f"primals[{k}]") for k, x in enumerate(primals)]
     ts = [as_float_array(t, f"tangents[{k}]") for k, t in enumerate(tangents)]
-    for k, (x, t) in enumerate(zip(xs, ts)):
+    for k, (x, t) in enumerate(zip(xs, ts, strict=False)):
         if t.shape != x.shape:
-            raise ValueError(f"jvp: tangents[{k}] must have the shape of primals[{k}] {shape_str(x.shape)}, got {shape_str(t.shape)}")
-    out = f(*[_new(x, None, 0, t.astype(x.dtype, copy=False)) for x, t in zip(xs, ts)])
+            raise ValueError(
+                f"jvp: tangents[{k}] must have the shape of primals[{k}] {shape_str(x.shape)}, got {shape_str(t.shape)}"
+            )
+    out = f(*[_new(x, None, 0, t.astype(x.dtype, copy=False)) for x, t in zip(xs, ts, strict=False)])
     if isinstance(out, Tensor) and out._tangent is not None:
         return np.array(out.value), np.array(out._tangent)
     value, _ = _output(out, None, "jvp")  # f's output does not depend on the primals

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the SPECS table below keeps one callable per line, so that it reads as a table
 """Bad input, everywhere: every public function refuses it with a named ``ValueError``/``TypeError``.
 
 The sweep discovers the public functions of ``companion`` from the ``__all__`` of each of its
@@ -292,8 +293,8 @@ def build_specs() -> dict:
     from companion import examples, exercises, metrics, models, perturb, pullbacks, reverse, spaces, spectra
     from companion.exercises import exercise, registry
 
-    sq = lambda x: float(np.sum(np.asarray(x) ** 2))  # noqa: E731
-    lin = lambda v: 2.0 * v  # noqa: E731
+    sq = lambda x: float(np.sum(np.asarray(x) ** 2))  # noqa: E731 - a one-line function, read as the formula it is
+    lin = lambda v: 2.0 * v  # noqa: E731 - a one-line function, read as the formula it is
     S = Spec
     A = ARRAY
 
@@ -402,10 +403,10 @@ def build_specs() -> dict:
         "companion.metrics.rotation_matrix": S(lambda: {"degrees": 30.0}, {"degrees": NUMBER()}),
         "companion.metrics.LogisticRegression": S(lambda: {"X": R(2, 5), "y": np.array([0.0, 1, 1, 0, 1])}, {"X": A(), "y": A(extra=[("a label 2", np.array([0.0, 1, 2, 0, 1]))])}),
     }
-    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))  # noqa: E731
+    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))  # noqa: E731 - a one-line function, read as the formula it is
     for m in ("probabilities", "loss", "differential", "hessian", "fisher", "natural_metric"):
         specs[f"companion.metrics.LogisticRegression.{m}"] = S(lambda: {"w": R(2)}, {"w": A()}, call=method(logreg, m))
-    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))  # noqa: E731
+    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))  # noqa: E731 - a one-line function, read as the formula it is
     for m in ("loss", "differential", "hessian", "natural_metric"):
         specs[f"companion.metrics.Reparametrized.{m}"] = S(lambda: {"u": R(2)}, {"u": A()}, call=method(repar, m))
     specs["companion.metrics.Reparametrized.to_w"] = S(lambda: {"u": R(2)}, {"u": A(rank_free=True)}, call=method(repar, "to_w"))
@@ -616,7 +617,7 @@ def same(a, b) -> bool:
         x, y = a[1], b[1]
         return x.shape == y.shape and x.dtype == y.dtype and bool(np.all((x == y) | ((x != x) & (y != y)))) if x.dtype.kind in "fc" else np.array_equal(x, y)
     if a[0] in ("list", "tuple"):
-        return len(a[1]) == len(b[1]) and all(same(u, v) for u, v in zip(a[1], b[1]))
+        return len(a[1]) == len(b[1]) and all(same(u, v) for u, v in zip(a[1], b[1], strict=False))
     if a[0] in ("dict", "dataclass"):
         return a[1].keys() == b[1].keys() and all(same(a[1][k], b[1][k]) for k in a[1])
     return True
@@ -727,10 +728,10 @@ def _worker(group: str, out: str):
     import matplotlib
 
     matplotlib.use("Agg")
-    import companion  # noqa: F401
+    import companion  # noqa: F401 - imported for the registries its modules fill
 
     if group.startswith("companion.widgets"):
-        import companion.widgets  # noqa: F401
+        import companion.widgets  # noqa: F401 - imported for the explorers it registers
     specs = build_specs()
     keys = [k for k in specs if group_of(k) == group]
     _ = public_callables()
