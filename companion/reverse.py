@@ -122,7 +122,7 @@ def _apply(prim, args):
     mask = 0
     for k in range(prim.nin):
         a = args[k]
-        if isinstance(a, Tensor):
+        if type(a) is Tensor:
             vals[k] = a.value
             if a._tape is not None:
                 if tape is None:
@@ -170,10 +170,11 @@ def _record(prim, args, vals, ans, tape, parents, mask):
             vals[j] = Aval(v.shape, v.dtype)
     for j in constants:
         vals[j] = _frozen(vals[j])
-    for j in range(prim.nin, len(vals)):  # static parameters: an index, a mask
-        v = vals[j]
-        if type(v) is np.ndarray or type(v) is tuple:
-            vals[j] = _frozen(v)
+    if len(vals) > prim.nin:
+        for j in range(prim.nin, len(vals)):  # static parameters: an index, a mask
+            v = vals[j]
+            if type(v) is np.ndarray or type(v) is tuple:
+                vals[j] = _frozen(v)
     out = object.__new__(Tensor)
     out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
     tape.append(_node(Node, (prim, parents, vals, ans if keep_ans else Aval(ans.shape, ans.dtype))))
@@ -721,8 +722,10 @@ def _primal(x, name):
 
 
 def _leaf(tape, x):
+    t = object.__new__(Tensor)
+    t.value, t._tape, t._i, t._tangent = x, tape, len(tape), None
     tape.append(_node(Node, (None, (), (), Aval(x.shape, x.dtype))))
-    return _new(x, tape, len(tape) - 1, None)
+    return t
 
 
 def _output(out, tape, what):
