@@ -16,10 +16,11 @@ How it runs:
 
 - :func:`vjp` (and :func:`grad`) wraps each primal in a :class:`Tensor` and calls ``f``.
   Every primitive applied to a Tensor is recorded, as it is evaluated, on a *tape* that
-  belongs to that call alone: its rule, which tape entries are its arguments, and only
-  the primal values its vjp rules read. The tape is in evaluation order, so walking it
-  backwards visits every node after all of its consumers: a topological order, without
-  a sort and without recursion.
+  belongs to that call alone (a :class:`Node`): its rule, which tape entries are its
+  arguments, and only the primal values its vjp rules declare they read (``reads``; the
+  others are kept as an :class:`~companion.rules.Aval`, a shape and a dtype). The tape
+  is in evaluation order, so walking it backwards visits every node after all of its
+  consumers: a topological order, without a sort and without recursion.
 - The sweep keeps one cotangent per tape entry: the first contribution is stored as it
   is (no copy), later ones (a node used twice) are added, in place when the engine owns
   the buffer (it made it, and nobody else holds it). A cotangent is dropped as soon as its
