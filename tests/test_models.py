@@ -188,3 +188,21 @@ def test_attention_vjp_wrong_cotangent_shape():
     Y, c = attention(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"G_Y must have the shape of Y \(3, 4\), got \(4, 3\)"):
         attention_vjp(c, np.ones((4, 3)))
+
+
+def test_the_engine_and_the_models_share_one_softmax_and_one_sigmoid():
+    """8.6.1 (softmax by rows) and the logistic sigmoid: the same numbers from the engine and the models,
+    including scores far out on both tails, where a naive exp overflows."""
+    from companion import sigmoid as engine_sigmoid
+    from companion import softmax as engine_softmax
+    from companion.models import ACTIVATIONS, softmax
+
+    rng = np.random.default_rng(7)
+    S = rng.standard_normal((4, 5)) * np.array([[1.0], [30.0], [800.0], [-800.0]])
+    for axis in (0, 1, -1):
+        assert np.array_equal(softmax(S, axis), engine_softmax(S, axis))
+        assert np.allclose(softmax(S, axis).sum(axis=axis), 1.0)
+    z = np.array([-800.0, -30.0, -1.0, 0.0, 1.0, 30.0, 800.0])
+    s = ACTIVATIONS["sigmoid"][0](z)
+    assert np.array_equal(s, engine_sigmoid(z)) and np.all(np.isfinite(s))
+    assert np.allclose(s[2:5], 1 / (1 + np.exp(-z[2:5])), rtol=1e-15)
