@@ -198,8 +198,10 @@ def _frozen(v):
     """A private copy of an array (or of the arrays in a tuple, such as an index) kept on the tape."""
     if isinstance(v, np.ndarray):
         return np.array(v)
-    if type(v) is tuple and any(isinstance(i, np.ndarray) for i in v):
-        return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
+    if type(v) is tuple:
+        for i in v:
+            if isinstance(i, np.ndarray):
+                return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
     return v
 
 
