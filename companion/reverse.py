@@ -500,7 +500,7 @@ class Tensor:
 
     def __getitem__(self, index):
         for i in index if type(index) is tuple else (index,):
-            if isinstance(i, (Tensor, list)):
+            if type(i) is list or isinstance(i, Tensor):
                 if isinstance(i, Tensor):
                     raise TypeError(
                         "an index must be fixed (ints, slices, arrays), not a Tensor; use t.value to build it"

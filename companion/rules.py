@@ -299,12 +299,12 @@ _BASIC = (int, slice, type(None), type(Ellipsis), np.intp, np.int64, np.int32)
 
 
 def _is_basic(index):
-    return all(type(i) in _BASIC for i in (index if type(index) is tuple else (index,)))
+    return all(type(i) in _BASIC for i in index)
 
 
 def _adds_axes_only(index):
     """Whether ``x[index]`` only inserts axes of length 1 (``x[:, None]``): then it is a reshape."""
-    return all(i is None or i is Ellipsis or (type(i) is slice and i == _ALL) for i in index)
+    return all(i is None or i is Ellipsis or type(i) is slice and i == _ALL for i in index)
 
 
 _ALL = slice(None)
@@ -317,8 +317,9 @@ def getitem_adjoint(z_bar, shape, index):
     assignment does; a fancy index may select an entry twice, so ``np.add.at`` adds. An
     index that only inserts axes (``x[:, None]``) is a reshape, and so is its adjoint.
     """
-    if _is_basic(index):
-        if _adds_axes_only(index if type(index) is tuple else (index,)):
+    items = index if type(index) is tuple else (index,)
+    if _is_basic(items):
+        if _adds_axes_only(items):
             return z_bar.reshape(shape)
         x_bar = np.zeros(shape, dtype=z_bar.dtype)
         x_bar[index] = z_bar
