@@ -187,10 +187,10 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, reads=None, 
     the values of, by the rule's parameter names: a string for one rule (``"y"``, ``"z x"``,
     ``""`` for none), a tuple of strings for several; ``None`` (the default) keeps them all.
     A primitive missing either rule is refused (``TypeError``), as is one whose rule counts
-    disagree (``ValueError``). ``sample(rng)`` describes random test inputs; when given,
-    each vjp rule is run once on them with stand-ins (:class:`Aval`) for what it does not
-    read, and a rule that needs more than it declares is refused (``TypeError``, see
-    :func:`check_reads`). Returns the :class:`Primitive`, also stored in ``PRIMITIVES[name]``.
+    disagree (``ValueError``). ``sample(rng)`` describes random test inputs (required with
+    ``reads``): each vjp rule is run once on them with stand-ins (:class:`Aval`) for what it
+    does not read, and a rule that needs more than it declares is refused (``TypeError``,
+    see :func:`check_reads`). Returns the :class:`Primitive`, also stored in ``PRIMITIVES[name]``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"defprimitive: name must be a non-empty string, got {name!r}")
@@ -214,6 +214,8 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, reads=None, 
     prim = Primitive(name, value, jvp, vjp, *_as_reads(reads, vjp, name), sample, doc)
     if sample is not None:
         check_reads(prim, np.random.default_rng(0))
+    elif reads is not None:
+        raise TypeError(f"defprimitive({name!r}): reads is checked on the rules' sample inputs; give sample=")
     PRIMITIVES[name] = prim
     return prim
 

@@ -133,7 +133,7 @@ def test_a_registered_primitive_is_differentiable_at_once():
 
 
 def test_a_rule_that_uses_a_value_it_does_not_declare_is_refused_when_registered():
-    """x_bar = 3 x^2 y_bar needs x; declaring reads="" (shape only) is caught by defprimitive, by name."""
+    """x_bar = 3 x^2 y_bar needs x; reads="y" (x kept as its shape only) is caught by defprimitive, by name."""
     sample = lambda rng: (rng.standard_normal(3),)  # noqa: E731 - a one-line function, read as the formula it is
     with pytest.raises(TypeError, match=r"'cube_test'.*vjp rule 0 uses the value of 'x'.*add 'x' to reads"):
         defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: 3 * x ** 2 * dx,
@@ -144,6 +144,8 @@ def test_a_rule_that_uses_a_value_it_does_not_declare_is_refused_when_registered
                      sample=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)))
     with pytest.raises(ValueError, match=r"declares it reads 'w'.*\(y, x\)"):
         defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: dx, vjp=lambda y_bar, y, x: y_bar, reads="w")
+    with pytest.raises(TypeError, match="reads is checked on the rules' sample inputs"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: dx, vjp=lambda y_bar, y, x: y_bar, reads="")
     with pytest.raises(ValueError, match="one string per vjp rule"):
         defprimitive("mul_test", np.multiply, jvp=(lambda dx, z, x, y: dx, lambda dy, z, x, y: dy),
                      vjp=(lambda g, z, x, y: g, lambda g, z, x, y: g), reads="y")
