@@ -16,7 +16,10 @@ argument are a linear map and its adjoint, ``<z_bar, df[dx]> = <df^*[z_bar], dx>
 test suite checks this (the dot-product test) and checks ``jvp`` against finite
 differences, for every primitive registered here, on the random inputs its ``sample``
 draws (the samplers of the built-in primitives are in :mod:`companion._samples`). A
-primitive is added, and tested, by one :func:`defprimitive` call.
+primitive is added, and tested, by one :func:`defprimitive` call. A linear primitive
+(``-x``, a transpose, a sum, an index, the trace) is its own differential, and a bilinear
+one (``x * y``, ``A @ B``) has ``dz = f(dx, y) + f(x, dy)``: those derive their jvp rules
+(``_deflinear``, ``_defbilinear``, as JAX's ``deflinear``/``defbilinear``).
 
 What a node keeps for its pullback is declared, as JAX's transpose rules see an abstract
 value in place of an array they must not read: a vjp rule names in ``reads`` the arrays
@@ -414,6 +417,16 @@ def logdet_value(X):
     return ld
 
 
+def _deflinear(name, value, **kw):
+    """A primitive linear in its one differentiable argument: its differential is itself, dz = f(dx, *params)."""
+    return defprimitive(name, value, jvp=lambda dx, z, x, *params: value(dx, *params), **kw)
+
+
+def _defbilinear(name, value, **kw):
+    """A primitive linear in each of its two arguments: dz = f(dx, y) + f(x, dy)."""
+    return defprimitive(name, value, jvp=(lambda dx, z, x, y: value(dx, y), lambda dy, z, x, y: value(x, dy)), **kw)
+
+
 # ----------------------------------------------------------------------------- arithmetic
 defprimitive(
     "add", np.add,
@@ -431,9 +444,8 @@ defprimitive(
     doc="z = x - y: dz = dx - dy; x_bar = z_bar, y_bar = -z_bar.",
 )
 
-defprimitive(
+_defbilinear(
     "multiply", np.multiply,
-    jvp=(lambda dx, z, x, y: dx * y, lambda dy, z, x, y: x * dy),
     vjp=(lambda z_bar, z, x, y, out=None: np.multiply(z_bar, y, out=out),
          lambda z_bar, z, x, y, out=None: np.multiply(x, z_bar, out=out)), reads=("y", "x"),
     sample=samples.binary(),
@@ -449,9 +461,8 @@ defprimitive(
     doc="z = x / y: dz = dx / y - z dy / y; x_bar = z_bar / y, y_bar = -z_bar z / y.",
 )
 
-defprimitive(
+_deflinear(
     "negative", np.negative,
-    jvp=lambda dx, z, x: -dx,
     vjp=lambda z_bar, z, x, out=None: np.negative(z_bar, out=out), reads="",
     sample=samples.unary(),
     doc="z = -x: dz = -dx; x_bar = -z_bar.",
@@ -465,9 +476,8 @@ defprimitive(
     doc="z = x ** p (p a fixed number): dz = p x^(p-1) dx; x_bar = p x^(p-1) z_bar.",
 )
 
-defprimitive(
+_defbilinear(
     "matmul", np.matmul,
-    jvp=(lambda dA, C, A, B: dA @ B, lambda dB, C, A, B: A @ dB),
     vjp=(lambda C_bar, C, A, B: matmul_adjoint_a(C_bar, A, B),
          lambda C_bar, C, A, B: matmul_adjoint_b(C_bar, A, B)), reads=("B", "A"),
     sample=samples.matmul,
@@ -476,33 +486,29 @@ defprimitive(
 
 
 # ----------------------------------------------------------------------------- structure
-defprimitive(
+_deflinear(
     "transpose", lambda x, axes: x.transpose(axes),
-    jvp=lambda dx, z, x, axes: dx.transpose(axes),
     vjp=lambda z_bar, z, x, axes: z_bar.transpose(_inverse_axes(axes)), reads="",
     sample=samples.transpose,
     doc="z = transpose(x, axes): a permutation of axes; its adjoint is the inverse permutation.",
 )
 
-defprimitive(
+_deflinear(
     "reshape", lambda x, shape: x.reshape(shape),
-    jvp=lambda dx, z, x, shape: dx.reshape(shape),
     vjp=lambda z_bar, z, x, shape: z_bar.reshape(x.shape), reads="",
     sample=samples.reshape,
     doc="z = reshape(x, shape): same entries, new shape; x_bar = reshape(z_bar, x.shape).",
 )
 
-defprimitive(
+_deflinear(
     "sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
-    jvp=lambda dx, z, x, axis, keepdims: dx.sum(axis=axis, keepdims=keepdims),
     vjp=lambda z_bar, z, x, axis, keepdims: sum_adjoint(z_bar, x.shape, axis, keepdims), reads="",
     sample=samples.sum_,
     doc="z = sum(x, axis): dz = sum(dx, axis); x_bar = z_bar broadcast along the summed axes.",
 )
 
-defprimitive(
+_deflinear(
     "getitem", lambda x, index: x[index],
-    jvp=lambda dx, z, x, index: dx[index],
     vjp=lambda z_bar, z, x, index: getitem_adjoint(z_bar, x.shape, index), reads="",
     sample=samples.getitem,
     doc="z = x[index]: dz = dx[index]; x_bar = z_bar scattered back into zeros (added where an index repeats).",
@@ -579,9 +585,8 @@ defprimitive(
 
 
 # ----------------------------------------------------------------------------- matrix functions
-defprimitive(
+_deflinear(
     "trace", square_trace,
-    jvp=lambda dX, z, X: np.trace(dX, axis1=-2, axis2=-1),
     vjp=lambda z_bar, z, X: trace_adjoint(z_bar, X.shape, X.dtype), reads="",
     sample=samples.square,
     doc="z = tr(X): dz = tr(dX) = <I, dX>; X_bar = z_bar I.",
