@@ -40,7 +40,6 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
-
 from urllib.parse import quote
 
 from colab_cell import BROWSER_INSTALL  # _ext/ is on the path: as a script, a Sphinx local extension, in tests

@@ -85,7 +85,10 @@ def print_pdf(folder: Path, out: Path, page_name: str = "intro.html") -> None:
             page.evaluate("""async () => { const mj = window.MathJax;
                 if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; } }""")
             page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=60000)
-            left = page.evaluate("() => Array.from(document.querySelectorAll('.math')).filter(e => !e.querySelector('mjx-container')).length")
+            left = page.evaluate(
+                "() => Array.from(document.querySelectorAll('.math')).filter(e => "
+                "!e.querySelector('mjx-container')).length"
+            )
             if left:
                 raise SystemExit(f"{left} equations were not typeset by MathJax")
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +106,9 @@ def print_pdf(folder: Path, out: Path, page_name: str = "intro.html") -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--build-root", type=Path, default=ROOT, help="where _build/singlehtml goes (default: the repository)")
+    ap.add_argument(
+        "--build-root", type=Path, default=ROOT, help="where _build/singlehtml goes (default: the repository)"
+    )
     ap.add_argument("--no-build", action="store_true", help="print the existing _build/singlehtml")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()

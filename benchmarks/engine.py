@@ -42,7 +42,9 @@ def _openblas(kind):
     libdir = os.path.dirname(np.__file__) + ".libs"
     for path in glob.glob(os.path.join(libdir, "libscipy_openblas*.so")):
         lib = ctypes.CDLL(path)
-        for sym in (f"scipy_openblas_{kind}_num_threads64_", f"scipy_openblas_{kind}_num_threads", f"openblas_{kind}_num_threads"):
+        names = (f"scipy_openblas_{kind}_num_threads64_", f"scipy_openblas_{kind}_num_threads",
+                 f"openblas_{kind}_num_threads")
+        for sym in names:
             if hasattr(lib, sym):
                 return getattr(lib, sym)
     return None
@@ -88,7 +90,7 @@ def mlp_problem(batch, width, depth, rng, peers=True):
     def loss(*args):
         params, x, y = args[: 2 * L], args[2 * L], args[2 * L + 1]
         h = x
-        for A, b in zip(params[:L], params[L:]):
+        for A, b in zip(params[:L], params[L:], strict=False):
             h = tanh(A @ h + b[:, None])
         return 0.5 * ((h - y) ** 2).sum()
 
@@ -100,7 +102,7 @@ def mlp_problem(batch, width, depth, rng, peers=True):
     def check():
         val, g = engine_fb()
         l0, gr = hand_fb()
-        err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr.A + gr.b))
+        err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr.A + gr.b, strict=False))
         return abs(float(val) - l0) / abs(l0), err
 
     others = {}
@@ -115,7 +117,7 @@ def mlp_problem(batch, width, depth, rng, peers=True):
 
         def torch_fb():
             h = tx
-            for A, b in zip(tA, tb):
+            for A, b in zip(tA, tb, strict=False):
                 h = torch.tanh(A @ h + b[:, None])
             out = 0.5 * ((h - ty) ** 2).sum()
             return torch.autograd.grad(out, tA + tb)
@@ -131,7 +133,7 @@ def mlp_problem(batch, width, depth, rng, peers=True):
 
         def aloss(params):
             h = x
-            for A, b in zip(params[:L], params[L:]):
+            for A, b in zip(params[:L], params[L:], strict=False):
                 h = anp.tanh(anp.dot(A, h) + b[:, None])
             return 0.5 * anp.sum((h - y) ** 2)
 
@@ -169,7 +171,7 @@ def attention_problem(n, d, rng, peers=True):
     def check():
         val, g = engine_fb()
         l0, gr = hand_fb()
-        err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr))
+        err = max(np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(g, gr, strict=False))
         return abs(float(val) - l0) / abs(l0), err
 
     others = {}
@@ -240,7 +242,7 @@ def interleaved(variants: dict, repeats: int, min_time: float):
             wall[k].append(time.perf_counter() - t0)
             cpu[k].append(time.process_time() - c0)
         r += 1
-    med = lambda d: {k: statistics.median(v) for k, v in d.items()}  # noqa: E731
+    med = lambda d: {k: statistics.median(v) for k, v in d.items()}  # noqa: E731 - a one-line function, read as the formula it is
     return med(wall), med(cpu)
 
 
@@ -259,14 +261,18 @@ def peak_bytes(f) -> int:
 
 def table(header, rows):
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + " |"  # noqa: E731 - a one-line function, read as the formula it is
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
 
 
 # glibc returns freed memory at the top of the heap to the system and serves large
 # arrays with fresh mmaps; in a VM each page then faults again (~2 us a page here), which
 # makes every call pay for its peak memory. These settings keep freed memory for reuse.
-KEEP_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4000000000", "MALLOC_MMAP_THRESHOLD_": "4000000000", "MALLOC_TOP_PAD_": "268435456"}
+KEEP_MEMORY = {
+    "MALLOC_TRIM_THRESHOLD_": "4000000000",
+    "MALLOC_MMAP_THRESHOLD_": "4000000000",
+    "MALLOC_TOP_PAD_": "268435456",
+}
 
 
 def main():
@@ -296,8 +302,9 @@ def main():
         except ImportError:
             notes.append("torch not installed")
         try:
-            import autograd  # noqa: F401
             from importlib.metadata import version
+
+            import autograd  # noqa: F401 - imported only to see whether it is installed
 
             notes.append(f"autograd {version('autograd')}")
         except ImportError:
@@ -316,7 +323,8 @@ def main():
         "attention n1024 d64": attention_problem(1024, 64, rng, peers),
     }
     peers = sorted({k for p in problems.values() for k in p["peers"]})
-    header = ["problem", "hand fwd ms", "hand f+b ms", "engine f+b ms", "hand f+b/fwd", "engine/hand", "mem engine/hand"]
+    header = ["problem", "hand fwd ms", "hand f+b ms", "engine f+b ms", "hand f+b/fwd", "engine/hand",
+              "mem engine/hand"]
     header += [f"{k}/hand" for k in peers]
     cpu_header = ["problem", "hand f+b/fwd", "engine/hand"] + [f"{k}/hand" for k in peers]
     rows, cpu_rows = [], []
@@ -331,7 +339,8 @@ def main():
                     + [f"{t[k] / t['hand_fb']:.2f}" if k in t else "-" for k in peers])
         cpu_rows.append([name, f"{c['hand_fb'] / c['hand_fwd']:.2f}", f"{c['engine_fb'] / c['hand_fb']:.2f}"]
                         + [f"{c[k] / c['hand_fb']:.2f}" if k in c else "-" for k in peers])
-        print("  " + name + ": " + ", ".join(f"{h}={v}" for h, v in zip(header[1:], rows[-1][1:])), flush=True)
+        cells = ", ".join(f"{h}={v}" for h, v in zip(header[1:], rows[-1][1:], strict=True))
+        print(f"  {name}: {cells}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\nwall-clock medians (goals: hand f+b/fwd <= ~2.75 MLP, ~3.0 attention; engine/hand <= 1.2; memory <= 1.5)")
     print(table(header, rows))
@@ -339,7 +348,10 @@ def main():
         print("\nCPU-time medians (process_time; less disturbed than wall-clock by other processes)")
         print(table(cpu_header, cpu_rows))
     else:
-        print("\n(CPU-time ratios are printed with --blas-threads 1 only: idle OpenBLAS workers spin, so CPU time overcounts)")
+        print(
+            "\n(CPU-time ratios are printed with --blas-threads 1 only: idle OpenBLAS workers spin, so CPU time "
+            "overcounts)"
+        )
 
 
 if __name__ == "__main__":

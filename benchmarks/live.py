@@ -20,12 +20,11 @@ import http.server
 import statistics
 import sys
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from livepage import CHROMIUM_ARGS, LivePage, change_a_live_control, start_live  # noqa: E402
+from livepage import CHROMIUM_ARGS, LivePage, change_a_live_control, start_live  # noqa: E402 - tests/ is put on sys.path first
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

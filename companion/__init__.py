@@ -15,9 +15,21 @@ The modules hold one idea each:
 Widgets live in :mod:`companion.widgets` and are not imported here.
 """
 
-from ._version import __version__  # from pyproject.toml, the one place it is written
+from ._version import __version__ as __version__  # re-exported; from pyproject.toml, the one place it is written
 from .checks import GradientReport, check_gradient
 from .differentials import TaylorResult, directional_derivative, jacobian, numerical_gradient, taylor_test
+from .exercises import check  # exercises with feedback that names the mistake (companion.exercises)
+from .metrics import (
+    LogisticRegression,
+    Quadratic,
+    ill_conditioned_quadratic,
+    make_logistic_regression,
+    metric_descent,
+    metric_step,
+    reparametrize,
+    stability_bound,
+    steepest_direction,
+)
 from .models import (
     AttentionCache,
     MLPCache,
@@ -32,11 +44,7 @@ from .models import (
     softmax_jacobian,
     softmax_vjp,
 )
-from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
-from .exercises import check  # exercises with feedback that names the mistake (companion.exercises)
 from .pullbacks import LocalMap, chain_forward, chain_pullback, chain_pushforward, plane_map
-from .metrics import LogisticRegression, Quadratic, ill_conditioned_quadratic, make_logistic_regression, metric_descent, metric_step, reparametrize, stability_bound, steepest_direction
-from .spectra import critical_gain, gaussian_weights, input_output_jacobian, input_pullback, jacobian_products, marchenko_pastur_density, mean_squared_singular_value, orthogonal_weights, predicted_mean_squared_singular_value, sample_weights, singular_values
 
 # The reverse-mode engine (8.4, 8.5). Its functions take Tensors or numpy arrays (numpy in,
 # numpy out): on arrays ``companion.softmax`` is ``companion.models.softmax``.
@@ -58,8 +66,20 @@ from .reverse import (
     vjp,
     where,
 )
-
-__version__ = "0.1.0"
+from .spaces import Metric, adjoint, dot_product_test, frobenius, inner, riesz, unvec, vec
+from .spectra import (
+    critical_gain,
+    gaussian_weights,
+    input_output_jacobian,
+    input_pullback,
+    jacobian_products,
+    marchenko_pastur_density,
+    mean_squared_singular_value,
+    orthogonal_weights,
+    predicted_mean_squared_singular_value,
+    sample_weights,
+    singular_values,
+)
 
 __all__ = [
     "AttentionCache", "GradientReport", "MLPCache", "MLPGrads", "Metric", "TaylorResult",

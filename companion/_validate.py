@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 __all__ = [
     "MAX_SIZE", "MAX_STEPS",
-    "as_float_array", "as_float_arrays", "check_callable", "check_same_shape", "shape_str",
+    "as_float_array", "as_float_arrays", "check_callable", "check_finite", "shape_str",
     "as_int", "as_count", "as_shape", "as_axis", "as_axes", "as_rng", "as_seed", "as_choice",
     "as_condition", "as_number", "as_bool", "as_limit", "check_limit", "check_integers", "check_numbers", "describe",
 ]
@@ -36,6 +36,7 @@ MAX_STEPS = 10**5
 
 
 def shape_str(shape) -> str:
+    """A shape as numpy prints it: ``(3,)``, ``(2, 3)``, ``()``."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
@@ -59,7 +60,9 @@ def describe(x) -> str:
 
 
 # ----------------------------------------------------------------------------- arrays
-def as_float_array(x, name: str, *, ndim=None, allow_complex: bool = False, copy: bool = False, allow_empty: bool = True) -> np.ndarray:
+def as_float_array(
+    x, name: str, *, ndim=None, allow_complex: bool = False, copy: bool = False, allow_empty: bool = True
+) -> np.ndarray:
     """Return ``x`` as a floating numpy array, or raise a clear error naming ``name``.
 
     Integer and boolean arrays are refused (``TypeError``): the derivative of a map on
@@ -94,12 +97,15 @@ def as_float_array(x, name: str, *, ndim=None, allow_complex: bool = False, copy
             raise ValueError(f"{name} must be {want}, got shape {shape_str(arr.shape)}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must have at least one entry, got shape {shape_str(arr.shape)}")
-    if not np.all(np.isfinite(arr)):
+    return check_finite(arr, name)
+
+
+def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` itself if every entry is finite; else ``ValueError`` naming ``name``, the shape, the first bad index."""
+    if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))
         where = tuple(int(i) for i in bad[0]) if bad.size else ()
-        raise ValueError(
-            f"{name} (shape {shape_str(arr.shape)}) contains NaN or inf (first at index {where})"
-        )
+        raise ValueError(f"{name} (shape {shape_str(arr.shape)}) contains NaN or inf (first at index {where})")
     return arr
 
 
@@ -116,13 +122,6 @@ def check_callable(f, name: str) -> Callable:
     if not callable(f):
         raise TypeError(f"{name} must be callable, got {describe(f)}")
     return f
-
-
-def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    if a.shape != b.shape:
-        raise ValueError(
-            f"{name_a} and {name_b} must have the same shape, got {shape_str(a.shape)} and {shape_str(b.shape)}"
-        )
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -180,7 +179,9 @@ def check_limit(amount: int, limit: int, *, name: str, what: str, keyword: str =
         )
 
 
-def as_count(x, name: str, *, min: int = 1, limit: int | None = None, what: str | None = None, keyword: str = "max_size") -> int:
+def as_count(
+    x, name: str, *, min: int = 1, limit: int | None = None, what: str | None = None, keyword: str = "max_size"
+) -> int:
     """A count of iterations or items: an integer ``>= min``, and at most ``limit`` (``check_limit``)."""
     k = as_int(x, name, min=min)
     if limit is not None:
@@ -188,7 +189,9 @@ def as_count(x, name: str, *, min: int = 1, limit: int | None = None, what: str 
     return k
 
 
-def as_number(x, name: str, *, positive: bool = False, nonnegative: bool = False, min=None, max=None, finite: bool = True) -> float:
+def as_number(
+    x, name: str, *, positive: bool = False, nonnegative: bool = False, min=None, max=None, finite: bool = True
+) -> float:
     """``x`` as a float: a real number (``int``, ``float``, numpy scalar, 0-d array), not a bool.
 
     ``TypeError`` for other kinds; ``ValueError`` for NaN, inf (unless ``finite=False``),
@@ -220,7 +223,15 @@ def as_bool(x, name: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- shapes and axes
-def as_shape(s, name: str, *, limit: int | None = None, allow_zero: bool = False, allow_scalar: bool = False, keyword: str = "max_size") -> tuple:
+def as_shape(
+    s,
+    name: str,
+    *,
+    limit: int | None = None,
+    allow_zero: bool = False,
+    allow_scalar: bool = False,
+    keyword: str = "max_size",
+) -> tuple:
     """A shape: an integer or a non-empty sequence of integers, each positive (or ``>= 0`` with ``allow_zero``;
     ``()``, the shape of a number, with ``allow_scalar``).
 
@@ -240,7 +251,10 @@ def as_shape(s, name: str, *, limit: int | None = None, allow_zero: bool = False
     try:
         shape = tuple(as_int(k, f"{name}[{i}]", min=low) for i, k in enumerate(items))
     except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} must be a shape of {'non-negative' if allow_zero else 'positive'} integers, got {tuple(items)!r} ({exc})") from None
+        raise type(exc)(
+            f"{name} must be a shape of {'non-negative' if allow_zero else 'positive'} integers, got {tuple(items)!r} "
+            f"({exc})"
+        ) from None
     if limit is not None:
         check_limit(math.prod(shape), limit, name=f"{name}={shape}", what="entries", keyword=keyword)
     return shape

@@ -53,12 +53,20 @@ def _check_work(x_size, y_size, max_size, fn):
     the number of entries of ``x`` read over the ``x.size`` evaluations of ``f``.
     """
     if fn == "jacobian":
-        name, what = (f"jacobian: x with {x_size} entries and f(x) with {y_size}",
-                      f"units of work, x.size * max(x.size, f(x).size) ({2 * x_size:,} evaluations of f on {x_size:,} entries each, "
-                      f"and a Jacobian of {y_size * x_size:,} entries)")
+        name, what = (
+            f"jacobian: x with {x_size} entries and f(x) with {y_size}",
+            f"units of work, x.size * max(x.size, f(x).size) ({2 * x_size:,} evaluations of f on {x_size:,} "
+            f"entries each, and a Jacobian of {y_size * x_size:,} entries)",
+        )
     else:
-        name, what = (f"{fn}: x with {x_size} entries", f"units of work, x.size**2 ({2 * x_size:,} evaluations of f on {x_size:,} entries each)")
+        name = f"{fn}: x with {x_size} entries"
+        what = f"units of work, x.size**2 ({2 * x_size:,} evaluations of f on {x_size:,} entries each)"
     check_limit(x_size * max(x_size, y_size), as_limit(max_size), name=name, what=what)
+
+
+def _max_abs(a) -> float:
+    """max |a_i|, and 0 for an empty array."""
+    return float(np.max(np.abs(a))) if np.size(a) else 0.0
 
 
 def _default_step(x, v, method):
@@ -128,7 +136,8 @@ def _complex_step(f, x, v, h):
         raise ValueError(
             f"method='complex': f returned a real output (dtype {y.dtype}) for the complex input x + i h v, so it "
             f"drops the imaginary part (abs, norm, real, a cast to float...) and the complex step would read 0. "
-            f"The complex step needs an f that is analytic (built from +, *, exp, sin, tanh, @ ...); use method='central'"
+            f"The complex step needs an f that is analytic (built from +, *, exp, sin, tanh, @ ...); "
+            f"use method='central'"
         )
     d = np.imag(y) / h
     hc = _default_step(x, v, "central")
@@ -136,13 +145,13 @@ def _complex_step(f, x, v, h):
     dc = (fp - fm) / (2 * hc)
     if np.shape(dc) == np.shape(d):
         gap = float(np.max(np.abs(d - dc))) if np.size(d) else 0.0
-        size = max(float(np.max(np.abs(d))) if np.size(d) else 0.0, float(np.max(np.abs(dc))) if np.size(dc) else 0.0)
-        fscale = max(float(np.max(np.abs(fp))) if np.size(fp) else 0.0, float(np.max(np.abs(fm))) if np.size(fm) else 0.0)
+        size = max(_max_abs(d), _max_abs(dc))
+        fscale = max(_max_abs(fp), _max_abs(fm))
         if gap > 1e-4 * size + 1e4 * _EPS * (1.0 + fscale) / hc:
             raise ValueError(
-                f"method='complex': the complex step gives {np.round(d, 6)} but central differences give {np.round(dc, 6)}: "
-                f"f is not analytic (conj, abs, real or imag parts, a branch on the value...). The complex step needs an "
-                f"analytic f; use method='central'"
+                f"method='complex': the complex step gives {np.round(d, 6)} but central differences give "
+                f"{np.round(dc, 6)}: f is not analytic (conj, abs, real or imag parts, a branch on the value...). "
+                f"The complex step needs an analytic f; use method='central'"
             )
     return d
 
@@ -230,8 +239,10 @@ class TaylorResult:
         return bool(np.isfinite(self.order) and self.order > self.expected - 0.2)
 
     def __str__(self):
-        lines = [f"Taylor test: {self.status}" + ("" if np.isnan(self.order) else f" (observed order {self.order:.2f})")]
-        lines += [f"  eps={e:9.2e}  remainder={r:9.2e}{'' if u else '  (round-off)'}" for e, r, u in zip(self.eps, self.remainders, self.usable)]
+        order = "" if np.isnan(self.order) else f" (observed order {self.order:.2f})"
+        lines = [f"Taylor test: {self.status}{order}"]
+        rows = zip(self.eps, self.remainders, self.usable, strict=True)
+        lines += [f"  eps={e:9.2e}  remainder={r:9.2e}{'' if u else '  (round-off)'}" for e, r, u in rows]
         return "\n".join(lines)
 
 
@@ -287,4 +298,5 @@ def taylor_test(f, x, v, dfv=None, *, eps=None, max_size: int = MAX_SIZE) -> Tay
     else:
         order = float("nan")
         status = "round-off" if np.all(rem <= 10 * floor) else "too few points above round-off"
-    return TaylorResult(eps=np.asarray(eps, float), remainders=rem, order=order, usable=usable, floor=floor, expected=expected, status=status)
+    return TaylorResult(eps=np.asarray(eps, float), remainders=rem, order=order, usable=usable, floor=floor,
+                        expected=expected, status=status)

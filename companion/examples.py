@@ -9,11 +9,12 @@ COLUMNS of a ``(2, N)`` array.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
+from ._numerics import softmax
 from ._validate import as_float_array, check_callable, describe, shape_str
 
 __all__ = ["NonlinearMap", "NONLINEAR_MAPS", "nonlinear_map", "plane_loss", "plane_loss_grad", "PLANE_LOSS_A"]
@@ -97,12 +98,21 @@ def _polar_J(p):
 def _polar_d2(p, v):
     r, t = p
     return np.array(
-        [-2 * v[0] * v[1] * np.sin(t) - r * np.cos(t) * v[1] ** 2, 2 * v[0] * v[1] * np.cos(t) - r * np.sin(t) * v[1] ** 2]
+        [
+            -2 * v[0] * v[1] * np.sin(t) - r * np.cos(t) * v[1] ** 2,
+            2 * v[0] * v[1] * np.cos(t) - r * np.sin(t) * v[1] ** 2,
+        ]
     )
 
 
-_LAYER_A = np.array([[1.5, -1.0], [0.8, 1.2]])
-_LAYER_b = np.array([0.2, -0.3])
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A module-level array made read-only: a notebook cannot change the examples by mistake."""
+    a.setflags(write=False)
+    return a
+
+
+_LAYER_A = _read_only(np.array([[1.5, -1.0], [0.8, 1.2]]))
+_LAYER_b = _read_only(np.array([0.2, -0.3]))
 
 
 def _layer_F(p):
@@ -124,8 +134,11 @@ NONLINEAR_MAPS = {
     "bend": NonlinearMap("bend", r"F(x, y) = (x + \tfrac12\sin 2y,\; y + 0.4\,x^2)", _bend_F, _bend_J, _bend_d2),
     "polar": NonlinearMap("polar", r"F(r, t) = (r\cos t,\; r\sin t)", _polar_F, _polar_J, _polar_d2),
     "tanh layer": NonlinearMap(
-        "tanh layer", r"F(x) = \tanh(A x + b),\; A = \begin{pmatrix}1.5 & -1\\ 0.8 & 1.2\end{pmatrix},\; b = (0.2, -0.3)",
-        _layer_F, _layer_J, _layer_d2,
+        "tanh layer",
+        r"F(x) = \tanh(A x + b),\; A = \begin{pmatrix}1.5 & -1\\ 0.8 & 1.2\end{pmatrix},\; b = (0.2, -0.3)",
+        _layer_F,
+        _layer_J,
+        _layer_d2,
     ),
 }
 
@@ -133,14 +146,16 @@ NONLINEAR_MAPS = {
 def nonlinear_map(name: str) -> NonlinearMap:
     """One of the example maps of the plane: ``"bend"``, ``"polar"``, ``"tanh layer"``."""
     if not isinstance(name, str) or name not in NONLINEAR_MAPS:
-        raise (ValueError if isinstance(name, str) else TypeError)(f"name: plane map must be one of {tuple(NONLINEAR_MAPS)}, got {name!r}")
+        raise (ValueError if isinstance(name, str) else TypeError)(
+            f"name: plane map must be one of {tuple(NONLINEAR_MAPS)}, got {name!r}"
+        )
     return NONLINEAR_MAPS[name]
 
 
 # L(w) = log sum_k exp(a_k^T w + c_k): a smooth convex function of w in R^2 with a minimiser
 # (a positive combination of the a_k vanishes), whose level lines are rounded triangles.
-PLANE_LOSS_A = np.array([[1.0, 0.5], [-1.0, 1.0], [0.0, -1.0]])
-PLANE_LOSS_c = np.array([0.0, 0.3, -0.2])
+PLANE_LOSS_A = _read_only(np.array([[1.0, 0.5], [-1.0, 1.0], [0.0, -1.0]]))
+PLANE_LOSS_c = _read_only(np.array([0.0, 0.3, -0.2]))
 
 
 def plane_loss(w) -> np.ndarray | float:
@@ -159,5 +174,4 @@ def plane_loss_grad(w) -> np.ndarray:
     """Euclidean gradient of :func:`plane_loss`: ``A^T softmax(A w + c)``, shaped like ``w``."""
     w = _plane_points(w, "w")
     s = PLANE_LOSS_A @ w + (PLANE_LOSS_c if w.ndim == 1 else PLANE_LOSS_c[:, None])
-    e = np.exp(s - s.max(axis=0))
-    return PLANE_LOSS_A.T @ (e / e.sum(axis=0))
+    return PLANE_LOSS_A.T @ softmax(s, axis=0)

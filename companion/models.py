@@ -11,12 +11,27 @@ Shapes follow the math: vectors are columns, so a batch of inputs is a matrix wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import MAX_SIZE, as_axis, as_bool, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from . import _numerics
+from ._validate import (
+    MAX_SIZE,
+    as_axis,
+    as_bool,
+    as_float_array,
+    as_float_arrays,
+    as_int,
+    as_limit,
+    as_number,
+    as_rng,
+    check_limit,
+    describe,
+    shape_str,
+)
 
 __all__ = [
     "least_squares",
@@ -51,10 +66,15 @@ def _least_squares_inputs(W, x, b):
     b = as_float_array(b, "b", ndim=(1, 2))
     m, n = W.shape
     if x.shape[0] != n:
-        raise ValueError(f"W @ x: W has shape {shape_str(W.shape)} but x has shape {shape_str(x.shape)} (needs {n} rows)")
+        raise ValueError(
+            f"W @ x: W has shape {shape_str(W.shape)} but x has shape {shape_str(x.shape)} (needs {n} rows)"
+        )
     want_b = (m,) if x.ndim == 1 else (m, x.shape[1])
     if b.shape != want_b:
-        raise ValueError(f"b must have shape {shape_str(want_b)} to match W @ x (W {shape_str(W.shape)}, x {shape_str(x.shape)}), got {shape_str(b.shape)}")
+        raise ValueError(
+            f"b must have shape {shape_str(want_b)} to match W @ x (W {shape_str(W.shape)}, x {shape_str(x.shape)}), "
+            f"got {shape_str(b.shape)}"
+        )
     return W, x, b
 
 
@@ -81,10 +101,7 @@ def _tanh_prime(z, h):
     return 1.0 - h * h
 
 
-def _sigmoid(z):
-    # stable on both tails: exp of a non-positive number only
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+_sigmoid = _numerics.sigmoid  # stable on both tails: exp of a non-positive number only
 
 
 ACTIVATIONS = {
@@ -99,7 +116,9 @@ ACTIVATIONS = {
 def activation(name: str):
     """``(sigma, sigma_prime)`` for an activation name; ``sigma_prime(z, h)`` may use ``h = sigma(z)``."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise (ValueError if isinstance(name, str) else TypeError)(f"activation name: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+        raise (ValueError if isinstance(name, str) else TypeError)(
+            f"activation name: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}"
+        )
     return ACTIVATIONS[name]
 
 
@@ -115,7 +134,9 @@ def _activation_list(activations, L):
     for k, a in enumerate(names):
         if not isinstance(a, str) or a not in ACTIVATIONS:
             where = "activations" if isinstance(activations, str) else f"activations[{k}]"
-            raise (ValueError if isinstance(a, str) else TypeError)(f"{where}: unknown activation {a!r}; choose one of {sorted(ACTIVATIONS)}")
+            raise (ValueError if isinstance(a, str) else TypeError)(
+                f"{where}: unknown activation {a!r}; choose one of {sorted(ACTIVATIONS)}"
+            )
     return names
 
 
@@ -141,16 +162,21 @@ class MLPGrads:
 
 def _check_params(As, bs):
     if not isinstance(As, (list, tuple)) or not isinstance(bs, (list, tuple)):
-        raise TypeError(f"As and bs must be lists of arrays (one weight matrix and one bias per layer), got {describe(As)} and {describe(bs)}")
+        raise TypeError(
+            f"As and bs must be lists of arrays (one weight matrix and one bias per layer), got {describe(As)} and "
+            f"{describe(bs)}"
+        )
     As = as_float_arrays(As, "As", ndim=2, allow_empty=False)
     bs = as_float_arrays(bs, "bs", ndim=1, allow_empty=False)
     if len(As) != len(bs):
         raise ValueError(f"As and bs must have one entry per layer, got {len(As)} and {len(bs)}")
-    for l, (A, b) in enumerate(zip(As, bs)):
+    for k, (A, b) in enumerate(zip(As, bs, strict=False)):
         if b.shape[0] != A.shape[0]:
-            raise ValueError(f"bs[{l}] has shape {shape_str(b.shape)} but As[{l}] has shape {shape_str(A.shape)}")
-        if l and A.shape[1] != As[l - 1].shape[0]:
-            raise ValueError(f"As[{l}] has shape {shape_str(A.shape)} but layer {l} outputs {As[l - 1].shape[0]} features")
+            raise ValueError(f"bs[{k}] has shape {shape_str(b.shape)} but As[{k}] has shape {shape_str(A.shape)}")
+        if k and A.shape[1] != As[k - 1].shape[0]:
+            raise ValueError(
+                f"As[{k}] has shape {shape_str(A.shape)} but layer {k} outputs {As[k - 1].shape[0]} features"
+            )
     return As, bs
 
 
@@ -162,12 +188,19 @@ def _sizes(sizes, max_size, limit=True):
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two layer widths (input and output), got {sizes}")
     if limit:
-        n_params = sum(d_out * (d_in + 1) for d_in, d_out in zip(sizes[:-1], sizes[1:]))
+        n_params = sum(d_out * (d_in + 1) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=False))
         check_limit(n_params, as_limit(max_size), name=f"sizes={sizes}", what="parameters")
     return sizes
 
 
-def mlp_init(sizes: Sequence[int], *, rng: np.random.Generator, gain: float = 1.0, bias_scale: float = 0.0, max_size: int = MAX_SIZE):
+def mlp_init(
+    sizes: Sequence[int],
+    *,
+    rng: np.random.Generator,
+    gain: float = 1.0,
+    bias_scale: float = 0.0,
+    max_size: int = MAX_SIZE,
+):
     """Gaussian initialization ``A_l ~ N(0, gain^2 / d_{l-1})``, ``b_l = bias_scale * N(0, 1)``.
 
     ``sizes = [d_0, d_1, ..., d_L]`` (positive integers); ``gain`` and ``bias_scale`` are
@@ -178,8 +211,8 @@ def mlp_init(sizes: Sequence[int], *, rng: np.random.Generator, gain: float = 1.
     sizes = _sizes(sizes, max_size)
     gain = as_number(gain, "gain", nonnegative=True)
     bias_scale = as_number(bias_scale, "bias_scale", nonnegative=True)
-    As = [gain * rng.standard_normal((sizes[l + 1], sizes[l])) / np.sqrt(sizes[l]) for l in range(len(sizes) - 1)]
-    bs = [bias_scale * rng.standard_normal(sizes[l + 1]) for l in range(len(sizes) - 1)]
+    As = [gain * rng.standard_normal((sizes[k + 1], sizes[k])) / np.sqrt(sizes[k]) for k in range(len(sizes) - 1)]
+    bs = [bias_scale * rng.standard_normal(sizes[k + 1]) for k in range(len(sizes) - 1)]
     return As, bs
 
 
@@ -195,10 +228,13 @@ def mlp_forward(As, bs, x, activations="tanh"):
     As, bs = _check_params(As, bs)
     x = as_float_array(x, "x", ndim=(1, 2), allow_empty=False)
     if x.shape[0] != As[0].shape[1]:
-        raise ValueError(f"x has shape {shape_str(x.shape)} but As[0] has shape {shape_str(As[0].shape)} (needs {As[0].shape[1]} rows)")
+        raise ValueError(
+            f"x has shape {shape_str(x.shape)} but As[0] has shape {shape_str(As[0].shape)} (needs {As[0].shape[1]} "
+            "rows)"
+        )
     names = _activation_list(activations, len(As))
     h, z = [x], []
-    for A, b, name in zip(As, bs, names):
+    for A, b, name in zip(As, bs, names, strict=False):
         zl = A @ h[-1]
         zl += b if x.ndim == 1 else b[:, None]
         z.append(zl)
@@ -218,30 +254,32 @@ def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLP
         raise TypeError(f"cache must be the MLPCache returned by mlp_forward(), got {describe(cache)}")
     h_bar = as_float_array(h_bar, "h_bar")
     if h_bar.shape != cache.h[-1].shape:
-        raise ValueError(f"h_bar must have the shape of h_L {shape_str(cache.h[-1].shape)}, got {shape_str(h_bar.shape)}")
+        raise ValueError(
+            f"h_bar must have the shape of h_L {shape_str(cache.h[-1].shape)}, got {shape_str(h_bar.shape)}"
+        )
     input_grad = as_bool(input_grad, "input_grad")
     L = len(cache.z)
     As = as_float_arrays(As, "As", ndim=2)
     if len(As) != L:
         raise ValueError(f"As must list the {L} weight matrices of the forward pass, got {len(As)}")
-    for l, A in enumerate(As):
-        want = (cache.z[l].shape[0], cache.h[l].shape[0])
+    for k, A in enumerate(As):
+        want = (cache.z[k].shape[0], cache.h[k].shape[0])
         if np.shape(A) != want:
-            raise ValueError(f"As[{l}] has shape {shape_str(np.shape(A))} but the forward pass used {shape_str(want)}")
+            raise ValueError(f"As[{k}] has shape {shape_str(np.shape(A))} but the forward pass used {shape_str(want)}")
     deltas, gA, gb = [None] * L, [None] * L, [None] * L
     batched = h_bar.ndim == 2
     g = h_bar  # gradient with respect to h_l
     x_bar = None
-    for l in range(L - 1, -1, -1):
-        delta = ACTIVATIONS[cache.activations[l]][1](cache.z[l], cache.h[l + 1])  # diagonal of D_l
+    for k in range(L - 1, -1, -1):
+        delta = ACTIVATIONS[cache.activations[k]][1](cache.z[k], cache.h[k + 1])  # diagonal of D_l
         delta *= g  # delta_l = D_l (A_{l+1}^T delta_{l+1}), or D_L h_bar at the top
-        deltas[l] = delta
-        hp = cache.h[l]
-        gA[l] = delta @ hp.T if batched else np.outer(delta, hp)
-        gb[l] = delta.sum(axis=1) if batched else delta.copy()
-        if l > 0 or input_grad:
-            g = As[l].T @ delta
-        if l == 0 and input_grad:
+        deltas[k] = delta
+        hp = cache.h[k]
+        gA[k] = delta @ hp.T if batched else np.outer(delta, hp)
+        gb[k] = delta.sum(axis=1) if batched else delta.copy()
+        if k > 0 or input_grad:
+            g = As[k].T @ delta
+        if k == 0 and input_grad:
             x_bar = g
     return MLPGrads(deltas=deltas, A=gA, b=gb, x=x_bar)
 
@@ -259,7 +297,10 @@ def mlp_loss_and_grads(As, bs, x, y, activations="tanh"):
 def _target(y, hL, x):
     y = as_float_array(y, "y")
     if y.shape != hL.shape:
-        raise ValueError(f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)} (x has shape {shape_str(np.shape(x))})")
+        raise ValueError(
+            f"y must have the shape of the output h_L {shape_str(hL.shape)}, got {shape_str(y.shape)} (x has shape "
+            f"{shape_str(np.shape(x))})"
+        )
     return y
 
 
@@ -284,18 +325,18 @@ def mlp_delta_norms(grads: MLPGrads) -> np.ndarray:
 def mlp_pack(As, bs) -> np.ndarray:
     """All parameters as one vector ``theta = [vec(A_1); b_1; ...; vec(A_L); b_L]`` (``vec`` column-major)."""
     As, bs = _check_params(As, bs)
-    return np.concatenate([p.reshape(-1, order="F") for A, b in zip(As, bs) for p in (A, b)])
+    return np.concatenate([p.reshape(-1, order="F") for A, b in zip(As, bs, strict=False) for p in (A, b)])
 
 
 def mlp_unpack(theta, sizes: Sequence[int]):
     """Inverse of :func:`mlp_pack` for layer widths ``sizes = [d_0, ..., d_L]``: returns ``(As, bs)``."""
     theta = as_float_array(theta, "theta", ndim=1)
     sizes = _sizes(sizes, None, limit=False)  # no limit: the count is compared with theta's, which exists
-    need = sum(sizes[l + 1] * (sizes[l] + 1) for l in range(len(sizes) - 1))
+    need = sum(sizes[k + 1] * (sizes[k] + 1) for k in range(len(sizes) - 1))
     if theta.size != need:
         raise ValueError(f"theta has shape {shape_str(theta.shape)}, but sizes {sizes} need {need} parameters")
     As, bs, k = [], [], 0
-    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+    for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=False):
         As.append(theta[k:k + d_out * d_in].reshape((d_out, d_in), order="F").copy())  # not a view of theta
         k += d_out * d_in
         bs.append(theta[k:k + d_out].copy())
@@ -312,9 +353,7 @@ def softmax(S, axis: int = -1) -> np.ndarray:
     axis = as_axis(axis, S.ndim, "axis", shape=S.shape)
     if S.shape[axis] == 0:
         raise ValueError(f"S has shape {shape_str(S.shape)}: a softmax along an axis of length 0 is undefined")
-    E = np.exp(S - S.max(axis=axis, keepdims=True))
-    E /= E.sum(axis=axis, keepdims=True)
-    return E
+    return _numerics.softmax(S, axis)
 
 
 def softmax_jacobian(p, *, max_size: int = MAX_SIZE) -> np.ndarray:
@@ -336,7 +375,9 @@ def softmax_vjp(P, G_P) -> np.ndarray:
     P = as_float_array(P, "P")
     G_P = as_float_array(G_P, "G_P")
     if P.shape != G_P.shape:
-        raise ValueError(f"softmax_vjp: P and G_P must have the same shape, got {shape_str(P.shape)} and {shape_str(G_P.shape)}")
+        raise ValueError(
+            f"softmax_vjp: P and G_P must have the same shape, got {shape_str(P.shape)} and {shape_str(G_P.shape)}"
+        )
     c = np.einsum("...j,...j->...", P, G_P)[..., None]
     return P * (G_P - c)
 
@@ -369,11 +410,20 @@ def attention(Q, K, V, *, scale=None, max_size: int = MAX_SIZE):
     K = as_float_array(K, "K", ndim=2, copy=True)
     V = as_float_array(V, "V", ndim=2, copy=True)
     if Q.shape[1] != K.shape[1]:
-        raise ValueError(f"Q K^T: Q has shape {shape_str(Q.shape)} and K has shape {shape_str(K.shape)}; they need the same number of columns d")
+        raise ValueError(
+            f"Q K^T: Q has shape {shape_str(Q.shape)} and K has shape {shape_str(K.shape)}; they need the same number "
+            "of columns d"
+        )
     if V.shape[0] != K.shape[0]:
-        raise ValueError(f"P V: K has shape {shape_str(K.shape)} and V has shape {shape_str(V.shape)}; they need the same number of rows")
+        raise ValueError(
+            f"P V: K has shape {shape_str(K.shape)} and V has shape {shape_str(V.shape)}; they need the same number of "
+            "rows"
+        )
     if K.shape[0] == 0:
-        raise ValueError(f"K has shape {shape_str(K.shape)}: attention needs at least one key (a softmax over no scores is undefined)")
+        raise ValueError(
+            f"K has shape {shape_str(K.shape)}: attention needs at least one key (a softmax over no scores is "
+            "undefined)"
+        )
     check_limit(Q.shape[0] * K.shape[0], as_limit(max_size), name=f"Q {shape_str(Q.shape)} and K {shape_str(K.shape)}",
                 what="entries of the scores S = Q K^T")
     scale = 1.0 / np.sqrt(Q.shape[1]) if scale is None else as_number(scale, "scale")
@@ -381,11 +431,10 @@ def attention(Q, K, V, *, scale=None, max_size: int = MAX_SIZE):
         S = Q @ K.T
         S *= scale
     if np.isfinite(S).all():
-        P = S - S.max(axis=1, keepdims=True)
-    else:
-        S, P = _overflowing_scores(Q, K, scale)
-    np.exp(P, out=P)
-    P /= P.sum(axis=1, keepdims=True)
+        P = _numerics.softmax(S, axis=1)
+    else:  # the softmax of the shifted scores, computed without forming them
+        S, D = _overflowing_scores(Q, K, scale)
+        P = _numerics.normalized_exp(D, axis=1)
     Y = P @ V
     return Y, AttentionCache(Q, K, V, S, P, Y, float(scale))
 
@@ -450,7 +499,9 @@ def attention_jvp(cache: AttentionCache, dQ=None, dK=None, dV=None) -> np.ndarra
         if t is not None:
             t = as_float_array(t, name, ndim=2)
             if t.shape != like.shape:
-                raise ValueError(f"{name} must have the shape of {name[1:]} {shape_str(like.shape)}, got {shape_str(t.shape)}")
+                raise ValueError(
+                    f"{name} must have the shape of {name[1:]} {shape_str(like.shape)}, got {shape_str(t.shape)}"
+                )
         tangents[name] = t
     dQ, dK, dV = tangents["dQ"], tangents["dK"], tangents["dV"]
     dY = np.zeros_like(Y)
@@ -477,7 +528,9 @@ def squared_loss(Y, T):
     Y = as_float_array(Y, "Y")
     T = as_float_array(T, "T")
     if Y.shape != T.shape:
-        raise ValueError(f"squared_loss: Y and T must have the same shape, got {shape_str(Y.shape)} and {shape_str(T.shape)}")
+        raise ValueError(
+            f"squared_loss: Y and T must have the same shape, got {shape_str(Y.shape)} and {shape_str(T.shape)}"
+        )
     G_Y = Y - T
     return 0.5 * float(np.vdot(G_Y, G_Y)), G_Y
 
@@ -491,6 +544,8 @@ def attention_loss_and_grads(Q, K, V, T, *, scale=None):
     Y, cache = attention(Q, K, V, scale=scale)
     T = as_float_array(T, "T", ndim=2)
     if T.shape != Y.shape:
-        raise ValueError(f"T must have the shape of Y = softmax(Q K^T) V {shape_str(Y.shape)}, got {shape_str(T.shape)}")
+        raise ValueError(
+            f"T must have the shape of Y = softmax(Q K^T) V {shape_str(Y.shape)}, got {shape_str(T.shape)}"
+        )
     loss, G_Y = squared_loss(Y, T)
     return loss, attention_vjp(cache, G_Y)

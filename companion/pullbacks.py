@@ -18,8 +18,8 @@ mode without a tape, for a chain whose steps are known in advance; the engine
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class LocalMap:
         _name(self.name)
 
     @classmethod
-    def linear(cls, A, name: str = "A") -> "LocalMap":
+    def linear(cls, A, name: str = "A") -> LocalMap:
         """``x -> A x`` for a matrix ``A`` (m, n): pushforward ``A dx``, pullback ``A^T y_bar``.
 
         ``A`` is copied: the map does not change when the caller edits its array.
@@ -87,14 +87,17 @@ class LocalMap:
 
         def fits(v, what, n):
             if np.shape(v)[:1] != (n,):
-                raise ValueError(f"{what} of shape {shape_str(np.shape(v))} cannot meet A of shape {shape_str(A.shape)} (it needs {n} rows)")
+                raise ValueError(
+                    f"{what} of shape {shape_str(np.shape(v))} cannot meet A of shape {shape_str(A.shape)} (it needs "
+                    f"{n} rows)"
+                )
             return v
 
         return cls(lambda x: A @ fits(x, "x", A.shape[1]), lambda x, dx: A @ fits(dx, "dx", A.shape[1]),
                    lambda x, y_bar: A.T @ fits(y_bar, "y_bar", A.shape[0]), _name(name))
 
     @classmethod
-    def elementwise(cls, sigma: Callable, sigma_prime: Callable, name: str = "sigma") -> "LocalMap":
+    def elementwise(cls, sigma: Callable, sigma_prime: Callable, name: str = "sigma") -> LocalMap:
         """``x -> sigma(x)`` entry by entry: both linear maps multiply by ``D = Diag(sigma'(x))`` (D is symmetric)."""
         check_callable(sigma, "sigma")
         check_callable(sigma_prime, "sigma_prime")
@@ -117,7 +120,9 @@ def _step(F, k, what, fn, x, arg=None, arg_name=None):
         return np.asarray(fn(x) if arg_name is None else fn(x, arg), dtype=float)
     except (ValueError, TypeError, IndexError) as exc:
         extra = "" if arg_name is None else f" and {arg_name} of shape {shape_str(np.shape(arg))}"
-        raise type(exc)(f"maps[{k}] ({F.name}): its {what} failed at x_{k} of shape {shape_str(np.shape(x))}{extra}: {exc}") from None
+        raise type(exc)(
+            f"maps[{k}] ({F.name}): its {what} failed at x_{k} of shape {shape_str(np.shape(x))}{extra}: {exc}"
+        ) from None
 
 
 def _check_maps(maps) -> list:
@@ -132,7 +137,9 @@ def _check_maps(maps) -> list:
 def _check_points(maps, xs):
     xs = as_float_arrays(xs, "xs")
     if len(xs) != len(maps) + 1:
-        raise ValueError(f"xs must be the {len(maps) + 1} points returned by chain_forward (x_0 ... x_K), got {len(xs)}")
+        raise ValueError(
+            f"xs must be the {len(maps) + 1} points returned by chain_forward (x_0 ... x_K), got {len(xs)}"
+        )
     return xs
 
 
@@ -152,18 +159,21 @@ def chain_pushforward(maps: Sequence[LocalMap], xs, dx) -> np.ndarray:
     dx = as_float_array(dx, "dx")
     if dx.shape != xs[0].shape:
         raise ValueError(f"dx must have the shape of x_0 {shape_str(xs[0].shape)}, got {shape_str(dx.shape)}")
-    for k, (F, x) in enumerate(zip(maps, xs[:-1])):
+    for k, (F, x) in enumerate(zip(maps, xs[:-1], strict=False)):
         dx = _step(F, k, "pushforward", F.pushforward, x, dx, "dx")
     return dx
 
 
 def chain_pullback(maps: Sequence[LocalMap], xs, y_bar) -> np.ndarray:
-    """``dPhi_x^*[y_bar] = dF_1^* ... dF_K^* y_bar``: pull the cotangent ``y_bar`` (shaped like ``x_K``) back, last map first."""
+    """``dPhi_x^*[y_bar] = dF_1^* ... dF_K^* y_bar``: pull the cotangent ``y_bar`` (shaped like ``x_K``) back,
+    last map first."""
     maps = _check_maps(maps)
     xs = _check_points(maps, xs)
     y_bar = as_float_array(y_bar, "y_bar")
     if y_bar.shape != xs[-1].shape:
-        raise ValueError(f"y_bar must have the shape of the output x_K {shape_str(xs[-1].shape)}, got {shape_str(y_bar.shape)}")
+        raise ValueError(
+            f"y_bar must have the shape of the output x_K {shape_str(xs[-1].shape)}, got {shape_str(y_bar.shape)}"
+        )
     for k in range(len(maps) - 1, -1, -1):
         y_bar = _step(maps[k], k, "pullback", maps[k].pullback, xs[k], y_bar, "y_bar")
     return y_bar

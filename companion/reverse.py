@@ -16,10 +16,11 @@ How it runs:
 
 - :func:`vjp` (and :func:`grad`) wraps each primal in a :class:`Tensor` and calls ``f``.
   Every primitive applied to a Tensor is recorded, as it is evaluated, on a *tape* that
-  belongs to that call alone: its rule, which tape entries are its arguments, and only
-  the primal values its vjp rules read. The tape is in evaluation order, so walking it
-  backwards visits every node after all of its consumers: a topological order, without
-  a sort and without recursion.
+  belongs to that call alone (a :class:`Node`): its rule, which tape entries are its
+  arguments, and only the primal values its vjp rules declare they read (``reads``; the
+  others are kept as an :class:`~companion.rules.Aval`, a shape and a dtype). The tape
+  is in evaluation order, so walking it backwards visits every node after all of its
+  consumers: a topological order, without a sort and without recursion.
 - The sweep keeps one cotangent per tape entry: the first contribution is stored as it
   is (no copy), later ones (a node used twice) are added, in place when the engine owns
   the buffer (it made it, and nobody else holds it). A cotangent is dropped as soon as its
@@ -40,12 +41,25 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+from typing import NamedTuple
 
 import numpy as np
 
-from . import models as _models
 from . import rules as _rules
-from ._validate import as_array_of, as_axes, as_axis, as_bool, as_condition, as_float_array, as_int, check_callable, describe, shape_str
+from ._validate import (
+    as_array_of,
+    as_axes,
+    as_axis,
+    as_bool,
+    as_condition,
+    as_float_array,
+    as_int,
+    check_callable,
+    check_finite,
+    describe,
+    shape_str,
+)
+from .rules import Aval
 
 __all__ = [
     "Tensor", "vjp", "jvp", "grad", "value_and_grad", "call",
@@ -55,29 +69,22 @@ __all__ = [
 _P = _rules.PRIMITIVES
 
 
-class _Meta:
-    """Shape and dtype of a primal that a node did not keep (its vjp rules read only those)."""
+class Node(NamedTuple):
+    """A tape entry: one primitive applied, with what its pullback needs.
 
-    __slots__ = ("shape", "dtype")
+    ``parents`` lists the traced arguments as ``(position, tape index, shape)``; ``args`` holds
+    the arguments as the vjp rules get them (arrays the rules read, an :class:`Aval` in
+    place of the others, static parameters); ``ans`` is the output, or its ``Aval`` when
+    no rule reads it. A leaf (a primal) is ``Node(None, (), (), Aval of the primal)``.
+    """
 
-    def __init__(self, a):
-        self.shape, self.dtype = a.shape, a.dtype
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
+    prim: _rules.Primitive | None
+    parents: list
+    args: list
+    ans: object
 
 
-# A tape entry is a tuple (primitive, parents, args, ans, shape, dtype): ``parents`` lists
-# the traced arguments as (position, tape index); ``args`` holds what the vjp rules read
-# (primals, or _Meta stand-ins, and static parameters); ``ans`` the output if a rule reads
-# it; ``shape`` and ``dtype`` describe the output. A leaf (a primal) is (None, (), (), None, shape, dtype).
-_SHAPE, _DTYPE = 4, 5
-
+_node = tuple.__new__  # _node(Node, (...)) builds a Node without the keyword handling of Node(...): the hot path
 
 def _new(value, tape, i, tangent):
     t = object.__new__(Tensor)
@@ -96,7 +103,8 @@ def _op_error(prim, vals, exc, names=None):
         shapes = ", ".join(shape_str(np.shape(v)) for v in vals[: prim.nin])
         msg = f"{prim.name}: cannot apply to operands of shapes {shapes}{extra}: {exc}"
     else:
-        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in zip(names, vals[: prim.nin]))
+        operands = zip(names, vals[: prim.nin], strict=False)
+        shapes = ", ".join(f"{n} of shape {shape_str(np.shape(v))}" for n, v in operands)
         msg = f"{prim.name}: cannot apply to {shapes}{extra}: {exc}"
     kind = TypeError if isinstance(exc, TypeError) else ValueError if isinstance(exc, ValueError) else IndexError
     return kind(msg)
@@ -105,8 +113,9 @@ def _op_error(prim, vals, exc, names=None):
 def _apply(prim, args):
     """Evaluate ``prim`` on ``args`` (Tensors, arrays, numbers, then static parameters).
 
-    Records a tape entry when an argument is traced by :func:`vjp`, pushes tangents
-    forward when an argument carries one (:func:`jvp`), and otherwise returns a constant.
+    Records a tape entry when an argument is traced by :func:`vjp` (:func:`_record`),
+    pushes tangents forward when an argument carries one (:func:`_push`), and otherwise
+    returns a constant.
     """
     vals = list(args)
     tape = tangents = None
@@ -114,14 +123,14 @@ def _apply(prim, args):
     mask = 0
     for k in range(prim.nin):
         a = args[k]
-        if isinstance(a, Tensor):
+        if type(a) is Tensor:
             vals[k] = a.value
             if a._tape is not None:
                 if tape is None:
                     tape = a._tape
                 elif a._tape is not tape:
                     raise ValueError(f"{prim.name}: its arguments come from two different calls of vjp/grad")
-                parents.append((k, a._i))
+                parents.append((k, a._i, a.value.shape))
                 mask |= 1 << k
             elif a._tangent is not None:
                 if tangents is None:
@@ -138,39 +147,61 @@ def _apply(prim, args):
     if tape is not None:
         if tangents is not None:
             raise ValueError(f"{prim.name}: vjp/grad and jvp cannot be nested (higher derivatives are not supported)")
-        keep_ans, metas, unread = prim.keep(mask)
-        for j in metas:
-            if type(vals[j]) is np.ndarray:
-                vals[j] = _Meta(vals[j])
-        for j in unread:
-            vals[j] = None
-        # What the tape keeps of the caller's arrays (constants, indices, masks) is a copy:
-        # the pullback must give the same answer whatever the caller does to them later.
-        for j in range(len(vals)):
-            if not mask >> j & 1 and vals[j] is not None:
-                vals[j] = _frozen(vals[j])
-        out = object.__new__(Tensor)
-        out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
-        tape.append((prim, parents, vals, ans if keep_ans else None, ans.shape, ans.dtype))
-        return out
+        return _record(prim, args, vals, ans, tape, parents, mask)
     if tangents is not None:
-        rules = prim.jvp
-        t = None
-        for k, dx in tangents:
-            r = rules[k](dx, ans, *vals)
-            t = r if t is None else t + r
-        if np.shape(t) != ans.shape:
-            t = np.broadcast_to(t, ans.shape)
-        return _new(ans, None, 0, np.asarray(t))
+        return _push(prim, vals, ans, tangents)
     return _new(ans, None, 0, None)
+
+
+def _record(prim, args, vals, ans, tape, parents, mask):
+    """Append the node of ``ans = prim(*vals)`` to ``tape``, keeping what its vjp rules read (see ``reads``).
+
+    The arrays the rules of the traced arguments (``mask``) do not read are replaced by
+    their :class:`Aval`. What the node keeps of the caller's arrays (constants, indices,
+    masks) is a copy: the pullback must give the same answer whatever the caller does to
+    them later.
+    """
+    keep_ans, hidden, constants = prim.keeps[mask]
+    for j in hidden:
+        v = vals[j]
+        if mask >> j & 1:  # a traced argument: its own node may hold its Aval already
+            v = tape[args[j]._i].ans
+            vals[j] = v if type(v) is Aval else Aval(v.shape, v.dtype)
+        elif type(v) is np.ndarray:
+            vals[j] = Aval(v.shape, v.dtype)
+    for j in constants:
+        vals[j] = _frozen(vals[j])
+    if len(vals) > prim.nin:
+        for j in range(prim.nin, len(vals)):  # static parameters: an index, a mask
+            v = vals[j]
+            if type(v) is np.ndarray or type(v) is tuple:
+                vals[j] = _frozen(v)
+    out = object.__new__(Tensor)
+    out.value, out._tape, out._i, out._tangent = ans, tape, len(tape), None
+    tape.append(_node(Node, (prim, parents, vals, ans if keep_ans else Aval(ans.shape, ans.dtype))))
+    return out
+
+
+def _push(prim, vals, ans, tangents):
+    """``ans`` with its tangent: the sum of the jvp rules applied to the arguments' tangents."""
+    rules = prim.jvp
+    t = None
+    for k, dx in tangents:
+        r = rules[k](dx, ans, *vals)
+        t = r if t is None else t + r
+    if np.shape(t) != ans.shape:
+        t = np.broadcast_to(t, ans.shape)
+    return _new(ans, None, 0, np.asarray(t))
 
 
 def _frozen(v):
     """A private copy of an array (or of the arrays in a tuple, such as an index) kept on the tape."""
     if isinstance(v, np.ndarray):
         return np.array(v)
-    if type(v) is tuple and any(isinstance(i, np.ndarray) for i in v):
-        return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
+    if type(v) is tuple:
+        for i in v:
+            if isinstance(i, np.ndarray):
+                return tuple(np.array(i) if isinstance(i, np.ndarray) else i for i in v)
     return v
 
 
@@ -184,7 +215,7 @@ def _call(prim, *args, names=None):
         if isinstance(args[k], Tensor):
             return _apply(prim, args)
     names = names or tuple(f"{prim.name}: argument {k}" for k in range(prim.nin))
-    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names)] + list(args[prim.nin:])
+    vals = [as_float_array(a, n) for a, n in zip(args[: prim.nin], names, strict=False)] + list(args[prim.nin:])
     try:
         return prim.value(*vals)
     except (ValueError, TypeError, IndexError) as exc:
@@ -199,7 +230,9 @@ def call(prim, *args):
     """
     if isinstance(prim, str):
         if prim not in _P:
-            raise ValueError(f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}")
+            raise ValueError(
+                f"prim must be a registered primitive or its name, got {prim!r}; registered: {', '.join(sorted(_P))}"
+            )
         prim = _P[prim]
     if not isinstance(prim, _rules.Primitive):
         raise TypeError(f"call: prim must be a Primitive or the name of one, got {describe(prim)}")
@@ -235,7 +268,7 @@ def _unsupported(what, name):
 
 
 def _constant(x, name):
-    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings, objects."""
+    """A constant operand: an array of numbers (floats, integers, booleans); ``TypeError`` for ``None``, strings."""
     if isinstance(x, np.ndarray) and x.dtype.kind in "fiub":
         return x
     a = as_array_of(x, name, "a number or an array of numbers")
@@ -280,7 +313,10 @@ class Tensor:
             a, b = inputs
             return op(a, b) if isinstance(a, Tensor) else _REFLECTED[ufunc](b, a)
         if kwargs.get("out") is not None:
-            raise TypeError(f"numpy.{ufunc.__name__} with out= cannot write a Tensor into a numpy array; write x = x + t instead of x += t")
+            raise TypeError(
+                f"numpy.{ufunc.__name__} with out= cannot write a Tensor into a numpy array; write x = x + t instead "
+                "of x += t"
+            )
         raise _unsupported(f"numpy.{ufunc.__name__}", ufunc.__name__)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -300,7 +336,9 @@ class Tensor:
 
     def _refuse(self, what):
         if self._traced:
-            raise TypeError(f"{what} of a Tensor that carries a derivative would drop it; use t.value (or where(...) for a choice)")
+            raise TypeError(
+                f"{what} of a Tensor that carries a derivative would drop it; use t.value (or where(...) for a choice)"
+            )
 
     def __bool__(self):
         self._refuse("bool(t) (as in `if t:`)")
@@ -336,47 +374,50 @@ class Tensor:
 
     # ---- arithmetic (a - b is its own primitive, not a + (-b): one pass instead of two)
     def __add__(self, other):
-        return _apply(_ADD, (self, other))
+        return _apply(_P["add"], (self, other))
 
     def __radd__(self, other):
-        return _apply(_ADD, (other, self))
+        return _apply(_P["add"], (other, self))
 
     def __sub__(self, other):
-        return _apply(_SUB, (self, other))
+        return _apply(_P["subtract"], (self, other))
 
     def __rsub__(self, other):
-        return _apply(_SUB, (other, self))
+        return _apply(_P["subtract"], (other, self))
 
     def __mul__(self, other):
-        return _apply(_MUL, (self, other))
+        return _apply(_P["multiply"], (self, other))
 
     def __rmul__(self, other):
-        return _apply(_MUL, (other, self))
+        return _apply(_P["multiply"], (other, self))
 
     def __truediv__(self, other):
-        return _apply(_DIV, (self, other))
+        return _apply(_P["divide"], (self, other))
 
     def __rtruediv__(self, other):
-        return _apply(_DIV, (other, self))
+        return _apply(_P["divide"], (other, self))
 
     def __matmul__(self, other):
-        return _apply(_MATMUL, (self, other))
+        return _apply(_P["matmul"], (self, other))
 
     def __rmatmul__(self, other):
-        return _apply(_MATMUL, (other, self))
+        return _apply(_P["matmul"], (other, self))
 
     def __neg__(self):
-        return _apply(_NEG, (self,))
+        return _apply(_P["negative"], (self,))
 
     def __pos__(self):
         return self
 
     def __pow__(self, p):
         if type(p) is int or type(p) is float:
-            return _apply(_POW, (self, p))
+            return _apply(_P["power"], (self, p))
         if isinstance(p, Tensor) or np.ndim(p) != 0:
-            raise TypeError(f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write exp(p * log(x))")
-        return _apply(_POW, (self, p.item() if isinstance(p, np.generic) else p))
+            raise TypeError(
+                f"x ** p: the exponent must be a fixed number, got {type(p).__name__}; for a Tensor exponent write "
+                "exp(p * log(x))"
+            )
+        return _apply(_P["power"], (self, p.item() if isinstance(p, np.generic) else p))
 
     def __rpow__(self, base):
         raise TypeError("a ** x with a Tensor exponent is not a primitive; write exp(x * log(a))")
@@ -408,19 +449,22 @@ class Tensor:
     @property
     def T(self):
         """Transpose (all axes reversed); the adjoint of a transpose is the transpose back."""
-        return _apply(_TRANSPOSE, (self, None))
+        return _apply(_P["transpose"], (self, None))
 
     def transpose(self, *axes):
         """The axes permuted (all reversed by default); ``axes`` is a permutation of ``0 .. ndim - 1``."""
         axes = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
         if not axes:
-            return _apply(_TRANSPOSE, (self, None))
+            return _apply(_P["transpose"], (self, None))
         if isinstance(axes, (str, bytes)):
             raise TypeError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1}, got {axes!r}")
         axes = tuple(as_axis(a, self.ndim, "transpose: axes", shape=self.shape) for a in axes)
         if sorted(a % self.ndim for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape {shape_str(self.shape)}, got {axes}")
-        return _apply(_TRANSPOSE, (self, axes))
+            raise ValueError(
+                f"transpose: axes must be a permutation of the axes 0 .. {self.ndim - 1} of shape "
+                f"{shape_str(self.shape)}, got {axes}"
+            )
+        return _apply(_P["transpose"], (self, axes))
 
     def reshape(self, *shape):
         """The same entries in a new ``shape`` (integers; one of them may be ``-1``, inferred)."""
@@ -429,13 +473,18 @@ class Tensor:
             raise TypeError(f"reshape: shape must be a tuple of integers, got {shape!r}")
         shape = tuple(as_int(k, "reshape: shape", min=-1) for k in shape)
         known = int(np.prod([k for k in shape if k != -1]))
-        if shape.count(-1) > 1 or (-1 not in shape and known != self.size) or (-1 in shape and (known == 0 or self.size % known)):
-            raise ValueError(f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape {shape_str(self.shape)}")
-        return _apply(_RESHAPE, (self, shape))
+        fits = known == self.size if -1 not in shape else known != 0 and self.size % known == 0
+        if shape.count(-1) > 1 or not fits:
+            raise ValueError(
+                f"reshape: shape {shape} does not fit the {self.size} entries of a Tensor of shape "
+                f"{shape_str(self.shape)}"
+            )
+        return _apply(_P["reshape"], (self, shape))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over ``axis`` (int, tuple or None for all); the pullback broadcasts back."""
-        return _apply(_SUM, (self, as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape), as_bool(keepdims, "sum: keepdims")))
+        axis = as_axes(axis, self.value.ndim, "sum: axis", shape=self.value.shape)
+        return _apply(_P["sum"], (self, axis, as_bool(keepdims, "sum: keepdims")))
 
     def mean(self, axis=None, keepdims=False):
         """Mean over ``axis``: ``sum(axis) / count``."""
@@ -451,20 +500,29 @@ class Tensor:
 
     def __getitem__(self, index):
         for i in index if type(index) is tuple else (index,):
-            if isinstance(i, (Tensor, list)):
+            if type(i) is list or isinstance(i, Tensor):
                 if isinstance(i, Tensor):
-                    raise TypeError("an index must be fixed (ints, slices, arrays), not a Tensor; use t.value to build it")
+                    raise TypeError(
+                        "an index must be fixed (ints, slices, arrays), not a Tensor; use t.value to build it"
+                    )
                 items = index if type(index) is tuple else (index,)
                 index = tuple(np.asarray(j) if isinstance(j, list) else j for j in items)
                 break
-        return _apply(_GETITEM, (self, index))
+        return _apply(_P["getitem"], (self, index))
 
 
 def _value(x):
     return x.value if isinstance(x, Tensor) else x
 
 
-_SYMBOLS = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==", operator.ne: "!="}
+_SYMBOLS = {
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.gt: ">",
+    operator.ge: ">=",
+    operator.eq: "==",
+    operator.ne: "!=",
+}
 
 
 def _compare(op, a, b):
@@ -474,12 +532,10 @@ def _compare(op, a, b):
         return np.asarray(op(a, b))
     except ValueError:
         raise ValueError(
-            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and {shape_str(np.shape(b))} (they do not broadcast)"
+            f"x {_SYMBOLS[op]} y: cannot compare operands of shapes {shape_str(np.shape(a))} and "
+            f"{shape_str(np.shape(b))} (they do not broadcast)"
         ) from None
 
-
-_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (_P[n] for n in ("add", "subtract", "multiply", "divide", "negative", "power"))
-_MATMUL, _TRANSPOSE, _RESHAPE, _SUM, _GETITEM = (_P[n] for n in ("matmul", "transpose", "reshape", "sum", "getitem"))
 
 # numpy on the left of an operator (``ndarray + Tensor``) calls the ufunc, which asks the
 # Tensor: the Tensor's (reflected) operator answers.
@@ -527,14 +583,17 @@ def softmax(x, axis=-1):
     """Softmax along ``axis`` (default: rows of the last axis), stable (the maximum is subtracted).
 
     Pushforward ``dp = (Diag(p) - p p^T) dx`` per row; the pullback is the same symmetric
-    map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same checks, same values).
+    map applied to ``p_bar``. On numpy arrays it is ``companion.models.softmax`` (same values).
     """
     _static(axis, "softmax: axis")
     if not isinstance(x, Tensor):
-        return _models.softmax(x, axis=axis)
+        x = as_float_array(x, "x")
     if x.ndim == 0:
-        raise ValueError("softmax: x must have at least one axis, got a 0-d Tensor")
-    return _apply(_P["softmax"], (x, as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)))
+        raise ValueError(f"softmax: x must have at least one axis, got a 0-d {type(x).__name__}")
+    axis = as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)
+    if x.shape[axis] == 0:
+        raise ValueError(f"softmax: x has shape {shape_str(x.shape)}; a softmax along an axis of length 0 is undefined")
+    return _call(_P["softmax"], x, axis, names=("x",))
 
 
 def trace(X):
@@ -543,7 +602,10 @@ def trace(X):
 
 
 def inv(X):
-    """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``. Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``."""
+    """``X^{-1}`` of ``(n, n)`` or ``(..., n, n)``.
+
+    Pushforward ``dY = -Y dX Y``; pullback ``X_bar = -Y^T Y_bar Y^T``.
+    """
     return _call(_P["inv"], X, names=("X",))
 
 
@@ -570,7 +632,8 @@ def where(cond, x, y):
         np.broadcast_shapes(cond.shape, x.shape, y.shape)
     except ValueError:
         raise ValueError(
-            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} do not broadcast together"
+            f"where: cond {shape_str(cond.shape)}, x {shape_str(x.shape)} and y {shape_str(y.shape)} "
+            f"do not broadcast together"
         ) from None
     if not (isinstance(x, Tensor) or isinstance(y, Tensor)):
         return np.where(cond, x, y)  # constants: numpy's where (NaN in the branch not taken is fine)
@@ -580,9 +643,14 @@ def where(cond, x, y):
 # ----------------------------------------------------------------------------- the sweep
 def _unbroadcast(x_bar, shape):
     """Adjoint of broadcasting ``x`` to ``x_bar.shape``: sum over the axes broadcasting added or stretched."""
-    lead = x_bar.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + k for k, n in enumerate(shape) if n == 1 and x_bar.shape[lead + k] != 1)
-    return x_bar.sum(axis=axes, keepdims=True).reshape(shape)
+    return x_bar.sum(axis=_broadcast_axes(x_bar.shape, shape), keepdims=True).reshape(shape)
+
+
+@functools.lru_cache(maxsize=256)
+def _broadcast_axes(big, shape):
+    """The axes of ``big`` that broadcasting ``shape`` to it added (leading) or stretched (length 1)."""
+    lead = len(big) - len(shape)
+    return tuple(range(lead)) + tuple(lead + k for k, n in enumerate(shape) if n == 1 and big[lead + k] != 1)
 
 
 def _sweep(tape, i_out, out_bar, n_leaves, free):
@@ -601,19 +669,15 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
         if g is None:
             continue
         cots[i] = None
-        prim, parents, args, ans, _, _ = tape[i]
+        prim, parents, args, ans = tape[i]
         if free:
             tape[i] = None
         rules = prim.vjp
         # With one traced argument, g has no other reader: if the engine owns it, the
         # argument's rule may write into it (out=g), and g itself may be handed on.
         sole = owned[i] and len(parents) == 1
-        for k, j in parents:
-            if sole and prim.takes_out[k]:
-                r = rules[k](g, ans, *args, out=g)
-            else:
-                r = rules[k](g, ans, *args)
-            shape = tape[j][_SHAPE]
+        for k, j, shape in parents:
+            r = rules[k](g, ans, *args, out=g) if sole and prim.takes_out[k] else rules[k](g, ans, *args)
             if r.shape != shape:
                 r = _unbroadcast(r, shape)
                 fresh = True
@@ -632,7 +696,7 @@ def _sweep(tape, i_out, out_bar, n_leaves, free):
                 cots[j], owned[j] = r, type(r) is np.ndarray  # 0-d sums are numpy scalars
     grads = []
     for k in range(n_leaves):
-        shape, dtype = tape[k][_SHAPE], tape[k][_DTYPE]
+        shape, dtype = tape[k].ans.shape, tape[k].ans.dtype
         r = cots[k] if k <= i_out else None
         if r is None:
             r = np.zeros(shape, dtype=dtype)
@@ -653,16 +717,18 @@ def _arg_name(f, k):
 
 def _primal(x, name):
     """A primal as a float array (``as_float_array``'s checks, with a fast path for float arrays)."""
-    if type(x) is np.ndarray and x.dtype.kind == "f" and np.isfinite(x).all():
-        return x
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return check_finite(x, name)
     if isinstance(x, Tensor):
         raise TypeError(f"{name} is a Tensor: nesting vjp/grad/jvp is not supported; pass numpy arrays")
     return as_float_array(x, name)
 
 
 def _leaf(tape, x):
-    tape.append((None, (), (), None, x.shape, x.dtype))
-    return _new(x, tape, len(tape) - 1, None)
+    t = object.__new__(Tensor)
+    t.value, t._tape, t._i, t._tangent = x, tape, len(tape), None
+    tape.append(_node(Node, (None, (), (), Aval(x.shape, x.dtype))))
+    return t
 
 
 def _output(out, tape, what):
@@ -706,7 +772,10 @@ def vjp(f, *primals):
     def pullback(cotangent):
         g = as_float_array(cotangent, "cotangent")
         if g.shape != out.shape:
-            raise ValueError(f"pullback: the cotangent must have the shape of f's output {shape_str(out.shape)}, got {shape_str(g.shape)}")
+            raise ValueError(
+                f"pullback: the cotangent must have the shape of f's output {shape_str(out.shape)}, got "
+                f"{shape_str(g.shape)}"
+            )
         if i_out is None:
             return tuple(np.zeros_like(x) for x in xs)
         return tuple(_sweep(tape, i_out, g, len(xs), free=False))
@@ -729,10 +798,12 @@ def jvp(f, primals, tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
     xs = [_primal(x, f"primals[{k}]") for k, x in enumerate(primals)]
     ts = [as_float_array(t, f"tangents[{k}]") for k, t in enumerate(tangents)]
-    for k, (x, t) in enumerate(zip(xs, ts)):
+    for k, (x, t) in enumerate(zip(xs, ts, strict=False)):
         if t.shape != x.shape:
-            raise ValueError(f"jvp: tangents[{k}] must have the shape of primals[{k}] {shape_str(x.shape)}, got {shape_str(t.shape)}")
-    out = f(*[_new(x, None, 0, t.astype(x.dtype, copy=False)) for x, t in zip(xs, ts)])
+            raise ValueError(
+                f"jvp: tangents[{k}] must have the shape of primals[{k}] {shape_str(x.shape)}, got {shape_str(t.shape)}"
+            )
+    out = f(*[_new(x, None, 0, t.astype(x.dtype, copy=False)) for x, t in zip(xs, ts, strict=False)])
     if isinstance(out, Tensor) and out._tangent is not None:
         return np.array(out.value), np.array(out._tangent)
     value, _ = _output(out, None, "jvp")  # f's output does not depend on the primals

@@ -7,14 +7,27 @@ A primitive ``z = f(x, y, ...)`` is declared once, with three things:
   the differential ``df[dx]`` that pushes a tangent forward (used by :func:`companion.jvp`);
 - ``vjp``: one rule per differentiable argument, ``(z_bar, z, x, y, ..., *params) -> x_bar``,
   the adjoint ``df^*[z_bar]`` that pulls a cotangent back (used by :func:`companion.vjp`
-  and :func:`companion.grad`).
+  and :func:`companion.grad`), with ``reads``: which of ``z, x, y, ...`` that rule needs
+  the values of.
 
 The differentiable arguments come first, then static parameters (an axis, a shape, an
 index, an exponent), which are passed to the rules unchanged. The two rules of one
 argument are a linear map and its adjoint, ``<z_bar, df[dx]> = <df^*[z_bar], dx>``: the
 test suite checks this (the dot-product test) and checks ``jvp`` against finite
 differences, for every primitive registered here, on the random inputs its ``sample``
-draws. A primitive is added, and tested, by one :func:`defprimitive` call.
+draws (the samplers of the built-in primitives are in :mod:`companion._samples`). A
+primitive is added, and tested, by one :func:`defprimitive` call. A linear primitive
+(``-x``, a transpose, a sum, an index, the trace) is its own differential, and a bilinear
+one (``x * y``, ``A @ B``) has ``dz = f(dx, y) + f(x, dy)``: those derive their jvp rules
+(``_deflinear``, ``_defbilinear``, as JAX's ``deflinear``/``defbilinear``).
+
+What a node keeps for its pullback is declared, as JAX's transpose rules see an abstract
+value in place of an array they must not read: a vjp rule names in ``reads`` the arrays
+whose values it uses (``reads="y"`` for ``x_bar = z_bar * y``). The engine keeps those; in
+place of the others the rule gets an :class:`Aval`, their shape and dtype only, and the
+array itself can be freed (the pullback of ``x * 2.0`` does not keep ``x``). A rule that
+uses the value of an array it did not name is refused by :func:`defprimitive`, which runs
+each rule once on its ``sample`` with stand-ins, naming the rule and the argument.
 
 Conventions the engine relies on:
 
@@ -23,10 +36,6 @@ Conventions the engine relies on:
   it over the broadcast axes. Likewise a jvp rule's tangent is broadcast to ``z``'s shape.
 - a rule returns ``z_bar`` itself, a view of it, or a new array; it never writes into
   ``z_bar`` or into the primals.
-- in a vjp rule, a parameter whose name starts with ``_`` (``_z``, ``_x``) is read only for
-  its ``.shape``/``.ndim``/``.dtype``: the engine then keeps only those after the forward
-  pass, and a parameter the rule does not read at all is not kept, so the primal array
-  can be freed (the pullback of ``x * 2.0`` does not need ``x``).
 - a vjp rule of an elementwise primitive (its result has the shape of ``z``) may take a
   keyword ``out``: when the engine owns the buffer of ``z_bar`` and nothing else will read
   it, it passes ``out=z_bar`` and the rule may write its result there (``np.multiply(z_bar,
@@ -35,53 +44,77 @@ Conventions the engine relies on:
 
 from __future__ import annotations
 
-import dis
 import inspect
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Primitive", "PRIMITIVES", "defprimitive", "DomainError"]
+from . import _numerics
+from . import _samples as samples
+
+__all__ = ["Aval", "Primitive", "PRIMITIVES", "defprimitive", "check_reads", "DomainError"]
 
 
 class DomainError(ValueError):
     """An input outside a primitive's domain (``logdet`` of det <= 0, ``trace`` of a non-square)."""
 
 
-class Primitive:
-    """A registered primitive: ``value``, ``jvp`` rules, ``vjp`` rules, ``sample``.
+class Aval:
+    """The shape and dtype of an array, standing in for it where a vjp rule did not declare it reads it.
 
-    ``nin`` is the number of differentiable (leading) arguments, one jvp and one vjp rule
-    each. ``sample(rng)`` returns a tuple of arguments for the tests: random float64
-    arrays in the primitive's domain (broadcast shapes included), then static parameters.
+    It has ``shape``, ``dtype`` and ``ndim``, and nothing else: arithmetic on it, or numpy
+    reading it as an array, is a ``TypeError``.
     """
 
-    __slots__ = ("name", "value", "jvp", "vjp", "sample", "doc", "nin", "takes_out", "_reads", "_keep")
+    __slots__ = ("shape", "dtype")
+    __array_ufunc__ = None  # numpy's operators and ufuncs refuse it (TypeError)
 
-    def __init__(self, name, value, jvp, vjp, sample, doc, reads):
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"an Aval (shape {self.shape}, dtype {self.dtype}) stands for an array that was not kept")
+
+    def __repr__(self):
+        return f"Aval(shape={self.shape}, dtype={self.dtype})"
+
+
+class Primitive:
+    """A registered primitive: ``value``, ``jvp`` rules, ``vjp`` rules with what they ``reads``, ``sample``.
+
+    ``nin`` is the number of differentiable (leading) arguments, one jvp and one vjp rule
+    each. ``reads[k]`` is ``(reads z?, (reads argument j?, ...))`` for vjp rule ``k``;
+    ``takes_out[k]`` says rule ``k`` accepts ``out=``. ``sample(rng)`` returns a tuple of
+    arguments for the tests: random float64 arrays in the primitive's domain (broadcast
+    shapes included), then static parameters.
+    """
+
+    __slots__ = ("name", "value", "jvp", "vjp", "reads", "takes_out", "sample", "doc", "nin", "keeps")
+
+    def __init__(self, name, value, jvp, vjp, reads, takes_out, sample, doc):
         self.name, self.value, self.jvp, self.vjp = name, value, jvp, vjp
+        self.reads, self.takes_out = reads, takes_out
         self.sample, self.doc, self.nin = sample, doc, len(vjp)
-        self._reads = tuple(r[:2] for r in reads)  # per vjp rule: (what of z, (what of argument j, ...))
-        self.takes_out = tuple(r[2] for r in reads)  # per vjp rule: may write into z_bar (out=)?
-        self._keep = {}
+        self.keeps = tuple(self._keeps(mask) for mask in range(1 << self.nin))
 
-    def keep(self, mask: int):
-        """What a node must save when the arguments in ``mask`` (bit k: argument k) need cotangents.
+    def _keeps(self, mask: int):
+        """What a node keeps when the arguments in ``mask`` (bit k: argument k) need cotangents.
 
-        Returns ``(keep z?, arguments kept only as shape/dtype, arguments not kept at all)``,
-        from what the vjp rules of those arguments read (see ``_reads``).
+        Returns ``(keep z?, arguments kept as an Aval only, constants kept)``: the union of
+        what the vjp rules of those arguments read, and the arguments outside ``mask`` among it.
+        ``keeps[mask]`` holds it for every mask.
         """
-        k = self._keep.get(mask)
-        if k is None:
-            used = [p for p in range(self.nin) if mask >> p & 1]
-            ans = any(self._reads[p][0] for p in used)
-            level = [max(self._reads[p][1][j] for p in used) for j in range(self.nin)]
-            k = self._keep[mask] = (
-                ans,
-                tuple(j for j in range(self.nin) if level[j] == _SHAPE_ONLY),
-                tuple(j for j in range(self.nin) if level[j] == _UNREAD),
-            )
-        return k
+        used = [self.reads[p] for p in range(self.nin) if mask >> p & 1]
+        read = [any(args[j] for _, args in used) for j in range(self.nin)]
+        return (
+            any(z for z, _ in used),
+            tuple(j for j in range(self.nin) if not read[j]),
+            tuple(j for j in range(self.nin) if read[j] and not mask >> j & 1),
+        )
 
     def __repr__(self):
         return f"<primitive {self.name}: {self.doc.splitlines()[0] if self.doc else ''}>"
@@ -105,53 +138,62 @@ def _as_rules(rules, what, name):
     return rules
 
 
-_UNREAD, _SHAPE_ONLY, _VALUE = 0, 1, 2
+def _rule_reads(rule, declared, nin, name, k):
+    """``((reads z?, (reads argument j?, ...)), takes out=?)`` of vjp rule ``k`` from its ``reads`` string.
 
-
-def _referenced_names(fn):
-    """The local names a Python function reads (None if it is not a Python function)."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return None
-    names = set(code.co_cellvars)
-    for ins in dis.get_instructions(code):
-        if ins.opname.startswith("LOAD_FAST") or ins.opname in ("LOAD_CLOSURE", "LOAD_DEREF"):
-            names.update(ins.argval if isinstance(ins.argval, tuple) else (ins.argval,))
-    return names
-
-
-def _reads(rule, nin, name, k):
-    """What a vjp rule needs of ``z`` and of each differentiable argument, and whether it takes ``out``.
-
-    A parameter the rule never reads: nothing (``_UNREAD``); one whose name starts with
-    ``_``: its shape and dtype (``_SHAPE_ONLY``); any other: the array (``_VALUE``).
+    The names are the rule's own parameter names for ``z`` and the arguments; ``None``
+    declares that the rule reads everything.
     """
     params = list(inspect.signature(rule).parameters.values())
     takes_out = any(p.name == "out" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
     params = [p for p in params if p.name != "out"]
-    if any(p.kind == p.VAR_POSITIONAL for p in params):
-        return True, (_VALUE,) * nin, takes_out
-    if len(params) < 2 + nin:
+    if declared is None:
+        return (True, (True,) * nin), takes_out
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or len(params) < 2 + nin:
         raise TypeError(
-            f"defprimitive({name!r}): vjp rule {k} must take (z_bar, z, <{nin} argument(s)>, *params), "
-            f"got parameters ({', '.join(p.name for p in params)})"
+            f"defprimitive({name!r}): vjp rule {k} must take (z_bar, z, <{nin} argument(s)>, *params) by name "
+            f"to declare reads, got parameters ({', '.join(p.name for p in params)})"
         )
-    read = _referenced_names(rule)
-    level = [
-        _UNREAD if read is not None and p.name not in read else _SHAPE_ONLY if p.name.startswith("_") else _VALUE
-        for p in params
-    ]
-    return level[1] != _UNREAD, tuple(level[2:2 + nin]), takes_out
+    if not isinstance(declared, str):
+        raise TypeError(f"defprimitive({name!r}): reads of vjp rule {k} must be a string of names, got {declared!r}")
+    slots = [p.name for p in params[1:2 + nin]]
+    names = declared.replace(",", " ").split()
+    for n in names:
+        if n not in slots:
+            raise ValueError(
+                f"defprimitive({name!r}): vjp rule {k} declares it reads {n!r}, which is not one of its "
+                f"output and argument parameters ({', '.join(slots)})"
+            )
+    return (slots[0] in names, tuple(s in names for s in slots[1:])), takes_out
 
 
-def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None, doc: str = "", replace: bool = False) -> Primitive:
+def _as_reads(reads, vjp, name):
+    if reads is None or isinstance(reads, str):
+        reads = (reads,) * len(vjp) if reads is None or len(vjp) == 1 else reads
+    elif not isinstance(reads, (tuple, list)):
+        raise TypeError(f"defprimitive({name!r}): reads must be a string or a tuple of strings, got {reads!r}")
+    if isinstance(reads, str) or len(reads) != len(vjp):
+        raise ValueError(
+            f"defprimitive({name!r}): reads must give one string per vjp rule ({len(vjp)}), "
+            f"e.g. reads=('y', 'x') for z = x * y; got {reads!r}"
+        )
+    per_rule = [_rule_reads(r, d, len(vjp), name, k) for k, (r, d) in enumerate(zip(vjp, reads, strict=True))]
+    return tuple(r for r, _ in per_rule), tuple(t for _, t in per_rule)
+
+
+def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, reads=None, sample=None, doc: str = "",
+                 replace: bool = False) -> Primitive:
     """Register a primitive with its value, its jvp rule(s) and its vjp rule(s).
 
     ``jvp`` and ``vjp`` are each a callable (one differentiable argument) or a tuple with
-    one rule per differentiable argument. A primitive missing either rule is refused
-    (``TypeError``), as is one whose rule counts disagree (``ValueError``). ``sample(rng)``
-    describes random test inputs. Returns the :class:`Primitive`, also stored in
-    ``PRIMITIVES[name]``.
+    one rule per differentiable argument. ``reads`` says which arrays each vjp rule uses
+    the values of, by the rule's parameter names: a string for one rule (``"y"``, ``"z x"``,
+    ``""`` for none), a tuple of strings for several; ``None`` (the default) keeps them all.
+    A primitive missing either rule is refused (``TypeError``), as is one whose rule counts
+    disagree (``ValueError``). ``sample(rng)`` describes random test inputs (required with
+    ``reads``): each vjp rule is run once on them with stand-ins (:class:`Aval`) for what it
+    does not read, and a rule that needs more than it declares is refused (``TypeError``,
+    see :func:`check_reads`). Returns the :class:`Primitive`, also stored in ``PRIMITIVES[name]``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"defprimitive: name must be a non-empty string, got {name!r}")
@@ -172,74 +214,57 @@ def defprimitive(name: str, value: Callable, *, jvp=None, vjp=None, sample=None,
         raise TypeError(f"defprimitive({name!r}): sample must be callable (rng -> arguments)")
     if not isinstance(doc, str):
         raise TypeError(f"defprimitive({name!r}): doc must be a string, got {type(doc).__name__}")
-
-    reads = tuple(_reads(r, len(vjp), name, k) for k, r in enumerate(vjp))
-    prim = Primitive(name, value, jvp, vjp, sample, doc, reads)
+    prim = Primitive(name, value, jvp, vjp, *_as_reads(reads, vjp, name), sample, doc)
+    if sample is not None:
+        check_reads(prim, np.random.default_rng(0))
+    elif reads is not None:
+        raise TypeError(f"defprimitive({name!r}): reads is checked on the rules' sample inputs; give sample=")
     PRIMITIVES[name] = prim
     return prim
 
 
-# ----------------------------------------------------------------------------- sampling
-# Random inputs for the registry test: shapes of rank 0-3 with sizes 1-4, pairs of shapes
-# that broadcast, and each primitive's domain (positive for log, well-conditioned for inv).
-
-def _shape(rng, lo=0, hi=3):
-    return tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(lo, hi + 1))))
+def _stand_in(a):
+    return Aval(a.shape, a.dtype) if isinstance(a, np.ndarray) else a
 
 
-def _broadcast_pair(rng):
-    """Two shapes that broadcast together: equal, with some axes of size 1, or fewer leading axes."""
-    base = _shape(rng, 0, 3)
-    thin = [1 if rng.random() < 0.35 else n for n in base]
-    thin = tuple(thin[int(rng.integers(0, len(thin) + 1)):])
-    return (base, thin) if rng.random() < 0.5 else (thin, base)
+def check_reads(prim: Primitive, rng: np.random.Generator) -> None:
+    """Run each vjp rule of ``prim`` on ``prim.sample(rng)`` twice: with every array, and with an
+    :class:`Aval` in place of each array the rule does not declare in ``reads``.
 
-
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
-
-
-def _unary(domain=_normal, lo=0):
-    return lambda rng: (domain(rng, _shape(rng, lo)),)
-
-
-def _binary(second=_normal):
-    def sample(rng):
-        a, b = _broadcast_pair(rng)
-        return _normal(rng, a), second(rng, b)
-    return sample
-
-
-def _square_stack(rng, n=None):
-    batch = () if rng.random() < 0.6 else (int(rng.integers(1, 4)),)
-    n = int(rng.integers(1, 5)) if n is None else n
-    return batch + (n, n)
-
-
-def _well_conditioned(rng):
-    """``I + E`` with ``|E| < 1/2``: invertible, condition number below 3, det > 0."""
-    shape = _square_stack(rng)
-    n = shape[-1]
-    E = rng.standard_normal(shape)
-    E *= 0.4 / max(1.0, np.linalg.norm(E, 2, axis=(-2, -1)).max())
-    return np.eye(n) + E
-
-
-def _spd(rng):
-    shape = _square_stack(rng)
-    A = rng.standard_normal(shape)
-    return A @ np.swapaxes(A, -1, -2) / shape[-1] + np.eye(shape[-1])
+    ``TypeError`` naming the primitive, the rule and the argument when the two runs differ
+    or the second fails: the rule uses a value the engine would not have kept.
+    """
+    args = prim.sample(rng)
+    z = np.asarray(prim.value(*args))
+    z_bar = rng.standard_normal(z.shape).astype(z.dtype, copy=False)
+    slots = [z, *args[: prim.nin]]
+    for k, rule in enumerate(prim.vjp):
+        reads_z, reads_args = prim.reads[k]
+        hidden = [s for s, read in enumerate((reads_z, *reads_args)) if not read]
+        if not hidden:
+            continue
+        want = np.asarray(rule(z_bar, *slots, *args[prim.nin:]))
+        names = list(inspect.signature(rule).parameters)[1:2 + prim.nin]
+        for s in hidden:
+            trial = [_stand_in(a) if t == s else a for t, a in enumerate(slots)]
+            try:
+                got = np.asarray(rule(z_bar, *trial, *args[prim.nin:]))
+                ok = got.shape == want.shape and np.array_equal(got, want)
+            except Exception:  # any failure on a stand-in means the rule used the value
+                ok = False
+            if not ok:
+                raise TypeError(
+                    f"defprimitive({prim.name!r}): vjp rule {k} uses the value of {names[s]!r}, which its reads "
+                    f"do not name, so the engine would keep only its shape and dtype; add {names[s]!r} to reads"
+                )
 
 
 # ----------------------------------------------------------------------------- helpers
 # Each helper is the adjoint (or a piece of one) of a linear map, named for the map.
 
 def _mT(A):
-    return A.swapaxes(-1, -2)  # transpose of the last two axes (of each matrix in a stack)
+    """The transpose of the last two axes (of each matrix in a stack)."""
+    return A.T if A.ndim == 2 else A.swapaxes(-1, -2)
 
 
 def matmul_adjoint_a(C_bar, A, B):
@@ -279,22 +304,32 @@ _BASIC = (int, slice, type(None), type(Ellipsis), np.intp, np.int64, np.int32)
 
 
 def _is_basic(index):
-    for i in index if type(index) is tuple else (index,):
-        if type(i) not in _BASIC:
-            return False
-    return True
+    return all(type(i) in _BASIC for i in index)
+
+
+def _adds_axes_only(index):
+    """Whether ``x[index]`` only inserts axes of length 1 (``x[:, None]``): then it is a reshape."""
+    return all(i is None or i is Ellipsis or type(i) is slice and i == _ALL for i in index)
+
+
+_ALL = slice(None)
 
 
 def getitem_adjoint(z_bar, shape, index):
     """Pullback of z = x[index]: x_bar = zeros with z_bar scattered (added) back into x[index].
 
     A basic index (ints, slices, None, ...) selects each entry at most once, so plain
-    assignment does; a fancy index may select an entry twice, so ``np.add.at`` adds.
+    assignment does; a fancy index may select an entry twice, so ``np.add.at`` adds. An
+    index that only inserts axes (``x[:, None]``) is a reshape, and so is its adjoint.
     """
-    x_bar = np.zeros(shape, dtype=z_bar.dtype)
-    if _is_basic(index):
+    items = index if type(index) is tuple else (index,)
+    if _is_basic(items):
+        if _adds_axes_only(items):
+            return z_bar.reshape(shape)
+        x_bar = np.zeros(shape, dtype=z_bar.dtype)
         x_bar[index] = z_bar
     else:
+        x_bar = np.zeros(shape, dtype=z_bar.dtype)
         np.add.at(x_bar, index, z_bar)
     return x_bar
 
@@ -323,17 +358,10 @@ def tanh_diag(v, y):
 
     Three passes over one new array: y^2, 1 - y^2, times v.
     """
-    t = np.multiply(y, y, out=np.empty_like(y))
+    t = y * y
     np.subtract(1, t, out=t)
     t *= v
     return t
-
-
-def stable_sigmoid(x):
-    """1 / (1 + e^{-x}) without overflow: only exp of non-positive numbers is taken."""
-    e = np.exp(-np.abs(x))
-    s = 1 / (1 + e)
-    return np.where(x >= 0, s, e * s)
 
 
 def sigmoid_diag(v, y):
@@ -342,22 +370,6 @@ def sigmoid_diag(v, y):
     t *= y
     t *= v
     return t
-
-
-def stable_softmax(x, axis=-1):
-    """exp(x - max x) / sum exp(x - max x) along ``axis`` (the shift changes nothing but overflow).
-
-    A row whose maximum is infinite gets its limit, never NaN: the weight is shared by the
-    entries equal to ``+inf`` (or, in a row of ``-inf`` only, by all entries).
-    """
-    m = x.max(axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore"):
-        p = x - m
-    if np.isinf(m).any():
-        np.copyto(p, 0.0, where=(x == m) & np.isinf(m))
-    np.exp(p, out=p)
-    p /= p.sum(axis=axis, keepdims=True)
-    return p
 
 
 def _row_dot(p, g, axis):
@@ -405,140 +417,100 @@ def logdet_value(X):
     return ld
 
 
+def _deflinear(name, value, **kw):
+    """A primitive linear in its one differentiable argument: its differential is itself, dz = f(dx, *params)."""
+    return defprimitive(name, value, jvp=lambda dx, z, x, *params: value(dx, *params), **kw)
+
+
+def _defbilinear(name, value, **kw):
+    """A primitive linear in each of its two arguments: dz = f(dx, y) + f(x, dy)."""
+    return defprimitive(name, value, jvp=(lambda dx, z, x, y: value(dx, y), lambda dy, z, x, y: value(x, dy)), **kw)
+
+
 # ----------------------------------------------------------------------------- arithmetic
 defprimitive(
     "add", np.add,
     jvp=(lambda dx, z, x, y: dx, lambda dy, z, x, y: dy),
-    vjp=(lambda z_bar, _z, _x, _y: z_bar, lambda z_bar, _z, _x, _y: z_bar),
-    sample=_binary(),
+    vjp=(lambda z_bar, z, x, y: z_bar, lambda z_bar, z, x, y: z_bar), reads=("", ""),
+    sample=samples.binary(),
     doc="z = x + y: dz = dx + dy; x_bar = z_bar, y_bar = z_bar (summed over broadcast axes).",
 )
 
 defprimitive(
     "subtract", np.subtract,
     jvp=(lambda dx, z, x, y: dx, lambda dy, z, x, y: -dy),
-    vjp=(lambda z_bar, _z, _x, _y: z_bar, lambda z_bar, _z, _x, _y: -z_bar),
-    sample=_binary(),
+    vjp=(lambda z_bar, z, x, y: z_bar, lambda z_bar, z, x, y: -z_bar), reads=("", ""),
+    sample=samples.binary(),
     doc="z = x - y: dz = dx - dy; x_bar = z_bar, y_bar = -z_bar.",
 )
 
-defprimitive(
+_defbilinear(
     "multiply", np.multiply,
-    jvp=(lambda dx, z, x, y: dx * y, lambda dy, z, x, y: x * dy),
-    vjp=(lambda z_bar, _z, _x, y, out=None: np.multiply(z_bar, y, out=out),
-         lambda z_bar, _z, x, _y, out=None: np.multiply(x, z_bar, out=out)),
-    sample=_binary(),
+    vjp=(lambda z_bar, z, x, y, out=None: np.multiply(z_bar, y, out=out),
+         lambda z_bar, z, x, y, out=None: np.multiply(x, z_bar, out=out)), reads=("y", "x"),
+    sample=samples.binary(),
     doc="z = x * y (elementwise): dz = dx y + x dy; x_bar = z_bar * y, y_bar = x * z_bar.",
 )
 
 defprimitive(
     "divide", np.true_divide,
     jvp=(lambda dx, z, x, y: dx / y, lambda dy, z, x, y: -(dy * z) / y),
-    vjp=(lambda z_bar, _z, _x, y, out=None: np.divide(z_bar, y, out=out), lambda z_bar, z, _x, y: -(z_bar * z) / y),
-    sample=_binary(_away_from_zero),
+    vjp=(lambda z_bar, z, x, y, out=None: np.divide(z_bar, y, out=out),
+         lambda z_bar, z, x, y: -(z_bar * z) / y), reads=("y", "z y"),
+    sample=samples.binary(samples.away_from_zero),
     doc="z = x / y: dz = dx / y - z dy / y; x_bar = z_bar / y, y_bar = -z_bar z / y.",
 )
 
-defprimitive(
+_deflinear(
     "negative", np.negative,
-    jvp=lambda dx, z, x: -dx,
-    vjp=lambda z_bar, _z, _x, out=None: np.negative(z_bar, out=out),
-    sample=_unary(),
+    vjp=lambda z_bar, z, x, out=None: np.negative(z_bar, out=out), reads="",
+    sample=samples.unary(),
     doc="z = -x: dz = -dx; x_bar = -z_bar.",
 )
 
 defprimitive(
     "power", lambda x, p: x ** p,
     jvp=lambda dx, z, x, p: dx * _power_derivative(x, p),
-    vjp=lambda z_bar, _z, x, p: power_adjoint(z_bar, x, p),
-    sample=lambda rng: (rng.uniform(0.5, 2.0, _shape(rng)), float(rng.choice([2, 3, 0.5, -1, 1.5]))),
+    vjp=lambda z_bar, z, x, p: power_adjoint(z_bar, x, p), reads="x",
+    sample=samples.power,
     doc="z = x ** p (p a fixed number): dz = p x^(p-1) dx; x_bar = p x^(p-1) z_bar.",
 )
 
-
-def _matmul_sample(rng):
-    k, n, m = (int(s) for s in rng.integers(1, 5, size=3))
-    batch = [(), (), (int(rng.integers(1, 4)),)][int(rng.integers(0, 3))]
-    cases = [
-        ((n, k), (k, m)), ((n, k), (k,)), ((k,), (k, m)), ((k,), (k,)),
-        (batch + (n, k), batch + (k, m)), ((2,) + (n, k), (k, m)), ((n, k), (3, k, m)),
-        ((k,), (2, k, m)), ((2, 1, n, k), (3, k, m)),
-    ]
-    a, b = cases[int(rng.integers(0, len(cases)))]
-    return _normal(rng, a), _normal(rng, b)
-
-
-defprimitive(
+_defbilinear(
     "matmul", np.matmul,
-    jvp=(lambda dA, C, A, B: dA @ B, lambda dB, C, A, B: A @ dB),
-    vjp=(lambda C_bar, _C, _A, B: matmul_adjoint_a(C_bar, _A, B),
-         lambda C_bar, _C, A, _B: matmul_adjoint_b(C_bar, A, _B)),
-    sample=_matmul_sample,
+    vjp=(lambda C_bar, C, A, B: matmul_adjoint_a(C_bar, A, B),
+         lambda C_bar, C, A, B: matmul_adjoint_b(C_bar, A, B)), reads=("B", "A"),
+    sample=samples.matmul,
     doc="C = A @ B: dC = dA B + A dB; A_bar = C_bar B^T, B_bar = A^T C_bar (as numpy's matmul: vectors, stacks).",
 )
 
 
 # ----------------------------------------------------------------------------- structure
-def _transpose_sample(rng):
-    x = _normal(rng, _shape(rng, 1))
-    return x, (None if rng.random() < 0.4 else tuple(int(a) for a in rng.permutation(x.ndim)))
-
-
-defprimitive(
+_deflinear(
     "transpose", lambda x, axes: x.transpose(axes),
-    jvp=lambda dx, z, x, axes: dx.transpose(axes),
-    vjp=lambda z_bar, _z, _x, axes: z_bar.transpose(_inverse_axes(axes)),
-    sample=_transpose_sample,
+    vjp=lambda z_bar, z, x, axes: z_bar.transpose(_inverse_axes(axes)), reads="",
+    sample=samples.transpose,
     doc="z = transpose(x, axes): a permutation of axes; its adjoint is the inverse permutation.",
 )
 
-
-def _reshape_sample(rng):
-    x = _normal(rng, _shape(rng, 1))
-    shapes = [(-1,), (x.size, 1), x.shape[::-1], (1,) + x.shape]
-    return x, shapes[int(rng.integers(0, len(shapes)))]
-
-
-defprimitive(
+_deflinear(
     "reshape", lambda x, shape: x.reshape(shape),
-    jvp=lambda dx, z, x, shape: dx.reshape(shape),
-    vjp=lambda z_bar, _z, _x, shape: z_bar.reshape(_x.shape),
-    sample=_reshape_sample,
+    vjp=lambda z_bar, z, x, shape: z_bar.reshape(x.shape), reads="",
+    sample=samples.reshape,
     doc="z = reshape(x, shape): same entries, new shape; x_bar = reshape(z_bar, x.shape).",
 )
 
-
-def _sum_sample(rng):
-    x = _normal(rng, _shape(rng))
-    axes = [None] + list(range(-x.ndim, x.ndim)) + ([(0, x.ndim - 1)] if x.ndim >= 2 else [])
-    return x, axes[int(rng.integers(0, len(axes)))], bool(rng.random() < 0.4)
-
-
-defprimitive(
+_deflinear(
     "sum", lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
-    jvp=lambda dx, z, x, axis, keepdims: dx.sum(axis=axis, keepdims=keepdims),
-    vjp=lambda z_bar, _z, _x, axis, keepdims: sum_adjoint(z_bar, _x.shape, axis, keepdims),
-    sample=_sum_sample,
+    vjp=lambda z_bar, z, x, axis, keepdims: sum_adjoint(z_bar, x.shape, axis, keepdims), reads="",
+    sample=samples.sum_,
     doc="z = sum(x, axis): dz = sum(dx, axis); x_bar = z_bar broadcast along the summed axes.",
 )
 
-
-def _getitem_sample(rng):
-    x = _normal(rng, (4, 3, 2))
-    mask = rng.random((4, 3)) < 0.5
-    mask[0, 0] = True
-    indices = [
-        (1,), (slice(1, 3),), (slice(None), 2), (Ellipsis, None, 1), (slice(None, None, -2), slice(1, None)),
-        ([0, 2, 0],), (np.array([3, 3, 1]), slice(None), 0), ([0, 1], [2, 2]), (mask,), (slice(None), [1, 1, 0]),
-    ]
-    return x, indices[int(rng.integers(0, len(indices)))]
-
-
-defprimitive(
+_deflinear(
     "getitem", lambda x, index: x[index],
-    jvp=lambda dx, z, x, index: dx[index],
-    vjp=lambda z_bar, _z, _x, index: getitem_adjoint(z_bar, _x.shape, index),
-    sample=_getitem_sample,
+    vjp=lambda z_bar, z, x, index: getitem_adjoint(z_bar, x.shape, index), reads="",
+    sample=samples.getitem,
     doc="z = x[index]: dz = dx[index]; x_bar = z_bar scattered back into zeros (added where an index repeats).",
 )
 
@@ -547,101 +519,91 @@ defprimitive(
 defprimitive(
     "exp", np.exp,
     jvp=lambda dx, y, x: dx * y,
-    vjp=lambda y_bar, y, _x, out=None: np.multiply(y_bar, y, out=out),
-    sample=_unary(),
+    vjp=lambda y_bar, y, x, out=None: np.multiply(y_bar, y, out=out), reads="y",
+    sample=samples.unary(),
     doc="y = exp(x): dy = y dx; x_bar = y_bar * y.",
 )
 
 defprimitive(
     "log", np.log,
     jvp=lambda dx, y, x: dx / x,
-    vjp=lambda y_bar, _y, x, out=None: np.divide(y_bar, x, out=out),
-    sample=_unary(lambda rng, shape: rng.uniform(0.3, 3.0, shape)),
+    vjp=lambda y_bar, y, x, out=None: np.divide(y_bar, x, out=out), reads="x",
+    sample=samples.unary(samples.positive),
     doc="y = log(x) (x > 0): dy = dx / x; x_bar = y_bar / x.",
 )
 
 defprimitive(
     "tanh", np.tanh,
     jvp=lambda dx, y, x: tanh_diag(dx, y),
-    vjp=lambda y_bar, y, _x: tanh_diag(y_bar, y),
-    sample=_unary(),
+    vjp=lambda y_bar, y, x: tanh_diag(y_bar, y), reads="y",
+    sample=samples.unary(),
     doc="y = tanh(x): dy = (1 - y^2) dx; x_bar = y_bar * (1 - y^2).",
 )
 
 defprimitive(
-    "sigmoid", stable_sigmoid,
+    "sigmoid", _numerics.sigmoid,
     jvp=lambda dx, y, x: sigmoid_diag(dx, y),
-    vjp=lambda y_bar, y, _x: sigmoid_diag(y_bar, y),
-    sample=_unary(lambda rng, shape: 3 * rng.standard_normal(shape)),
+    vjp=lambda y_bar, y, x: sigmoid_diag(y_bar, y), reads="y",
+    sample=samples.unary(samples.wide),
     doc="y = 1 / (1 + exp(-x)): dy = y (1 - y) dx; x_bar = y_bar * y (1 - y).",
 )
 
 defprimitive(
     "relu", lambda x: np.maximum(x, 0),
     jvp=lambda dx, y, x: dx * (y > 0),
-    vjp=lambda y_bar, y, _x, out=None: np.multiply(y_bar, y > 0, out=out),
-    sample=_unary(_away_from_zero),
+    vjp=lambda y_bar, y, x, out=None: np.multiply(y_bar, y > 0, out=out), reads="y",
+    sample=samples.unary(samples.away_from_zero),
     doc="y = max(x, 0): dy = [x > 0] dx; x_bar = [x > 0] y_bar.",
 )
 
 defprimitive(
     "maximum", np.maximum,
     jvp=(lambda dx, z, x, y: np.where(x >= y, dx, 0), lambda dy, z, x, y: np.where(x >= y, 0, dy)),
-    vjp=(lambda z_bar, _z, x, y: np.where(x >= y, z_bar, 0), lambda z_bar, _z, x, y: np.where(x >= y, 0, z_bar)),
-    sample=_binary(),
+    vjp=(lambda z_bar, z, x, y: np.where(x >= y, z_bar, 0), lambda z_bar, z, x, y: np.where(x >= y, 0, z_bar)),
+    reads=("x y", "x y"),
+    sample=samples.binary(),
     doc="z = max(x, y) elementwise (ties go to x): dz = [x >= y] dx + [x < y] dy; the same masks pull back.",
 )
-
-
-def _where_sample(rng):
-    a, b = _broadcast_pair(rng)
-    return _normal(rng, a), _normal(rng, b), rng.random(np.broadcast_shapes(a, b)) < 0.5
-
 
 defprimitive(
     "where", lambda x, y, cond: np.where(cond, x, y),
     jvp=(lambda dx, z, x, y, cond: np.where(cond, dx, 0), lambda dy, z, x, y, cond: np.where(cond, 0, dy)),
-    vjp=(lambda z_bar, _z, _x, _y, cond: np.where(cond, z_bar, 0), lambda z_bar, _z, _x, _y, cond: np.where(cond, 0, z_bar)),
-    sample=_where_sample,
-    doc="z = where(cond, x, y) (cond fixed): dz = where(cond, dx, dy); x_bar = where(cond, z_bar, 0), y_bar = where(cond, 0, z_bar).",
+    vjp=(lambda z_bar, z, x, y, cond: np.where(cond, z_bar, 0), lambda z_bar, z, x, y, cond: np.where(cond, 0, z_bar)),
+    reads=("", ""),
+    sample=samples.where,
+    doc="z = where(cond, x, y) (cond fixed): dz = where(cond, dx, dy); "
+        "x_bar = where(cond, z_bar, 0), y_bar = where(cond, 0, z_bar).",
 )
 
-
-def _softmax_sample(rng):
-    x = 3 * _normal(rng, _shape(rng, 1))
-    return x, int(rng.integers(-x.ndim, x.ndim))
-
-
 defprimitive(
-    "softmax", stable_softmax,
+    "softmax", _numerics.softmax,
     jvp=lambda dx, p, x, axis: softmax_pushforward(dx, p, axis),
-    vjp=lambda p_bar, p, _x, axis, out=None: softmax_adjoint(p_bar, p, axis, out),
-    sample=_softmax_sample,
+    vjp=lambda p_bar, p, x, axis, out=None: softmax_adjoint(p_bar, p, axis, out), reads="p",
+    sample=samples.softmax,
     doc="p = softmax(x) along axis: dp = (Diag(p) - p p^T) dx; x_bar = (Diag(p) - p p^T) p_bar (symmetric).",
 )
 
 
 # ----------------------------------------------------------------------------- matrix functions
-defprimitive(
+_deflinear(
     "trace", square_trace,
-    jvp=lambda dX, z, X: np.trace(dX, axis1=-2, axis2=-1),
-    vjp=lambda z_bar, _z, _X: trace_adjoint(z_bar, _X.shape, _X.dtype),
-    sample=lambda rng: (_normal(rng, _square_stack(rng)),),
+    vjp=lambda z_bar, z, X: trace_adjoint(z_bar, X.shape, X.dtype), reads="",
+    sample=samples.square,
     doc="z = tr(X): dz = tr(dX) = <I, dX>; X_bar = z_bar I.",
 )
 
 defprimitive(
     "inv", np.linalg.inv,
     jvp=lambda dX, Y, X: -(Y @ dX @ Y),
-    vjp=lambda Y_bar, Y, _X: -(_mT(Y) @ Y_bar @ _mT(Y)),
-    sample=lambda rng: (_well_conditioned(rng),),
+    vjp=lambda Y_bar, Y, X: -(_mT(Y) @ Y_bar @ _mT(Y)), reads="Y",
+    sample=samples.well_conditioned,
     doc="Y = X^{-1}: dY = -Y dX Y; X_bar = -Y^T Y_bar Y^T.",
 )
 
 defprimitive(
     "logdet", logdet_value,
     jvp=lambda dX, z, X: np.trace(np.linalg.solve(X, dX), axis1=-2, axis2=-1),
-    vjp=lambda z_bar, _z, X: np.asarray(z_bar)[..., None, None] * _mT(np.linalg.inv(X)),
-    sample=lambda rng: ((_spd if rng.random() < 0.5 else _well_conditioned)(rng),),
+    vjp=lambda z_bar, z, X: np.asarray(z_bar)[..., None, None] * _mT(np.linalg.inv(X)), reads="X",
+    sample=samples.spd_or_well_conditioned,
     doc="z = log det X (det X > 0): dz = tr(X^{-1} dX); X_bar = z_bar X^{-T}.",
 )

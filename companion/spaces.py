@@ -14,11 +14,24 @@ SPD matrix ``M`` of size ``prod(s) x prod(s)`` acting on ``vec``:
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import MAX_SIZE, as_bool, as_count, as_float_array, as_limit, as_number, as_rng, as_shape, check_callable, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    as_bool,
+    as_count,
+    as_float_array,
+    as_limit,
+    as_number,
+    as_rng,
+    as_shape,
+    check_callable,
+    check_limit,
+    describe,
+    shape_str,
+)
 
 __all__ = [
     "vec",
@@ -60,7 +73,9 @@ def frobenius(A, B) -> float:
     A = as_float_array(A, "A")
     B = as_float_array(B, "B")
     if A.shape != B.shape:
-        raise ValueError(f"frobenius: A and B must have the same shape, got {shape_str(A.shape)} and {shape_str(B.shape)}")
+        raise ValueError(
+            f"frobenius: A and B must have the same shape, got {shape_str(A.shape)} and {shape_str(B.shape)}"
+        )
     return float(np.vdot(A, B))
 
 
@@ -103,7 +118,9 @@ class Metric:
     def _check(self, U, name):
         U = as_float_array(U, name)
         if U.shape != self.shape:
-            raise ValueError(f"{name} has shape {shape_str(U.shape)}, but the metric acts on shape {shape_str(self.shape)}")
+            raise ValueError(
+                f"{name} has shape {shape_str(U.shape)}, but the metric acts on shape {shape_str(self.shape)}"
+            )
         return U
 
     def __call__(self, U, V) -> float:
@@ -148,7 +165,10 @@ def as_metric(m, shape, name: str = "inner", *, of: str | None = None):
             raise ValueError(f"{name} acts on shape {shape_str(m.shape)}, but {space}")
         return m
     if of is not None and np.ndim(m) == 2 and np.shape(m) != (math.prod(shape),) * 2:
-        raise ValueError(f"{name} of shape {shape_str(np.shape(m))} cannot act on {space}: it must be ({math.prod(shape)}, {math.prod(shape)})")
+        raise ValueError(
+            f"{name} of shape {shape_str(np.shape(m))} cannot act on {space}: it must be ({math.prod(shape)}, "
+            f"{math.prod(shape)})"
+        )
     try:
         return Metric(m, shape)
     except (TypeError, ValueError) as exc:
@@ -184,7 +204,10 @@ def _matrix_of(A: Callable, x_shape, y_shape) -> np.ndarray:
         e[k] = 1.0
         y = np.asarray(A(unvec(e, x_shape)), dtype=float)
         if y.shape != tuple(y_shape):
-            raise ValueError(f"A returned shape {shape_str(y.shape)} for an input of shape {shape_str(x_shape)}; expected {shape_str(y_shape)}")
+            raise ValueError(
+                f"A returned shape {shape_str(y.shape)} for an input of shape {shape_str(x_shape)}; expected "
+                f"{shape_str(y_shape)}"
+            )
         cols.append(vec(y))
     return np.stack(cols, axis=1)
 
@@ -202,12 +225,16 @@ def _as_linear_map(A, x_shape):
     if not callable(A):
         Am = as_float_array(A, "A (a callable or a 2-d array)", ndim=2)
         if len(x_shape) != 1 or Am.shape[1] != x_shape[0]:
-            raise ValueError(f"matrix A of shape {shape_str(Am.shape)} cannot act on inputs of shape {shape_str(x_shape)}")
+            raise ValueError(
+                f"matrix A of shape {shape_str(Am.shape)} cannot act on inputs of shape {shape_str(x_shape)}"
+            )
         return lambda v: Am @ v
     return A
 
 
-def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linear: bool = True, max_size: int = MAX_SIZE) -> Callable:
+def adjoint(
+    A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linear: bool = True, max_size: int = MAX_SIZE
+) -> Callable:
     """The adjoint ``A*`` of a linear map ``A: X -> Y`` (8.4.2): ``<A v, w>_Y = <v, A* w>_X``.
 
     Parameters
@@ -228,7 +255,8 @@ def adjoint(A, x_shape, y_shape=None, *, inner_x=None, inner_y=None, check_linea
     x_shape = as_shape(x_shape, "x_shape")
     check_linear = as_bool(check_linear, "check_linear")
     limit = as_limit(max_size)
-    check_limit(math.prod(x_shape) ** 2, limit, name=f"x_shape={x_shape}", what="units of work (prod(x_shape) calls of A, each on prod(x_shape) entries)")
+    check_limit(math.prod(x_shape) ** 2, limit, name=f"x_shape={x_shape}",
+                what="units of work (prod(x_shape) calls of A, each on prod(x_shape) entries)")
     A = _as_linear_map(A, x_shape)
     if y_shape is None:
         y_shape = np.shape(A(np.zeros(x_shape)))
@@ -310,7 +338,9 @@ def change_of_basis(A, B, C=None) -> np.ndarray:
     m, n = A.shape
     B = as_float_array(B, "B", ndim=2)
     if B.shape != (n, n):
-        raise ValueError(f"B must be ({n}, {n}) (a basis of the domain of A {shape_str(A.shape)}), got {shape_str(B.shape)}")
+        raise ValueError(
+            f"B must be ({n}, {n}) (a basis of the domain of A {shape_str(A.shape)}), got {shape_str(B.shape)}"
+        )
     if C is None:
         if m != n:
             raise ValueError(f"A has shape {shape_str(A.shape)}: a non-square map needs a codomain basis C ({m}, {m})")
@@ -318,10 +348,14 @@ def change_of_basis(A, B, C=None) -> np.ndarray:
     else:
         C = as_float_array(C, "C", ndim=2)
         if C.shape != (m, m):
-            raise ValueError(f"C must be ({m}, {m}) (a basis of the codomain of A {shape_str(A.shape)}), got {shape_str(C.shape)}")
+            raise ValueError(
+                f"C must be ({m}, {m}) (a basis of the codomain of A {shape_str(A.shape)}), got {shape_str(C.shape)}"
+            )
     for M, name in ((B, "B"), (C, "C")):
         if np.linalg.cond(M) > 1e12:
-            raise ValueError(f"{name} (shape {shape_str(M.shape)}) is singular or nearly so: its columns are not a basis")
+            raise ValueError(
+                f"{name} (shape {shape_str(M.shape)}) is singular or nearly so: its columns are not a basis"
+            )
     return np.linalg.solve(C, A @ B)
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the SPECS table below keeps one callable per line, so that it reads as a table
 """Bad input, everywhere: every public function refuses it with a named ``ValueError``/``TypeError``.
 
 The sweep discovers the public functions of ``companion`` from the ``__all__`` of each of its
@@ -293,8 +294,8 @@ def build_specs() -> dict:
     from companion import examples, exercises, metrics, models, perturb, pullbacks, reverse, spaces, spectra
     from companion.exercises import exercise, registry
 
-    sq = lambda x: float(np.sum(np.asarray(x) ** 2))  # noqa: E731
-    lin = lambda v: 2.0 * v  # noqa: E731
+    sq = lambda x: float(np.sum(np.asarray(x) ** 2))  # noqa: E731 - a one-line function, read as the formula it is
+    lin = lambda v: 2.0 * v  # noqa: E731 - a one-line function, read as the formula it is
     S = Spec
     A = ARRAY
 
@@ -403,10 +404,10 @@ def build_specs() -> dict:
         "companion.metrics.rotation_matrix": S(lambda: {"degrees": 30.0}, {"degrees": NUMBER()}),
         "companion.metrics.LogisticRegression": S(lambda: {"X": R(2, 5), "y": np.array([0.0, 1, 1, 0, 1])}, {"X": A(), "y": A(extra=[("a label 2", np.array([0.0, 1, 2, 0, 1]))])}),
     }
-    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))  # noqa: E731
+    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))  # noqa: E731 - a one-line function, read as the formula it is
     for m in ("probabilities", "loss", "differential", "hessian", "fisher", "natural_metric"):
         specs[f"companion.metrics.LogisticRegression.{m}"] = S(lambda: {"w": R(2)}, {"w": A()}, call=method(logreg, m))
-    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))  # noqa: E731
+    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))  # noqa: E731 - a one-line function, read as the formula it is
     for m in ("loss", "differential", "hessian", "natural_metric"):
         specs[f"companion.metrics.Reparametrized.{m}"] = S(lambda: {"u": R(2)}, {"u": A()}, call=method(repar, m))
     specs["companion.metrics.Reparametrized.to_w"] = S(lambda: {"u": R(2)}, {"u": A(rank_free=True)}, call=method(repar, "to_w"))
@@ -508,9 +509,10 @@ def build_specs() -> dict:
         "companion.reverse.logdet": S(lambda: {"X": np.eye(3) + 0.1 * R(3, 3)}, {"X": A(rank_free=True, extra=[("a negative determinant", -np.eye(3))])}),
         "companion.reverse.maximum": S(lambda: {"x": R(3), "y": R(3, seed=1)}, {"x": A(rank_free=True), "y": A(rank_free=True)}),
         "companion.reverse.where": S(lambda: {"cond": R(3) > 0, "x": R(3, seed=1), "y": R(3, seed=2)}, {"cond": COND((3,)), "x": A(rank_free=True, int_ok=True, nan_ok=True), "y": A(rank_free=True, int_ok=True, nan_ok=True)}),
-        "companion.rules.defprimitive": S(lambda: {"name": "sweep_neg", "value": np.negative, "jvp": lambda dx, z, x: -dx, "vjp": lambda z_bar, _z, _x: -z_bar, "sample": None, "doc": "", "replace": True},
+        "companion.rules.defprimitive": S(lambda: {"name": "sweep_neg", "value": np.negative, "jvp": lambda dx, z, x: -dx, "vjp": lambda z_bar, _z, _x: -z_bar, "reads": None, "sample": None, "doc": "", "replace": True},
                                           {"name": Kind(lambda v: [("None", None), ("a number", 3), ("an empty string", "")]), "value": CALLABLE,
                                            "jvp": Kind(lambda v: [("None", None), ("a number", 3), ("an empty tuple", ())]), "vjp": Kind(lambda v: [("None", None), ("a number", 3), ("an empty tuple", ())]),
+                                           "reads": Kind(lambda v: [("a number", 3), ("a name the rule does not have", "w"), ("two strings for one rule", ("", ""))]),
                                            "sample": Kind(lambda v: [("a number", 3), ("a string", "s")]), "doc": TEXT, "replace": BOOL}),
         # ------------------------------------------------------------------ exercises
         "companion.exercises.grading.check": S(lambda: {"exercise": "8.3.1", "answer": None, "record": False}, {"exercise": EXERCISE_ID, "answer": FREE, "record": BOOL}),
@@ -585,7 +587,8 @@ EXEMPT = {
     "companion.perturb.Zoom": "a record filled by zoom_study()",
     "companion.perturb.Zoom.curve": "a read of the record's array at a position (numpy's IndexError outside)",
     "companion.rules.Primitive": "built by defprimitive(), which checks its arguments",
-    "companion.rules.Primitive.keep": "the engine's bookkeeping, called with masks it builds itself",
+    "companion.rules.Aval": "a stand-in the engine builds from an array's shape and dtype",
+    "companion.rules.check_reads": "called by defprimitive() on the Primitive it has just checked and built",
     "companion.rules.DomainError": "an exception class",
     "companion.exercises.exercise.Exercise.reference": "no arguments",
     "companion.exercises.exercise.Exercise.trial_inputs": "no arguments",
@@ -638,7 +641,7 @@ def same(a, b) -> bool:
         x, y = a[1], b[1]
         return x.shape == y.shape and x.dtype == y.dtype and bool(np.all((x == y) | ((x != x) & (y != y)))) if x.dtype.kind in "fc" else np.array_equal(x, y)
     if a[0] in ("list", "tuple"):
-        return len(a[1]) == len(b[1]) and all(same(u, v) for u, v in zip(a[1], b[1]))
+        return len(a[1]) == len(b[1]) and all(same(u, v) for u, v in zip(a[1], b[1], strict=False))
     if a[0] in ("dict", "dataclass"):
         return a[1].keys() == b[1].keys() and all(same(a[1][k], b[1][k]) for k in a[1])
     return True
@@ -749,10 +752,10 @@ def _worker(group: str, out: str):
     import matplotlib
 
     matplotlib.use("Agg")
-    import companion  # noqa: F401
+    import companion  # noqa: F401 - imported for the registries its modules fill
 
     if group.startswith("companion.widgets"):
-        import companion.widgets  # noqa: F401
+        import companion.widgets  # noqa: F401 - imported for the explorers it registers
     specs = build_specs()
     keys = [k for k in specs if group_of(k) == group]
     _ = public_callables()

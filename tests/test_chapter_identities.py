@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from companion import (
+    adjoint,
     attention,
     attention_vjp,
     directional_derivative,
@@ -23,7 +24,6 @@ from companion import (
     mlp_forward,
     mlp_init,
     numerical_gradient,
-    adjoint,
     riesz,
     softmax,
     softmax_jacobian,
@@ -53,8 +53,10 @@ def test_8_1_2_differential_is_first_order_exact(seed):
     """8.1.2: F(x + dx) = F(x) + dF_x[dx] + o(|dx|); the remainder is O(|dx|^2) for smooth F."""
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((3, 3))
-    F = lambda x: np.tanh(A @ x)
-    dF = lambda x, v: (1 - np.tanh(A @ x) ** 2) * (A @ v)
+    def F(x):
+        return np.tanh(A @ x)
+    def dF(x, v):
+        return (1 - np.tanh(A @ x) ** 2) * (A @ v)
     x, v = rng.standard_normal(3), rng.standard_normal(3)
     assert taylor_test(F, x, v, dF(x, v)).order == pytest.approx(2.0, abs=0.15)
 
@@ -75,7 +77,8 @@ def test_8_2_2_gradient_is_riesz_representer(seed):
     """8.2.2: dL_W[dW] = <grad L, dW>_F = tr(grad^T dW) for all dW (here L = log det W W^T + sum sin W)."""
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((3, 4))
-    L = lambda W: np.linalg.slogdet(W @ W.T)[1] + np.sum(np.sin(W))
+    def L(W):
+        return np.linalg.slogdet(W @ W.T)[1] + np.sum(np.sin(W))
     G = 2 * np.linalg.solve(W @ W.T, W) + np.cos(W)
     assert rel(numerical_gradient(L, W), G) < 1e-7
     for _ in range(3):
@@ -106,7 +109,8 @@ def test_8_3_1_scalar_is_its_trace():
 def test_8_3_2_residual_perturbation_and_expansion(seed):
     """8.3.2 steps 1-2: r(W + dW) = r + dW x and L(W + dW) = 1/2 (r^T r + 2 r^T dr + dr^T dr), exactly."""
     rng = np.random.default_rng(seed)
-    W, x, b, dW = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(3), rng.standard_normal((3, 4))
+    W, x, b = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(3)
+    dW = rng.standard_normal((3, 4))
     r = W @ x - b
     dr = dW @ x
     assert np.allclose((W + dW) @ x - b, r + dr)
@@ -139,11 +143,14 @@ def test_8_4_1_chain_rule_composes_differentials(seed):
     """8.4.1: dPhi_x = dL_{F(x)} o dF_x for Phi = L o F."""
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((4, 3))
-    F = lambda x: np.tanh(A @ x)
-    L = lambda y: 0.5 * float(y @ y) + float(np.sum(np.sin(y)))
+    def F(x):
+        return np.tanh(A @ x)
+    def L(y):
+        return 0.5 * float(y @ y) + float(np.sum(np.sin(y)))
     x, v = rng.standard_normal(3), rng.standard_normal(3)
     dF_v = directional_derivative(F, x, v)
-    assert directional_derivative(lambda x: L(F(x)), x, v) == pytest.approx(directional_derivative(L, F(x), dF_v), rel=1e-6)
+    chained = directional_derivative(L, F(x), dF_v)
+    assert directional_derivative(lambda x: L(F(x)), x, v) == pytest.approx(chained, rel=1e-6)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -188,7 +195,8 @@ def test_8_5_2_and_8_5_3_layer_differentials(act):
     A, b, h = As[0], bs[0], x
     sigma, dsigma = ACTIVATIONS[act]
     dA, db, dh = rng.standard_normal(A.shape), rng.standard_normal(b.shape), rng.standard_normal(h.shape)
-    z_of = lambda p: (A + p[0] * dA) @ (h + p[0] * dh) + b + p[0] * db
+    def z_of(p):
+        return (A + p[0] * dA) @ (h + p[0] * dh) + b + p[0] * db
     dz = directional_derivative(lambda t: z_of(t), np.zeros(1), np.ones(1))
     assert np.allclose(dz, dA @ h + A @ dh + db, atol=1e-8)
     z = A @ h + b
@@ -207,19 +215,19 @@ def test_8_5_4_delta_recursion(act, batch):
     hL, cache = mlp_forward(As, bs, x, act)
     g = mlp_backward(As, cache, hL - y)
     L = len(As)
-    D = [ACTIVATIONS[act][1](cache.z[l], cache.h[l + 1]) for l in range(L)]
+    D = [ACTIVATIONS[act][1](cache.z[i], cache.h[i + 1]) for i in range(L)]
     assert np.allclose(g.deltas[-1], D[-1] * (hL - y))
-    for l in range(L - 1, 0, -1):
-        assert np.allclose(g.deltas[l - 1], D[l - 1] * (As[l].T @ g.deltas[l]))
+    for i in range(L - 1, 0, -1):
+        assert np.allclose(g.deltas[i - 1], D[i - 1] * (As[i].T @ g.deltas[i]))
     # delta_l is the gradient of J with respect to z_l: perturb z_l and run the rest of the net
-    for l in range(L):
-        def J_of_z(z, l=l):
+    for i in range(L):
+        def J_of_z(z, i=i):
             h = ACTIVATIONS[act][0](z)
-            for A, b in zip(As[l + 1:], bs[l + 1:]):
+            for A, b in zip(As[i + 1:], bs[i + 1:], strict=False):
                 h = ACTIVATIONS[act][0](A @ h + (b if h.ndim == 1 else b[:, None]))
             return 0.5 * float(np.sum((h - y) ** 2))
         if act != "relu":
-            assert rel(g.deltas[l], numerical_gradient(J_of_z, cache.z[l])) < 1e-6
+            assert rel(g.deltas[i], numerical_gradient(J_of_z, cache.z[i])) < 1e-6
 
 
 @pytest.mark.parametrize("act", ACTS)
@@ -229,17 +237,21 @@ def test_8_5_5_parameter_gradients(act, batch):
     _, As, bs, x, y = mlp_case(2, act, batch)
     hL, cache = mlp_forward(As, bs, x, act)
     g = mlp_backward(As, cache, hL - y, input_grad=True)
-    J = lambda As_, bs_: 0.5 * float(np.sum((mlp_forward(As_, bs_, x, act)[0] - y) ** 2))
+    def J(As_, bs_):
+        return 0.5 * float(np.sum((mlp_forward(As_, bs_, x, act)[0] - y) ** 2))
     tol = 1e-5 if act == "relu" else 1e-7
-    for l in range(len(As)):
-        hp = cache.h[l]
-        assert np.allclose(g.A[l], g.deltas[l] @ hp.T if batch else np.outer(g.deltas[l], hp))
-        assert np.allclose(g.b[l], g.deltas[l].sum(axis=1) if batch else g.deltas[l])
-        fA = lambda A, l=l: J([A if k == l else As[k] for k in range(len(As))], bs)
-        fb = lambda b, l=l: J(As, [b if k == l else bs[k] for k in range(len(bs))])
-        assert rel(g.A[l], numerical_gradient(fA, As[l])) < tol
-        assert rel(g.b[l], numerical_gradient(fb, bs[l])) < tol
-    J_x = lambda x_: 0.5 * float(np.sum((mlp_forward(As, bs, x_, act)[0] - y) ** 2))
+    for i in range(len(As)):
+        hp = cache.h[i]
+        assert np.allclose(g.A[i], g.deltas[i] @ hp.T if batch else np.outer(g.deltas[i], hp))
+        assert np.allclose(g.b[i], g.deltas[i].sum(axis=1) if batch else g.deltas[i])
+        def fA(A, i=i):
+            return J([A if k == i else As[k] for k in range(len(As))], bs)
+        def fb(b, i=i):
+            return J(As, [b if k == i else bs[k] for k in range(len(bs))])
+        assert rel(g.A[i], numerical_gradient(fA, As[i])) < tol
+        assert rel(g.b[i], numerical_gradient(fb, bs[i])) < tol
+    def J_x(x_):
+        return 0.5 * float(np.sum((mlp_forward(As, bs, x_, act)[0] - y) ** 2))
     assert rel(g.x, numerical_gradient(J_x, x)) < tol
 
 
@@ -248,14 +260,16 @@ def test_8_5_backward_is_the_adjoint_of_the_network_differential(act):
     """8.4-8.5: mlp_backward pulls a cotangent back by the adjoint of d(h_L)/dx: dot-product test."""
     rng, As, bs, x, _ = mlp_case(3, act, 3)
     hL, cache = mlp_forward(As, bs, x, act)
-    forward = lambda x_: mlp_forward(As, bs, x_, act)[0]
-    pullback = lambda w: mlp_backward(As, cache, w, input_grad=True).x
+    def forward(x_):
+        return mlp_forward(As, bs, x_, act)[0]
+    def pullback(w):
+        return mlp_backward(As, cache, w, input_grad=True).x
     pullback_matches_pushforward(forward, pullback, x, hL.shape, rng)
     # with an exact pushforward (linearization by hand) the match is to round-off
-    D = [ACTIVATIONS[act][1](cache.z[l], cache.h[l + 1]) for l in range(len(As))]
+    D = [ACTIVATIONS[act][1](cache.z[i], cache.h[i + 1]) for i in range(len(As))]
 
     def push(v):
-        for A, Dl in zip(As, D):
+        for A, Dl in zip(As, D, strict=False):
             v = Dl * (A @ v)
         return v
 
@@ -314,7 +328,8 @@ def test_8_6_3_softmax_jacobian_and_pullback(seed):
         assert np.allclose(G_S[i], softmax_jacobian(P[i]) @ G_P[i])
     assert rel(G_S, numerical_gradient(lambda S_: frobenius(G_P, softmax(S_)), S)) < 1e-8
     # the pullback is the adjoint of the exact pushforward dS -> (Diag(P_i) - P_i^T P_i) dS_i, row by row
-    push = lambda dS: np.stack([softmax_jacobian(P[i]) @ dS[i] for i in range(4)])
+    def push(dS):
+        return np.stack([softmax_jacobian(P[i]) @ dS[i] for i in range(4)])
     assert dot_product_test(push, lambda w: softmax_vjp(P, w), S.shape, rng=rng) <= 1e-10
 
 
@@ -328,7 +343,8 @@ def test_8_6_4_grad_Q_and_grad_K(seed):
     G_S = softmax_vjp(c.P, G_Y @ V.T)
     d = Q.shape[1]
     assert np.allclose(G_Q, G_S @ K / np.sqrt(d)) and np.allclose(G_K, G_S.T @ Q / np.sqrt(d))
-    J = lambda Q_, K_: frobenius(G_Y, attention(Q_, K_, V)[0])
+    def J(Q_, K_):
+        return frobenius(G_Y, attention(Q_, K_, V)[0])
     assert rel(G_Q, numerical_gradient(lambda Q_: J(Q_, K), Q)) < 1e-7
     assert rel(G_K, numerical_gradient(lambda K_: J(Q, K_), K)) < 1e-7
     dQ, dK = rng.standard_normal(Q.shape), rng.standard_normal(K.shape)
@@ -347,7 +363,10 @@ def test_8_6_attention_vjp_is_adjoint_of_attention_differential(seed):
     G_Y = rng.standard_normal(Y.shape)
     G_Q, G_K, G_V = attention_vjp(c, G_Y)
     dQ, dK, dV = (rng.standard_normal(a.shape) for a in (Q, K, V))
-    dY = directional_derivative(lambda s: attention(Q + s[0] * dQ, K + s[0] * dK, V + s[0] * dV)[0], np.zeros(1), np.ones(1))
+    def Y_along(s):
+        return attention(Q + s[0] * dQ, K + s[0] * dK, V + s[0] * dV)[0]
+
+    dY = directional_derivative(Y_along, np.zeros(1), np.ones(1))
     lhs = frobenius(G_Y, dY)
     rhs = frobenius(G_Q, dQ) + frobenius(G_K, dK) + frobenius(G_V, dV)
     assert lhs == pytest.approx(rhs, rel=1e-7)

@@ -36,7 +36,8 @@ def test_directional_derivative_methods(seed):
 
 
 def test_directional_derivative_scalar_returns_float_and_zero_direction():
-    f = lambda x: float(np.sum(x**3))
+    def f(x):
+        return float(np.sum(x**3))
     x = np.array([1.0, 2.0])
     d = directional_derivative(f, x, np.array([1.0, 0.0]))
     assert isinstance(d, float) and d == pytest.approx(3.0, rel=1e-8)

@@ -17,12 +17,29 @@ from hypothesis import strategies as st
 
 import companion
 from companion import (
-    Tensor, directional_derivative, dot_product_test, exp, grad, inv, jvp, log, logdet, maximum,
-    numerical_gradient, relu, sigmoid, softmax, tanh, trace, value_and_grad, vjp, where,
+    Tensor,
+    directional_derivative,
+    dot_product_test,
+    exp,
+    grad,
+    inv,
+    jvp,
+    log,
+    logdet,
+    maximum,
+    models,
+    numerical_gradient,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+    trace,
+    value_and_grad,
+    vjp,
+    where,
 )
-from companion import models
-from companion.reverse import call
-from companion.rules import PRIMITIVES, defprimitive
+from companion.reverse import Node, call
+from companion.rules import PRIMITIVES, Aval, check_reads, defprimitive
 
 RTOL = 1e-10  # engine vs hand-written, float64
 FD_RTOL = 1e-6  # anything vs central differences
@@ -44,12 +61,12 @@ def flat(arrays):
 
 def unflat(v, like):
     sizes = np.cumsum([x.size for x in like])[:-1]
-    return [p.reshape(x.shape) for p, x in zip(np.split(v, sizes), like)]
+    return [p.reshape(x.shape) for p, x in zip(np.split(v, sizes), like, strict=False)]
 
 
 # ----------------------------------------------------------------------------- the registry
 def test_registry_has_every_primitive_the_api_promises():
-    assert REQUIRED <= set(PRIMITIVES)
+    assert set(PRIMITIVES) >= REQUIRED
     for name, prim in PRIMITIVES.items():
         assert prim.sample is not None, f"{name} has no sample(rng): the registry test cannot draw its inputs"
         assert prim.doc, f"{name} has no doc stating its math"
@@ -60,10 +77,11 @@ def test_registry_has_every_primitive_the_api_promises():
 def test_primitive_jvp_against_differences_and_vjp_against_jvp(name, seed):
     """jvp rule vs central differences; vjp rule vs jvp rule (dot-product test, 8.4.2)."""
     prim = PRIMITIVES[name]
+    check_reads(prim, np.random.default_rng(100 + seed))  # each vjp rule reads no more than its reads declare
     rng = np.random.default_rng(seed)
     args = prim.sample(rng)
     xs, params = list(args[: prim.nin]), tuple(args[prim.nin:])
-    F = lambda *xs: call(prim, *xs, *params)  # noqa: E731
+    F = lambda *xs: call(prim, *xs, *params)  # noqa: E731 - a one-line function, read as the formula it is
 
     # pushforward of a random tangent, against (F(x + h v) - F(x - h v)) / 2h
     vs = [rng.standard_normal(x.shape) for x in xs]
@@ -71,20 +89,21 @@ def test_primitive_jvp_against_differences_and_vjp_against_jvp(name, seed):
     assert np.shape(out) == np.shape(prim.value(*xs, *params))
     assert np.shape(t_out) == np.shape(out)
     fd = directional_derivative(lambda v: prim.value(*unflat(v, xs), *params), flat(xs), flat(vs))
-    assert np.linalg.norm(fd - t_out) <= FD_RTOL * (1 + np.linalg.norm(t_out)), f"{name}: jvp disagrees with differences"
+    gap = np.linalg.norm(fd - t_out)
+    assert gap <= FD_RTOL * (1 + np.linalg.norm(t_out)), f"{name}: jvp disagrees with differences"
 
     # pullback against pushforward: <w, J v> = <J^T w, v> for random v, w
     y, pullback = vjp(F, *xs)
     assert np.allclose(y, out, rtol=1e-14, atol=0)
     cots = pullback(np.ones(y.shape))
     assert [c.shape for c in cots] == [x.shape for x in xs] and all(c.dtype == np.float64 for c in cots)
-    J = lambda v: np.atleast_1d(jvp(F, xs, unflat(v, xs))[1])  # noqa: E731
-    J_adj = lambda w: flat(pullback(w.reshape(y.shape)))  # noqa: E731
+    J = lambda v: np.atleast_1d(jvp(F, xs, unflat(v, xs))[1])  # noqa: E731 - a one-line function, read as the formula it is
+    J_adj = lambda w: flat(pullback(w.reshape(y.shape)))  # noqa: E731 - a one-line function, read as the formula it is
     assert dot_product_test(J, J_adj, (sum(x.size for x in xs),), rng=rng) <= 1e-10
 
 
 def test_defprimitive_refuses_a_primitive_without_both_rules():
-    cube = lambda x: x ** 3  # noqa: E731
+    cube = lambda x: x ** 3  # noqa: E731 - a one-line function, read as the formula it is
     with pytest.raises(TypeError, match="missing vjp"):
         defprimitive("cube_test", cube, jvp=lambda dx, y, x: 3 * x ** 2 * dx)
     with pytest.raises(TypeError, match="missing jvp"):
@@ -113,6 +132,85 @@ def test_a_registered_primitive_is_differentiable_at_once():
         del PRIMITIVES["cube_test"]
 
 
+def test_a_rule_that_uses_a_value_it_does_not_declare_is_refused_when_registered():
+    """x_bar = 3 x^2 y_bar needs x; reads="y" (x kept as its shape only) is caught by defprimitive, by name."""
+    sample = lambda rng: (rng.standard_normal(3),)  # noqa: E731 - a one-line function, read as the formula it is
+    with pytest.raises(TypeError, match=r"'cube_test'.*vjp rule 0 uses the value of 'x'.*add 'x' to reads"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: 3 * x ** 2 * dx,
+                     vjp=lambda y_bar, y, x: 3 * x ** 2 * y_bar, reads="y", sample=sample)
+    with pytest.raises(TypeError, match=r"'mul_test'.*vjp rule 1 uses the value of 'x'"):
+        defprimitive("mul_test", np.multiply, jvp=(lambda dx, z, x, y: dx * y, lambda dy, z, x, y: x * dy),
+                     vjp=(lambda g, z, x, y: g * y, lambda g, z, x, y: x * g), reads=("y", ""),
+                     sample=lambda rng: (rng.standard_normal(3), rng.standard_normal(3)))
+    with pytest.raises(ValueError, match=r"declares it reads 'w'.*\(y, x\)"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: dx, vjp=lambda y_bar, y, x: y_bar, reads="w")
+    with pytest.raises(TypeError, match="reads is checked on the rules' sample inputs"):
+        defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: dx, vjp=lambda y_bar, y, x: y_bar, reads="")
+    with pytest.raises(ValueError, match="one string per vjp rule"):
+        defprimitive("mul_test", np.multiply, jvp=(lambda dx, z, x, y: dx, lambda dy, z, x, y: dy),
+                     vjp=(lambda g, z, x, y: g, lambda g, z, x, y: g), reads="y")
+    assert "cube_test" not in PRIMITIVES and "mul_test" not in PRIMITIVES
+
+
+def test_an_aval_has_a_shape_and_a_dtype_and_no_value():
+    a = Aval((2, 3), np.dtype(float))
+    assert a.shape == (2, 3) and a.ndim == 2 and a.dtype == np.float64
+    for use in (lambda: np.ones((2, 3)) * a, lambda: a + 1, lambda: np.asarray(a), lambda: np.exp(a), lambda: a @ a):
+        with pytest.raises(TypeError):
+            use()
+
+
+def test_a_node_keeps_only_what_its_rules_read():
+    """In (u * 2) with u = x + 1, no rule reads u's value: the tape keeps its shape, and the array is freed."""
+    import gc
+    import weakref
+
+    refs = {}
+
+    def f(x, keep):
+        u = x + 1.0
+        refs["u"] = weakref.ref(u.value)
+        return ((u * u) if keep else (u * 2.0)).sum()
+
+    x = np.arange(3.0)
+    for keep in (False, True):
+        y, pullback = vjp(lambda x: f(x, keep), x)  # noqa: B023 - called here, in the loop
+        gc.collect()
+        assert (refs["u"]() is not None) == keep
+        assert np.allclose(pullback(np.ones(()))[0], 2 * (x + 1) if keep else 2 * np.ones(3))
+
+
+def test_the_tape_is_a_list_of_nodes():
+    tape = []
+    from companion.reverse import _leaf
+
+    x = _leaf(tape, np.ones((2, 3)))
+    exp(x * 2.0).sum()
+    assert all(isinstance(n, Node) for n in tape)
+    assert [n.prim and n.prim.name for n in tape] == [None, "multiply", "exp", "sum"]
+    leaf, mul, e, total = tape
+    assert isinstance(leaf.ans, Aval) and leaf.ans.shape == (2, 3)
+    # x_bar = z_bar * 2 reads 2 only
+    assert isinstance(mul.ans, Aval) and isinstance(mul.args[0], Aval) and mul.args[1] == 2.0
+    assert isinstance(e.ans, np.ndarray) and isinstance(e.args[0], Aval)  # x_bar = y_bar * y reads y = exp(x)
+    assert isinstance(total.args[0], Aval) and total.args[1:] == [None, False]
+
+
+def test_operators_look_their_primitive_up_when_called():
+    """defprimitive(..., replace=True) changes a + a as it changes call("add", ...)."""
+    old = PRIMITIVES["add"]
+    x = np.array([1.0, 2.0])
+    try:
+        tripled = (lambda g, z, x, y: 3 * g, lambda g, z, x, y: 3 * g)
+        defprimitive("add", np.add, jvp=old.jvp, vjp=tripled, reads=("", ""), sample=old.sample, doc=old.doc,
+                     replace=True)
+        assert np.allclose(grad(lambda a: (a + a).sum())(x), 6.0)
+        assert np.allclose(grad(lambda a: call("add", a, a).sum())(x), 6.0)
+    finally:
+        PRIMITIVES["add"] = old
+    assert np.allclose(grad(lambda a: (a + a).sum())(x), 2.0)
+
+
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     a=st.lists(st.integers(1, 3), min_size=0, max_size=3),
@@ -123,11 +221,11 @@ def test_a_registered_primitive_is_differentiable_at_once():
 def test_broadcasting_is_undone_in_the_pullback(a, ones, drop, seed):
     """For z = x * y + x with broadcast shapes, x_bar and y_bar are sums over the broadcast axes."""
     sx = tuple(a)
-    sy = tuple(1 if o else n for n, o in zip(sx, ones))[min(drop, len(sx)):]
+    sy = tuple(1 if o else n for n, o in zip(sx, ones, strict=False))[min(drop, len(sx)):]
     rng = np.random.default_rng(seed)
     x, y = rng.standard_normal(sx), rng.standard_normal(sy)
     W = rng.standard_normal(np.broadcast_shapes(sx, sy))
-    f = lambda x, y: ((x * y + x) * W).sum()  # noqa: E731
+    f = lambda x, y: ((x * y + x) * W).sum()  # noqa: E731 - a one-line function, read as the formula it is
     gx, gy = grad(f, argnums=(0, 1))(x, y)
     assert gx.shape == sx and gy.shape == sy
     assert rel(gx, numerical_gradient(lambda x: f(x, y), x)) < FD_RTOL
@@ -142,7 +240,7 @@ def test_least_squares_gradient_equals_the_hand_written_pullback(batch):
     W = rng.standard_normal((3, 4))
     x = rng.standard_normal(4 if batch is None else (4, batch))
     b = rng.standard_normal(3 if batch is None else (3, batch))
-    loss = lambda W: 0.5 * ((W @ x - b) ** 2).sum()  # noqa: E731
+    loss = lambda W: 0.5 * ((W @ x - b) ** 2).sum()  # noqa: E731 - a one-line function, read as the formula it is
     value, g = value_and_grad(loss)(W)
     l0, g0 = models.least_squares(W, x, b)
     assert abs(float(value) - l0) <= RTOL * l0 and rel(g, g0) <= RTOL
@@ -156,7 +254,7 @@ def engine_mlp_loss(L, activations, batched):
     def loss(*args):
         As, bs, x, y = args[:L], args[L: 2 * L], args[2 * L], args[2 * L + 1]
         h = x
-        for A, b, a in zip(As, bs, activations):
+        for A, b, a in zip(As, bs, activations, strict=False):
             h = ACT[a](A @ h + (b[:, None] if batched else b))
         return 0.5 * ((h - y) ** 2).sum()
     return loss
@@ -177,15 +275,15 @@ def test_mlp_gradients_equal_the_hand_written_backward(act, batch):
     value, g = value_and_grad(loss, argnums=tuple(range(2 * L)))(*As, *bs, x, y)
     l0, g0 = models.mlp_loss_and_grads(As, bs, x, y, acts)
     assert abs(float(value) - l0) <= RTOL * l0
-    for mine, theirs in zip(g, g0.A + g0.b):
+    for mine, theirs in zip(g, g0.A + g0.b, strict=False):
         assert rel(mine, theirs) <= RTOL
     # and against finite differences, for the first and the last weight matrix
-    for l in (0, L - 1):
-        def f(A, l=l):
+    for i in (0, L - 1):
+        def f(A, i=i):
             As2 = list(As)
-            As2[l] = A
+            As2[i] = A
             return models.mlp_loss_and_grads(As2, bs, x, y, acts)[0]
-        assert rel(g[l], numerical_gradient(f, As[l])) < FD_RTOL
+        assert rel(g[i], numerical_gradient(f, As[i])) < FD_RTOL
 
 
 @pytest.mark.parametrize("shape", [(5, 3, 3, 4), (4, 2, 6, 2)])
@@ -195,7 +293,7 @@ def test_attention_gradients_equal_the_hand_written_pullback(shape):
     rng = np.random.default_rng(3)
     Q, K, V = rng.standard_normal((n, d)), rng.standard_normal((n_k, d)), rng.standard_normal((n_k, d_v))
     G = rng.standard_normal((n, d_v))
-    f = lambda Q, K, V: (softmax(Q @ K.T / np.sqrt(d)) @ V * G).sum()  # <Y, G>: so G_Y = G  # noqa: E731
+    f = lambda Q, K, V: (softmax(Q @ K.T / np.sqrt(d)) @ V * G).sum()  # <Y, G>: so G_Y = G  # noqa: E731 - a one-line function, read as the formula it is
     gQ, gK, gV = grad(f, argnums=(0, 1, 2))(Q, K, V)
     Y, cache = models.attention(Q, K, V)
     hQ, hK, hV = models.attention_vjp(cache, G)
@@ -205,7 +303,7 @@ def test_attention_gradients_equal_the_hand_written_pullback(shape):
     # the pullback of Y itself, with G as cotangent, is the same thing
     Y2, pullback = vjp(lambda Q, K, V: softmax(Q @ K.T / np.sqrt(d)) @ V, Q, K, V)
     assert rel(Y2, Y) <= 1e-14
-    for mine, theirs in zip(pullback(G), (hQ, hK, hV)):
+    for mine, theirs in zip(pullback(G), (hQ, hK, hV), strict=False):
         assert rel(mine, theirs) <= RTOL
 
 
@@ -318,7 +416,7 @@ def test_float32_is_preserved():
 
 
 def test_argnums_tuple_and_python_floats():
-    f = lambda a, X, b: a * (X ** 2).sum() + b  # noqa: E731
+    f = lambda a, X, b: a * (X ** 2).sum() + b  # noqa: E731 - a one-line function, read as the formula it is
     X = np.arange(6.0).reshape(2, 3)
     ga, gX, gb = grad(f, argnums=(0, 1, 2))(2.0, X, 1.5)
     assert float(ga) == (X ** 2).sum() and np.allclose(gX, 4 * X) and float(gb) == 1.0
@@ -330,7 +428,7 @@ def test_argnums_tuple_and_python_floats():
 def test_jvp_equals_the_jacobian_times_the_tangent():
     rng = np.random.default_rng(8)
     A = rng.standard_normal((3, 4))
-    F = lambda x: tanh(A @ x) * x[:3]  # noqa: E731
+    F = lambda x: tanh(A @ x) * x[:3]  # noqa: E731 - a one-line function, read as the formula it is
     x, v = rng.standard_normal(4), rng.standard_normal(4)
     out, t = jvp(F, (x,), (v,))
     J = companion.jacobian(lambda x: np.tanh(A @ x) * x[:3], x)
@@ -372,19 +470,26 @@ def test_indexing_scatters_back_with_repeats():
 
 def test_matmul_shapes_like_numpy():
     rng = np.random.default_rng(11)
-    for sa, sb in [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((5, 2, 3), (3, 4)), ((3,), (5, 3, 4)), ((5, 2, 3), (5, 3, 4))]:
+    cases = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((5, 2, 3), (3, 4)), ((3,), (5, 3, 4)),
+             ((5, 2, 3), (5, 3, 4))]
+    for sa, sb in cases:
         a, b = rng.standard_normal(sa), rng.standard_normal(sb)
         ga, gb = grad(lambda a, b: (a @ b).sum(), argnums=(0, 1))(a, b)
         assert ga.shape == sa and gb.shape == sb
-        assert rel(ga, numerical_gradient(lambda a: (a @ b).sum(), a)) < FD_RTOL
-        assert rel(gb, numerical_gradient(lambda b: (a @ b).sum(), b)) < FD_RTOL
+        assert rel(ga, numerical_gradient(lambda a, b=b: (a @ b).sum(), a)) < FD_RTOL
+        assert rel(gb, numerical_gradient(lambda b, a=a: (a @ b).sum(), b)) < FD_RTOL
 
 
 def test_where_maximum_mean_reshape_transpose():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((3, 4))
-    f = lambda x: (where(x > 0, x, 0.1 * x) + maximum(x, 0.2) + x.mean(axis=0) + x.reshape(4, 3).T.transpose(1, 0).reshape(3, 4)).sum()  # noqa: E731
-    fn = lambda x: (np.where(x > 0, x, 0.1 * x) + np.maximum(x, 0.2) + x.mean(axis=0) + x).sum()  # noqa: E731
+    def f(x):
+        round_trip = x.reshape(4, 3).T.transpose(1, 0).reshape(3, 4)
+        return (where(x > 0, x, 0.1 * x) + maximum(x, 0.2) + x.mean(axis=0) + round_trip).sum()
+
+    def fn(x):
+        return (np.where(x > 0, x, 0.1 * x) + np.maximum(x, 0.2) + x.mean(axis=0) + x).sum()
+
     assert rel(grad(f)(x), numerical_gradient(fn, x)) < FD_RTOL
 
 

@@ -33,7 +33,8 @@ def _value(a):
 
 
 class Masks:
-    """The masks of a program's comparisons: computed live (and recorded) on the first run, reused (frozen) on the others."""
+    """The masks of a program's comparisons: computed live (and recorded) on the first run, reused (frozen) on
+    the others."""
 
     def __init__(self):
         self.saved, self.frozen = {}, False
@@ -42,7 +43,8 @@ class Masks:
         if self.frozen:
             return self.saved[key]
         m = live()
-        assert type(m) is np.ndarray and m.dtype == bool, f"a comparison gave {type(m).__name__} {getattr(m, 'dtype', '')}, not a boolean array"
+        got = f"{type(m).__name__} {getattr(m, 'dtype', '')}"
+        assert type(m) is np.ndarray and m.dtype == bool, f"a comparison gave {got}, not a boolean array"
         self.saved[key] = m
         return m
 
@@ -71,7 +73,7 @@ UNARY = {
     "pow3": lambda a, m, k, C: tanh(a) ** 3,
     # comparisons feeding where: Tensor vs number, vs an array on either side, == and !=
     "ge0": lambda a, m, k, C: where(m(k, lambda: a >= 0), a, 0.1 * a),
-    "le_number_left": lambda a, m, k, C: where(m(k, lambda: 0.3 <= a), a * a, -a),
+    "le_number_left": lambda a, m, k, C: where(m(k, lambda: a >= 0.3), a * a, -a),
     "lt_array_left": lambda a, m, k, C: where(m(k, lambda: np.full(np.shape(_value(a)), 0.1) < a), a, 0.5 * a),
     "eq": lambda a, m, k, C: where(m(k, lambda: a == _shifted(a)), 2.0 * a, -a),
     "ne": lambda a, m, k, C: where(m(k, lambda: a != _shifted(a)), a * a, 3.0 * a),
@@ -98,7 +100,10 @@ def run(program, xs, weights, constants, masks):
     vals = list(xs)
     for k, (kind, op, i, j) in enumerate(program):
         a = vals[i % len(vals)]
-        vals.append(UNARY[op](a, masks, k, constants) if kind == "u" else BINARY[op](a, vals[j % len(vals)], masks, k, constants))
+        if kind == "u":
+            vals.append(UNARY[op](a, masks, k, constants))
+        else:
+            vals.append(BINARY[op](a, vals[j % len(vals)], masks, k, constants))
     # a scalar that reads every value (so every node is reused at least by the loss)
     total = 0.0
     for k, v in enumerate(vals):
@@ -118,7 +123,7 @@ def test_random_programs(program, seed, zeros):
     constants = [rng.standard_normal((3, 4)), rng.standard_normal(4)]
     before = [x.copy() for x in xs]
     masks = Masks()
-    f = lambda *xs: run(program, xs, weights, constants, masks)  # noqa: E731
+    f = lambda *xs: run(program, xs, weights, constants, masks)  # noqa: E731 - a one-line function, read as the formula it is
 
     value, g = value_and_grad(f, argnums=(0, 1, 2))(*xs)
     masks.frozen = True  # the same program on numpy arrays, with the masks the engine's comparisons gave
@@ -131,7 +136,7 @@ def test_random_programs(program, seed, zeros):
     for k in range(3):
         others = list(xs)
 
-        def fk(x, k=k):
+        def fk(x, k=k, others=others):
             others[k] = x
             return float(f(*others))
 
@@ -142,17 +147,18 @@ def test_random_programs(program, seed, zeros):
     masks.frozen = False
 
     again = grad(f, argnums=(0, 1, 2))(*xs)
-    assert all(np.array_equal(a, b) for a, b in zip(g, again))
+    assert all(np.array_equal(a, b) for a, b in zip(g, again, strict=False))
     _, pullback = vjp(f, *xs)
     first, second = pullback(np.float64(1.0)), pullback(np.float64(1.0))
-    assert all(np.array_equal(a, b) and np.array_equal(a, c) for a, b, c in zip(first, second, g))
-    assert all(np.array_equal(x, b) for x, b in zip(xs, before))
+    assert all(np.array_equal(a, b) and np.array_equal(a, c) for a, b, c in zip(first, second, g, strict=False))
+    assert all(np.array_equal(x, b) for x, b in zip(xs, before, strict=False))
 
     # every array the program read, overwritten after vjp: the pullback kept its own copies
     for arr in [*xs, *weights, *constants]:
         arr[...] = 100.0
     third = pullback(np.float64(1.0))
-    assert all(np.array_equal(a, c) for a, c in zip(third, g)), "the pullback read an array edited after vjp"
+    same = all(np.array_equal(a, c) for a, c in zip(third, g, strict=True))
+    assert same, "the pullback read an array edited after vjp"
 
 
 # ----------------------------------------------------------------------------- the examples of issue 11
@@ -168,20 +174,21 @@ def test_comparisons_give_boolean_arrays_on_either_side():
 
     def f(t):
         u = t * 1.0
-        for m in (t == u, t != u, t < 1, t <= 1, t > 1, t >= 1, 1 < t, np.ones(3) == t, np.ones(3) >= t, t == np.ones(3)):
-            seen.append(m)
+        one = np.ones(3)
+        seen.extend((t == u, t != u, t < 1, t <= 1, t > 1, t >= 1, t > 1, one == t, one >= t, t == one))
         return t.sum()
 
     grad(f)(np.array([0.0, 1.0, 2.0]))
     assert all(type(m) is np.ndarray and m.dtype == bool for m in seen)
-    want = [[1, 1, 1], [0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1], [0, 0, 1], [0, 1, 0], [1, 1, 0], [0, 1, 0]]
+    want = [[1, 1, 1], [0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 0, 1],
+            [0, 1, 1], [0, 0, 1], [0, 1, 0], [1, 1, 0], [0, 1, 0]]
     assert [m.astype(int).tolist() for m in seen] == want
 
 
 def test_zero_power_has_zero_derivative_at_zero():
     for p in (0, 0.0, np.int64(0)):
-        assert np.array_equal(grad(lambda t: (t ** p).sum())(np.array([0.0, 2.0])), [0.0, 0.0])
-        _, dy = jvp(lambda t: t ** p, (np.array([0.0, 2.0]),), (np.ones(2),))
+        assert np.array_equal(grad(lambda t, p=p: (t ** p).sum())(np.array([0.0, 2.0])), [0.0, 0.0])
+        _, dy = jvp(lambda t, p=p: t ** p, (np.array([0.0, 2.0]),), (np.ones(2),))
         assert np.array_equal(dy, [0.0, 0.0])
 
 

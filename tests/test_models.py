@@ -37,7 +37,11 @@ def test_least_squares_shapes_and_gradient(m, n, batch, seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.lists(st.integers(1, 6), min_size=2, max_size=5), st.sampled_from(["tanh", "sigmoid", "identity", "relu"]), st.integers(0, 2**32 - 1))
+@given(
+    st.lists(st.integers(1, 6), min_size=2, max_size=5),
+    st.sampled_from(["tanh", "sigmoid", "identity", "relu"]),
+    st.integers(0, 2**32 - 1),
+)
 def test_mlp_random_architectures(sizes, act, seed):
     rng = np.random.default_rng(seed)
     As, bs = mlp_init(sizes, rng=rng, bias_scale=0.1)
@@ -47,7 +51,8 @@ def test_mlp_random_architectures(sizes, act, seed):
     assert [b.shape for b in g.b] == [b.shape for b in bs]
     assert [d.shape for d in g.deltas] == [(s, 3) for s in sizes[1:]]
     if act != "relu":
-        f = lambda A0: mlp_loss_and_grads([A0] + As[1:], bs, x, y, act)[0]
+        def f(A0):
+            return mlp_loss_and_grads([A0] + As[1:], bs, x, y, act)[0]
         assert np.allclose(g.A[0], numerical_gradient(f, As[0]), atol=1e-6 * (1 + np.abs(g.A[0]).max()))
 
 
@@ -69,9 +74,9 @@ def test_mlp_backward_does_not_mutate():
     copies = [hbar.copy(), [A.copy() for A in As], [z.copy() for z in cache.z], [hh.copy() for hh in cache.h]]
     mlp_backward(As, cache, hbar, input_grad=True)
     assert np.array_equal(hbar, copies[0])
-    assert all(np.array_equal(a, b) for a, b in zip(As, copies[1]))
-    assert all(np.array_equal(a, b) for a, b in zip(cache.z, copies[2]))
-    assert all(np.array_equal(a, b) for a, b in zip(cache.h, copies[3]))
+    assert all(np.array_equal(a, b) for a, b in zip(As, copies[1], strict=False))
+    assert all(np.array_equal(a, b) for a, b in zip(cache.z, copies[2], strict=False))
+    assert all(np.array_equal(a, b) for a, b in zip(cache.h, copies[3], strict=False))
 
 
 def test_softmax_is_stable_and_sums_to_one():
@@ -98,7 +103,8 @@ def test_attention_custom_scale_and_rectangular():
     assert Y.shape == (2, 3) and c.scale == 0.1
     G_Y = rng.standard_normal(Y.shape)
     G_Q, G_K, G_V = attention_vjp(c, G_Y)
-    f = lambda Q_: float(np.sum(G_Y * attention(Q_, K, V, scale=0.1)[0]))
+    def f(Q_):
+        return float(np.sum(G_Y * attention(Q_, K, V, scale=0.1)[0]))
     assert np.allclose(G_Q, numerical_gradient(f, Q), atol=1e-8)
     assert G_K.shape == K.shape and G_V.shape == V.shape
 
@@ -113,28 +119,48 @@ def test_attention_vjp_does_not_mutate():
     attention_vjp(c, G_Y)
     attention_vjp(c, G_Y)
     assert np.array_equal(G_Y, G0)
-    assert all(np.array_equal(a, b) for a, b in zip(c[:6], saved))
+    assert all(np.array_equal(a, b) for a, b in zip(c[:6], saved, strict=False))
 
 
 # ----------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "call, exc, pattern",
     [
-        (lambda: least_squares(np.ones((2, 3)), np.ones(4), np.ones(2)), ValueError, r"W has shape \(2, 3\).*x has shape \(4,\)"),
+        (
+            lambda: least_squares(np.ones((2, 3)), np.ones(4), np.ones(2)),
+            ValueError,
+            r"W has shape \(2, 3\).*x has shape \(4,\)",
+        ),
         (lambda: least_squares(np.ones((2, 3)), np.ones(3), np.ones(3)), ValueError, r"b must have shape \(2,\)"),
         (lambda: least_squares(np.ones((2, 3)), np.ones((3, 4)), np.ones(2)), ValueError, r"\(2, 4\)"),
         (lambda: least_squares(np.ones((2, 3), dtype=int), np.ones(3), np.ones(2)), TypeError, "W has integer"),
         (lambda: least_squares(np.ones(3), np.ones(3), np.ones(1)), ValueError, "W must be 2-d"),
         (lambda: least_squares(np.ones((2, 3)), np.array([1.0, np.nan, 0.0]), np.ones(2)), ValueError, "x .* NaN"),
-        (lambda: mlp_forward([np.ones((2, 3))], [np.ones(2)], np.ones(3), "swish"), ValueError, "unknown activation 'swish'"),
+        (
+            lambda: mlp_forward([np.ones((2, 3))], [np.ones(2)], np.ones(3), "swish"),
+            ValueError,
+            "unknown activation 'swish'",
+        ),
         (lambda: mlp_forward([np.ones((2, 3))], [np.ones(2)], np.ones(4), "tanh"), ValueError, r"x has shape \(4,\)"),
-        (lambda: mlp_forward([np.ones((2, 3)), np.ones((2, 3))], [np.ones(2), np.ones(2)], np.ones(3)), ValueError, r"As\[1\]"),
+        (
+            lambda: mlp_forward([np.ones((2, 3)), np.ones((2, 3))], [np.ones(2), np.ones(2)], np.ones(3)),
+            ValueError,
+            r"As\[1\]",
+        ),
         (lambda: mlp_forward([np.ones((2, 3))], [np.ones(3)], np.ones(3)), ValueError, r"bs\[0\]"),
         (lambda: mlp_forward(np.ones((2, 3)), [np.ones(2)], np.ones(3)), TypeError, "lists"),
         (lambda: mlp_init([3, 2], rng=0), TypeError, "Generator"),
         (lambda: mlp_init([3], rng=np.random.default_rng()), ValueError, "sizes"),
-        (lambda: mlp_loss_and_grads([np.ones((2, 3))], [np.ones(2)], np.ones(3), np.ones(3)), ValueError, r"y must have the shape"),
-        (lambda: attention(np.ones((3, 2)), np.ones((3, 4)), np.ones((3, 2))), ValueError, r"Q has shape \(3, 2\).*K has shape \(3, 4\)"),
+        (
+            lambda: mlp_loss_and_grads([np.ones((2, 3))], [np.ones(2)], np.ones(3), np.ones(3)),
+            ValueError,
+            r"y must have the shape",
+        ),
+        (
+            lambda: attention(np.ones((3, 2)), np.ones((3, 4)), np.ones((3, 2))),
+            ValueError,
+            r"Q has shape \(3, 2\).*K has shape \(3, 4\)",
+        ),
         (lambda: attention(np.ones((3, 2)), np.ones((3, 2)), np.ones((4, 2))), ValueError, r"V has shape \(4, 2\)"),
         (lambda: attention_vjp((1, 2), np.ones((3, 2))), TypeError, "AttentionCache"),
         (lambda: softmax_vjp(np.ones((2, 3)), np.ones((3, 2))), ValueError, r"\(2, 3\) and \(3, 2\)"),
@@ -162,3 +188,21 @@ def test_attention_vjp_wrong_cotangent_shape():
     Y, c = attention(np.ones((3, 2)), np.ones((3, 2)), np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"G_Y must have the shape of Y \(3, 4\), got \(4, 3\)"):
         attention_vjp(c, np.ones((4, 3)))
+
+
+def test_the_engine_and_the_models_share_one_softmax_and_one_sigmoid():
+    """8.6.1 (softmax by rows) and the logistic sigmoid: the same numbers from the engine and the models,
+    including scores far out on both tails, where a naive exp overflows."""
+    from companion import sigmoid as engine_sigmoid
+    from companion import softmax as engine_softmax
+    from companion.models import ACTIVATIONS, softmax
+
+    rng = np.random.default_rng(7)
+    S = rng.standard_normal((4, 5)) * np.array([[1.0], [30.0], [800.0], [-800.0]])
+    for axis in (0, 1, -1):
+        assert np.array_equal(softmax(S, axis), engine_softmax(S, axis))
+        assert np.allclose(softmax(S, axis).sum(axis=axis), 1.0)
+    z = np.array([-800.0, -30.0, -1.0, 0.0, 1.0, 30.0, 800.0])
+    s = ACTIVATIONS["sigmoid"][0](z)
+    assert np.array_equal(s, engine_sigmoid(z)) and np.all(np.isfinite(s))
+    assert np.allclose(s[2:5], 1 / (1 + np.exp(-z[2:5])), rtol=1e-15)

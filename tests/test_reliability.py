@@ -14,9 +14,24 @@ import pytest
 
 import companion
 from companion import (
-    Metric, adjoint, attention, attention_vjp, check_gradient, directional_derivative,
-    grad, ill_conditioned_quadratic, jacobian, metric_descent, mlp_backward, mlp_forward, mlp_init,
-    numerical_gradient, predicted_mean_squared_singular_value, sample_weights, softmax, where,
+    Metric,
+    adjoint,
+    attention,
+    attention_vjp,
+    check_gradient,
+    directional_derivative,
+    grad,
+    ill_conditioned_quadratic,
+    jacobian,
+    metric_descent,
+    mlp_backward,
+    mlp_forward,
+    mlp_init,
+    numerical_gradient,
+    predicted_mean_squared_singular_value,
+    sample_weights,
+    softmax,
+    where,
 )
 from companion.metrics import metric_at
 from companion.models import attention_loss_and_grads
@@ -34,7 +49,8 @@ def test_attention_with_overflowing_scores_is_the_exact_finite_answer(scale):
     Q, K, V = _qkv()
     Y, cache = attention(Q * 1e154, K * 1e154, V, scale=scale)
     S1 = Q @ K.T * (1.0 if scale is None or scale > 0 else -1.0)
-    assert np.all(np.isfinite(Y)) and np.array_equal(Y, V[S1.argmax(axis=1)])  # the softmax saturates on each row's largest score
+    # the softmax saturates on each row's largest score
+    assert np.all(np.isfinite(Y)) and np.array_equal(Y, V[S1.argmax(axis=1)])
     assert np.all(np.isfinite(cache.P)) and np.allclose(cache.P.sum(axis=1), 1.0)
     assert not np.isnan(cache.S).any()  # scores too large for float64 are +-inf, never NaN
     G_Q, G_K, G_V = attention_vjp(cache, np.ones_like(Y))
@@ -64,7 +80,7 @@ def test_attention_pullback_does_not_see_later_edits_of_q_k_v():
     Q[:] = 0.0
     K[:] = 5.0
     V[:] = -1.0
-    assert all(np.array_equal(a, b) for a, b in zip(attention_vjp(cache, Y - T), grads))
+    assert all(np.array_equal(a, b) for a, b in zip(attention_vjp(cache, Y - T), grads, strict=False))
 
 
 def test_mlp_backward_does_not_see_a_later_edit_of_x():
@@ -74,6 +90,20 @@ def test_mlp_backward_does_not_see_a_later_edit_of_x():
     before = mlp_backward(As, cache, np.ones(2)).A[0]
     x[:] = 100.0
     assert np.array_equal(mlp_backward(As, cache, np.ones(2)).A[0], before)
+
+
+@pytest.mark.parametrize("name", ["PLANE_LOSS_A", "PLANE_LOSS_c", "_LAYER_A", "_LAYER_b"])
+def test_the_shared_example_arrays_are_read_only(name):
+    """A notebook that writes into an example's data gets an error, not a silently changed example."""
+    from companion import examples
+
+    a = getattr(examples, name)
+    before = a.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 100.0
+    with pytest.raises(ValueError, match="read-only"):
+        a += 1.0
+    assert np.array_equal(a, before)
 
 
 def test_a_metric_keeps_its_own_matrix():
@@ -102,7 +132,7 @@ def test_complex_step_refuses_a_function_that_is_not_analytic(f, what):
 
 
 def test_complex_step_still_exact_on_analytic_functions():
-    f = lambda x: (np.sin(x) * np.exp(x)).sum()  # noqa: E731
+    f = lambda x: (np.sin(x) * np.exp(x)).sum()  # noqa: E731 - a one-line function, read as the formula it is
     exact = float(((np.cos(X0) + np.sin(X0)) * np.exp(X0)) @ V0)
     assert abs(directional_derivative(f, X0, V0, method="complex") - exact) < 1e-15
 
@@ -110,14 +140,16 @@ def test_complex_step_still_exact_on_analytic_functions():
 # ----------------------------------------------------------------------------- check_gradient says what happened
 def test_check_gradient_on_a_flat_function():
     rep = check_gradient(lambda x: 0.0 * x.sum(), X0, np.ones(2))
-    assert not rep and rep.diagnosis == "mismatch" and "f is flat at the point" in rep.message and "e+300" not in rep.message
+    assert not rep and rep.diagnosis == "mismatch"
+    assert "f is flat at the point" in rep.message and "e+300" not in rep.message
     assert check_gradient(lambda x: 0.0 * x.sum(), X0, np.zeros(2))
 
 
 def test_check_gradient_on_a_kink():
     rep = check_gradient(lambda x: np.abs(x).sum(), np.zeros(2), np.ones(2))
     assert not rep and rep.diagnosis == "not differentiable" and "kink" in rep.message and "e+300" not in rep.message
-    assert check_gradient(lambda x: np.abs(x).sum(), np.array([0.5, -0.5]), np.array([1.0, -1.0]))  # away from the kink: fine
+    # away from the kink: fine
+    assert check_gradient(lambda x: np.abs(x).sum(), np.array([0.5, -0.5]), np.array([1.0, -1.0]))
 
 
 @pytest.mark.parametrize("f, where", [
@@ -136,10 +168,18 @@ HUGE = [
     ("jacobian", lambda: jacobian(np.tanh, np.zeros(10**5)), "x with 100000 entries"),
     ("numerical_gradient", lambda: numerical_gradient(np.sum, np.zeros(10**6)), "x with 1000000 entries"),
     ("metric_descent", lambda: metric_descent(ill_conditioned_quadratic(), np.ones(2), steps=10**7), "steps=10000000"),
-    ("check_gradient", lambda: check_gradient(np.sum, np.ones(3), np.ones(3), n_directions=10**7), "n_directions=10000000"),
+    (
+        "check_gradient",
+        lambda: check_gradient(np.sum, np.ones(3), np.ones(3), n_directions=10**7),
+        "n_directions=10000000",
+    ),
     ("sample_weights", lambda: sample_weights(10**7, 2, rng=np.random.default_rng(0)), "n=10000000"),
     ("depth_sweep", lambda: depth_sweep(10**7, 2, rng=np.random.default_rng(0)), "n=10000000"),
-    ("predicted_mean_squared_singular_value", lambda: predicted_mean_squared_singular_value(1.2, 10**7, "tanh"), "depth=10000000"),
+    (
+        "predicted_mean_squared_singular_value",
+        lambda: predicted_mean_squared_singular_value(1.2, 10**7, "tanh"),
+        "depth=10000000",
+    ),
     ("mlp_init", lambda: mlp_init([10**6, 10**6, 2], rng=np.random.default_rng(0)), "sizes="),
 ]
 
@@ -155,7 +195,7 @@ def test_huge_requests_are_refused_with_the_size_and_the_limit(name, call, argum
 
 
 def test_a_keyword_raises_the_limit():
-    f = lambda x: float((x**2).sum())  # noqa: E731
+    f = lambda x: float((x**2).sum())  # noqa: E731 - a one-line function, read as the formula it is
     x = np.linspace(-1, 1, 4000)
     with pytest.raises(ValueError, match="max_size=10,000,000"):
         numerical_gradient(f, x)
