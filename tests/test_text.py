@@ -52,7 +52,7 @@ def test_8_1_remainder_order_matches_the_smoothness_assumed():
     assert re.search(r"three continuous derivatives[^.]*O\(\\varepsilon\^3\)", text)
     assert r"+ O(\varepsilon^3)" not in text
     # the second differential is defined where it is first used, and the definition is right
-    assert text.index("second differential") < text.index("(eq-81-remainder)")
+    assert text.index("second differential") < text.index("(eq-8-1-remainder)")
     assert r"d^2F_x[v, v] = \frac{d^2}{dt^2}F(x + tv)" in text
     from companion.examples import nonlinear_map
 
@@ -311,3 +311,30 @@ def test_built_pages_link_notation_and_bibliography(built_book):
     for title in titles:
         words = re.sub(r"[{}]", "", title).lower()
         assert words in bib, f"the bibliography does not show {words!r}"
+
+
+@pytest.mark.book
+def test_built_equation_numbers_carry_their_section(built_book):
+    """Every labelled equation on the page of section 8.k is numbered (8.k.1), (8.k.2), ... in
+    page order; an {eq} link from another page to an equation of 8.2 shows and targets that number."""
+    eqno = re.compile(r'<div class="math notranslate nohighlight" id="equation-([\w-]+)">\s*'
+                      r'<span class="eqno">\(([^)<]*)\)')
+    numbers: dict[str, str] = {}
+    for path in CHAPTERS:
+        page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
+        found = eqno.findall(page)
+        section = ".".join(path.stem.split("-")[:2])  # 8-2-frobenius-riesz -> 8.2
+        labels = re.findall(r"\$\$\s*\((eq-[\w-]+)\)", markdown(path.stem[:3]))
+        assert [label for label, _ in found] == labels, f"{path.stem}: numbered equations differ from the labels"
+        assert [n for _, n in found] == [f"{section}.{k}" for k in range(1, len(found) + 1)], path.stem
+        numbers.update(found)
+    riesz = numbers["eq-8-2-riesz"]
+    assert riesz.startswith("8.2.")
+    # on its own page, and from 8.1 (another page), the reference shows (8.2.n) and links to it
+    own = (built_book / "chapters" / "8-2-frobenius-riesz.html").read_text(encoding="utf-8")
+    assert f'href="#equation-eq-8-2-riesz">({riesz})</a>' in own
+    other = (built_book / "chapters" / "8-1-linearization.html").read_text(encoding="utf-8")
+    assert f'href="8-2-frobenius-riesz.html#equation-eq-8-2-riesz">({riesz})</a>' in other
+    # pages outside the sections number without a section, if at all
+    for page in ("intro.html", "notation.html"):
+        assert not re.search(r'class="eqno">\(8\.', (built_book / page).read_text(encoding="utf-8")), page
