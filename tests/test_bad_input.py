@@ -470,7 +470,7 @@ def build_specs() -> dict:
                                                   "eps": A(dims_free=True, extra=[("a huge grid", np.full(10**6, 1e-3))]), "max_size": LIMIT}),
         "companion.checks.check_gradient": S(lambda: {"f": sq, "x": R(3), "g": 2 * R(3), "rng": np.random.default_rng(0), "n_directions": 3, "max_size": 1000},
                                              {"f": CALLABLE, "x": A(shape_free=True), "g": FREE, "rng": RNG_OR_NONE, "n_directions": SIZE(), "max_size": LIMIT}),
-        "companion.checks.describe_factor": S(lambda: {"c": 2.0, "tol": 1e-6}, {"c": NUMBER(finite=False), "tol": NUMBER(positive=True)}),
+        "companion.diagnosis.describe_factor": S(lambda: {"c": 2.0, "tol": 1e-6}, {"c": NUMBER(finite=False), "tol": NUMBER(positive=True)}),
         # ------------------------------------------------------------------ the engine
         "companion.reverse.Tensor": S(lambda: {"value": R(3)}, {"value": Kind(lambda v: [("None", None), ("a string", "abc"), ("an object array", np.array([None, 1.0], dtype=object)),
                                                                                           ("a ragged list", [[1.0], [2.0, 3.0]]), ("a complex array", v + 1j), ("a function", len)])}),
@@ -568,6 +568,7 @@ EXEMPT = {
     "companion.models.MLPCache": "a record filled by mlp_forward(); mlp_backward checks that it gets one",
     "companion.models.MLPGrads": "a record filled by mlp_backward()",
     "companion.checks.GradientReport": "a record filled by check_gradient()",
+    "companion.diagnosis.Verdict": "a record filled by check_gradient() and exercises.check() (it refuses an unknown diagnosis)",
     "companion.differentials.TaylorResult": "a record filled by taylor_test()",
     "companion.exercises.feedback.Feedback": "a record filled by check() (it refuses an unknown diagnosis)",
     "companion.metrics.DescentPath": "a record filled by metric_descent()",

@@ -211,6 +211,9 @@ class Exercise:
                              f"in order, got {labels!r}")
         if not any(o.correct for o in self.options):
             raise ValueError(f"exercise {self.id}: at least one option must be correct")
+        if self.mistakes:
+            raise ValueError(f"exercise {self.id}: a choice exercise explains its wrong options by their why, "
+                             f"not by mistakes")
         if self.build is None:
             self.build = _no_data
         if self.solution is None:
@@ -353,10 +356,14 @@ class Exercise:
         return "\n\n".join(blocks)
 
     def solution_markdown(self) -> str:
-        """The written solution as a notebook cell (a MyST dropdown "Solution"); "" when there is none."""
+        """The written solution as a notebook cell (a MyST dropdown "Solution"); "" when there is none.
+
+        Its container has the class ``companion-solution``, so that a printed edition (which unfolds
+        the hints' dropdowns) can leave the solutions out.
+        """
         if not self.solution_text.strip():
             return ""
-        return (f"```{{dropdown}} Solution\n{self.solution_text.strip()}\n\n"
+        return (f"```{{dropdown}} Solution\n:class-container: companion-solution\n\n{self.solution_text.strip()}\n\n"
                 f"The code of this solution is in the next cell (click to show it).\n```")
 
     def _repr_markdown_(self):

@@ -52,7 +52,8 @@ def by_section(section) -> list:
         s = f"8.{s}"
     out = [ex for ex in EXERCISES.values() if ex.section == s]
     if not out:
-        raise ValueError(f"no exercises for section {section!r}; sections: {sorted({e.section for e in EXERCISES.values()}, key=_key)}")
+        known = sorted({e.section for e in EXERCISES.values()}, key=_key)
+        raise ValueError(f"no exercises for section {section!r}; sections: {known}")
     return out
 
 
