@@ -21,7 +21,8 @@ five things, each small:
    sphinx-thebe's ``const THEBE_JS_URL`` twice: a page error on every page.
 4. **Equation numbers carry their section**: a labelled equation on the page of section 8.k
    is numbered (8.k.1), (8.k.2), ... in the order of the page, and every ``{eq}`` reference to
-   it, from the same page or another, shows that number (see :func:`section_equation_numbers`).
+   it, from the same page or another, shows that number; the definition, proposition, ...
+   boxes likewise (Definition 8.k.1; see :func:`section_equation_numbers`).
 5. **The API reference**: the ``companion-api`` directive documents ``companion`` and every
    public module under it (found with :mod:`pkgutil`, so a new module appears without
    editing anything); each object once, where the public API exports it.
@@ -215,6 +216,15 @@ def section_of(docname: str) -> tuple[int, ...]:
     return (int(m.group(1)), int(m.group(2))) if m else ()
 
 
+def section_numbered_types() -> tuple[str, ...]:
+    """The numbered things that carry their section: equations, and the boxes of sphinx-proof."""
+    try:
+        from sphinx_proof.proof_type import PROOF_TYPES
+    except ImportError:  # the boxes' extension is not installed: equations only
+        return ("displaymath",)
+    return ("displaymath", *PROOF_TYPES)
+
+
 def section_equation_numbers(app: Sphinx, env) -> list[str]:
     """Number each page's labelled equations (8.k.1), (8.k.2), ... on the page of section 8.k.
 
@@ -224,20 +234,25 @@ def section_equation_numbers(app: Sphinx, env) -> list[str]:
     and the text of an ``{eq}`` reference (``MathDomain.resolve_xref``) from there. The book's
     table of contents is not numbered, so Sphinx counts equations through the whole book;
     here each page counts from 1 again (in the order Sphinx found them, the page's order),
-    prefixed by the page's section. Pages outside the chapter (landing page, notation, ...)
-    number without a section. Runs after Sphinx assigned its numbers (``env-get-updated``,
-    late priority); rerunning it on its own output gives the same numbers.
+    prefixed by the page's section. The boxes of sphinx-proof (definitions, propositions, ...)
+    are numbered the same way, each kind counting on its own: Definition 8.2.1, 8.2.2, ...
+    Pages outside the chapter (landing page, notation, ...) number without a section. Runs
+    after Sphinx assigned its numbers (``env-get-updated``, late priority); rerunning it on its
+    own output gives the same numbers.
     """
     changed = []
+    types = section_numbered_types()
     for docname, fignumbers in env.toc_fignumbers.items():
-        equations = fignumbers.get("displaymath")
-        if not equations:
-            continue
         prefix = section_of(docname)
-        renumbered = {node_id: (*prefix, n) for n, node_id in enumerate(equations, start=1)}
-        if renumbered != equations:
-            fignumbers["displaymath"] = renumbered
-            changed.append(docname)
+        for figtype in types:
+            numbers = fignumbers.get(figtype)
+            if not numbers:
+                continue
+            renumbered = {node_id: (*prefix, n) for n, node_id in enumerate(numbers, start=1)}
+            if renumbered != numbers:
+                fignumbers[figtype] = renumbered
+                if docname not in changed:
+                    changed.append(docname)
     return changed
 
 

@@ -316,7 +316,8 @@ def test_built_pages_link_notation_and_bibliography(built_book):
 @pytest.mark.book
 def test_built_equation_numbers_carry_their_section(built_book):
     """Every labelled equation on the page of section 8.k is numbered (8.k.1), (8.k.2), ... in
-    page order; an {eq} link from another page to an equation of 8.2 shows and targets that number."""
+    page order; an {eq} link from another page to an equation of 8.2 shows and targets that number;
+    the sphinx-proof boxes are numbered Definition 8.k.n likewise."""
     eqno = re.compile(r'<div class="math notranslate nohighlight" id="equation-([\w-]+)">\s*'
                       r'<span class="eqno">\(([^)<]*)\)')
     numbers: dict[str, str] = {}
@@ -335,6 +336,9 @@ def test_built_equation_numbers_carry_their_section(built_book):
     assert f'href="#equation-eq-8-2-riesz">({riesz})</a>' in own
     other = (built_book / "chapters" / "8-1-linearization.html").read_text(encoding="utf-8")
     assert f'href="8-2-frobenius-riesz.html#equation-eq-8-2-riesz">({riesz})</a>' in other
+    # the definition/proposition boxes carry their section too, in the box and in references to it
+    assert '<span class="caption-number">Definition 8.2.1 </span>' in own
+    assert 'href="8-1-linearization.html#def-8-1-differential">Definition 8.1.1' in own
     # pages outside the sections number without a section, if at all
     for page in ("intro.html", "notation.html"):
         assert not re.search(r'class="eqno">\(8\.', (built_book / page).read_text(encoding="utf-8")), page
