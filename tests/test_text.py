@@ -325,7 +325,8 @@ def test_built_equation_numbers_carry_their_section(built_book):
         page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
         found = eqno.findall(page)
         section = ".".join(path.stem.split("-")[:2])  # 8-2-frobenius-riesz -> 8.2
-        labels = re.findall(r"\$\$\s*\((eq-[\w-]+)\)", markdown(path.stem[:3]))
+        # element ids are the labels as docutils makes ids of them (lower case)
+        labels = [label.lower() for label in re.findall(r"\$\$\s*\((eq-[\w-]+)\)", markdown(path.stem[:3]))]
         assert [label for label, _ in found] == labels, f"{path.stem}: numbered equations differ from the labels"
         assert [n for _, n in found] == [f"{section}.{k}" for k in range(1, len(found) + 1)], path.stem
         numbers.update(found)
