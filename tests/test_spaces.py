@@ -149,7 +149,7 @@ def test_inputs_not_mutated():
 
 # ----------------------------------------------------------------- vec and Kronecker (8.2)
 def test_kron_matrix_is_the_matrix_of_the_sandwich_on_vec():
-    """8.2, the Kronecker form: vec(A X B) = (B^T kron A) vec X, for rectangular factors."""
+    """8.2, eq. (8.2.6) (eq-8-2-vec-kron): vec(A X B) = (B^T kron A) vec X, for rectangular factors."""
     from companion import directional_derivative
     from companion.spaces import kron_matrix, sandwich
 
@@ -170,7 +170,7 @@ def test_kron_matrix_is_the_matrix_of_the_sandwich_on_vec():
 
 
 def test_sandwich_adjoint_has_the_transposed_kronecker_matrix():
-    """8.2: the adjoint X -> A^T Y B^T has matrix (B^T kron A)^T = B kron A^T; the dot-product test agrees."""
+    """8.2, eq. (8.2.7) (eq-8-2-kron-adjoint): the adjoint Y -> A^T Y B^T has matrix (B^T kron A)^T = B kron A^T."""
     from companion.spaces import kron_matrix, sandwich, sandwich_adjoint
 
     rng = np.random.default_rng(12)

@@ -62,6 +62,34 @@ def test_8_1_remainder_order_matches_the_smoothness_assumed():
     np.testing.assert_allclose(F.d2(x0, v), second_difference, atol=1e-6)
 
 
+def test_8_1_taylor_test_proposition_wrong_candidate_is_first_order():
+    """8.1, Proposition "The Taylor test": r_D(eps) = eps |(J - D) v| + O(eps^2) when D v != J v."""
+    text = source("8-1", "cell-07")
+    assert "{prf:proposition} The Taylor test" in text and r"\varepsilon\,\|(J - D)v\| + O(\varepsilon^2)" in text
+    ns = run_cells("8-1", "cell-02", "cell-06")
+    F, x0, v, J = ns["F"], ns["x0"], ns["v"], ns["J"]
+    limit = np.linalg.norm((J - J.T) @ v)
+    for eps in (1e-3, 1e-4):
+        r = np.linalg.norm(F(x0 + eps * v) - F(x0) - eps * (J.T @ v))
+        assert abs(r / eps - limit) < 5 * eps * (1 + limit)
+
+
+def test_8_2_kronecker_section_claims():
+    """8.2, eqs. (8.2.6)-(8.2.7) on the page's own cells, and the cost claims of the text (n^4 vs 2 n^3, 8 TB)."""
+    text = source("8-2", "kron-03")
+    assert "$n^4$ against $2n^3$" in text and "8 TB" in text
+    ns = run_cells("8-2", "cell-02", "kron-02")
+    A, B, X, K = ns["A3"], ns["B3"], ns["X3"], ns["K"]
+    from companion import vec
+    from companion.spaces import sandwich_cost
+
+    np.testing.assert_allclose(K @ vec(X), vec(A @ X @ B), atol=1e-12)
+    np.testing.assert_allclose(K.T, np.kron(B, A.T), atol=1e-14)
+    cost = sandwich_cost((1000, 1000), (1000, 1000))
+    assert cost["kron_entries"] == 1000**4 and 8 * cost["kron_entries"] == 8e12  # bytes: 8 TB
+    assert cost["left_first"] == 2 * 1000**3
+
+
 # ----------------------------------------------------------------------------- 8.4
 def test_8_4_the_transpose_is_the_adjoint_not_a_shape_fix():
     text = source("8-4", "cell-03")
