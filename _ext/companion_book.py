@@ -1,7 +1,7 @@
 """Sphinx extension for the companion book: a self-contained site, and the API reference.
 
 Loaded by ``_config.yml`` (``sphinx: local_extensions: {companion_book: _ext}``). It does
-four things, each small:
+five things, each small:
 
 1. **Every front-end file is served by the book itself.** MathJax 3, RequireJS and the
    Jupyter widgets HTML manager come from ``_ext/node_modules`` (pinned by
@@ -19,7 +19,11 @@ four things, each small:
 3. **Duplicate inline scripts are dropped.** Sphinx 7.4 registers a script body added
    after the builder started twice (once as ``None``, once as ``""``), which declares
    sphinx-thebe's ``const THEBE_JS_URL`` twice: a page error on every page.
-4. **The API reference**: the ``companion-api`` directive documents ``companion`` and every
+4. **Equation numbers carry their section**: a labelled equation on the page of section 8.k
+   is numbered (8.k.1), (8.k.2), ... in the order of the page, and every ``{eq}`` reference to
+   it, from the same page or another, shows that number; the definition, proposition, ...
+   boxes likewise (Definition 8.k.1; see :func:`section_equation_numbers`).
+5. **The API reference**: the ``companion-api`` directive documents ``companion`` and every
    public module under it (found with :mod:`pkgutil`, so a new module appears without
    editing anything); each object once, where the public API exports it.
 
@@ -37,6 +41,7 @@ import importlib.util
 import json
 import os
 import pkgutil
+import re
 import shutil
 from pathlib import Path
 
@@ -189,7 +194,7 @@ def create_execution_cache(app: Sphinx) -> None:
         return
     from jupyter_cache import get_cache
 
-    get_cache(nb_config.execution_cache_path or ".jupyter_cache").db  # creates the tables
+    _ = get_cache(nb_config.execution_cache_path or ".jupyter_cache").db  # the attribute creates the tables
 
 
 def mathjax_for_widgets(app: Sphinx, pagename, templatename, context, doctree) -> None:
@@ -217,6 +222,56 @@ def drop_duplicate_scripts(app: Sphinx, pagename, templatename, context, doctree
             seen.add(key)
             unique.append(js)
     scripts[:] = unique
+
+
+# ----------------------------------------------------------------------------- equation numbers
+SECTION_PAGE = re.compile(r"^chapters/(\d+)-(\d+)-[\w-]+$")  # chapters/8-2-frobenius-riesz -> (8, 2)
+
+
+def section_of(docname: str) -> tuple[int, ...]:
+    """The section a page is, as numbers: ``chapters/8-2-frobenius-riesz`` -> ``(8, 2)``; other pages ``()``."""
+    m = SECTION_PAGE.match(docname)
+    return (int(m.group(1)), int(m.group(2))) if m else ()
+
+
+def section_numbered_types() -> tuple[str, ...]:
+    """The numbered things that carry their section: equations, and the boxes of sphinx-proof."""
+    try:
+        from sphinx_proof.proof_type import PROOF_TYPES
+    except ImportError:  # the boxes' extension is not installed: equations only
+        return ("displaymath",)
+    return ("displaymath", *PROOF_TYPES)
+
+
+def section_equation_numbers(app: Sphinx, env) -> list[str]:
+    """Number each page's labelled equations (8.k.1), (8.k.2), ... on the page of section 8.k.
+
+    With ``numfig`` and ``math_numfig`` on, Sphinx numbers equations in
+    ``env.toc_fignumbers[docname]["displaymath"]`` (element id -> tuple of numbers), and reads
+    both the number shown next to an equation (``sphinx.util.math.get_node_equation_number``)
+    and the text of an ``{eq}`` reference (``MathDomain.resolve_xref``) from there. The book's
+    table of contents is not numbered, so Sphinx counts equations through the whole book;
+    here each page counts from 1 again (in the order Sphinx found them, the page's order),
+    prefixed by the page's section. The boxes of sphinx-proof (definitions, propositions, ...)
+    are numbered the same way, each kind counting on its own: Definition 8.2.1, 8.2.2, ...
+    Pages outside the chapter (landing page, notation, ...) number without a section. Runs
+    after Sphinx assigned its numbers (``env-get-updated``, late priority); rerunning it on its
+    own output gives the same numbers.
+    """
+    changed = []
+    types = section_numbered_types()
+    for docname, fignumbers in env.toc_fignumbers.items():
+        prefix = section_of(docname)
+        for figtype in types:
+            numbers = fignumbers.get(figtype)
+            if not numbers:
+                continue
+            renumbered = {node_id: (*prefix, n) for n, node_id in enumerate(numbers, start=1)}
+            if renumbered != numbers:
+                fignumbers[figtype] = renumbered
+                if docname not in changed:
+                    changed.append(docname)
+    return changed
 
 
 # ----------------------------------------------------------------------------- API reference
@@ -309,7 +364,8 @@ def register_aliases(app: Sphinx, env) -> None:
         for alias, target in pairs:
             for name, entry in list(objects.items()):
                 if name == target or name.startswith(target + "."):
-                    objects.setdefault(alias + name[len(target):], ObjectEntry(entry.docname, entry.node_id, entry.objtype, True))
+                    entry = ObjectEntry(entry.docname, entry.node_id, entry.objtype, True)
+                    objects.setdefault(alias + name[len(target):], entry)
 
 
 def purge_aliases(app: Sphinx, env, docname: str) -> None:
@@ -340,4 +396,6 @@ def setup(app: Sphinx):
     app.connect("env-purge-doc", purge_aliases)
     app.connect("env-merge-info", merge_aliases)
     app.connect("env-updated", register_aliases)
+    # after Sphinx's own figure numbering (the toctree collector, default priority)
+    app.connect("env-get-updated", section_equation_numbers, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

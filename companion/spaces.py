@@ -413,3 +413,71 @@ def unit_circle(metric=None, n: int = 200, *, max_size: int = MAX_SIZE) -> np.nd
     if m is None:
         return u
     return np.linalg.solve(m.chol.T, u)
+
+
+# ----------------------------------------------------------------------------- vec and Kronecker (8.2)
+def _sandwich_factors(A, B):
+    """``A`` (m, n) and ``B`` (p, q) as float matrices, for the map ``X -> A X B`` on (n, p)."""
+    A = as_float_array(A, "A", ndim=2, allow_empty=False)
+    B = as_float_array(B, "B", ndim=2, allow_empty=False)
+    return A, B
+
+
+def kron_matrix(A, B, *, max_size: int = MAX_SIZE) -> np.ndarray:
+    """The matrix of ``X -> A X B`` acting on ``vec``: ``B^T kron A``, shape ``(m q, n p)``.
+
+    ``A`` is ``(m, n)``, ``B`` is ``(p, q)``, ``X`` is ``(n, p)``. Because ``vec`` stacks
+    columns, ``vec(A X B) = (B^T kron A) vec(X)``; the adjoint ``Y -> A^T Y B^T`` (Frobenius
+    on both sides) has the transposed matrix ``(B^T kron A)^T = B kron A^T``. The matrix has
+    ``m n p q`` entries (see :func:`sandwich_cost`): it is for small examples and checks only,
+    and more than ``max_size`` entries are refused (``ValueError``).
+    """
+    A, B = _sandwich_factors(A, B)
+    (m, n), (p, q) = A.shape, B.shape
+    name = f"kron_matrix of A {shape_str(A.shape)} and B {shape_str(B.shape)}"
+    check_limit(m * n * p * q, as_limit(max_size), name=name, what="entries")
+    return np.kron(B.T, A)
+
+
+def sandwich(A, X, B) -> np.ndarray:
+    """The map ``X -> A X B`` without its Kronecker matrix: ``A`` (m, n), ``X`` (n, p), ``B`` (p, q) -> (m, q).
+
+    The cheaper order of the two products is used (``(A X) B`` or ``A (X B)``).
+    """
+    A, B = _sandwich_factors(A, B)
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape != (A.shape[1], B.shape[0]):
+        raise ValueError(f"X must have shape ({A.shape[1]}, {B.shape[0]}) for A {shape_str(A.shape)} and "
+                         f"B {shape_str(B.shape)}, got {shape_str(X.shape)}")
+    cost = sandwich_cost(A.shape, B.shape)
+    return (A @ X) @ B if cost["left_first"] <= cost["right_first"] else A @ (X @ B)
+
+
+def sandwich_adjoint(A, Y, B) -> np.ndarray:
+    """The adjoint of ``X -> A X B`` under Frobenius, applied to ``Y`` (m, q): ``A^T Y B^T`` (n, p)."""
+    A, B = _sandwich_factors(A, B)
+    Y = as_float_array(Y, "Y", ndim=2)
+    if Y.shape != (A.shape[0], B.shape[1]):
+        raise ValueError(f"Y must have shape ({A.shape[0]}, {B.shape[1]}) for A {shape_str(A.shape)} and "
+                         f"B {shape_str(B.shape)}, got {shape_str(Y.shape)}")
+    return sandwich(A.T, Y, B.T)
+
+
+def sandwich_cost(A_shape, B_shape) -> dict:
+    """What ``X -> A X B`` costs with and without its Kronecker matrix (multiply-adds and stored numbers).
+
+    ``A_shape = (m, n)``, ``B_shape = (p, q)``. Returns a dict: ``kron_entries = m n p q``
+    (the matrix ``B^T kron A``), ``kron_matvec = m n p q`` multiply-adds for one product with
+    ``vec(X)``, ``left_first = m n p + m p q`` for ``(A X) B``, ``right_first = n p q + m n q``
+    for ``A (X B)``, and ``factor_entries = m n + p q`` (what the two factors store).
+    """
+    A_shape = as_shape(A_shape, "A_shape")
+    B_shape = as_shape(B_shape, "B_shape")
+    if len(A_shape) != 2 or len(B_shape) != 2:
+        raise ValueError(f"A_shape and B_shape must be matrix shapes (2 numbers), got {A_shape} and {B_shape}")
+    (m, n), (p, q) = A_shape, B_shape
+    return {"kron_entries": m * n * p * q, "kron_matvec": m * n * p * q, "left_first": m * n * p + m * p * q,
+            "right_first": n * p * q + m * n * q, "factor_entries": m * n + p * q}
+
+
+__all__ += ["kron_matrix", "sandwich", "sandwich_adjoint", "sandwich_cost"]

@@ -145,3 +145,76 @@ def test_inputs_not_mutated():
     riesz(c, np.eye(4) * 2)
     riesz(c)
     assert np.array_equal(c, c0)
+
+
+# ----------------------------------------------------------------- vec and Kronecker (8.2)
+def test_kron_matrix_is_the_matrix_of_the_sandwich_on_vec():
+    """8.2, eq. (8.2.6) (eq-8-2-vec-kron): vec(A X B) = (B^T kron A) vec X, for rectangular factors."""
+    from companion import directional_derivative
+    from companion.spaces import kron_matrix, sandwich
+
+    rng = np.random.default_rng(11)
+    A, X, B = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    K = kron_matrix(A, B)
+    assert K.shape == (2 * 5, 3 * 4)
+    np.testing.assert_allclose(K @ vec(X), vec(A @ X @ B), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(unvec(K @ vec(X), (2, 5)), sandwich(A, X, B), rtol=1e-12, atol=1e-12)
+    # column k of K is vec of the image of the k-th basis matrix: K is the map's array, not a coincidence
+    for k in range(12):
+        E = unvec(np.eye(12)[k], (3, 4))
+        np.testing.assert_allclose(K[:, k], vec(A @ E @ B), atol=1e-14)
+    # the map is linear, so its differential is itself: checked against finite differences
+    V = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(directional_derivative(lambda Z: sandwich(A, Z, B), X, V), sandwich(A, V, B),
+                               rtol=1e-7, atol=1e-9)
+
+
+def test_sandwich_adjoint_has_the_transposed_kronecker_matrix():
+    """8.2, eq. (8.2.7) (eq-8-2-kron-adjoint): the adjoint Y -> A^T Y B^T has matrix (B^T kron A)^T = B kron A^T."""
+    from companion.spaces import kron_matrix, sandwich, sandwich_adjoint
+
+    rng = np.random.default_rng(12)
+    A, B = rng.standard_normal((3, 2)), rng.standard_normal((4, 4))
+    K = kron_matrix(A, B)
+    np.testing.assert_allclose(K.T, np.kron(B, A.T), atol=1e-14)
+    Y = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(vec(sandwich_adjoint(A, Y, B)), K.T @ vec(Y), rtol=1e-12, atol=1e-12)
+    fwd = lambda X: sandwich(A, X, B)  # noqa: E731 (a one-line map handed to the test)
+    assert dot_product_test(fwd, lambda Y: sandwich_adjoint(A, Y, B), (2, 4), (3, 4), rng=rng) < 1e-12
+    # the slips: forgetting to transpose B (it is square here, so the shapes fit) fails the test
+    assert dot_product_test(fwd, lambda Y: A.T @ Y @ B, (2, 4), (3, 4), rng=rng) > 1e-3
+    # and the engine-free generic adjoint (built column by column) is the same map
+    np.testing.assert_allclose(adjoint(fwd, (2, 4))(Y), sandwich_adjoint(A, Y, B), atol=1e-12)
+
+
+@pytest.mark.parametrize(("a", "b"), [((2, 3), (4, 5)), ((50, 2), (2, 50)), ((2, 50), (50, 2))])
+def test_sandwich_uses_the_cheaper_order_and_counts_it(a, b):
+    from companion.spaces import sandwich, sandwich_cost
+
+    rng = np.random.default_rng(13)
+    A, B = rng.standard_normal(a), rng.standard_normal(b)
+    X = rng.standard_normal((a[1], b[0]))
+    np.testing.assert_allclose(sandwich(A, X, B), A @ X @ B, rtol=1e-12, atol=1e-12)
+    (m, n), (p, q) = a, b
+    cost = sandwich_cost(a, b)
+    assert cost == {"kron_entries": m * n * p * q, "kron_matvec": m * n * p * q, "left_first": m * n * p + m * p * q,
+                    "right_first": n * p * q + m * n * q, "factor_entries": m * n + p * q}
+    assert min(cost["left_first"], cost["right_first"]) < cost["kron_matvec"]
+
+
+def test_kronecker_bad_input():
+    from companion.spaces import kron_matrix, sandwich, sandwich_adjoint, sandwich_cost
+
+    A, B = np.ones((2, 3)), np.ones((4, 5))
+    with pytest.raises(ValueError, match=r"X must have shape \(3, 4\).*\(2, 3\).*\(4, 5\).*got \(4, 3\)"):
+        sandwich(A, np.ones((4, 3)), B)
+    with pytest.raises(ValueError, match=r"Y must have shape \(2, 5\).*got \(5, 2\)"):
+        sandwich_adjoint(A, np.ones((5, 2)), B)
+    with pytest.raises(ValueError, match="A"):
+        kron_matrix(np.ones(3), B)
+    with pytest.raises(TypeError, match="integer"):
+        kron_matrix(np.ones((2, 2), dtype=int), B)
+    with pytest.raises(ValueError, match=r"kron_matrix of A \(100, 100\) and B \(100, 100\).*100,000,000 entries"):
+        kron_matrix(np.ones((100, 100)), np.ones((100, 100)))
+    with pytest.raises(ValueError, match="A_shape and B_shape must be matrix shapes"):
+        sandwich_cost((2, 3, 4), (4, 5))

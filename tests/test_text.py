@@ -52,7 +52,7 @@ def test_8_1_remainder_order_matches_the_smoothness_assumed():
     assert re.search(r"three continuous derivatives[^.]*O\(\\varepsilon\^3\)", text)
     assert r"+ O(\varepsilon^3)" not in text
     # the second differential is defined where it is first used, and the definition is right
-    assert text.index("second differential") < text.index("(eq-81-remainder)")
+    assert text.index("second differential") < text.index("(eq-8-1-remainder)")
     assert r"d^2F_x[v, v] = \frac{d^2}{dt^2}F(x + tv)" in text
     from companion.examples import nonlinear_map
 
@@ -60,6 +60,34 @@ def test_8_1_remainder_order_matches_the_smoothness_assumed():
     x0, v, h = np.array([-0.5, 0.6]), np.array([0.6, -0.8]), 1e-4
     second_difference = (F(x0 + h * v) - 2 * F(x0) + F(x0 - h * v)) / h**2
     np.testing.assert_allclose(F.d2(x0, v), second_difference, atol=1e-6)
+
+
+def test_8_1_taylor_test_proposition_wrong_candidate_is_first_order():
+    """8.1, Proposition "The Taylor test": r_D(eps) = eps |(J - D) v| + O(eps^2) when D v != J v."""
+    text = source("8-1", "cell-07")
+    assert "{prf:proposition} The Taylor test" in text and r"\varepsilon\,\|(J - D)v\| + O(\varepsilon^2)" in text
+    ns = run_cells("8-1", "cell-02", "cell-06")
+    F, x0, v, J = ns["F"], ns["x0"], ns["v"], ns["J"]
+    limit = np.linalg.norm((J - J.T) @ v)
+    for eps in (1e-3, 1e-4):
+        r = np.linalg.norm(F(x0 + eps * v) - F(x0) - eps * (J.T @ v))
+        assert abs(r / eps - limit) < 5 * eps * (1 + limit)
+
+
+def test_8_2_kronecker_section_claims():
+    """8.2, eqs. (8.2.6)-(8.2.7) on the page's own cells, and the cost claims of the text (n^4 vs 2 n^3, 8 TB)."""
+    text = source("8-2", "kron-03")
+    assert "$n^4$ against $2n^3$" in text and "8 TB" in text
+    ns = run_cells("8-2", "cell-02", "kron-02")
+    A, B, X, K = ns["A3"], ns["B3"], ns["X3"], ns["K"]
+    from companion import vec
+    from companion.spaces import sandwich_cost
+
+    np.testing.assert_allclose(K @ vec(X), vec(A @ X @ B), atol=1e-12)
+    np.testing.assert_allclose(K.T, np.kron(B, A.T), atol=1e-14)
+    cost = sandwich_cost((1000, 1000), (1000, 1000))
+    assert cost["kron_entries"] == 1000**4 and 8 * cost["kron_entries"] == 8e12  # bytes: 8 TB
+    assert cost["left_first"] == 2 * 1000**3
 
 
 # ----------------------------------------------------------------------------- 8.4
@@ -311,3 +339,35 @@ def test_built_pages_link_notation_and_bibliography(built_book):
     for title in titles:
         words = re.sub(r"[{}]", "", title).lower()
         assert words in bib, f"the bibliography does not show {words!r}"
+
+
+@pytest.mark.book
+def test_built_equation_numbers_carry_their_section(built_book):
+    """Every labelled equation on the page of section 8.k is numbered (8.k.1), (8.k.2), ... in
+    page order; an {eq} link from another page to an equation of 8.2 shows and targets that number;
+    the sphinx-proof boxes are numbered Definition 8.k.n likewise."""
+    eqno = re.compile(r'<div class="math notranslate nohighlight" id="equation-([\w-]+)">\s*'
+                      r'<span class="eqno">\(([^)<]*)\)')
+    numbers: dict[str, str] = {}
+    for path in CHAPTERS:
+        page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
+        found = eqno.findall(page)
+        section = ".".join(path.stem.split("-")[:2])  # 8-2-frobenius-riesz -> 8.2
+        # element ids are the labels as docutils makes ids of them (lower case)
+        labels = [label.lower() for label in re.findall(r"\$\$\s*\((eq-[\w-]+)\)", markdown(path.stem[:3]))]
+        assert [label for label, _ in found] == labels, f"{path.stem}: numbered equations differ from the labels"
+        assert [n for _, n in found] == [f"{section}.{k}" for k in range(1, len(found) + 1)], path.stem
+        numbers.update(found)
+    riesz = numbers["eq-8-2-riesz"]
+    assert riesz.startswith("8.2.")
+    # on its own page, and from 8.1 (another page), the reference shows (8.2.n) and links to it
+    own = (built_book / "chapters" / "8-2-frobenius-riesz.html").read_text(encoding="utf-8")
+    assert f'href="#equation-eq-8-2-riesz">({riesz})</a>' in own
+    other = (built_book / "chapters" / "8-1-linearization.html").read_text(encoding="utf-8")
+    assert f'href="8-2-frobenius-riesz.html#equation-eq-8-2-riesz">({riesz})</a>' in other
+    # the definition/proposition boxes carry their section too, in the box and in references to it
+    assert '<span class="caption-number">Definition 8.2.1 </span>' in own
+    assert 'href="8-1-linearization.html#def-8-1-differential">Definition 8.1.1' in own
+    # pages outside the sections number without a section, if at all
+    for page in ("intro.html", "notation.html"):
+        assert not re.search(r'class="eqno">\(8\.', (built_book / page).read_text(encoding="utf-8")), page
