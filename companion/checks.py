@@ -10,69 +10,31 @@ report gives the relative error and, for small problems, where it is largest.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from ._validate import MAX_SIZE, as_count, as_number, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
-from .differentials import TaylorResult, directional_derivative, numerical_gradient, taylor_test
+from ._validate import MAX_SIZE, as_count, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
+from .diagnosis import Verdict, describe_factor, finite_finding, mismatch_finding, shape_finding, slip_finding
+from .differentials import directional_derivative, numerical_gradient, taylor_test
 
 __all__ = ["GradientReport", "check_gradient", "describe_factor"]
 
 _FULL_GRADIENT_MAX_SIZE = 4096
+_ASKED = "the gradient of f at the point"
+_AGREE = 1e-5  # directional derivatives agree to this fraction of the largest one
 
 
-@dataclass
-class GradientReport:
-    """Outcome of :func:`check_gradient`. Truthy when the gradient is right.
+class GradientReport(Verdict):
+    """Outcome of :func:`check_gradient`: a :class:`companion.diagnosis.Verdict` (truthy when right).
 
     ``diagnosis`` is one of ``"correct"``, ``"not attempted"``, ``"invalid"``, ``"shape"``,
     ``"not finite"``, ``"not differentiable"`` (``f`` has a kink at ``x``), ``"transpose"``,
-    ``"sign"``, ``"scale"``, ``"mismatch"`` (its message says when ``f`` is flat at ``x``).
+    ``"sign"``, ``"scale"``, ``"near miss"``, ``"mismatch"`` (its message says when ``f`` is flat
+    at ``x``). ``worst_index`` is the index where a mismatch is largest (``where``).
     """
 
-    ok: bool
-    diagnosis: str
-    message: str
-    taylor: TaylorResult | None = None
-    factor: float | None = None
-    relative_error: float | None = None
-    worst_index: tuple | None = None
-    details: dict = field(default_factory=dict)
-
-    def __bool__(self):
-        return self.ok
-
-    def __str__(self):
-        head = "correct" if self.ok else f"not correct ({self.diagnosis})"
-        return f"{head}: {self.message}"
-
-    def _repr_html_(self):
-        color = "#1b7837" if self.ok else ("#555555" if self.diagnosis == "not attempted" else "#b2182b")
-        mark = "&#10004;" if self.ok else ("&#8230;" if self.diagnosis == "not attempted" else "&#10008;")
-        extra = ""
-        if self.taylor is not None and np.isfinite(self.taylor.order):
-            extra = f"<br><small>Taylor test: observed order {self.taylor.order:.2f} (2 means first-order exact)</small>"
-        return (
-            f'<div style="border-left:4px solid {color};padding:4px 10px;margin:4px 0">'
-            f'<b style="color:{color}">{mark} {html.escape(self.diagnosis)}</b> &mdash; {html.escape(self.message)}{extra}</div>'
-        )
-
-
-def describe_factor(c: float, tol: float = 1e-6) -> str:
-    """Name a scale factor: ``2``, ``1/2``, ``sqrt(3)``, ``1/sqrt(8)``..., else its value."""
-    c = as_number(c, "c", finite=False)
-    tol = as_number(tol, "tol", positive=True)
-    if c == 0 or not np.isfinite(c):
-        return f"{c:.6g}"
-    sign = "-" if c < 0 else ""
-    a = abs(c)
-    for k in range(1, 65):
-        for value, name in ((k, f"{k}"), (1 / k, f"1/{k}"), (np.sqrt(k), f"sqrt({k})"), (1 / np.sqrt(k), f"1/sqrt({k})")):
-            if abs(a - value) <= tol * value:
-                return sign + name
-    return f"{c:.6g}"
+    @property
+    def worst_index(self) -> tuple | None:
+        return self.where
 
 
 def _pair(g, v):
@@ -89,21 +51,55 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = 
     ``rng`` (a numpy Generator, default seed 0) draws the ``n_directions`` directions;
     ``n_directions * x.size`` above ``max_size`` is refused up front.
 
-    Besides the usual slips (transpose, sign, scale), the report says when ``f`` is flat at
-    ``x`` (its gradient is zero there) and when ``f`` has a kink at ``x`` (its one-sided
-    derivatives differ along a direction tried: no gradient exists; diagnosis
+    A wrong ``g`` goes down the ladder of :mod:`companion.diagnosis` (transpose, sign, scale,
+    near miss, mismatch), the same as an exercise's answer. Besides, the report says when ``f``
+    is flat at ``x`` (its gradient is zero there) and when ``f`` has a kink at ``x`` (its
+    one-sided derivatives differ along a direction tried: no gradient exists; diagnosis
     ``"not differentiable"``).
     """
     check_callable(f, "f")
     x = as_float_array(x, "x").astype(np.float64, copy=False)  # one precision for every f(.)
     rng = as_rng(rng, default_seed=0)
     n_directions = as_count(n_directions, "n_directions")
-    check_limit(n_directions * max(x.size, 1), as_limit(max_size), name=f"n_directions={n_directions} (x with {x.size} entries)",
+    check_limit(n_directions * max(x.size, 1), as_limit(max_size),
+                name=f"n_directions={n_directions} (x with {x.size} entries)",
                 what="entries of random directions (n_directions * x.size)")
     fx = _value(f, x, "x")
     if fx.size != 1:
         raise ValueError(f"check_gradient needs a scalar f, but f at the point has shape {shape_str(fx.shape)}")
+    g = _read_answer(g, x)
+    if isinstance(g, GradientReport):
+        return g
+    V = [rng.standard_normal(x.shape) for _ in range(n_directions)]
+    d_true = _directional(f, x, V)
+    d_g = np.array([_pair(g, v) for v in V])
+    taylor = taylor_test(f, x, V[0], d_g[0])
+    scale = max(np.abs(d_true).max(), 1e-300)
 
+    def explains(candidates):
+        d_c = np.array([_pair(candidates[0], v) for v in V])
+        return np.abs(d_true - d_c).max() <= _AGREE * scale + 1e-12
+
+    if taylor.ok and explains([g]):
+        return GradientReport(True, "correct", "matches the differential of f in every direction tried", taylor=taylor,
+                              relative_error=0.0)
+    kink = _kink(f, x, V, fx)
+    if kink is not None:
+        return GradientReport(
+            False, "not differentiable",
+            f"f is not differentiable at the point: along a direction tried its one-sided derivatives differ "
+            f"({kink[0]:.6g} from one side, {kink[1]:.6g} from the other), a kink like |t| or relu at 0; "
+            f"no gradient exists here, so no answer can be checked at this x (try a nearby point)", taylor=taylor)
+    denom = float(d_g @ d_g)
+    factor = float(d_true @ d_g) / denom if denom > 0 else 0.0
+    found = slip_finding([g], explains, factor=factor, asked=_ASKED)
+    if found is None:
+        found = _mismatch(f, x, g, d_true, d_g)
+    return GradientReport(False, taylor=taylor, **found)
+
+
+def _read_answer(g, x):
+    """The answer as a float array of the point's shape, or the report saying why it is not one."""
     if g is None:
         return GradientReport(False, "not attempted", "no answer yet (got None)")
     try:
@@ -111,72 +107,38 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = 
     except Exception as exc:  # an object numpy cannot read
         return GradientReport(False, "invalid", f"could not read the answer as an array: {exc}")
     if g.dtype.kind not in "fiu" or g.dtype == object:
-        return GradientReport(False, "invalid", f"the answer must be an array of numbers, got {type(g).__name__} of dtype {g.dtype}")
-    if g.shape != x.shape:
-        hint = " (it looks transposed)" if g.ndim == 2 and g.shape[::-1] == x.shape else ""
-        return GradientReport(
-            False, "shape", f"expected shape {shape_str(x.shape)} (the shape of the point where f is differentiated), got {shape_str(g.shape)}{hint}",
-            details={"expected": x.shape, "got": g.shape},
-        )
-    g = g.astype(float)
-    if not np.all(np.isfinite(g)):
-        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
-        return GradientReport(False, "not finite", f"the answer contains NaN or inf (first at index {idx})", worst_index=idx)
+        return GradientReport(False, "invalid",
+                              f"the answer must be an array of numbers, got {type(g).__name__} of dtype {g.dtype}")
+    found = shape_finding(x.shape, g.shape, name="answer",
+                          expected_what="the shape of the point where f is differentiated")
+    if found is None:
+        g = g.astype(float)
+        found = finite_finding(g)
+    return g if found is None else GradientReport(False, **found)
 
-    V = [rng.standard_normal(x.shape) for _ in range(n_directions)]
+
+def _directional(f, x, V) -> np.ndarray:
+    """``f``'s derivative along each direction; ``ValueError`` when ``f`` is NaN or inf next to ``x``."""
     d_true = np.array([float(np.squeeze(directional_derivative(f, x, v))) for v in V])
     if not np.all(np.isfinite(d_true)):
         k = int(np.flatnonzero(~np.isfinite(d_true))[0])
         h = 1e-5 * max(1.0, float(np.abs(x).max()) if x.size else 1.0) / max(float(np.abs(V[k]).max()), 1e-300)
         _value(f, x + h * V[k], f"x + h v, next to x (h = {h:.1e}, v a random direction)")
         _value(f, x - h * V[k], f"x - h v, next to x (h = {h:.1e}, v a random direction)")
-        raise ValueError(f"check_gradient: f returned NaN or inf next to x (at x +- h v for a random direction v): f has no gradient to check at x")
-    d_g = np.array([_pair(g, v) for v in V])
-    taylor = taylor_test(f, x, V[0], d_g[0])
-    scale = max(np.abs(d_true).max(), 1e-300)
-    agree = np.abs(d_true - d_g).max() <= 1e-5 * scale + 1e-12
-    if taylor.ok and agree:
-        return GradientReport(True, "correct", "matches the differential of f in every direction tried", taylor=taylor, relative_error=0.0)
+        raise ValueError("check_gradient: f returned NaN or inf next to x (at x +- h v for a random direction v): "
+                         "f has no gradient to check at x")
+    return d_true
 
-    kink = _kink(f, x, V, fx)
-    if kink is not None:
-        left, right = kink
-        return GradientReport(
-            False, "not differentiable",
-            f"f is not differentiable at the point: along a direction tried its one-sided derivatives differ "
-            f"({left:.6g} from one side, {right:.6g} from the other), a kink like |t| or relu at 0; "
-            f"no gradient exists here, so no answer can be checked at this x (try a nearby point)",
-            taylor=taylor, details={"one-sided derivatives": (left, right)},
-        )
 
-    def explains(candidate):
-        d_c = np.array([_pair(candidate, v) for v in V])
-        return np.abs(d_true - d_c).max() <= 1e-5 * scale + 1e-12
-
-    if g.ndim == 2 and g.shape[0] == g.shape[1] and not np.allclose(g, g.T) and explains(g.T):
-        return GradientReport(False, "transpose", "your answer is the transpose of the gradient: the gradient is the matrix G with dL[dW] = tr(G^T dW)", taylor=taylor)
-    denom = float(d_g @ d_g)
-    c = float(d_true @ d_g) / denom if denom > 0 else 0.0
-    if c != 0 and abs(c - 1) > 1e-5 and explains(c * g):  # c ~ 1 is no scale mistake
-        if abs(c + 1) <= 1e-5:
-            return GradientReport(False, "sign", "your answer has the wrong sign: it is minus the gradient (the direction of steepest descent, not ascent)", taylor=taylor, factor=-1.0)
-        name = describe_factor(c)
-        return GradientReport(
-            False, "scale",
-            f"right direction, wrong scale: the gradient is {name} times your answer (a missing or extra constant factor)",
-            taylor=taylor, factor=c,
-        )
+def _mismatch(f, x, g, d_true, d_g) -> dict:
+    """The last rung: a near miss, a mismatch, or (a special mismatch) a nonzero answer where f is flat."""
     rel, where, flat = _relative_error(f, x, g, d_true, d_g)
-    if flat:
-        msg = (f"f is flat at the point: its derivative is zero in every direction tried (to round-off), so its gradient "
-               f"here is zero, but your answer is not (largest entry {float(np.abs(g).max()):.3g})")
-        if where is not None:
-            msg += f" at index {where}"
-        return GradientReport(False, "mismatch", msg, taylor=taylor, relative_error=float("inf"), worst_index=where)
-    msg = f"does not match the gradient: relative error {rel:.3g}"
-    if where is not None:
-        msg += f", largest at index {where}"
-    return GradientReport(False, "mismatch", msg, taylor=taylor, relative_error=rel, worst_index=where)
+    if not flat:
+        return mismatch_finding(_ASKED, rel, rtol=_AGREE, where=where)
+    msg = (f"f is flat at the point: its derivative is zero in every direction tried (to round-off), so its gradient "
+           f"here is zero, but your answer is not (largest entry {float(np.abs(g).max()):.3g})")
+    found = mismatch_finding(_ASKED, float("inf"), rtol=_AGREE, where=where)
+    return {**found, "message": msg + (f" at index {found['where']}" if found["where"] is not None else "")}
 
 
 def _value(f, x, where):

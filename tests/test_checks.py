@@ -42,7 +42,9 @@ def test_missing_one_over_sqrt_d_in_attention_is_a_scale():
     rng = np.random.default_rng(1)
     Q, K, V = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
     C = rng.standard_normal((4, 2))
-    f = lambda Q_: float(np.sum(C * attention(Q_, K, V)[0]))
+    def f(Q_):
+        return float(np.sum(C * attention(Q_, K, V)[0]))
+
     G_Q = attention_vjp(attention(Q, K, V)[1], C)[0]
     assert check_gradient(f, Q, G_Q)
     rep = check_gradient(f, Q, G_Q * np.sqrt(3))  # forgot to divide by sqrt(d)
@@ -52,7 +54,8 @@ def test_missing_one_over_sqrt_d_in_attention_is_a_scale():
 def test_wrong_shape_names_both_shapes():
     f, W, G, _ = ls_case(2, 3, 4)
     rep = check_gradient(f, W, G.T)
-    assert rep.diagnosis == "shape" and "(3, 4)" in rep.message and "(4, 3)" in rep.message and "transposed" in rep.message
+    assert rep.diagnosis == "shape" and "(3, 4)" in rep.message and "(4, 3)" in rep.message
+    assert "transposed" in rep.message
     rep = check_gradient(f, W, np.ones(12))
     assert rep.diagnosis == "shape" and "(12,)" in rep.message
 
@@ -68,7 +71,9 @@ def test_generic_wrong_answer_reports_error_and_location():
 
 
 def test_zero_gradient_point():
-    f = lambda x: float(np.sum(x**2))
+    def f(x):
+        return float(np.sum(x**2))
+
     x = np.zeros(3)
     assert check_gradient(f, x, np.zeros(3))
     assert check_gradient(f, x, np.ones(3)).diagnosis == "mismatch"
@@ -76,7 +81,8 @@ def test_zero_gradient_point():
 
 @pytest.mark.parametrize(
     "answer, diagnosis",
-    [(None, "not attempted"), ("G", "invalid"), (np.array([[np.nan] * 4] * 3), "not finite"), (np.array([True, False]), "invalid")],
+    [(None, "not attempted"), ("G", "invalid"), (np.array([[np.nan] * 4] * 3), "not finite"),
+     (np.array([True, False]), "invalid")],
 )
 def test_bad_answers_are_reports_not_exceptions(answer, diagnosis):
     f, W, _, _ = ls_case(4)
@@ -86,7 +92,9 @@ def test_bad_answers_are_reports_not_exceptions(answer, diagnosis):
 
 
 def test_integer_answer_is_accepted_when_right():
-    f = lambda x: float(np.sum(x * np.array([1.0, 2.0, 3.0])))
+    def f(x):
+        return float(np.sum(x * np.array([1.0, 2.0, 3.0])))
+
     assert check_gradient(f, np.zeros(3), np.array([1, 2, 3]))
 
 
@@ -117,7 +125,9 @@ def test_float32_problem_right_answer_is_correct_and_differences_use_float64():
     W = rng.standard_normal((3, 4)).astype(np.float32)
     x = rng.standard_normal(4).astype(np.float32)
     b = rng.standard_normal(3).astype(np.float32)
-    f = lambda W: least_squares(W, x, b)[0]
+    def f(W):
+        return least_squares(W, x, b)[0]
+
     g = least_squares(W, x, b)[1]
     assert g.dtype == np.float32
     report = check_gradient(f, W, g)
@@ -127,3 +137,95 @@ def test_float32_problem_right_answer_is_correct_and_differences_use_float64():
     exact = float(np.vdot(g.astype(float), v.astype(float)))
     assert abs(directional_derivative(f, W, v) - exact) <= 1e-5 * abs(exact)
     assert taylor_test(f, W, v, exact).order > 1.8
+
+
+# ----------------------------------------------------------------------------- one ladder, one verdict type
+def test_one_verdict_type_and_one_wording_for_gradients_and_exercises():
+    from companion.diagnosis import Verdict
+    from companion.exercises import Feedback, check, get
+
+    f, W, G, _ = ls_case(5, 4, 4)
+    ex = get("8.3.3")
+    ref = ex.reference()
+    cases = ((check_gradient(f, W, -G), check_gradient(f, W, 2 * G), "the gradient of f at the point"),
+             (check("8.3.3", -ref, record=False), check("8.3.3", 2 * ref, record=False),
+              "the answer to 8.3.3 (Least squares with a ridge penalty)"))
+    for minus, plus, asked in cases:
+        assert isinstance(minus, Verdict) and isinstance(plus, Verdict)
+        assert minus.diagnosis == "sign" and minus.factor == -1.0
+        assert minus.message == f"right size and direction, opposite sign: your answer is -1 times {asked}"
+        assert asked in minus.hint and "cos" not in minus.hint and "inverse" not in minus.hint
+        assert plus.diagnosis == "scale" and plus.message == f"right direction, wrong scale: {asked} is 1/2 times yours"
+        assert "a 1/2 that should cancel the 2" in plus.hint
+        assert str(minus).splitlines()[1] == f"    {minus.message}" and "hint: " in str(minus)
+    assert isinstance(check("8.3.3", -ref, record=False), Feedback)
+    assert check_gradient(f, W, G.T).message == "your answer is the transpose of the gradient of f at the point"
+    assert check_gradient(f, W, -G).worst_index is None
+
+
+def _significant(a, digits=4):
+    return np.vectorize(lambda v: float(f"{v:.{digits}g}"))(np.asarray(a, float))
+
+
+def test_a_near_miss_says_give_more_digits():
+    """8.8.4 answered to 4 significant digits (relative error 4e-05): close, not a wrong method."""
+    from companion.exercises import check, get
+
+    ref = get("8.8.4").reference()
+    fb = check("8.8.4", float(f"{ref:.4g}"), record=False)
+    rel = abs(float(f"{ref:.4g}") - ref) / abs(ref)
+    assert fb.diagnosis == "near miss" and fb.relative_error == pytest.approx(rel)
+    assert fb.message.startswith(f"close: relative error {rel:.1g}; give more digits") and f"{rel:.1g}" == "4e-05"
+    assert "redo the derivation" not in str(fb) and "none of the usual slips" not in str(fb)
+    assert check("8.8.4", float(f"{ref:.9g}"), record=False)
+    assert check("8.8.4", ref * 1.01, record=False).diagnosis == "mismatch"  # 1 %: not a near miss
+    # an array rounded to 4 digits, and a gradient rounded to 4 digits in check_gradient
+    G = get("8.3.1").reference()
+    assert check("8.3.1", _significant(G), record=False).diagnosis == "near miss"
+    f, W, G, _ = ls_case(6)
+    rep = check_gradient(f, W, _significant(G))
+    assert rep.diagnosis == "near miss" and "give more digits" in rep.message
+    # the near miss is rtol-aware: 8.8.3 accepts 1 %, so 4 digits are simply right
+    edges = get("8.8.3").reference()
+    assert check("8.8.3", _significant(edges), record=False)
+
+
+def test_a_column_vector_where_a_flat_vector_is_asked_is_told_exactly_what_to_change():
+    """(n, 1) or (1, n) for (n,): not accepted silently (the reader's next step would broadcast to (n, n))."""
+    from companion.exercises import check, get
+
+    g = get("8.4.3").reference()
+    n = g.size
+    for wrong in (g[:, None], g[None, :]):
+        fb = check("8.4.3", wrong, record=False)
+        assert fb.diagnosis == "shape" and f"give an array of shape ({n},): e.g. answer.ravel()" in fb.message, str(fb)
+        assert fb.expected_shape == (n,) and fb.got_shape == wrong.shape
+    x = np.linspace(-1.0, 1.0, 5)
+    rep = check_gradient(lambda x: float(np.sum(x**3)), x, (3 * x**2)[:, None])
+    assert rep.diagnosis == "shape" and "give an array of shape (5,): e.g. answer.ravel()" in rep.message
+    rep = check_gradient(lambda X: float(np.sum(X**3)), x[:, None], 3 * x**2)
+    assert rep.diagnosis == "shape" and "e.g. answer.reshape(5, 1)" in rep.message
+
+
+def test_a_tuple_part_is_named_in_the_generic_slips():
+    from companion.exercises import check, get
+
+    ref = get("8.6.4").reference()
+    fb = check("8.6.4", lambda Q, K, V, G_Y: (lambda g: (g[0], -g[1], g[2]))(ref(Q, K, V, G_Y)), record=False)
+    assert fb.message == ("G_K: right size and direction, opposite sign: your answer is -1 times "
+                          "G_K in 8.6.4 (The whole attention pullback)")
+
+
+OWNED = ["companion/checks.py", "companion/diagnosis.py"] + [
+    f"companion/exercises/{m}.py" for m in ("__init__", "exercise", "grading", "feedback", "registry", "evidence")]
+
+
+@pytest.mark.parametrize("path", OWNED)
+def test_functions_are_at_most_60_lines(path):
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / path).read_text())
+    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
+    assert not long, f"{path}: functions over 60 lines: {long}"

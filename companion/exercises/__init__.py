@@ -32,22 +32,25 @@ One module per section, named after its idea:
 Importing builds no data: each exercise builds its own on first use.
 """
 
-from .exercise import KINDS, LEVELS, Exercise, Mistake
+# the sections register their exercises on import (the registry keeps them in the chapter's order):
+# linearization 8.1, matrix_gradients 8.2, trace_principle 8.3, adjoints 8.4, backprop 8.5,
+# attention 8.6, optimizer_geometry 8.7, initialization 8.8
+from . import (  # noqa: F401  (imported for their registration, not used by name)
+    adjoints,
+    attention,
+    backprop,
+    initialization,
+    linearization,
+    matrix_gradients,
+    optimizer_geometry,
+    trace_principle,
+)
+from .exercise import CATEGORIES, KINDS, LEVELS, Exercise, Mistake, Option
 from .feedback import DIAGNOSES, Feedback
 from .grading import check
-from .registry import EXERCISES, by_section, get, listing, register, show
-
-# the sections register their exercises on import, in the chapter's order
-from . import linearization  # noqa: E402,F401  8.1
-from . import matrix_gradients  # noqa: E402,F401  8.2
-from . import trace_principle  # noqa: E402,F401  8.3
-from . import adjoints  # noqa: E402,F401  8.4
-from . import backprop  # noqa: E402,F401  8.5
-from . import attention  # noqa: E402,F401  8.6
-from . import optimizer_geometry  # noqa: E402,F401  8.7
-from . import initialization  # noqa: E402,F401  8.8
+from .registry import EXERCISES, by_section, get, listing, progress, register, show
 
 __all__ = [
-    "DIAGNOSES", "EXERCISES", "Exercise", "Feedback", "KINDS", "LEVELS", "Mistake",
-    "by_section", "check", "get", "listing", "register", "show",
+    "CATEGORIES", "DIAGNOSES", "EXERCISES", "Exercise", "Feedback", "KINDS", "LEVELS", "Mistake", "Option",
+    "by_section", "check", "get", "listing", "progress", "register", "show",
 ]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_callable
 from ..checks import check_gradient
 from ..differentials import taylor_test
-from .._validate import check_callable
 from ..spaces import dot_product_test
 
 __all__ = ["gradient_evidence", "differential_evidence", "adjoint_evidence"]
