@@ -262,3 +262,34 @@ def test_8_4_3_column_vector_answer_is_accepted_or_told_what_to_change():
     ref = get("8.4.3").reference()
     fb = check("8.4.3", ref.reshape(-1, 1), record=False)
     assert fb or ("expected shape (3,)" in fb.message and "answer.ravel()" in fb.message), str(fb)
+
+
+# ----------------------------------------------------------------------------- identities the pages state
+def test_8_4_vec_form_of_X_to_AXB_and_its_adjoint():
+    """8.4 (margin note by eq-8-4-adjoint's example): vec(AXB) = (B^T kron A) vec X with vec stacking columns,
+    and the transposed array B kron A^T is the array of the adjoint Y -> A^T Y B^T."""
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
+    X, Y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    vec = lambda Z: Z.reshape(-1, order="F")  # noqa: E731  (columns stacked)
+    np.testing.assert_allclose(np.kron(B.T, A) @ vec(X), vec(A @ X @ B), atol=1e-12)
+    np.testing.assert_allclose(np.kron(B.T, A).T, np.kron(B, A.T), atol=0)
+    np.testing.assert_allclose(np.kron(B, A.T) @ vec(Y), vec(A.T @ Y @ B.T), atol=1e-12)
+
+
+def test_8_4_adjoint_of_a_product_reverses_the_order_under_any_metrics():
+    """8.4, eq. (8.4.6) `eq-8-4-reverse` and its proof: (BC)* = C* B* for any inner products (here three
+    different metrics), checked against the adjoint built from the definition and by the dot-product test."""
+    rng = np.random.default_rng(1)
+    C, B = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    Ms = []
+    for n in (2, 3, 4):
+        G = rng.standard_normal((n, n))
+        Ms.append(G @ G.T + 0.5 * np.eye(n))
+    M_u, M_v, M_w = Ms
+    C_star = adjoint(C, (2,), (3,), inner_x=M_u, inner_y=M_v).matrix
+    B_star = adjoint(B, (3,), (4,), inner_x=M_v, inner_y=M_w).matrix
+    BC_star = adjoint(B @ C, (2,), (4,), inner_x=M_u, inner_y=M_w).matrix
+    np.testing.assert_allclose(C_star @ B_star, BC_star, atol=1e-10)
+    assert dot_product_test(B @ C, lambda w: C_star @ (B_star @ w), (2,), (4,), inner_x=M_u, inner_y=M_w,
+                            rng=rng) < 1e-12
