@@ -353,8 +353,8 @@ d\mathcal{L}_W[\Delta W] = (p - y)^\top(\Delta W)\,x = \mathrm{tr}\big(x\,(p - y
 \qquad \nabla_W\mathcal{L} = (p - y)\,x^\top .
 $$
 
-The same outer product as least squares, with $p - y$ as the error signal: the reason cross-entropy on
-softmax outputs trains like a regression on probabilities.
+The same outer product as in least squares, with the error signal $p - y$ (predicted minus target
+probabilities) in the place of the residual $r$.
 """,
     solution_code="""\
 z = W @ x
