@@ -293,3 +293,17 @@ def test_8_4_adjoint_of_a_product_reverses_the_order_under_any_metrics():
     np.testing.assert_allclose(C_star @ B_star, BC_star, atol=1e-10)
     assert dot_product_test(B @ C, lambda w: C_star @ (B_star @ w), (2,), (4,), inner_x=M_u, inner_y=M_w,
                             rng=rng) < 1e-12
+
+
+def test_8_3_batch_gradient_with_examples_as_rows():
+    """8.3, eq. (8.3.6) `eq-8-3-batch` and its margin note: with the examples as rows (X_rows = X^T, outputs
+    X_rows W^T, R_rows = R^T) the same gradient reads R_rows^T X_rows."""
+    rng = np.random.default_rng(2)
+    W, X, T = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    X_rows, T_rows = X.T, T.T
+    R_rows = X_rows @ W.T - T_rows
+    np.testing.assert_allclose(R_rows, (W @ X - T).T, atol=1e-12)
+    grad = companion.least_squares(W, X, T)[1]
+    np.testing.assert_allclose(R_rows.T @ X_rows, grad, atol=1e-12)
+    f = lambda Z: 0.5 * float(np.sum((X_rows @ Z.T - T_rows) ** 2))  # noqa: E731
+    np.testing.assert_allclose(numerical_gradient(f, W), grad, rtol=1e-6, atol=1e-8)
