@@ -42,8 +42,9 @@ def pairing_mismatch(f, x, G, rng):
 @pytest.mark.parametrize("section", ["8.3", "8.4"])
 def test_six_exercises_with_a_transfer_and_a_concept(section):
     exs = by_section(section)
-    assert [e.id for e in exs] == [f"{section}.{k}" for k in range(1, 7)]
-    assert [e.category for e in exs] == ["drill"] * 4 + ["transfer", "concept"]
+    extra = {"8.3": [], "8.4": ["concept"]}[section]
+    assert [e.id for e in exs] == [f"{section}.{k}" for k in range(1, 7 + len(extra))]
+    assert [e.category for e in exs] == ["drill"] * 4 + ["transfer", "concept"] + extra
     for ex in exs:
         assert 2 <= len(ex.hints) <= 3 and ex.solution_text.strip()
 
@@ -307,3 +308,35 @@ def test_8_3_batch_gradient_with_examples_as_rows():
     np.testing.assert_allclose(R_rows.T @ X_rows, grad, atol=1e-12)
     f = lambda Z: 0.5 * float(np.sum((X_rows @ Z.T - T_rows) ** 2))  # noqa: E731
     np.testing.assert_allclose(numerical_gradient(f, W), grad, rtol=1e-6, atol=1e-8)
+
+
+def test_8_4_7_each_option_of_the_change_of_basis_question_is_what_it_says():
+    """8.4.7: with non-orthogonal P, Q the claims of (a), (c), (e) hold and those of (b), (d) fail, numerically."""
+    rng = np.random.default_rng(3)
+    n, m = 3, 2
+    A, v, w = rng.standard_normal((m, n)), rng.standard_normal(n), rng.standard_normal(m)
+    P = rng.standard_normal((n, n)) + 2 * np.eye(n)
+    Q = rng.standard_normal((m, m)) + 2 * np.eye(m)
+    assert not np.allclose(P.T @ P, np.eye(n))
+    A_new, v_new, w_new = np.linalg.solve(Q, A @ P), np.linalg.solve(P, v), np.linalg.solve(Q, w)
+    G_in, G_out = P.T @ P, Q.T @ Q  # the dot products' Gram matrices in the new coordinates
+    adj_new = np.linalg.solve(G_in, A_new.T @ G_out)  # 8.4, eq. (8.4.3) `eq-8-4-metric-adjoint`
+    # (a) the adjoint identity, and adj_new is the old A^T = A* written in the new coordinates
+    assert np.isclose((A_new @ v_new) @ G_out @ w_new, v_new @ G_in @ (adj_new @ w_new))
+    np.testing.assert_allclose(P @ (adj_new @ w_new), A.T @ w, atol=1e-12)
+    # (b) the transpose of the new array is not the adjoint's array
+    assert np.abs(A_new.T - adj_new).max() > 1e-2
+    # (c) a covector on a vector keeps its value
+    c = rng.standard_normal(n)
+    assert np.isclose((P.T @ c) @ v_new, c @ v)
+    # (d) the gradient's coordinates are G^-1 c', not c'
+    g_new = np.linalg.solve(G_in, P.T @ c)
+    np.testing.assert_allclose(P @ g_new, c, atol=1e-12)  # the same vector as the old gradient c
+    assert np.abs(g_new - P.T @ c).max() > 1e-2
+    # (e) the dual map is the transpose in every basis
+    c_out = rng.standard_normal(m)
+    np.testing.assert_allclose(A_new.T @ (Q.T @ c_out), P.T @ (A.T @ c_out), atol=1e-12)
+    ex = get("8.4.7")
+    assert ex.correct_labels == ("a", "c", "e")
+    assert check("8.4.7", "a,c,e", record=False) and not check("8.4.7", "a,b,c,e", record=False)
+    assert not check("8.4.7", "a,c", record=False)

@@ -5,7 +5,8 @@
 - 8.4.3 pulling a covector back through ``x -> A tanh(B x)`` (array);
 - 8.4.4 the adjoint of ``X -> A X + X^T B`` (a function);
 - 8.4.5 (transfer) the pullback through two residual blocks ``x -> x + A tanh(B x)`` (array);
-- 8.4.6 (concept) why pullbacks are taken in reverse order.
+- 8.4.6 (concept) why pullbacks are taken in reverse order;
+- 8.4.7 (concept) which statements survive a change of basis (the dual map's transpose does, the adjoint's does not).
 """
 
 from __future__ import annotations
@@ -431,4 +432,60 @@ more slowly (c).
 """,
 )
 
-register(adjoint_AXB, metric_adjoint, pullback_composition, adjoint_with_transpose, residual_blocks, reverse_order)
+# ----------------------------------------------------------------------------- 8.4.7
+
+change_of_basis = Exercise(
+    id="8.4.7",
+    title="What survives a change of basis",
+    level="hard",
+    category="concept",
+    kind="choice",
+    statement=r"""
+A linear map $A:\mathbb{R}^n\to\mathbb{R}^m$, a vector $v$, a covector $\eta$ on $\mathbb{R}^n$ with coefficients $c$
+($\eta(v) = c^\top v$), and the plain dot products on both sides. Now change coordinates by invertible matrices that
+are **not** orthogonal: $v = Pv'$ on the input side, $w = Qw'$ on the output side. In the new coordinates $A$ has the
+array $A' = Q^{-1}AP$, $v$ the coordinates $v' = P^{-1}v$, $\eta$ the coefficients $c' = P^\top c$, and the inner
+products (the same ones as before) have the Gram matrices $P^\top P$ and $Q^\top Q$. Which statements remain true in the
+new coordinates? (Several are.)
+""",
+    options=(
+        Option("a", r"$\langle Av, w\rangle = \langle v, A^*w\rangle$ for all $v, w$, with $A^*$ the same map as "
+                    r"before, now written in the new coordinates.", True,
+               r"True. The adjoint is defined by the pairings, and the pairings do not depend on coordinates: a new "
+               r"basis changes the array of $A^*$, not the map."),
+        Option("b", r"The array of $A^*$ in the new coordinates is ${A'}^\top$, the transpose of the new array of $A$.",
+               False,
+               r"False. In the new coordinates the inner products have Gram matrices $P^\top P$ and $Q^\top Q$, so the "
+               r"array of $A^*$ is $(P^\top P)^{-1}{A'}^\top(Q^\top Q)$, the metric adjoint of this page. The "
+               r"transpose is the adjoint's array only in orthonormal coordinates."),
+        Option("c", r"A covector applied to a vector keeps its value: ${c'}^\top v' = c^\top v$.", True,
+               r"True. $\eta(v)$ is a number defined without coordinates; and indeed "
+               r"${c'}^\top v' = c^\top P P^{-1} v = c^\top v$."),
+        Option("d", r"The gradient's coordinates equal the covector's coefficients: $g' = c'$.", False,
+               r"False. The gradient is the Riesz representer of $\eta$: $g' = (P^\top P)^{-1}c'$. It equals $c'$ only "
+               r"when $P^\top P = I$; that coincidence is what makes gradients look like covectors in orthonormal "
+               r"coordinates."),
+        Option("e", r"The coefficients of the pulled-back covector $A^{\vee}\eta$ (with $\eta$ now a covector on the "
+                    r"output side, coefficients $c$ and $c' = Q^\top c$) are ${A'}^\top c'$.", True,
+               r"True. The dual map needs no inner product, so its coordinate form is the transpose in every basis: "
+               r"${A'}^\top c' = P^\top A^\top Q^{-\top}Q^\top c = P^\top(A^\top c)$, the new coefficients of "
+               r"$A^{\vee}\eta$."),
+    ),
+    hints=(
+        r"For each statement, ask whether it uses an inner product. The Gram matrices $P^\top P$, $Q^\top Q$ enter "
+        r"only through statements that do.",
+        r"Check the coordinate formulas: substitute $A' = Q^{-1}AP$, $v' = P^{-1}v$, $c' = P^\top c$ (or $Q^\top c$ on "
+        r"the output side) and see which identities reduce to the old ones.",
+    ),
+    solution_text=r"""
+**(a), (c) and (e)**. What is defined without coordinates survives: the adjoint as a map (a), the value of a
+covector on a vector (c), and the dual map, whose coordinate form is the transpose in *every* basis because it uses
+no inner product (e): ${A'}^\top c' = P^\top A^\top Q^{-\top}Q^\top c = P^\top(A^\top c)$. What uses the inner product
+changes its formula: the adjoint's array becomes $(P^\top P)^{-1}{A'}^\top(Q^\top Q)$, not ${A'}^\top$ (b), and the
+gradient becomes $g' = (P^\top P)^{-1}c'$, not $c'$ (d). The dual map and the adjoint share the array $A^\top$ only in
+orthonormal coordinates.
+""",
+)
+
+register(adjoint_AXB, metric_adjoint, pullback_composition, adjoint_with_transpose, residual_blocks, reverse_order,
+         change_of_basis)
