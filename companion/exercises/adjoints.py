@@ -442,11 +442,12 @@ change_of_basis = Exercise(
     kind="choice",
     statement=r"""
 A linear map $A:\mathbb{R}^n\to\mathbb{R}^m$, a vector $v$, a covector $\eta$ on $\mathbb{R}^n$ with coefficients $c$
-($\eta(v) = c^\top v$), and the plain dot products on both sides. Now change coordinates by invertible matrices that
-are **not** orthogonal: $v = Pv'$ on the input side, $w = Qw'$ on the output side. In the new coordinates $A$ has the
-array $A' = Q^{-1}AP$, $v$ the coordinates $v' = P^{-1}v$, $\eta$ the coefficients $c' = P^\top c$, and the inner
-products (the same ones as before) have the Gram matrices $P^\top P$ and $Q^\top Q$. Which statements remain true in the
-new coordinates? (Several are.)
+($\eta(v) = c^\top v$), a covector $\zeta$ on $\mathbb{R}^m$ with coefficients $d$, and the plain dot products on both
+sides. Now change coordinates by invertible matrices that are **not** orthogonal: $v = Pv'$ on the input side,
+$w = Qw'$ on the output side. In the new coordinates $A$ has the array $A' = Q^{-1}AP$, $v$ the coordinates
+$v' = P^{-1}v$, the covectors the coefficients $c' = P^\top c$ and $d' = Q^\top d$, and the inner products (the same
+ones as before) have the Gram matrices $P^\top P$ and $Q^\top Q$. Which statements remain true in the new
+coordinates? (Several are.)
 """,
     options=(
         Option("a", r"$\langle Av, w\rangle = \langle v, A^*w\rangle$ for all $v, w$, with $A^*$ the same map as "
@@ -465,22 +466,22 @@ new coordinates? (Several are.)
                r"False. The gradient is the Riesz representer of $\eta$: $g' = (P^\top P)^{-1}c'$. It equals $c'$ only "
                r"when $P^\top P = I$; that coincidence is what makes gradients look like covectors in orthonormal "
                r"coordinates."),
-        Option("e", r"The coefficients of the pulled-back covector $A^{\vee}\eta$ (with $\eta$ now a covector on the "
-                    r"output side, coefficients $c$ and $c' = Q^\top c$) are ${A'}^\top c'$.", True,
+        Option("e", r"The pulled-back covector $A^{\vee}\zeta$ has the coefficients ${A'}^\top d'$: the transpose "
+                    r"of the new array applied to the new coefficients.", True,
                r"True. The dual map needs no inner product, so its coordinate form is the transpose in every basis: "
-               r"${A'}^\top c' = P^\top A^\top Q^{-\top}Q^\top c = P^\top(A^\top c)$, the new coefficients of "
-               r"$A^{\vee}\eta$."),
+               r"${A'}^\top d' = P^\top A^\top Q^{-\top}Q^\top d = P^\top(A^\top d)$, the new coefficients of "
+               r"$A^{\vee}\zeta$."),
     ),
     hints=(
         r"For each statement, ask whether it uses an inner product. The Gram matrices $P^\top P$, $Q^\top Q$ enter "
         r"only through statements that do.",
-        r"Check the coordinate formulas: substitute $A' = Q^{-1}AP$, $v' = P^{-1}v$, $c' = P^\top c$ (or $Q^\top c$ on "
-        r"the output side) and see which identities reduce to the old ones.",
+        r"Check the coordinate formulas: substitute $A' = Q^{-1}AP$, $v' = P^{-1}v$, $c' = P^\top c$, $d' = Q^\top d$ "
+        r"and see which identities reduce to the old ones.",
     ),
     solution_text=r"""
 **(a), (c) and (e)**. What is defined without coordinates survives: the adjoint as a map (a), the value of a
 covector on a vector (c), and the dual map, whose coordinate form is the transpose in *every* basis because it uses
-no inner product (e): ${A'}^\top c' = P^\top A^\top Q^{-\top}Q^\top c = P^\top(A^\top c)$. What uses the inner product
+no inner product (e): ${A'}^\top d' = P^\top A^\top Q^{-\top}Q^\top d = P^\top(A^\top d)$. What uses the inner product
 changes its formula: the adjoint's array becomes $(P^\top P)^{-1}{A'}^\top(Q^\top Q)$, not ${A'}^\top$ (b), and the
 gradient becomes $g' = (P^\top P)^{-1}c'$, not $c'$ (d). The dual map and the adjoint share the array $A^\top$ only in
 orthonormal coordinates.
