@@ -277,7 +277,8 @@ def _fixtures():
 
 def _exercise_kwargs(eid="8.1.9"):
     return dict(id=eid, title="t", level="easy", statement="s", build=lambda rng: {"a": np.ones(2)}, solution=lambda a: a, kind="array",
-                mistakes=(), hint="", solution_code="", signature=None, trials=None, outputs=(), evidence=None, answer_note="", rtol=1e-6, seed=0)
+                mistakes=(), hint="", solution_code="", signature=None, trials=None, outputs=(), evidence=None, answer_note="", rtol=1e-6, seed=0,
+                category="drill", hints=(), solution_text="", options=())
 
 
 _COUNTER = [0]
@@ -506,11 +507,13 @@ def build_specs() -> dict:
                                            "jvp": Kind(lambda v: [("None", None), ("a number", 3), ("an empty tuple", ())]), "vjp": Kind(lambda v: [("None", None), ("a number", 3), ("an empty tuple", ())]),
                                            "sample": Kind(lambda v: [("a number", 3), ("a string", "s")]), "doc": TEXT, "replace": BOOL}),
         # ------------------------------------------------------------------ exercises
-        "companion.exercises.grading.check": S(lambda: {"exercise": "8.3.1", "answer": None}, {"exercise": EXERCISE_ID, "answer": FREE}),
+        "companion.exercises.grading.check": S(lambda: {"exercise": "8.3.1", "answer": None, "record": False}, {"exercise": EXERCISE_ID, "answer": FREE, "record": BOOL}),
         "companion.exercises.registry.get": S(lambda: {"exercise_id": "8.3.1"}, {"exercise_id": EXERCISE_ID}),
         "companion.exercises.registry.show": S(lambda: {"exercise_id": "8.3.1"}, {"exercise_id": EXERCISE_ID}),
         "companion.exercises.registry.by_section": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("None", None), ("an unknown section", "9.9"), ("a fraction", 8.35), ("a list", ["8.3"]), ("a bool", True)])}),
-        "companion.exercises.registry.listing": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
+        "companion.exercises.registry.listing": S(lambda: {"section": "8.3", "category": "drill"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)]),
+                                                                                          "category": Kind(lambda v: [("an unknown category", "exam"), ("a number", 3), ("a list", ["drill"])])}),
+        "companion.exercises.registry.progress": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
         "companion.exercises.registry.register": S(lambda: {"exercise": exercise.Exercise(**_exercise_kwargs(_fresh_id()))}, {"exercise": OBJECT},
                                                    call=lambda exercise: registry.register(exercise)),
         "companion.exercises.registry.Markdown": S(lambda: {"text": "# t"}, {"text": TEXT}),
@@ -521,7 +524,14 @@ def build_specs() -> dict:
                                                     "signature": Kind(lambda v: [("a number", 3), ("a list", ["f(x)"])]),
                                                     "trials": Kind(lambda v: [("a number", 3), ("a string", "t")]), "evidence": Kind(lambda v: [("a number", 3), ("a string", "t")]),
                                                     "outputs": Kind(lambda v: [("None", None), ("a string", "G"), ("a list of numbers", [1, 2])]),
-                                                    "rtol": NUMBER(positive=True), "seed": SEED()}),
+                                                    "rtol": NUMBER(positive=True), "seed": SEED(), "category": CHOICE(), "solution_text": TEXT,
+                                                    "hints": Kind(lambda v: [("None", None), ("a string", "h"), ("a list of numbers", [3]), ("an empty hint", ("",))]),
+                                                    "options": Kind(lambda v: [("None", None), ("a string", "abc"), ("options for an array exercise", (exercise.Option("a", "t", True, "w"),))])}),
+        "companion.exercises.exercise.Exercise.memo": S(lambda: {"key": "k", "compute": lambda: 1}, {"key": TEXT, "compute": CALLABLE},
+                                                        call=method(lambda: exercise.Exercise(**_exercise_kwargs()), "memo")),
+        "companion.exercises.exercise.Option": S(lambda: {"label": "a", "text": "t", "correct": True, "why": "w"},
+                                                 {"label": Kind(lambda v: [("None", None), ("a number", 3), ("two letters", "ab"), ("a capital", "A")]), "text": TEXT, "correct": BOOL,
+                                                  "why": Kind(lambda v: [("None", None), ("a number", 3), ("an empty why", " ")])}),
         "companion.exercises.exercise.Exercise.markdown": S(lambda: {"heading_level": 3}, {"heading_level": SIZE(huge=False, extra=[("too deep", 7)])}, call=method(lambda: exercises.get("8.3.1"), "markdown")),
         "companion.exercises.exercise.Mistake": S(lambda: {"name": "m", "wrong": np.negative, "hint": "h"}, {"name": TEXT, "wrong": CALLABLE, "hint": TEXT}),
         "companion.exercises.evidence.gradient_evidence": S(lambda: {"objective": lambda **d: (np.sum, np.ones(2))}, {"objective": CALLABLE}),
@@ -570,6 +580,9 @@ EXEMPT = {
     "companion.exercises.exercise.Exercise.trial_inputs": "no arguments",
     "companion.exercises.exercise.Exercise.answer_text": "no arguments",
     "companion.exercises.exercise.Exercise.data_text": "no arguments",
+    "companion.exercises.exercise.Exercise.load_code": "no arguments",
+    "companion.exercises.exercise.Exercise.hints_markdown": "no arguments",
+    "companion.exercises.exercise.Exercise.solution_markdown": "no arguments",
 }
 # Arguments the sweep leaves alone, and why (any value is acceptable).
 FREE_REASONS = {

@@ -1,19 +1,63 @@
 """The exercises: every reference passes its own checker, every known mistake is named,
-generic wrong answers are diagnosed, and no answer makes ``check`` raise."""
+generic wrong answers are diagnosed, and no answer makes ``check`` raise.
+
+The tests are parametrized over every registered exercise, so a new exercise is covered by
+being registered. Concept questions (``kind="choice"``) get their own tests: every option is
+tried alone, and the right set is accepted.
+"""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 import companion
 from companion.checks import describe_factor
-from companion.exercises import DIAGNOSES, EXERCISES, Feedback, by_section, check, get, listing, show
+from companion.exercises import (
+    CATEGORIES,
+    DIAGNOSES,
+    EXERCISES,
+    Exercise,
+    Feedback,
+    Option,
+    by_section,
+    check,
+    get,
+    listing,
+    progress,
+    show,
+)
+from companion.exercises import registry as exercise_registry
 
-IDS = list(EXERCISES)
+ROOT = Path(__file__).resolve().parents[1]
+ALL_IDS = list(EXERCISES)
+IDS = [e for e in ALL_IDS if get(e).kind != "choice"]  # answers made of numbers (arrays, numbers, functions)
+CHOICE_IDS = [e for e in ALL_IDS if get(e).kind == "choice"]
+CHOICE_OPTIONS = [(e, o.label) for e in CHOICE_IDS for o in get(e).options]
 MISTAKES = [(eid, m.name) for eid, ex in EXERCISES.items() for m in ex.mistakes]
 SECTIONS = [f"8.{k}" for k in range(1, 9)]
 ORDER = {"easy": 0, "medium": 1, "hard": 2}
+
+# Exercises that still give one older `hint` instead of 2-3 graded `hints`, and exercises with no
+# written `solution_text` yet. Each list may only shrink: an id listed here that has been converted
+# fails the test below (remove it from the list when the exercise is converted).
+LEGACY_HINTS = {
+    "8.1.1", "8.1.2", "8.1.3", "8.1.4",
+    "8.2.1", "8.2.2", "8.2.3", "8.2.4", "8.2.5",
+    "8.3.1", "8.3.2", "8.3.3", "8.3.4",
+    "8.4.1", "8.4.2", "8.4.3", "8.4.4",
+    "8.5.1", "8.5.2", "8.5.3", "8.5.4",
+    "8.6.1", "8.6.2", "8.6.3", "8.6.4",
+    "8.7.1", "8.7.2", "8.7.3", "8.7.4",
+    "8.8.1", "8.8.2", "8.8.3", "8.8.4",
+}
+NO_SOLUTION_TEXT = set(LEGACY_HINTS)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -43,7 +87,7 @@ def transformed(ex, transform):
 
 
 def exec_solution(ex):
-    ns = {"np": np, **ex.data}
+    ns = {"np": np, **ex.data}  # the data's names in scope, as the book's solution cell loads them
     exec(compile(ex.solution_code, f"<solution {ex.id}>", "exec"), ns)
     return ns["solution"]
 
@@ -56,11 +100,21 @@ def test_public_api_exported():
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_at_least_three_per_section_easy_to_hard(section):
+    """The drills go from easy to hard; transfer and concept problems come after them (new ids are added last)."""
     exs = by_section(section)
     assert len(exs) >= 3, f"section {section} has {len(exs)} exercises"
-    levels = [ORDER[e.level] for e in exs]
-    assert levels == sorted(levels), f"{section}: exercises are not ordered from easy to hard: {[e.level for e in exs]}"
-    assert exs[0].level == "easy" and exs[-1].level == "hard"
+    levels = [ORDER[e.level] for e in exs if e.category == "drill"]
+    assert levels == sorted(levels), f"{section}: the drills are not ordered from easy to hard: {levels}"
+    assert exs[0].level == "easy" and any(e.level == "hard" for e in exs)
+
+
+@pytest.mark.xfail(strict=False, reason="the sections' transfer and concept problems are being written")
+@pytest.mark.parametrize("section", SECTIONS)
+def test_six_per_section_with_a_transfer_and_a_concept_problem(section):
+    exs = by_section(section)
+    categories = [e.category for e in exs]
+    assert len(exs) >= 6, f"section {section} has {len(exs)} exercises"
+    assert "transfer" in categories and "concept" in categories, f"{section}: {categories}"
 
 
 def test_catalogue_size_and_ids():
@@ -76,21 +130,78 @@ def test_catalogue_size_and_ids():
 
 def test_listing_and_show():
     table = str(listing())
-    assert all(eid in table for eid in IDS)
+    assert all(eid in table for eid in ALL_IDS)
     md = show("8.3.1")._repr_markdown_()
     assert md.startswith("### Exercise 8.3.1") and "$" in md and "check(\"8.3.1\"" in md
+    assert f"*{get('8.3.1').level} · {get('8.3.1').category}*" in md
 
 
-@pytest.mark.parametrize("eid", IDS)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_listing_by_category(category):
+    table = str(listing(category=category))
+    for eid, ex in EXERCISES.items():
+        assert (f"| {eid} |" in table) == (ex.category == category)
+    assert "| category |" in table
+    section = str(listing("8.3", category=category))
+    assert all(f"| {e.id} |" in section for e in by_section("8.3") if e.category == category)
+    assert "| 8.2.1 |" not in section
+
+
+def test_listing_refuses_an_unknown_category():
+    with pytest.raises(ValueError, match=r"category.*'drill', 'transfer', 'concept'.*'exam'"):
+        listing(category="exam")
+    with pytest.raises(TypeError, match="category"):
+        listing(category=3)
+
+
+@pytest.mark.parametrize("eid", ALL_IDS)
 def test_statement_and_metadata(eid):
     ex = get(eid)
     md = ex.markdown()
     assert ex.title in md and ex.statement.strip()[:20] in md
     assert md.count("$") % 2 == 0, "unbalanced $ in the statement"
-    assert ex.hint.count("$") % 2 == 0, "unbalanced $ in the hint"
-    assert len(ex.mistakes) >= 2, "each exercise names at least two typical mistakes"
+    assert ex.category in CATEGORIES and f"*{ex.level} · {ex.category}*" in md
+    if ex.kind == "choice":
+        assert len(ex.options) >= 3 and any(not o.correct for o in ex.options)
+        for o in ex.options:
+            assert f"({o.label}) {o.text.strip()}" in md
+    else:
+        assert len(ex.mistakes) >= 2, "each exercise names at least two typical mistakes"
     assert ex.solution_code.strip() and "solution" in ex.solution_code
-    assert str(ex).startswith(f"Exercise {eid}")
+    assert "assert" not in ex.solution_code and "check(" not in ex.solution_code, "the solution shows no test scaffolding"
+    assert str(ex).startswith(f"Exercise {eid}") and ex.category in str(ex) and ex.category in repr(ex)
+
+
+@pytest.mark.parametrize("eid", ALL_IDS)
+def test_graded_hints(eid):
+    """Two or three hints, the last the key step; the older single hint only while an exercise is listed."""
+    ex = get(eid)
+    md = ex.hints_markdown()
+    for h in ex.hints:
+        assert h.strip() and h.count("$") % 2 == 0, f"unbalanced $ in a hint: {h!r}"
+        assert h.strip() in md
+    if eid in LEGACY_HINTS:
+        assert ex.legacy_hint, f"{eid} has graded hints now: remove it from LEGACY_HINTS"
+        assert len(ex.hints) == 1 and md.startswith("```{dropdown} Hint\n")
+        return
+    assert not ex.legacy_hint, f"{eid}: give graded hints (hints=(...)), not the older hint"
+    n = len(ex.hints)
+    assert 2 <= n <= 3, f"{eid}: {n} hints (2 or 3 steps)"
+    titles = re.findall(r"^```\{dropdown\} (.*)$", md, re.M)
+    assert titles == [f"Hint {k} of {n}" for k in range(1, n)] + [f"Hint {n} of {n}: the key step"]
+
+
+@pytest.mark.parametrize("eid", ALL_IDS)
+def test_written_solution(eid):
+    ex = get(eid)
+    if eid in NO_SOLUTION_TEXT:
+        assert not ex.solution_text.strip(), f"{eid} has a written solution now: remove it from NO_SOLUTION_TEXT"
+        assert ex.solution_markdown() == ""
+        return
+    text = ex.solution_text.strip()
+    assert text and text.count("$") % 2 == 0, f"{eid}: the written solution is empty or has unbalanced $"
+    md = ex.solution_markdown()
+    assert md.startswith("```{dropdown} Solution\n") and text in md and "next cell" in md and md.endswith("```")
 
 
 @pytest.mark.parametrize("eid", IDS)
@@ -106,7 +217,7 @@ def test_data_is_deterministic_and_protected(eid):
 
 
 # ----------------------------------------------------------------------------- right answers
-@pytest.mark.parametrize("eid", IDS)
+@pytest.mark.parametrize("eid", ALL_IDS)
 def test_reference_solution_is_correct(eid):
     ex = get(eid)
     fb = check(eid, ex.reference())
@@ -118,7 +229,7 @@ def test_reference_solution_is_correct(eid):
             assert fb.taylor.ok, str(fb.taylor)
 
 
-@pytest.mark.parametrize("eid", IDS)
+@pytest.mark.parametrize("eid", ALL_IDS)
 def test_shipped_solution_code_is_correct(eid):
     """The code the book shows (and executes) as the solution passes the checker."""
     ex = get(eid)
@@ -197,7 +308,7 @@ def test_transpose_is_diagnosed_when_square(eid):
 
 
 # ----------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("eid", IDS)
+@pytest.mark.parametrize("eid", ALL_IDS)
 def test_not_attempted(eid):
     for answer in (None, ...):
         fb = check(eid, answer)
@@ -324,3 +435,211 @@ def test_marchenko_pastur_edges_eight_percent_off_are_rejected():
     assert not check("8.8.3", [0.27, 2.25])
     assert check("8.8.3", [0.25, 2.25])
     assert check("8.8.3", [0.2502, 2.2502])  # within 1 % of each edge
+
+
+# ----------------------------------------------------------------------------- concept questions (choice)
+def _concept(**kw):
+    """A concept question built here (not registered), to test the machinery before the sections' own."""
+    options = (
+        Option("a", "the gradient has the shape of the variable", True, "it pairs with dX in tr(G^T dX)"),
+        Option("b", "the gradient is the Jacobian", False, "the Jacobian of a scalar map is a row; the gradient is its Riesz representer"),
+        Option("c", "the gradient depends on the inner product", True, "the Riesz representer changes with the metric"),
+        Option("d", "the gradient is always symmetric", False, "only for a symmetric variable, e.g. log det on SPD"),
+    )
+    return Exercise(**{"id": "8.2.9", "title": "What a gradient is", "level": "easy", "statement": "Which are true?",
+                       "kind": "choice", "category": "concept", "options": options,
+                       "hints": ("Think of the pairing.", "Change the metric."), "solution_text": "By 8.2, $G$ is ...", **kw})
+
+
+def _single():
+    return _concept(options=(Option("a", "yes", False, "no: because"), Option("b", "no", True, "right: because"),
+                             Option("c", "maybe", False, "no: the sign")))
+
+
+def test_choice_question_multi_select():
+    ex = _concept()
+    assert ex.correct_labels == ("a", "c") and ex.reference() == "a,c" and ex.solution_code == 'solution = "a,c"\n'
+    for answer in ("a,c", "c, a", "AC", " a c ", {"a", "c"}, ["c", "a"], ("a", "c")):
+        fb = check(ex, answer, record=False)
+        assert fb and fb.diagnosis == "correct" and fb.chosen == ("a", "c"), (answer, str(fb))
+        assert all(o.why in fb.message for o in ex.options), "a right answer shows why each option is right or wrong"
+    fb = check(ex, "a", record=False)
+    assert not fb and fb.diagnosis == "incomplete" and "1 more statement" in fb.message
+    assert "(c)" not in fb.message, "an incomplete answer does not reveal which label is missing"
+    fb = check(ex, "a,b,c", record=False)
+    assert not fb and fb.diagnosis == "wrong choice" and "(b)" in fb.message and ex.options[1].why in fb.message
+    assert ex.options[3].why not in fb.message and ex.options[0].why not in fb.message
+    fb = check(ex, "bd", record=False)
+    assert ex.options[1].why in fb.message and ex.options[3].why in fb.message and "are not right" in fb.message
+    md = ex.markdown()
+    assert "(a) the gradient has the shape of the variable" in md and '"a,c"' in md and "more than one" in md
+
+
+def test_choice_question_single_and_bad_answers():
+    ex = _single()
+    assert check(ex, "b", record=False) and check(ex, " B ", record=False)
+    assert 'one label, e.g. `"b"`' in ex.markdown()
+    for bad, words in (("z", "unknown label"), ("", "no label"), (3, "string"), (["a", 1], "string"), (np.ones(2), "string"),
+                       ({"a": 1}, "string"), (lambda: "b", "string"), (True, "string")):
+        fb = check(ex, bad, record=False)
+        assert isinstance(fb, Feedback) and not fb and fb.diagnosis == "invalid" and words in fb.message, (bad, str(fb))
+        assert '"a", "b", "c"' in fb.message
+    assert check(ex, None, record=False).diagnosis == "not attempted"
+
+
+@pytest.mark.parametrize("eid,label", CHOICE_OPTIONS, ids=[f"{e}-{k}" for e, k in CHOICE_OPTIONS])
+def test_every_option_of_a_concept_question(eid, label):
+    """Each option alone: a wrong one is rejected with its why; a right one is accepted (or incomplete)."""
+    ex = get(eid)
+    option = next(o for o in ex.options if o.label == label)
+    fb = check(eid, label, record=False)
+    if not option.correct:
+        assert not fb and fb.diagnosis == "wrong choice" and option.why.strip() in fb.message, str(fb)
+    elif len(ex.correct_labels) == 1:
+        assert fb and option.why.strip() in fb.message
+    else:
+        assert not fb and fb.diagnosis == "incomplete", str(fb)
+
+
+@pytest.mark.parametrize("eid", CHOICE_IDS)
+def test_concept_question_right_set_accepted(eid):
+    ex = get(eid)
+    assert check(eid, ",".join(ex.correct_labels), record=False)
+    assert check(eid, set(ex.correct_labels), record=False)
+    assert not check(eid, "".join(o.label for o in ex.options), record=False)
+
+
+def test_exercise_refuses_bad_new_fields():
+    with pytest.raises(ValueError, match="category.*'drill', 'transfer', 'concept'"):
+        _concept(category="exam")
+    with pytest.raises(ValueError, match="hints.*or the older hint, not both"):
+        _concept(hint="one")
+    with pytest.raises(TypeError, match="hints must be a tuple"):
+        _concept(hints="one string")
+    with pytest.raises(ValueError, match="1 to 3"):
+        _concept(hints=("a", "b", "c", "d"))
+    with pytest.raises(ValueError, match="at least one option must be correct"):
+        _concept(options=(Option("a", "x", False, "w"), Option("b", "y", False, "w")))
+    with pytest.raises(ValueError, match="labelled 'a', 'b'"):
+        _concept(options=(Option("a", "x", True, "w"), Option("c", "y", False, "w")))
+    with pytest.raises(TypeError, match="options must be a tuple of Option"):
+        _concept(options=("a", "b"))
+    with pytest.raises(ValueError, match="why must not be empty"):
+        Option("a", "x", True, " ")
+    with pytest.raises(TypeError, match="correct must be True or False"):
+        Option("a", "x", "yes", "w")
+    with pytest.raises(ValueError, match="options are for a choice exercise"):
+        Exercise(id="8.2.9", title="t", level="easy", statement="s", build=lambda rng: {}, solution=lambda: 1.0,
+                 kind="number", options=_concept().options)
+    with pytest.raises(TypeError, match="build must be callable"):
+        Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number")
+
+
+def test_legacy_hint_is_a_one_step_hints():
+    ex = _concept(hints=(), hint="The pairing.")
+    assert ex.hints == ("The pairing.",) and ex.legacy_hint
+    assert ex.hints_markdown() == "```{dropdown} Hint\nThe pairing.\n```"
+    three = _concept(hints=("one", "two", "three"))
+    assert three.hints_markdown() == ("```{dropdown} Hint 1 of 3\none\n```\n\n```{dropdown} Hint 2 of 3\ntwo\n```\n\n"
+                                      "```{dropdown} Hint 3 of 3: the key step\nthree\n```")
+    assert _concept(solution_text="").solution_markdown() == ""
+
+
+def test_memo_computes_once():
+    ex = _single()
+    calls = []
+    assert ex.memo("k", lambda: calls.append(1) or 42) == 42
+    assert ex.memo("k", lambda: calls.append(1) or 43) == 42 and calls == [1]
+
+
+# ----------------------------------------------------------------------------- progress
+def test_progress_records_this_session_only(monkeypatch):
+    monkeypatch.setattr(exercise_registry, "SESSION", {})
+    ex = get("8.3.1")
+    start = str(progress("8.3"))
+    assert f"0 of {len(by_section('8.3'))} right" in start
+    check("8.3.1", None)  # not an attempt
+    assert "| 8.3.1 | The least-squares gradient | drill | not attempted |" in str(progress("8.3"))
+    check("8.3.1", np.zeros((3, 4)))
+    assert "| 8.3.1 | The least-squares gradient | drill | tried, not yet right |" in str(progress("8.3"))
+    check("8.3.1", ex.reference())
+    check("8.3.1", np.zeros((3, 4)))  # a later wrong answer does not undo a right one
+    check("8.3.2", get("8.3.2").reference(), record=False)  # the book's own check is not the reader's
+    text = str(progress("8.3"))
+    assert "| 8.3.1 | The least-squares gradient | drill | right |" in text
+    assert f"1 of {len(by_section('8.3'))} right" in text and "| 8.3.2 |" in text and "8.3.2 | A batch of examples as columns | drill | not attempted" in text
+    assert progress()._repr_markdown_().startswith("**Your progress in the chapter**")
+    assert "8.1.1" in str(progress()) and "8.1.1" not in text
+    with pytest.raises(ValueError):
+        progress("9.9")
+
+
+# ----------------------------------------------------------------------------- the notebooks' exercise cells
+SYNC = ROOT / "_ext" / "sync_exercises.py"
+
+
+def _sync(*args):
+    return subprocess.run([sys.executable, str(SYNC), *map(str, args)], capture_output=True, text=True, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
+
+
+@pytest.mark.xfail(strict=False, reason="the notebooks are rewritten by sync_exercises.py --all once the sections' exercises land")
+def test_notebooks_match_the_package():
+    proc = _sync("--all", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_sync_restores_a_removed_exercise_and_keeps_the_answer_cells(tmp_path):
+    nb_path = tmp_path / "8-3-trace-principle.ipynb"
+    nb_path.write_text((ROOT / "chapters" / "8-3-trace-principle.ipynb").read_text())
+    assert _sync(nb_path).returncode == 0
+    assert _sync("--check", nb_path).returncode == 0, "a synced notebook is up to date"
+    synced = nbformat.read(nb_path, as_version=4)
+    ids = [c.id for c in synced.cells]
+    for ex in by_section("8.3"):
+        stem = "ex-" + ex.id.replace(".", "-")
+        cells = {c.id: c for c in synced.cells if c.id.startswith(stem + "-")}
+        assert cells[f"{stem}-statement"].source == ex.markdown()
+        assert cells[f"{stem}-hints"].source == ex.hints_markdown()
+        assert f"{stem}-hint" not in cells
+        assert cells[f"{stem}-solution"].metadata["tags"] == ["hide-cell"]
+        assert cells[f"{stem}-solution"].source.endswith(ex.solution_code.rstrip("\n"))
+        assert "assert" not in cells[f"{stem}-solution"].source and "check(" not in cells[f"{stem}-solution"].source
+        assert cells[f"{stem}-verify"].metadata["tags"] == ["remove-cell"]
+        assert f'check("{ex.id}", solution, record=False)' in cells[f"{stem}-verify"].source
+    assert ids[-1] == "ex-progress" and 'progress("8.3")' in synced.cells[-1].source
+    nbformat.validate(synced)
+    assert all(c.outputs == [] and c.execution_count is None for c in synced.cells if c.cell_type == "code")
+    # an edited answer cell is kept; a removed exercise comes back, in its place
+    answer = next(c for c in synced.cells if c.id == "ex-8-3-4-answer")
+    answer.source += "\n# my note"
+    broken = nbformat.from_dict(dict(synced))
+    broken.cells = [c for c in synced.cells if not c.id.startswith("ex-8-3-2-")]
+    nbformat.write(broken, nb_path)
+    proc = _sync("--check", nb_path)
+    assert proc.returncode == 1 and "ex-8-3-2-statement is missing" in proc.stdout
+    assert _sync(nb_path).returncode == 0
+    again = nbformat.read(nb_path, as_version=4)
+    assert [c.id for c in again.cells] == ids
+    assert next(c for c in again.cells if c.id == "ex-8-3-4-answer").source.endswith("# my note")
+    ex = get("8.3.2")
+    assert next(c for c in again.cells if c.id == "ex-8-3-2-answer").source == (
+        ex.load_code() + '\nanswer = None  # your answer here: an array of shape (3, 4)\ncheck("8.3.2", answer)')
+
+
+def test_shipped_solution_cells_run(tmp_path):
+    """The solution and verify cells the script writes run as the book runs them (one section, all exercises)."""
+    sys.path.insert(0, str(SYNC.parent))
+    try:
+        import sync_exercises
+    finally:
+        sys.path.remove(str(SYNC.parent))
+    from companion.exercises import check as check_, get as get_
+
+    for ex in EXERCISES.values():
+        cells = {c.id.rsplit("-", 1)[-1]: c for c in sync_exercises.generated_cells(ex)}
+        ns = {"np": np, "get": get_, "check": check_}
+        exec(compile(cells["solution"].source, f"<{ex.id} solution cell>", "exec"), ns)
+        exec(compile(cells["verify"].source, f"<{ex.id} verify cell>", "exec"), ns)
+        ns2 = {"np": np, "get": get_, "check": check_}
+        exec(compile(cells["answer"].source, f"<{ex.id} answer cell>", "exec"), ns2)

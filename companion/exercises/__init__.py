@@ -32,10 +32,10 @@ One module per section, named after its idea:
 Importing builds no data: each exercise builds its own on first use.
 """
 
-from .exercise import KINDS, LEVELS, Exercise, Mistake
+from .exercise import CATEGORIES, KINDS, LEVELS, Exercise, Mistake, Option
 from .feedback import DIAGNOSES, Feedback
 from .grading import check
-from .registry import EXERCISES, by_section, get, listing, register, show
+from .registry import EXERCISES, by_section, get, listing, progress, register, show
 
 # the sections register their exercises on import, in the chapter's order
 from . import linearization  # noqa: E402,F401  8.1
@@ -48,6 +48,6 @@ from . import optimizer_geometry  # noqa: E402,F401  8.7
 from . import initialization  # noqa: E402,F401  8.8
 
 __all__ = [
-    "DIAGNOSES", "EXERCISES", "Exercise", "Feedback", "KINDS", "LEVELS", "Mistake",
-    "by_section", "check", "get", "listing", "register", "show",
+    "CATEGORIES", "DIAGNOSES", "EXERCISES", "Exercise", "Feedback", "KINDS", "LEVELS", "Mistake", "Option",
+    "by_section", "check", "get", "listing", "progress", "register", "show",
 ]

@@ -12,24 +12,35 @@ computed by the same convention, ``f(**data)``:
 A ``"function"`` exercise asks the reader for a function; it is run on the example
 inputs in ``data`` (trial 0) and on further random inputs drawn by ``trials(rng, **data)``
 from a seed of its own, and compared trial by trial.
+
+A ``"choice"`` exercise is a concept question: ``options`` (each an :class:`companion.exercises.Option`
+with a ``why``) and the answer is one label, or several when several options are correct. Its
+``build`` and ``solution`` may be omitted (no data; the reference is the labels of the correct options).
+
+Each exercise also carries what the book shows around it: a ``category`` (``"drill"``,
+``"transfer"``, ``"concept"``), graded ``hints`` (2 or 3 steps, the last the key step) and a
+written ``solution_text`` (the derivation), rendered by :meth:`Exercise.hints_markdown` and
+:meth:`Exercise.solution_markdown`.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
-from .._validate import as_choice, as_int, as_number, as_seed, check_callable, describe
+from .._validate import as_choice, as_int, as_number, as_seed, check_callable, describe, shape_str
 
-__all__ = ["Mistake", "Exercise", "KINDS", "LEVELS"]
+__all__ = ["Mistake", "Option", "Exercise", "KINDS", "LEVELS", "CATEGORIES"]
 
-KINDS = ("array", "number", "function")
+KINDS = ("array", "number", "function", "choice")
 LEVELS = ("easy", "medium", "hard")
+CATEGORIES = ("drill", "transfer", "concept")
 _ID = re.compile(r"^8\.[1-8]\.[1-9][0-9]?$")
+_LABELS = "abcdefghij"
 
 
 @dataclass(frozen=True)
@@ -51,13 +62,34 @@ class Mistake:
         check_callable(self.wrong, "Mistake wrong")
 
 
+@dataclass(frozen=True)
+class Option:
+    """One statement of a ``"choice"`` exercise: ``label`` ("a", "b", ...), its ``text`` (markdown),
+    whether it is ``correct``, and ``why`` it is right or wrong (shown in the feedback once chosen)."""
+
+    label: str
+    text: str
+    correct: bool
+    why: str
+
+    def __post_init__(self):
+        for what in ("label", "text", "why"):
+            if not isinstance(getattr(self, what), str):
+                raise TypeError(f"Option {what} must be a string, got {describe(getattr(self, what))}")
+        if not isinstance(self.correct, (bool, np.bool_)):
+            raise TypeError(f"Option correct must be True or False, got {describe(self.correct)}")
+        if len(self.label) != 1 or self.label not in _LABELS:
+            raise ValueError(f"Option label must be one letter 'a' ... 'j', got {self.label!r}")
+        for what in ("text", "why"):
+            if not getattr(self, what).strip():
+                raise ValueError(f"Option {self.label}: {what} must not be empty")
+
+
 def _shape_text(a) -> str:
     if isinstance(a, (int, float, np.integer, np.floating)):
         return "a number"
     a = np.asarray(a)
-    if a.ndim == 0:
-        return "a number"
-    return "(" + ", ".join(str(s) for s in a.shape) + ("," if a.ndim == 1 else "") + ")"
+    return "a number" if a.ndim == 0 else shape_str(a.shape)
 
 
 @dataclass(eq=False)
@@ -67,14 +99,21 @@ class Exercise:
     The fields:
 
     - ``id``: ``"8.S.k"`` (section S, number k within the section); ``title``; ``level``,
-      one of ``"easy"``, ``"medium"``, ``"hard"``;
+      one of ``"easy"``, ``"medium"``, ``"hard"``; ``category``, one of ``CATEGORIES``
+      (``"drill"``: the section's method on the section's objects; ``"transfer"``: the method on an
+      object the page does not treat; ``"concept"``: a question of understanding);
     - ``statement``: markdown with ``$math$``, in the chapter's notation;
     - ``build``: ``rng -> dict`` of the problem data (arrays and numbers), from ``seed``;
     - ``solution``: ``(**data) -> reference answer`` (an array, a number, a tuple, or a function);
-    - ``kind``: ``"array"`` (also a tuple of arrays, see ``outputs``), ``"number"`` or ``"function"``;
+    - ``kind``: ``"array"`` (also a tuple of arrays, see ``outputs``), ``"number"``, ``"function"``
+      or ``"choice"`` (see ``options``);
     - ``mistakes``: the known mistakes, checked before the generic transpose/sign/scale diagnosis;
-    - ``hint``: markdown, shown collapsed in the book;
-    - ``solution_code``: plain numpy code that sets ``solution``, with the data's names in scope;
+    - ``hints``: 2 or 3 graded hints (markdown), revealed one at a time; the last is the key step,
+      never the answer. ``hint`` is the older single hint (a one-step ``hints``; not both);
+    - ``solution_text``: the written derivation (markdown with MathJax, in the book's notation);
+    - ``solution_code``: plain numpy code that sets ``solution``, with the data's names in scope
+      (for a choice exercise, written for you when empty: ``solution = "b"``);
+    - ``options``: for a choice exercise, the :class:`Option` s, labelled ``"a"``, ``"b"``, ... in order;
     - ``signature``: for a function exercise, e.g. ``"softmax_vjp(P, G_P)"``; its argument
       names are keys of ``data`` (the example input);
     - ``trials``: for a function exercise, ``(rng, **data) -> list of argument tuples``;
@@ -91,8 +130,8 @@ class Exercise:
     title: str
     level: str
     statement: str
-    build: Callable[..., dict]
-    solution: Callable
+    build: Callable[..., dict] | None = None
+    solution: Callable | None = None
     kind: str = "array"
     mistakes: tuple = ()
     hint: str = ""
@@ -104,27 +143,44 @@ class Exercise:
     answer_note: str = ""
     rtol: float = 1e-6
     seed: int = 0
+    category: str = "drill"
+    hints: tuple = ()
+    solution_text: str = ""
+    options: tuple = ()
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _ID.match(self.id):
-            raise (ValueError if isinstance(self.id, str) else TypeError)(f"exercise id must look like '8.3.1', got {self.id!r}")
+            error = ValueError if isinstance(self.id, str) else TypeError
+            raise error(f"exercise id must look like '8.3.1', got {self.id!r}")
         as_choice(self.kind, f"exercise {self.id}: kind", KINDS)
         as_choice(self.level, f"exercise {self.id}: level", LEVELS)
-        for what in ("title", "statement", "hint", "solution_code", "answer_note"):
+        as_choice(self.category, f"exercise {self.id}: category", CATEGORIES)
+        for what in ("title", "statement", "hint", "solution_code", "answer_note", "solution_text"):
             if not isinstance(getattr(self, what), str):
                 raise TypeError(f"exercise {self.id}: {what} must be a string, got {describe(getattr(self, what))}")
+        self._check_hints()
+        if not isinstance(self.options, (tuple, list)) or not all(isinstance(o, Option) for o in self.options):
+            raise TypeError(f"exercise {self.id}: options must be a tuple of Option, got {describe(self.options)}")
+        self.options = tuple(self.options)
+        if self.kind == "choice":
+            self._check_options()
+        elif self.options:
+            raise ValueError(f"exercise {self.id}: options are for a choice exercise, but kind is {self.kind!r}")
         for what in ("build", "solution"):
-            check_callable(getattr(self, what), f"exercise {self.id}: {what}")
-        for what in ("trials", "evidence"):
+            if getattr(self, what) is None and self.kind != "choice":
+                raise TypeError(f"exercise {self.id}: {what} must be callable, got None")
+        for what in ("build", "solution", "trials", "evidence"):
             if getattr(self, what) is not None:
                 check_callable(getattr(self, what), f"exercise {self.id}: {what}")
         if self.signature is not None and not isinstance(self.signature, str):
-            raise TypeError(f"exercise {self.id}: signature must be a string such as 'f(x, y)', got {describe(self.signature)}")
+            raise TypeError(f"exercise {self.id}: signature must be a string such as 'f(x, y)', "
+                            f"got {describe(self.signature)}")
         if not isinstance(self.mistakes, (tuple, list)) or not all(isinstance(m, Mistake) for m in self.mistakes):
             raise TypeError(f"exercise {self.id}: mistakes must be a tuple of Mistake, got {describe(self.mistakes)}")
         if not isinstance(self.outputs, (tuple, list)) or not all(isinstance(o, str) for o in self.outputs):
-            raise TypeError(f"exercise {self.id}: outputs must be a tuple of names (strings), got {describe(self.outputs)}")
+            raise TypeError(f"exercise {self.id}: outputs must be a tuple of names (strings), "
+                            f"got {describe(self.outputs)}")
         self.rtol = as_number(self.rtol, f"exercise {self.id}: rtol", positive=True)
         self.seed = as_seed(self.seed, f"exercise {self.id}: seed")
         if self.kind == "function" and (not self.signature or self.trials is None):
@@ -132,6 +188,35 @@ class Exercise:
         names = [m.name for m in self.mistakes]
         if len(set(names)) != len(names):
             raise ValueError(f"exercise {self.id}: mistake names must be distinct, got {names}")
+
+    def _check_hints(self) -> None:
+        """``hints``: a tuple of 1 to 3 non-empty strings; the legacy ``hint`` becomes a one-step ``hints``."""
+        if isinstance(self.hints, str) or not isinstance(self.hints, (tuple, list)) \
+                or not all(isinstance(h, str) for h in self.hints):
+            raise TypeError(f"exercise {self.id}: hints must be a tuple of strings (markdown), "
+                            f"got {describe(self.hints)}")
+        if self.hint.strip() and self.hints:
+            raise ValueError(f"exercise {self.id}: give either hints (the graded steps) or the older hint, not both")
+        if self.hint.strip():
+            self.hints = (self.hint,)
+        self.hints = tuple(self.hints)
+        if len(self.hints) > 3 or any(not h.strip() for h in self.hints):
+            raise ValueError(f"exercise {self.id}: hints must be 1 to 3 non-empty steps, got {len(self.hints)}")
+
+    def _check_options(self) -> None:
+        """A choice exercise: options labelled a, b, ... in order, at least two, at least one correct."""
+        labels = "".join(o.label for o in self.options)
+        if len(self.options) < 2 or labels != _LABELS[: len(self.options)]:
+            raise ValueError(f"exercise {self.id}: a choice exercise needs options labelled 'a', 'b', ... "
+                             f"in order, got {labels!r}")
+        if not any(o.correct for o in self.options):
+            raise ValueError(f"exercise {self.id}: at least one option must be correct")
+        if self.build is None:
+            self.build = _no_data
+        if self.solution is None:
+            self.solution = _Labels(self.correct_labels)
+        if not self.solution_code.strip():
+            self.solution_code = f'solution = "{",".join(self.correct_labels)}"\n'
 
     # ------------------------------------------------------------------ identity
     @property
@@ -151,16 +236,36 @@ class Exercise:
         inside = self.signature.split("(", 1)[1].rsplit(")", 1)[0]
         return tuple(a.strip() for a in inside.split(",") if a.strip())
 
+    @property
+    def correct_labels(self) -> tuple:
+        """A choice exercise's correct labels, e.g. ``("b",)`` or ``("a", "c")``; ``()`` otherwise."""
+        return tuple(o.label for o in self.options if o.correct)
+
+    @property
+    def legacy_hint(self) -> bool:
+        """True while the exercise gives the older single ``hint`` instead of graded ``hints``."""
+        return bool(self.hint.strip())
+
     # ------------------------------------------------------------------ data
+    def memo(self, key: str, compute: Callable):
+        """``compute()``, computed once per exercise and kept under ``key`` (the grading's cache)."""
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a string naming what is kept, got {describe(key)}")
+        check_callable(compute, "compute")
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def _data(self) -> dict:
         """The pristine data (built once, from ``seed``); grading reads this copy only."""
-        if "data" not in self._cache:
-            data = self.build(np.random.default_rng(self.seed))
-            for v in data.values():
-                if isinstance(v, np.ndarray):
-                    v.setflags(write=False)
-            self._cache["data"] = data
-        return self._cache["data"]
+        return self.memo("data", self._build_data)
+
+    def _build_data(self) -> dict:
+        data = self.build(np.random.default_rng(self.seed))
+        for v in data.values():
+            if isinstance(v, np.ndarray):
+                v.setflags(write=False)
+        return data
 
     @property
     def data(self) -> dict:
@@ -175,17 +280,18 @@ class Exercise:
         """Argument tuples a function answer is run on: the example in ``data``, then the trials."""
         if self.kind != "function":
             return []
-        if "trials" not in self._cache:
-            data = self._data()
-            first = tuple(data[a] for a in self.arg_names)
-            more = self.trials(np.random.default_rng(10_000 + self.seed), **self.data)
-            trials = [first] + [tuple(t) for t in more]
-            for t in trials:
-                for a in t:
-                    if isinstance(a, np.ndarray):
-                        a.setflags(write=False)
-            self._cache["trials"] = trials
-        return self._cache["trials"]
+        return self.memo("trials", self._build_trials)
+
+    def _build_trials(self) -> list:
+        data = self._data()
+        first = tuple(data[a] for a in self.arg_names)
+        more = self.trials(np.random.default_rng(10_000 + self.seed), **self.data)
+        trials = [first] + [tuple(t) for t in more]
+        for t in trials:
+            for a in t:
+                if isinstance(a, np.ndarray):
+                    a.setflags(write=False)
+        return trials
 
     # ------------------------------------------------------------------ text
     def answer_text(self) -> str:
@@ -196,9 +302,13 @@ class Exercise:
             return f"a function `{self.signature}`"
         if self.kind == "number":
             return "a number"
+        if self.kind == "choice":
+            if len(self.correct_labels) > 1:
+                return 'the labels of all the true statements, e.g. `"a,c"` (more than one is true)'
+            return 'one label, e.g. `"b"`'
         ref = self.reference()
         if isinstance(ref, tuple):
-            return "a tuple " + ", ".join(f"`{n}` {_shape_text(r)}" for n, r in zip(self.outputs, ref))
+            return "a tuple " + ", ".join(f"`{n}` {_shape_text(r)}" for n, r in zip(self.outputs, ref, strict=True))
         return f"an array of shape {_shape_text(ref)}"
 
     def data_text(self) -> str:
@@ -211,21 +321,67 @@ class Exercise:
                 items.append(f"`{k} = {v!r}`")
         return ", ".join(items)
 
+    def load_code(self) -> str:
+        """The lines that load the data into names (``ex = get(...)``, then one unpacking line); "" without data."""
+        names = list(self._data())
+        if not names:
+            return ""
+        loads = ", ".join(f'ex.data["{k}"]' for k in names)
+        return f'ex = get("{self.id}")\n{", ".join(names)} = {loads}\n'
+
     def markdown(self, heading_level: int = 3) -> str:
-        """The statement as markdown: heading (level 1 to 6), text, data and what to answer."""
+        """The statement as markdown: heading (level 1 to 6), level and category, text, data, what to answer."""
         head = "#" * as_int(heading_level, "heading_level", min=1, max=6) + f" Exercise {self.id}: {self.title}"
-        lines = [head, "", f"*{self.level}*", "", self.statement.strip(), ""]
+        lines = [head, "", f"*{self.level} · {self.category}*", "", self.statement.strip(), ""]
+        if self.options:
+            lines += [f"({o.label}) {o.text.strip()}  " for o in self.options]
+            lines[-1] = lines[-1].rstrip()
+            lines.append("")
         if self._data():
             lines.append(f"**Data** (in `get(\"{self.id}\").data`): {self.data_text()}.")
             lines.append("")
         lines.append(f"**Answer**: {self.answer_text()}, checked by `check(\"{self.id}\", answer)`.")
         return "\n".join(lines)
 
+    def hints_markdown(self) -> str:
+        """The hints as a notebook cell: one MyST dropdown per hint ("Hint 1 of 3" ... "Hint 3 of 3: the key step")."""
+        n = len(self.hints)
+        blocks = []
+        for k, h in enumerate(self.hints, 1):
+            title = "Hint" if n == 1 else f"Hint {k} of {n}" + (": the key step" if k == n else "")
+            blocks.append(f"```{{dropdown}} {title}\n{h.strip()}\n```")
+        return "\n\n".join(blocks)
+
+    def solution_markdown(self) -> str:
+        """The written solution as a notebook cell (a MyST dropdown "Solution"); "" when there is none."""
+        if not self.solution_text.strip():
+            return ""
+        return (f"```{{dropdown}} Solution\n{self.solution_text.strip()}\n\n"
+                f"The code of this solution is in the next cell (click to show it).\n```")
+
     def _repr_markdown_(self):
         return self.markdown()
 
     def __str__(self):
-        return f"Exercise {self.id} ({self.level}): {self.title}\n\n{self.statement.strip()}\n\nAnswer: {self.answer_text()}"
+        options = "".join(f"\n({o.label}) {o.text.strip()}" for o in self.options)
+        return (f"Exercise {self.id} ({self.level}, {self.category}): {self.title}\n\n{self.statement.strip()}"
+                f"{chr(10) if options else ''}{options}\n\nAnswer: {self.answer_text()}")
 
     def __repr__(self):
-        return f"Exercise({self.id!r}, {self.title!r}, level={self.level!r}, kind={self.kind!r}, mistakes={[m.name for m in self.mistakes]})"
+        return (f"Exercise({self.id!r}, {self.title!r}, level={self.level!r}, category={self.category!r}, "
+                f"kind={self.kind!r}, mistakes={[m.name for m in self.mistakes]})")
+
+
+def _no_data(rng) -> dict:
+    """The data of a question that has none."""
+    return {}
+
+
+class _Labels:
+    """The reference of a choice exercise: its correct labels, joined ("b", "a,c")."""
+
+    def __init__(self, labels: tuple):
+        self.labels = labels
+
+    def __call__(self, **data) -> str:
+        return ",".join(self.labels)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +18,8 @@ DIAGNOSES = (
     "shape",
     "not finite",
     "known mistake",
+    "wrong choice",
+    "incomplete",
     "transpose",
     "sign",
     "scale",
@@ -52,6 +54,9 @@ class Feedback:
     is ``factor`` times yours) for ``"scale"`` and ``"sign"``; ``relative_error`` and
     ``where`` for ``"mismatch"``. ``taylor`` and ``evidence`` carry the supporting
     measurement (a Taylor test, a dot-product test, a simulation) when there is one.
+    ``chosen`` holds the labels read from the answer to a choice question (``"wrong choice"``:
+    a chosen option is wrong, each named with why; ``"incomplete"``: right so far, some true
+    option missing).
     """
 
     exercise_id: str
@@ -67,7 +72,7 @@ class Feedback:
     where: str | None = None
     taylor: TaylorResult | None = None
     evidence: str | None = None
-    details: dict = field(default_factory=dict)
+    chosen: tuple | None = None
 
     def __post_init__(self):
         if self.diagnosis not in DIAGNOSES:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import describe_factor
+from .._validate import as_bool
 from .exercise import Exercise
 from .feedback import Feedback
 
@@ -141,16 +142,19 @@ def _run(ex: Exercise, fn, label: str = "your function"):
 
 
 def _expected(ex: Exercise):
-    """The reference outputs, per trial (cached)."""
-    if "expected" not in ex._cache:
+    """The reference outputs, per trial (computed once per exercise)."""
+
+    def compute():
         ref = ex.solution(**ex.data)
-        ex._cache["expected"] = _run(ex, ref, "the reference") if ex.kind == "function" else [_parts(ex, ref)]
-    return ex._cache["expected"]
+        return _run(ex, ref, "the reference") if ex.kind == "function" else [_parts(ex, ref)]
+
+    return ex.memo("expected", compute)
 
 
 def _mistake_outputs(ex: Exercise):
-    """Each known mistake's outputs, per trial (cached); ``None`` where a mistake cannot run."""
-    if "mistakes" not in ex._cache:
+    """Each known mistake's outputs, per trial (computed once); ``None`` where a mistake cannot run."""
+
+    def compute():
         table = []
         for m in ex.mistakes:
             try:
@@ -159,8 +163,9 @@ def _mistake_outputs(ex: Exercise):
             except _Reject:
                 outs = None
             table.append((m, outs))
-        ex._cache["mistakes"] = table
-    return ex._cache["mistakes"]
+        return table
+
+    return ex.memo("mistakes", compute)
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
@@ -197,23 +202,70 @@ def _evidence(ex: Exercise, answer, parts):
     return ev, None
 
 
-def check(exercise, answer) -> Feedback:
+def check(exercise, answer, *, record: bool = True) -> Feedback:
     """Check an answer to an exercise: ``check("8.3.1", G) -> Feedback`` (truthy when right).
 
     ``exercise`` is an id (``"8.3.1"``) or an :class:`companion.exercises.Exercise`. ``answer`` is what the
-    exercise asks for: an array, a number, a tuple of arrays, or a function. ``None`` or
-    ``...`` means "not attempted yet". Whatever the answer is, the result is a
-    :class:`companion.exercises.Feedback`, never an exception; an unknown exercise id is a ``ValueError``.
+    exercise asks for: an array, a number, a tuple of arrays, a function, or (for a choice
+    question) a label such as ``"b"``. ``None`` or ``...`` means "not attempted yet". Whatever the
+    answer is, the result is a :class:`companion.exercises.Feedback`, never an exception; an unknown
+    exercise id is a ``ValueError``. The outcome is noted for :func:`companion.exercises.progress`
+    (in this kernel only) unless ``record=False`` (the book's own check of its shipped solutions).
     """
-    from .registry import get
+    from .registry import get, note_attempt
 
     ex = exercise if isinstance(exercise, Exercise) else get(exercise)
+    record = as_bool(record, "record")
     try:
-        return _grade(ex, answer)
+        fb = _grade_choice(ex, answer) if ex.kind == "choice" else _grade(ex, answer)
     except _Reject as r:
-        return r.feedback
+        fb = r.feedback
     except Exception as exc:  # a last resort: the reader's answer must never raise out of check
-        return Feedback(ex.id, False, "invalid", f"the answer could not be checked ({type(exc).__name__}: {exc})")
+        fb = Feedback(ex.id, False, "invalid", f"the answer could not be checked ({type(exc).__name__}: {exc})")
+    if record:
+        note_attempt(ex.id, fb)
+    return fb
+
+
+# ----------------------------------------------------------------------------- choice questions
+def _read_labels(ex: Exercise, answer) -> set:
+    """The labels an answer chooses ("b", "a,c", "ac", {"a", "c"}), or reject it with the reason."""
+    labels = [o.label for o in ex.options]
+    allowed = ", ".join(f'"{k}"' for k in labels)
+    if isinstance(answer, str):
+        items = [c for c in answer.lower() if c not in " ,;\t\n"]
+    elif isinstance(answer, (set, frozenset, list, tuple)) and all(isinstance(a, str) for a in answer):
+        items = [c for a in answer for c in a.lower() if c not in " ,;\t\n"]
+    else:
+        raise _Reject(Feedback(ex.id, False, "invalid",
+                               f"give the label of your choice as a string, e.g. \"b\" (one of {allowed}), "
+                               f"not {_describe(answer)}"))
+    unknown = sorted({c for c in items if c not in labels})
+    if unknown or not items:
+        what = f"unknown label(s) {', '.join(repr(c) for c in unknown)}" if unknown else "no label"
+        raise _Reject(Feedback(ex.id, False, "invalid", f"{what}: the options are labelled {allowed}"))
+    return set(items)
+
+
+def _grade_choice(ex: Exercise, answer) -> Feedback:
+    """A concept question: correct, or every wrongly chosen option named with why it is wrong."""
+    if answer is None or answer is Ellipsis:
+        return Feedback(ex.id, False, "not attempted", f"no answer yet: replace None with {ex.answer_text()}")
+    chosen = _read_labels(ex, answer)
+    right = set(ex.correct_labels)
+    why = {o.label: f"({o.label}) {o.why.strip()}" for o in ex.options}
+    if chosen == right:
+        return Feedback(ex.id, True, "correct", "right: " + " ".join(why[k] for k in sorted(why)),
+                        chosen=tuple(sorted(chosen)))
+    wrong = sorted(chosen - right)
+    if wrong:
+        names = ", ".join(f"({k})" for k in wrong)
+        return Feedback(ex.id, False, "wrong choice", f"{names} {'is' if len(wrong) == 1 else 'are'} not right: "
+                        + " ".join(why[k] for k in wrong), chosen=tuple(sorted(chosen)))
+    missing = len(right - chosen)
+    return Feedback(ex.id, False, "incomplete",
+                    f"what you chose is right, but {missing} more statement{'s are' if missing > 1 else ' is'} "
+                    f"also true: read the others again", chosen=tuple(sorted(chosen)))
 
 
 def _grade(ex: Exercise, answer) -> Feedback:

@@ -1,14 +1,19 @@
-"""The registry of exercises: ``EXERCISES`` (by id, in order), ``get``, ``by_section``, ``show``, ``listing``."""
+"""The registry of exercises: ``EXERCISES`` (by id, in order), ``get``, ``by_section``, ``show``, ``listing``,
+and the reader's ``progress`` in this session."""
 
 from __future__ import annotations
 
-from .._validate import describe
-from .exercise import Exercise
+from .._validate import as_choice, describe
+from .exercise import CATEGORIES, Exercise
 
-__all__ = ["EXERCISES", "register", "get", "by_section", "show", "listing", "Markdown"]
+__all__ = ["EXERCISES", "register", "get", "by_section", "show", "listing", "progress", "Markdown"]
 
 #: every exercise, by id, in the order of the chapter
 EXERCISES: dict = {}
+
+#: the outcome of the reader's checks in this kernel, by id: "correct" once right, else "attempted"
+#: (kept in memory only: nothing is written to disk)
+SESSION: dict = {}
 
 
 def _key(eid: str):
@@ -73,11 +78,40 @@ def show(exercise_id) -> Markdown:
     return Markdown(get(exercise_id).markdown())
 
 
-def listing(section=None) -> Markdown:
-    """A table of the exercises (of one section, or all): id, level, title, the mistakes diagnosed."""
+def _table(header: tuple, rows: list) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
+def listing(section=None, category=None) -> Markdown:
+    """A table of the exercises (of one section, or all; of one category, or all):
+    id, level, category, title, the mistakes diagnosed."""
+    if category is not None:
+        category = as_choice(category, "category", CATEGORIES)
     exs = by_section(section) if section is not None else list(EXERCISES.values())
-    rows = ["| id | level | title | known mistakes |", "|---|---|---|---|"]
-    for ex in exs:
-        cells = (ex.id, ex.level, ex.title, "; ".join(m.name for m in ex.mistakes))
-        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return Markdown("\n".join(rows))
+    exs = [ex for ex in exs if category is None or ex.category == category]
+    rows = [(ex.id, ex.level, ex.category, ex.title, "; ".join(m.name for m in ex.mistakes)) for ex in exs]
+    return Markdown(_table(("id", "level", "category", "title", "known mistakes"), rows))
+
+
+def note_attempt(exercise_id: str, feedback) -> None:
+    """Record a checked answer for :func:`progress` ("not attempted" answers are not attempts)."""
+    if feedback.ok:
+        SESSION[exercise_id] = "correct"
+    elif feedback.diagnosis != "not attempted" and SESSION.get(exercise_id) != "correct":
+        SESSION[exercise_id] = "attempted"
+
+
+def progress(section=None) -> Markdown:
+    """Which exercises (of one section, or all) were answered correctly in this session, which were
+    attempted and are not right yet, and which were not attempted; kept in this kernel only."""
+    exs = by_section(section) if section is not None else list(EXERCISES.values())
+    state = {"correct": "right", "attempted": "tried, not yet right"}
+    rows = [(ex.id, ex.title, ex.category, state.get(SESSION.get(ex.id), "not attempted")) for ex in exs]
+    n_right = sum(SESSION.get(ex.id) == "correct" for ex in exs)
+    n_tried = sum(SESSION.get(ex.id) == "attempted" for ex in exs)
+    where = f"section {exs[0].section}" if section is not None else "the chapter"
+    head = (f"**Your progress in {where}** (this session): {n_right} of {len(exs)} right, "
+            f"{n_tried} tried and not yet right, {len(exs) - n_right - n_tried} not attempted.")
+    return Markdown(head + "\n\n" + _table(("exercise", "title", "category", "status"), rows))
