@@ -56,6 +56,7 @@ __all__ = [
     "NORMS",
     "layer_norm",
     "layer_norm_jacobian",
+    "layer_norm_factor",
     "parameter_jacobian",
     "gauss_newton_eigenvalues",
     "markdown_table",
@@ -409,6 +410,22 @@ def layer_norm_jacobian(z) -> np.ndarray:
     n = c.size
     y = c / s
     return (np.eye(n) - 1.0 / n - np.outer(y, y) / n) / s
+
+
+def layer_norm_factor(activation: str, n: int) -> float:
+    """The large-width per-layer factor of the mean squared singular value in ``h_l = sigma(LN(A_l h_{l-1}))``:
+    ``chi_LN = (1 - 2/n) E[sigma'(xi)^2] / E[sigma(xi)^2]``, ``xi ~ N(0, 1)``, for every layer after the first.
+
+    ``LN(z_l)`` has unit mean square, so the pre-activations are ``N(0, 1)`` whatever the gain; ``J_LN`` divides
+    by ``s(z_l) ~ sigma_w |h_{l-1}| / sqrt(n)``, which cancels the gain and leaves ``1 / E[sigma(xi)^2]``; its
+    projection keeps ``n - 2`` of ``n`` dimensions. Linear and ReLU: ``1 - 2/n``; tanh: about ``1.18 (1 - 2/n)``.
+    """
+    name = _activation(activation)
+    n = as_count(n, "n", min=3)
+    if name != "tanh":  # exact: E[1] / E[xi^2] = 1, and for ReLU E[1{xi > 0}] / E[max(xi, 0)^2] = (1/2) / (1/2)
+        return 1 - 2 / n
+    h = np.tanh(_GH_X)  # smooth: Gauss-Hermite quadrature is accurate (ReLU's kink is not, hence the closed form)
+    return float((1 - 2 / n) * (_GH_W @ (1 - h**2) ** 2) / (_GH_W @ h**2))
 
 
 def _normalized_products(As, x, name):
