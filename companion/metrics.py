@@ -32,7 +32,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import MAX_SIZE, MAX_STEPS, as_choice, as_count, as_float_array, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    MAX_STEPS,
+    as_choice,
+    as_count,
+    as_float_array,
+    as_limit,
+    as_number,
+    as_rng,
+    check_limit,
+    describe,
+    shape_str,
+)
 from .models import _sigmoid
 from .spaces import Metric, as_metric, rotation, steepest_ascent, unit_circle
 
@@ -147,7 +159,9 @@ def rotation_matrix(degrees: float) -> np.ndarray:
     return rotation(np.deg2rad(as_number(degrees, "degrees")))
 
 
-def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
+def ill_conditioned_quadratic(
+    cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0
+) -> Quadratic:
     """A 2-d ``Quadratic`` with ``H = R diag(lam_max, lam_max / cond) R^T``, ``R`` the rotation by ``rotation`` degrees.
 
     ``cond = lam_max / lam_min >= 1`` is the condition number of ``H``. With
@@ -181,7 +195,10 @@ class LogisticRegression:
         self.X = as_float_array(self.X, "X", ndim=2, allow_empty=False, copy=True)  # private copies
         self.y = as_float_array(self.y, "y", ndim=1, copy=True)
         if self.y.shape != (self.X.shape[1],):
-            raise ValueError(f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got {shape_str(self.y.shape)}")
+            raise ValueError(
+                f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got "
+                f"{shape_str(self.y.shape)}"
+            )
         if not np.all((self.y == 0) | (self.y == 1)):
             raise ValueError("y must hold labels 0.0 or 1.0")
 
@@ -221,8 +238,11 @@ class LogisticRegression:
         return self.fisher(w)
 
 
-def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None, max_size: int = MAX_SIZE) -> LogisticRegression:
-    """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true . x_i))``.
+def make_logistic_regression(
+    N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None, max_size: int = MAX_SIZE
+) -> LogisticRegression:
+    """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true
+    . x_i))``.
 
     Unequal ``feature_scales`` make the loss ill-conditioned; the default ``w_true`` is
     ``(1, ..., 1) / feature_scales`` (every feature equally informative). ``X`` has
@@ -233,7 +253,9 @@ def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_
     if np.any(scales <= 0):
         raise ValueError("feature_scales must be positive")
     N = as_count(N, "N")
-    check_limit(scales.size * N, as_limit(max_size), name=f"N={N}", what=f"entries of X ({scales.size} features x N examples)")
+    check_limit(
+        scales.size * N, as_limit(max_size), name=f"N={N}", what=f"entries of X ({scales.size} features x N examples)"
+    )
     w_true = 1.0 / scales if w_true is None else _vector(w_true, "w_true", scales.size)
     X = scales[:, None] * rng.standard_normal((scales.size, N))
     y = (rng.random(N) < _sigmoid(w_true @ X)).astype(float)
@@ -256,7 +278,9 @@ class Reparametrized:
         n = _problem(self.problem).dim
         self.B = as_float_array(self.B, "B", ndim=2, copy=True)
         if self.B.shape != (n, n):
-            raise ValueError(f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}")
+            raise ValueError(
+                f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}"
+            )
         if np.linalg.cond(self.B) > 1e12:
             raise ValueError("B must be invertible (its condition number exceeds 1e12)")
         self.hessian_is_constant = getattr(self.problem, "hessian_is_constant", False)
@@ -268,7 +292,9 @@ class Reparametrized:
     def _points(self, p, name):
         p = as_float_array(p, name, ndim=(1, 2), allow_empty=False)
         if p.shape[-1] != self.dim:
-            raise ValueError(f"{name} must have shape ({self.dim},) or (k, {self.dim}) (a path), got {shape_str(p.shape)}")
+            raise ValueError(
+                f"{name} must have shape ({self.dim},) or (k, {self.dim}) (a path), got {shape_str(p.shape)}"
+            )
         return p
 
     def to_w(self, u) -> np.ndarray:
@@ -326,7 +352,8 @@ def metric_at(problem, metric, w) -> np.ndarray:
 
 
 def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
-    """The descent step ``-eta M^{-1} c`` for the covector ``c`` ``(n,)`` under the metric ``M`` ``(n, n)`` (``None``: ``I``).
+    """The descent step ``-eta M^{-1} c`` for the covector ``c`` ``(n,)`` under the metric ``M`` ``(n, n)``
+    (``None``: ``I``).
 
     ``M^{-1} c`` is the Riesz representer: the vector ``g`` with ``<g, v>_M = c . v`` for all ``v``.
     """
@@ -409,7 +436,8 @@ class DescentPath:
     eta: float
     diverged: bool
     diagonals: np.ndarray | None = None
-    """Adaptive methods only: the diagonal of the metric ``M_k`` used at each step, ``(steps, n)`` (``nan`` after a divergence)."""
+    """Adaptive methods only: the diagonal of the metric ``M_k`` used at each step, ``(steps, n)`` (``nan`` after a "
+    "divergence)."""
 
     def steps_to(self, tol: float) -> int | None:
         """First step ``k`` with ``loss[k] <= tol``, or ``None`` if never reached on the path."""
@@ -417,8 +445,18 @@ class DescentPath:
         return int(hit[0]) if hit.size else None
 
 
-def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: int = 100, max_steps: int = MAX_STEPS, max_size: int = MAX_SIZE) -> DescentPath:
-    """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's coefficients.
+def metric_descent(
+    problem,
+    w0,
+    *,
+    metric="euclidean",
+    eta: float = 0.1,
+    steps: int = 100,
+    max_steps: int = MAX_STEPS,
+    max_size: int = MAX_SIZE,
+) -> DescentPath:
+    """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's
+    coefficients.
 
     ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
     ``natural_metric(w)`` (``Quadratic``, ``LogisticRegression``,
@@ -432,7 +470,9 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
     up front (``ValueError``): raise the limits if you mean it.
     """
     if isinstance(metric, str) and metric in ADAPTIVE:
-        return adaptive_descent(problem, w0, method=metric, eta=eta, steps=steps, max_steps=max_steps, max_size=max_size)
+        return adaptive_descent(
+            problem, w0, method=metric, eta=eta, steps=steps, max_steps=max_steps, max_size=max_size
+        )
     n, w, eta, steps = _descent_args(problem, w0, eta, steps, max_steps, max_size)
     name = metric if isinstance(metric, str) else ("callable" if callable(metric) else "array")
     if not callable(metric):
@@ -483,13 +523,16 @@ def _descent_args(problem, w0, eta, steps, max_steps, max_size):
     w = _vector(w0, "w0", n).copy()
     eta = as_number(eta, "eta", positive=True)
     steps = as_count(steps, "steps", min=0, limit=as_limit(max_steps, "max_steps"), what="steps", keyword="max_steps")
-    check_limit((steps + 1) * n, as_limit(max_size), name=f"steps={steps}", what=f"entries of the path ((steps + 1) x {n})")
+    check_limit(
+        (steps + 1) * n, as_limit(max_size), name=f"steps={steps}", what=f"entries of the path ((steps + 1) x {n})"
+    )
     return n, w, eta, steps
 
 
 # --------------------------------------------------------------------------- adaptive methods
 def adaptive_metric(v, eps: float = 1e-8) -> np.ndarray:
-    """The diagonal metric ``M = diag(sqrt(v)) + eps I`` ``(n, n)`` of an adaptive method, ``v`` ``(n,)`` its second moments.
+    """The diagonal metric ``M = diag(sqrt(v)) + eps I`` ``(n, n)`` of an adaptive method, ``v`` ``(n,)`` its second
+    moments.
 
     Its Riesz map divides coordinate by coordinate: ``M^{-1} c = c / (sqrt(v) + eps)``.
     """
@@ -515,8 +558,19 @@ def _betas(method, beta1, beta2):
     return method, beta1, beta2
 
 
-def adaptive_descent(problem, w0, *, method: str = "adam", eta: float = 0.1, steps: int = 100, beta1: float | None = None,
-                     beta2: float | None = None, eps: float = 1e-8, max_steps: int = MAX_STEPS, max_size: int = MAX_SIZE) -> DescentPath:
+def adaptive_descent(
+    problem,
+    w0,
+    *,
+    method: str = "adam",
+    eta: float = 0.1,
+    steps: int = 100,
+    beta1: float | None = None,
+    beta2: float | None = None,
+    eps: float = 1e-8,
+    max_steps: int = MAX_STEPS,
+    max_size: int = MAX_SIZE,
+) -> DescentPath:
     """AdaGrad, RMSProp or Adam as descent under a learned diagonal metric: ``w_{k+1} = w_k - eta M_k^{-1} m_k``.
 
     With ``c_k`` the differential's coefficients at ``w_k`` (``k = 1, 2, ...``, counted as the methods' papers do):

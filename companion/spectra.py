@@ -31,7 +31,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import MAX_SIZE, MAX_STEPS, as_choice, as_count, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    MAX_STEPS,
+    as_choice,
+    as_count,
+    as_float_array,
+    as_float_arrays,
+    as_int,
+    as_limit,
+    as_number,
+    as_rng,
+    check_limit,
+    describe,
+    shape_str,
+)
 from .models import ACTIVATIONS, mlp_backward, mlp_forward
 
 __all__ = [
@@ -87,7 +101,9 @@ def _layers_limit(n, depth, max_size, max_steps):
 
 
 # --------------------------------------------------------------------------- sampling
-def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
+def gaussian_weights(
+    m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE
+) -> np.ndarray:
     """``A`` ``(m, n)`` with i.i.d. entries ``N(0, sigma_w^2 / n)`` (variance over the fan-in ``n``).
 
     More than ``max_size`` entries are refused up front (``ValueError``).
@@ -97,7 +113,9 @@ def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Gen
     return _gain(sigma_w) * as_rng(rng).standard_normal((m, n)) / np.sqrt(n)
 
 
-def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
+def orthogonal_weights(
+    m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE
+) -> np.ndarray:
     """``sigma_w Q`` with ``Q`` ``(m, n)`` Haar-distributed with orthonormal columns (``m >= n``) or rows (``m < n``).
 
     ``Q`` comes from the QR factorization ``G = Q R`` of a Gaussian ``G``, with the signs
@@ -116,9 +134,18 @@ def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rn
     return g * (Q if tall else Q.T)
 
 
-def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, rng: np.random.Generator,
-                   max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> list:
-    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w`` times Haar-orthogonal.
+def sample_weights(
+    n: int,
+    depth: int,
+    *,
+    init: str = "gaussian",
+    sigma_w: float = 1.0,
+    rng: np.random.Generator,
+    max_size: int = MAX_SIZE,
+    max_steps: int = MAX_STEPS,
+) -> list:
+    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w``
+    times Haar-orthogonal.
 
     More than ``max_steps`` layers, or ``n * n * depth`` above ``max_size`` weights, are refused
     up front (``ValueError``).
@@ -139,16 +166,22 @@ def _norm(norm):
 
 def _check_layers(As):
     As = as_float_arrays(As, "As", ndim=2, allow_empty=False)
-    for l in range(1, len(As)):
-        if As[l].shape[1] != As[l - 1].shape[0]:
-            raise ValueError(f"As[{l}] has shape {shape_str(As[l].shape)} but As[{l - 1}] outputs {As[l - 1].shape[0]} features")
+    for ell in range(1, len(As)):
+        if As[ell].shape[1] != As[ell - 1].shape[0]:
+            raise ValueError(
+                f"As[{ell}] has shape {shape_str(As[ell].shape)} "
+                f"but As[{ell - 1}] outputs {As[ell - 1].shape[0]} features"
+            )
     return As
 
 
 def _check_x(As, x):
     x = as_float_array(x, "x", ndim=1)
     if x.shape != (As[0].shape[1],):
-        raise ValueError(f"x must have shape ({As[0].shape[1]},) to enter As[0] of shape {shape_str(As[0].shape)}, got {shape_str(x.shape)}")
+        raise ValueError(
+            f"x must have shape ({As[0].shape[1]},) to enter As[0] of shape {shape_str(As[0].shape)}, got "
+            f"{shape_str(x.shape)}"
+        )
     return x
 
 
@@ -173,7 +206,8 @@ def network_map(As, activation: str = "linear", *, norm: str | None = None):
 
 
 def jacobian_products(As, x, activation: str = "linear", *, norm: str | None = None) -> list:
-    """``[J_1, ..., J_L]`` with ``J_l = D_l A_l J_{l-1}`` (``J_0 = I``), ``D_l = Diag(sigma'(z_l))``, at the input ``x``.
+    """``[J_1, ..., J_L]`` with ``J_l = D_l A_l J_{l-1}`` (``J_0 = I``), ``D_l = Diag(sigma'(z_l))``, at the input
+    ``x``.
 
     ``J_l`` ``(n_l, n_0)`` is the Jacobian of ``x -> h_l``; each product extends the one
     before it, so every depth costs one matrix product. With ``norm="layer"`` each layer is
@@ -187,8 +221,8 @@ def jacobian_products(As, x, activation: str = "linear", *, norm: str | None = N
     _, cache = mlp_forward(As, [np.zeros(A.shape[0]) for A in As], x, name)
     dsigma = ACTIVATIONS[name][1]
     Js, J = [], None
-    for l, A in enumerate(As):
-        d = dsigma(cache.z[l], cache.h[l + 1])  # the diagonal of D_l
+    for ell, A in enumerate(As):
+        d = dsigma(cache.z[ell], cache.h[ell + 1])  # the diagonal of D_l
         AJ = A if J is None else A @ J
         J = d[:, None] * AJ
         Js.append(J)
@@ -224,7 +258,8 @@ def singular_values(J) -> np.ndarray:
 
 
 def mean_squared_singular_value(J) -> float:
-    """``(1/n) tr(J^T J) = |J|_F^2 / n`` for ``J`` ``(m, n)``: the mean of ``|J v|^2`` over unit ``v`` (uniform on the sphere).
+    """``(1/n) tr(J^T J) = |J|_F^2 / n`` for ``J`` ``(m, n)``: the mean of ``|J v|^2`` over unit ``v`` (uniform on
+    the sphere).
 
     For a square ``J`` it is the mean of the squared singular values.
     """
@@ -278,7 +313,12 @@ def marchenko_pastur_cdf(x, ratio: float, variance: float = 1.0, *, max_size: in
     """
     lam, s2 = _mp_params(ratio, variance)
     x = as_float_array(x, "x")
-    check_limit(x.size * _GL_NODES.size, as_limit(max_size), name=f"x of shape {shape_str(x.shape)}", what=f"quadrature nodes ({_GL_NODES.size} per entry of x)")
+    check_limit(
+        x.size * _GL_NODES.size,
+        as_limit(max_size),
+        name=f"x of shape {shape_str(x.shape)}",
+        what=f"quadrature nodes ({_GL_NODES.size} per entry of x)",
+    )
     a, b = marchenko_pastur_support(lam, s2)
     atom = max(0.0, 1.0 - 1.0 / lam)
     theta_max = np.arcsin(np.sqrt(np.clip((x - a) / (b - a), 0.0, 1.0)))
@@ -307,7 +347,9 @@ _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(81)
 _GH_W = _GH_W / _GH_W.sum()  # expectation over xi ~ N(0, 1)
 
 
-def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0, max_steps: int = MAX_STEPS) -> np.ndarray:
+def predicted_mean_squared_singular_value(
+    sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0, max_steps: int = MAX_STEPS
+) -> np.ndarray:
     """``E[(1/n) tr(J_l^T J_l)]`` for ``l = 1..depth`` (an array of length ``depth``).
 
     The per-layer factor is ``chi_l = sigma_w^2 E[sigma'(z_l)^2]``:
@@ -333,9 +375,9 @@ def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation
         return (g2 / 2) ** ls
     chi = np.empty(depth)
     q = g2 * float(q0)
-    for l in range(depth):
+    for ell in range(depth):
         z = np.sqrt(q) * _GH_X
-        chi[l] = g2 * float(_GH_W @ (1 - np.tanh(z) ** 2) ** 2)
+        chi[ell] = g2 * float(_GH_W @ (1 - np.tanh(z) ** 2) ** 2)
         q = g2 * float(_GH_W @ np.tanh(z) ** 2)
     return np.cumprod(chi)
 
@@ -353,8 +395,19 @@ class DepthSweep:
     singular_values: dict
 
 
-def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None,
-                norm: str | None = None, max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> DepthSweep:
+def depth_sweep(
+    n: int,
+    depth: int,
+    *,
+    init: str = "gaussian",
+    sigma_w: float = 1.0,
+    activation: str = "linear",
+    rng: np.random.Generator,
+    kept=None,
+    norm: str | None = None,
+    max_size: int = MAX_SIZE,
+    max_steps: int = MAX_STEPS,
+) -> DepthSweep:
     """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return ``DepthSweep``.
 
     One forward pass builds ``J_1, ..., J_L`` (each product extends the previous one);
@@ -377,7 +430,9 @@ def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 
     Js = jacobian_products(As, x, activation, norm=norm)
     mean_sq = np.array([mean_squared_singular_value(J) for J in Js])
     svs = {k: singular_values(Js[k - 1]) for k in kept}
-    return DepthSweep(n=n, init=init, sigma_w=float(sigma_w), activation=activation, mean_sq=mean_sq, singular_values=svs)
+    return DepthSweep(
+        n=n, init=init, sigma_w=float(sigma_w), activation=activation, mean_sq=mean_sq, singular_values=svs
+    )
 
 
 # --------------------------------------------------------------------------- normalization
@@ -393,7 +448,8 @@ def _centred(z, name="z"):
 
 
 def layer_norm(z) -> np.ndarray:
-    """``LN(z) = P z / s(z)`` for ``z`` ``(n,)``: centred by ``P = I - 1 1^T / n``, divided by ``s(z) = |P z| / sqrt(n)``
+    """``LN(z) = P z / s(z)`` for ``z`` ``(n,)``: centred by ``P = I - 1 1^T / n``, divided by ``s(z) = |P z| /
+    sqrt(n)``
     (no gain, no bias, no ``eps``: the map itself). ``LN(z)`` has mean 0 and ``|LN(z)|^2 = n``."""
     c, s = _centred(z)
     return c / s
@@ -432,10 +488,13 @@ def _normalized_products(As, x, name):
     """``[J_1, ..., J_L]`` for ``h_l = sigma(LN(A_l h_{l-1}))``: ``J_l = D_l J_LN(z_l) A_l J_{l-1}``."""
     sigma, dsigma = ACTIVATIONS[name]
     h, J, Js = x, None, []
-    for l, A in enumerate(As):
+    for ell, A in enumerate(As):
         z = A @ h
         if z.size < 2 or np.ptp(z) == 0:
-            raise ValueError(f"layer {l + 1}: its pre-activation z has {'one entry' if z.size < 2 else 'equal entries'}: layer norm is not defined")
+            raise ValueError(
+                f"layer {ell + 1}: its pre-activation z has {'one entry' if z.size < 2 else 'equal entries'}: layer "
+                f"norm is not defined"
+            )
         u = layer_norm(z)
         h = sigma(u)
         AJ = A if J is None else A @ J
@@ -446,7 +505,8 @@ def _normalized_products(As, x, name):
 
 # --------------------------------------------------------------------------- curvature at initialization
 def _forward_backward(As, x, name):
-    """``(hs, Bs)`` for one input: ``hs[l] = h_l`` (``h_0 = x``) and ``Bs[l-1] = dh_L / dz_l = J_{L<-l} D_l`` ``(n_L, n_l)``."""
+    """``(hs, Bs)`` for one input: ``hs[l] = h_l`` (``h_0 = x``) and ``Bs[l-1] = dh_L / dz_l = J_{L<-l} D_l`` ``(n_L, "
+    "n_l)``."""
     sigma, dsigma = ACTIVATIONS[name]
     hs, ds = [x], []
     for A in As:
@@ -454,16 +514,18 @@ def _forward_backward(As, x, name):
         hs.append(sigma(z))
         ds.append(dsigma(z, hs[-1]))
     Bs = [np.diag(ds[-1])]
-    for l in range(len(As) - 1, 0, -1):  # B_l = B_{l+1} A_{l+1} D_l
-        Bs.append((Bs[-1] @ As[l]) * ds[l - 1])
+    for ell in range(len(As) - 1, 0, -1):  # B_l = B_{l+1} A_{l+1} D_l
+        Bs.append((Bs[-1] @ As[ell]) * ds[ell - 1])
     return hs, Bs[::-1]
 
 
 def _batch(As, X):
     X = as_float_array(X, "X", ndim=2, allow_empty=False)
     if X.shape[1] != As[0].shape[1]:
-        raise ValueError(f"X must hold one input per row, each of length {As[0].shape[1]} (As[0] is {shape_str(As[0].shape)}), "
-                         f"got {shape_str(X.shape)}")
+        raise ValueError(
+            f"X must hold one input per row, each of length {As[0].shape[1]} (As[0] is {shape_str(As[0].shape)}), "
+            f"got {shape_str(X.shape)}"
+        )
     return X
 
 
@@ -480,12 +542,13 @@ def parameter_jacobian(As, X, activation: str = "linear") -> np.ndarray:
     rows = []
     for x in X:
         hs, Bs = _forward_backward(As, x, name)
-        rows.append(np.hstack([np.kron(Bl, hs[l][None, :]) for l, Bl in enumerate(Bs)]))
+        rows.append(np.hstack([np.kron(Bl, hs[ell][None, :]) for ell, Bl in enumerate(Bs)]))
     return np.vstack(rows)
 
 
 def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
-    """The nonzero spectrum (decreasing, ``B n_L`` values) of the Gauss-Newton matrix ``G = J_theta^T J_theta / B`` of the
+    """The nonzero spectrum (decreasing, ``B n_L`` values) of the Gauss-Newton matrix ``G = J_theta^T J_theta / B``
+    of the
     squared loss ``(1 / 2B) sum_b |h_L(x_b) - y_b|^2`` at the weights ``As`` (``X`` ``(B, n_0)``).
 
     ``G`` is as large as the number of weights, but its nonzero eigenvalues are those of the ``(B n_L, B n_L)`` matrix
@@ -498,9 +561,9 @@ def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
     name = _activation(activation)
     per_input = [_forward_backward(As, x, name) for x in X]
     K = 0.0
-    for l in range(len(As)):
-        H = np.stack([hs[l] for hs, _ in per_input])  # (B, n_{l-1}): the inputs of layer l
-        Bst = np.vstack([Bs[l] for _, Bs in per_input])  # (B n_L, n_l)
+    for ell in range(len(As)):
+        H = np.stack([hs[ell] for hs, _ in per_input])  # (B, n_{l-1}): the inputs of layer l
+        Bst = np.vstack([Bs[ell] for _, Bs in per_input])  # (B n_L, n_l)
         n_out = As[-1].shape[0]
         K = K + np.kron(H @ H.T, np.ones((n_out, n_out))) * (Bst @ Bst.T)
     K = K / X.shape[0]

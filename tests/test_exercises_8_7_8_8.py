@@ -107,8 +107,10 @@ def test_8_7_5_the_frobenius_gradient_and_the_transpose_slip_are_named():
     assert not ok and "W^-T" in msg
 
 
-@pytest.mark.parametrize("answer, right", [("a,c,e", True), ({"a", "c", "e"}, True), ("ace", True), ("a,c", False), ("b", False),
-                                           ("a,c,d,e", False)])
+@pytest.mark.parametrize(
+    "answer, right",
+    [("a,c,e", True), ({"a", "c", "e"}, True), ("ace", True), ("a,c", False), ("b", False), ("a,c,d,e", False)],
+)
 def test_8_7_6_change_of_coordinates(answer, right):
     ok, msg = diagnosis("8.7.6", answer)
     assert ok is right, msg
@@ -120,7 +122,12 @@ def test_8_7_6_options_are_true_and_false_numerically():
     """Each option's claim, checked on a random quadratic and a random non-orthogonal B."""
     rng = np.random.default_rng(2)
     Q = rng.standard_normal((3, 3))
-    H, c, B, v = Q @ Q.T + np.eye(3), rng.standard_normal(3), rng.standard_normal((3, 3)) + 2 * np.eye(3), rng.standard_normal(3)
+    H, c, B, v = (
+        Q @ Q.T + np.eye(3),
+        rng.standard_normal(3),
+        rng.standard_normal((3, 3)) + 2 * np.eye(3),
+        rng.standard_normal(3),
+    )
     ct, Ht = B.T @ c, B.T @ H @ B
     assert ct @ np.linalg.solve(B, v) == pytest.approx(c @ v)  # a: the value of the covector
     assert not np.allclose(ct, c)  # b: the coefficients change
@@ -190,14 +197,17 @@ def test_8_8_5_residual_law_in_simulation():
     assert not ok and "skip" in msg
 
 
-@pytest.mark.parametrize("answer, right", [("a,c", True), ("c,a", True), ("a", False), ("a,b,c", False), ("d", False), ("e", False)])
+@pytest.mark.parametrize(
+    "answer, right", [("a,c", True), ("c,a", True), ("a", False), ("a,b,c", False), ("d", False), ("e", False)]
+)
 def test_8_8_6_layer_norm_choices(answer, right):
     ok, msg = diagnosis("8.8.6", answer)
     assert ok is right, msg
 
 
 def test_8_8_6_claims_hold_numerically():
-    """(a) the gain cancels, (c) two zero singular values, (d) the pullback divides by s: checked on a sampled network."""
+    """(a) the gain cancels, (c) two zero singular values, (d) the pullback divides by s: checked on a sampled "
+    "network."""
     rng = np.random.default_rng(6)
     As, x = sample_weights(10, 4, rng=rng), rng.standard_normal(10)
     J = input_output_jacobian(As, x, norm="layer")

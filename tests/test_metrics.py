@@ -320,7 +320,9 @@ def test_adam_step_is_the_riesz_image_of_the_averaged_covector():
     plain = adaptive_descent(q, w0, method="adam", eta=0.05, steps=20, beta1=0.0)
     for k in range(20):
         step = plain.w[k + 1] - plain.w[k]
-        np.testing.assert_allclose(step, metric_step(q.differential(plain.w[k]), np.diag(plain.diagonals[k]), 0.05), rtol=1e-10)
+        np.testing.assert_allclose(
+            step, metric_step(q.differential(plain.w[k]), np.diag(plain.diagonals[k]), 0.05), rtol=1e-10
+        )
 
 
 @pytest.mark.parametrize("method", ADAPTIVE)
@@ -329,10 +331,16 @@ def test_diagonal_rescaling_is_absorbed_by_the_adaptive_metric_a_rotation_is_not
     D^2 e and the learned metric scales by the same D^2, so the path of the error e_k is the same for every D (up to
     eps). With a rotation in the change of coordinates the metric cannot follow, and the path depends on cond."""
     w0 = np.array([-2.0, 2.0])
-    paths = {c: adaptive_descent(ill_conditioned_quadratic(c, 0.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w for c in (1.0, 10.0, 1e3)}
+    paths = {
+        c: adaptive_descent(ill_conditioned_quadratic(c, 0.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w
+        for c in (1.0, 10.0, 1e3)
+    }
     for c in (10.0, 1e3):
         np.testing.assert_allclose(paths[c], paths[1.0], atol=1e-8)
-    rotated = {c: adaptive_descent(ill_conditioned_quadratic(c, 30.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w for c in (1.0, 1e3)}
+    rotated = {
+        c: adaptive_descent(ill_conditioned_quadratic(c, 30.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w
+        for c in (1.0, 1e3)
+    }
     assert np.abs(rotated[1e3] - rotated[1.0]).max() > 0.3
     # Euclidean descent, for contrast, does see the diagonal rescaling
     e1, e2 = (metric_descent(ill_conditioned_quadratic(c, 0.0), w0, eta=0.5, steps=80).w for c in (1.0, 1e3))

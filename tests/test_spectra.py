@@ -8,24 +8,24 @@ import pytest
 import companion
 from companion import dot_product_test, jacobian, vjp
 from companion.spectra import (
-    gauss_newton_eigenvalues,
-    layer_norm,
-    layer_norm_factor,
-    layer_norm_jacobian,
-    markdown_table,
-    parameter_jacobian,
     critical_gain,
     depth_sweep,
+    gauss_newton_eigenvalues,
     gaussian_weights,
     input_output_jacobian,
     input_pullback,
     jacobian_products,
+    layer_norm,
+    layer_norm_factor,
+    layer_norm_jacobian,
     marchenko_pastur_cdf,
     marchenko_pastur_density,
     marchenko_pastur_support,
+    markdown_table,
     mean_squared_singular_value,
     network_map,
     orthogonal_weights,
+    parameter_jacobian,
     predicted_mean_squared_singular_value,
     sample_weights,
     singular_values,
@@ -63,7 +63,11 @@ def test_orthogonal_weights_are_haar_not_sign_biased():
 @pytest.mark.parametrize("activation", ACTS)
 def test_jacobian_product_equals_finite_differences(activation):
     rng = np.random.default_rng(3)
-    As = [gaussian_weights(5, 4, sigma_w=1.2, rng=rng), gaussian_weights(6, 5, rng=rng), gaussian_weights(3, 6, rng=rng)]
+    As = [
+        gaussian_weights(5, 4, sigma_w=1.2, rng=rng),
+        gaussian_weights(6, 5, rng=rng),
+        gaussian_weights(3, 6, rng=rng),
+    ]
     x = rng.standard_normal(4)
     J = input_output_jacobian(As, x, activation)
     assert J.shape == (3, 4)
@@ -76,8 +80,8 @@ def test_products_extend_each_other_and_match_the_prefix_networks(activation):
     As = sample_weights(5, 4, rng=rng)
     x = rng.standard_normal(5)
     Js = jacobian_products(As, x, activation)
-    for l in range(1, 5):
-        assert np.allclose(Js[l - 1], jacobian(network_map(As[:l], activation), x), atol=1e-8)
+    for ell in range(1, 5):
+        assert np.allclose(Js[ell - 1], jacobian(network_map(As[:ell], activation), x), atol=1e-8)
 
 
 @pytest.mark.parametrize("activation", ACTS)
@@ -127,7 +131,9 @@ def test_mp_matches_the_squared_singular_values_of_a_gaussian_layer(m, n, sigma_
     """Kolmogorov distance between the sample and the law: small for the right parameters,
     large for the usual slips (variance sigma_w^2 instead of sigma_w^2 m / n, ratio inverted)."""
     rng = np.random.default_rng(6)
-    ev = np.sort(np.concatenate([singular_values(gaussian_weights(m, n, sigma_w=sigma_w, rng=rng)) ** 2 for _ in range(4)]))
+    ev = np.sort(
+        np.concatenate([singular_values(gaussian_weights(m, n, sigma_w=sigma_w, rng=rng)) ** 2 for _ in range(4)])
+    )
     emp = np.arange(1, ev.size + 1) / ev.size
 
     def ks(ratio, variance):
@@ -159,7 +165,9 @@ def test_orthogonal_linear_network_has_all_singular_values_gain_to_the_depth(sig
 def test_mean_squared_singular_value_matches_expectation_within_sampling_error(activation, sigma_w):
     depth, n, trials = 5, 16, 300
     rng = np.random.default_rng(8)
-    vals = np.array([depth_sweep(n, depth, sigma_w=sigma_w, activation=activation, rng=rng, kept=()).mean_sq for _ in range(trials)])
+    vals = np.array(
+        [depth_sweep(n, depth, sigma_w=sigma_w, activation=activation, rng=rng, kept=()).mean_sq for _ in range(trials)]
+    )
     expected = predicted_mean_squared_singular_value(sigma_w, depth, activation)
     assert np.allclose(expected, (sigma_w**2 / (2 if activation == "relu" else 1)) ** np.arange(1, depth + 1))
     mean, se = vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(trials)
@@ -172,7 +180,9 @@ def test_mean_squared_singular_value_matches_expectation_within_sampling_error(a
 def test_tanh_mean_field_prediction_is_close_at_large_width():
     trials = 30
     rng = np.random.default_rng(9)
-    vals = np.array([depth_sweep(200, 6, sigma_w=1.5, activation="tanh", rng=rng, kept=()).mean_sq for _ in range(trials)])
+    vals = np.array(
+        [depth_sweep(200, 6, sigma_w=1.5, activation="tanh", rng=rng, kept=()).mean_sq for _ in range(trials)]
+    )
     pred = predicted_mean_squared_singular_value(1.5, 6, "tanh")
     mean, se = vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(trials)
     assert np.all(np.abs(mean - pred) < 4 * se + 0.02 * pred)  # sampling error + an O(1/n) width correction
@@ -194,15 +204,17 @@ def test_critical_gains():
 
 
 def test_depth_sweep_is_consistent_with_direct_products():
-    sweep = depth_sweep(12, 6, init="orthogonal", sigma_w=1.1, activation="tanh", rng=np.random.default_rng(10), kept=(1, 3, 6))
+    sweep = depth_sweep(
+        12, 6, init="orthogonal", sigma_w=1.1, activation="tanh", rng=np.random.default_rng(10), kept=(1, 3, 6)
+    )
     rng = np.random.default_rng(10)  # the same draws, in the same order
     As = sample_weights(12, 6, init="orthogonal", sigma_w=1.1, rng=rng)
     x = rng.standard_normal(12)
-    for l in (1, 3, 6):
-        J = input_output_jacobian(As[:l], x, "tanh")
-        assert np.allclose(sweep.singular_values[l], singular_values(J))
-        assert sweep.mean_sq[l - 1] == pytest.approx(mean_squared_singular_value(J))
-        assert sweep.mean_sq[l - 1] == pytest.approx(np.mean(singular_values(J) ** 2))
+    for ell in (1, 3, 6):
+        J = input_output_jacobian(As[:ell], x, "tanh")
+        assert np.allclose(sweep.singular_values[ell], singular_values(J))
+        assert sweep.mean_sq[ell - 1] == pytest.approx(mean_squared_singular_value(J))
+        assert sweep.mean_sq[ell - 1] == pytest.approx(np.mean(singular_values(J) ** 2))
 
 
 # ----------------------------------------------------------------- bad input
@@ -300,9 +312,13 @@ def test_layer_norm_takes_the_gain_out_of_the_jacobian(act):
     x = rng.standard_normal(8)
     J1 = input_output_jacobian(As, x, act, norm="layer")
     for g in (0.3, 2.5):
-        np.testing.assert_allclose(input_output_jacobian([g * A for A in As], x, act, norm="layer"), J1, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            input_output_jacobian([g * A for A in As], x, act, norm="layer"), J1, rtol=1e-9, atol=1e-12
+        )
     if act == "linear":
-        np.testing.assert_allclose(input_output_jacobian([2.5 * A for A in As], x), 2.5**5 * input_output_jacobian(As, x), rtol=1e-12)
+        np.testing.assert_allclose(
+            input_output_jacobian([2.5 * A for A in As], x), 2.5**5 * input_output_jacobian(As, x), rtol=1e-12
+        )
 
 
 def test_layer_norm_network_has_exactly_two_zero_singular_values():
@@ -390,8 +406,21 @@ def test_gauss_newton_spectrum_is_that_of_j_theta_and_the_hessian_at_zero_residu
 
     h, n = 1e-4, theta0.size
     E = np.eye(n) * h
-    Hess = np.array([[(loss(theta0 + E[i] + E[j]) - loss(theta0 + E[i] - E[j]) - loss(theta0 - E[i] + E[j])
-                       + loss(theta0 - E[i] - E[j])) / (4 * h * h) for j in range(n)] for i in range(n)])
+    Hess = np.array(
+        [
+            [
+                (
+                    loss(theta0 + E[i] + E[j])
+                    - loss(theta0 + E[i] - E[j])
+                    - loss(theta0 - E[i] + E[j])
+                    + loss(theta0 - E[i] - E[j])
+                )
+                / (4 * h * h)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
     hess_ev = np.sort(np.linalg.eigvalsh(0.5 * (Hess + Hess.T)))[::-1][: ev.size]
     np.testing.assert_allclose(hess_ev, ev, rtol=1e-4, atol=1e-6)
 
@@ -403,7 +432,7 @@ def test_gauss_newton_condition_of_a_linear_network_ignores_the_gain_but_not_the
     rng = np.random.default_rng(10)
     As, X = sample_weights(16, 6, rng=rng), rng.standard_normal((4, 16))
     ev = gauss_newton_eigenvalues(As, X)
-    np.testing.assert_allclose(gauss_newton_eigenvalues([1.7 * A for A in As], X), 1.7 ** 10 * ev, rtol=1e-9)
+    np.testing.assert_allclose(gauss_newton_eigenvalues([1.7 * A for A in As], X), 1.7**10 * ev, rtol=1e-9)
 
     def median_condition(init, L):
         cs = []

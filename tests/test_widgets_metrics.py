@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from companion.metrics import ADAPTIVE, adaptive_descent, ill_conditioned_quadratic
 from companion.widgets import make_metric_descent_explorer
 from companion.widgets._base import parse_readout as numbers
-from companion.metrics import ADAPTIVE, adaptive_descent, ill_conditioned_quadratic
 from companion.widgets.metrics import COND_GRID, NAMES, W0, descent_study, level_ellipses, readout, readout_text
 
 
@@ -43,7 +43,12 @@ def test_readout_matches_closed_form(explorer, k):
     """Final losses and steps-to-1e-6 against the closed-form iteration, the bound against 2 / lambda_max."""
     explorer.slider.index = k
     shown = numbers(explorer.readout)
-    cond, eta, steps, rot = COND_GRID[k], explorer.controls["eta"].value, explorer.controls["steps"].value, explorer.controls["rotation"].value
+    cond, eta, steps, rot = (
+        COND_GRID[k],
+        explorer.controls["eta"].value,
+        explorer.controls["steps"].value,
+        explorer.controls["rotation"].value,
+    )
     for m in ("euclidean", "jacobi", "natural"):
         losses, H = independent_losses(cond, rot, eta, steps, m)
         assert shown[f"final loss ({NAMES[m]})"] == pytest.approx(losses[-1], rel=1e-3, abs=1e-300)
@@ -71,7 +76,7 @@ def test_newton_ignores_conditioning_and_euclidean_does_not(explorer):
 
 def test_level_lines_are_level_sets():
     s = descent_study(100.0, rotation=30.0)
-    for c, e in zip([1e-3, 4.0], [level_ellipses(s.quadratic)[0], level_ellipses(s.quadratic)[-1]]):
+    for c, e in zip([1e-3, 4.0], [level_ellipses(s.quadratic)[0], level_ellipses(s.quadratic)[-1]], strict=True):
         vals = 0.5 * np.einsum("ki,ij,kj->k", e, s.quadratic.H, e)
         assert np.allclose(vals, c, rtol=1e-10)
 
@@ -122,12 +127,20 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (paths, losses, the step axis, the minimiser)."""
     e = make_metric_descent_explorer()
-    for change in [dict(eta=0.3), dict(steps=200), dict(rotation=-60.0), dict(eta=2.5, steps=5), dict(adaptive_eta=0.4)]:
+    for change in [
+        dict(eta=0.3),
+        dict(steps=200),
+        dict(rotation=-60.0),
+        dict(eta=2.5, steps=5),
+        dict(adaptive_eta=0.4),
+    ]:
         with e.hold():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_metric_descent_explorer(**{k: e.controls[k].value for k in ("eta", "steps", "rotation", "adaptive_eta")}, cond_index=e.slider.index)
+        fresh = make_metric_descent_explorer(
+            **{k: e.controls[k].value for k in ("eta", "steps", "rotation", "adaptive_eta")}, cond_index=e.slider.index
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change
 
 
@@ -146,7 +159,9 @@ def test_adaptive_choice_is_static_and_its_readout_is_the_method_s_own_run(metho
     assert e.choice == "adaptive" and len(e.option_frames) == len(ADAPTIVE)
     assert e.controls["adaptive"].value == method
     q = ill_conditioned_quadratic(COND_GRID[4], 30.0)
-    path = adaptive_descent(q, np.array(W0), method=method, eta=e.controls["adaptive_eta"].value, steps=e.controls["steps"].value)
+    path = adaptive_descent(
+        q, np.array(W0), method=method, eta=e.controls["adaptive_eta"].value, steps=e.controls["steps"].value
+    )
     assert numbers(e.readout)[f"final loss ({NAMES[method]})"] == pytest.approx(path.loss[-1], rel=1e-3)
     other = ADAPTIVE[(ADAPTIVE.index(method) + 1) % len(ADAPTIVE)]
     e.controls["adaptive"].value = other

@@ -44,8 +44,10 @@ def _quadratic_evidence(data, step):
     step = np.asarray(step, dtype=float)
     u = np.random.default_rng(1).standard_normal(3)
     lhs, rhs = (R @ step) @ (R @ u), -data["eta"] * (H @ theta - c) @ u
-    return (f"<step, u>_M = {lhs:.6f} and -eta dL[u] = {rhs:.6f} for a random tangent u; "
-            f"the loss goes from {L(theta):.6f} to {L(theta + step):.6f}")
+    return (
+        f"<step, u>_M = {lhs:.6f} and -eta dL[u] = {rhs:.6f} for a random tangent u; "
+        f"the loss goes from {L(theta):.6f} to {L(theta + step):.6f}"
+    )
 
 
 preconditioned_step = Exercise(
@@ -66,27 +68,45 @@ Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) f
     build=_quadratic_data,
     solution=lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, eta),
     mistakes=(
-        Mistake("returned the new theta, not the step", lambda H, c, theta, R, eta: theta + _metric_step(H, c, theta, R, eta),
-                "your answer is theta + Delta theta: the question asks for the change Delta theta alone; subtract theta"),
-        Mistake("M = R R^T: the factors in the wrong order", lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, eta, M=R @ R.T),
-                "(Ru)^T (Rv) = u^T (R^T R) v: the metric is M = R^T R, not R R^T (R is not symmetric)"),
-        Mistake("multiplied by M instead of solving with it", lambda H, c, theta, R, eta: -eta * (R.T @ R) @ (H @ theta - c),
-                "the gradient G under <u, v>_M solves M G = H theta - c (Riesz: <G, v>_M = dL[v] for every v): a solve, not a product"),
-        Mistake("ignored the metric: a plain gradient step", lambda H, c, theta, R, eta: -eta * (H @ theta - c),
-                "-eta (H theta - c) is the step for the Euclidean inner product; here lengths are measured after R"),
-        Mistake("forgot the learning rate", lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, 1.0),
-                "the step is scaled by eta = 0.1"),
+        Mistake(
+            "returned the new theta, not the step",
+            lambda H, c, theta, R, eta: theta + _metric_step(H, c, theta, R, eta),
+            "your answer is theta + Delta theta: the question asks for the change Delta theta alone; subtract theta",
+        ),
+        Mistake(
+            "M = R R^T: the factors in the wrong order",
+            lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, eta, M=R @ R.T),
+            "(Ru)^T (Rv) = u^T (R^T R) v: the metric is M = R^T R, not R R^T (R is not symmetric)",
+        ),
+        Mistake(
+            "multiplied by M instead of solving with it",
+            lambda H, c, theta, R, eta: -eta * (R.T @ R) @ (H @ theta - c),
+            "the gradient G under <u, v>_M solves M G = H theta - c (Riesz: <G, v>_M = dL[v] for every v): a solve, "
+            "not a product",
+        ),
+        Mistake(
+            "ignored the metric: a plain gradient step",
+            lambda H, c, theta, R, eta: -eta * (H @ theta - c),
+            "-eta (H theta - c) is the step for the Euclidean inner product; here lengths are measured after R",
+        ),
+        Mistake(
+            "forgot the learning rate",
+            lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, 1.0),
+            "the step is scaled by eta = 0.1",
+        ),
     ),
     hints=(
         r"Write the inner product as $\langle u, v\rangle_M = u^\top M v$: which symmetric $M$ is it?",
         r"Compute the differential first: $d\mathcal{L}_\theta[v] = (H\theta - c)^\top v$ (this uses $H = H^\top$).",
-        r"The gradient under $M$ is the vector $G$ with $\langle G, v\rangle_M = d\mathcal{L}_\theta[v]$ for every $v$: "
+        r"The gradient under $M$ is the vector $G$ with $\langle G, v\rangle_M = d\mathcal{L}_\theta[v]$ for every "
+        r"$v$: "
         r"a linear system for $G$. The step goes against $G$, scaled by $\eta$.",
     ),
     solution_text=r"""
 The inner product is $(Ru)^\top(Rv) = u^\top R^\top R\,v$, so $M = R^\top R$ (symmetric positive definite,
 since $R$ is invertible). The differential of $\mathcal{L}$ is
-$d\mathcal{L}_\theta[v] = \tfrac12(v^\top H\theta + \theta^\top Hv) - c^\top v = (H\theta - c)^\top v$, using $H = H^\top$.
+$d\mathcal{L}_\theta[v] = \tfrac12(v^\top H\theta + \theta^\top Hv) - c^\top v = (H\theta - c)^\top v$, using $H =
+H^\top$.
 The $M$-gradient $G$ is defined by $G^\top M v = (H\theta - c)^\top v$ for all $v$, that is
 $$
 M G = H\theta - c, \qquad G = (R^\top R)^{-1}(H\theta - c),
@@ -115,7 +135,10 @@ def _direction_evidence(data, u):
     g, M = data["A"].T @ data["r"], data["M"]
     u = np.asarray(u, dtype=float)
     best = -np.sqrt(g @ np.linalg.solve(M, g))
-    return f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); dL[u] = {g @ u:.6f}, the smallest possible on the unit M-sphere is {best:.6f}"
+    return (
+        f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); dL[u] = {g @ u:.6f}, "
+        f"the smallest possible on the unit M-sphere is {best:.6f}"
+    )
 
 
 steepest_direction = Exercise(
@@ -133,19 +156,31 @@ minimizing $d\mathcal{L}_\theta[u]$.
     build=_direction_data,
     solution=lambda A, r, M: _unit(-np.linalg.solve(M, A.T @ r), M),
     mistakes=(
-        Mistake("normalized in the Euclidean norm instead of the M-norm",
-                lambda A, r, M: -np.linalg.solve(M, A.T @ r) / np.linalg.norm(np.linalg.solve(M, A.T @ r)),
-                "the constraint is u^T M u = 1: divide M^-1 A^T r by its M-norm sqrt(r^T A M^-1 A^T r)"),
-        Mistake("not normalized: -M^-1 A^T r", lambda A, r, M: -np.linalg.solve(M, A.T @ r),
-                "-M^-1 A^T r points the right way; rescale it to unit M-norm"),
-        Mistake("the Euclidean direction -A^T r, rescaled to unit M-norm", lambda A, r, M: _unit(-A.T @ r, M),
-                "steepest for the unit ball of M is not steepest for the round ball: by Cauchy-Schwarz in <., .>_M, "
-                "u must be a negative multiple of M^-1 A^T r"),
-        Mistake("multiplied by M instead of solving with it", lambda A, r, M: _unit(-M @ (A.T @ r), M),
-                "the covector g = A^T r becomes a vector through M^-1 (the Riesz map of M), not through M"),
+        Mistake(
+            "normalized in the Euclidean norm instead of the M-norm",
+            lambda A, r, M: -np.linalg.solve(M, A.T @ r) / np.linalg.norm(np.linalg.solve(M, A.T @ r)),
+            "the constraint is u^T M u = 1: divide M^-1 A^T r by its M-norm sqrt(r^T A M^-1 A^T r)",
+        ),
+        Mistake(
+            "not normalized: -M^-1 A^T r",
+            lambda A, r, M: -np.linalg.solve(M, A.T @ r),
+            "-M^-1 A^T r points the right way; rescale it to unit M-norm",
+        ),
+        Mistake(
+            "the Euclidean direction -A^T r, rescaled to unit M-norm",
+            lambda A, r, M: _unit(-A.T @ r, M),
+            "steepest for the unit ball of M is not steepest for the round ball: by Cauchy-Schwarz in <., .>_M, "
+            "u must be a negative multiple of M^-1 A^T r",
+        ),
+        Mistake(
+            "multiplied by M instead of solving with it",
+            lambda A, r, M: _unit(-M @ (A.T @ r), M),
+            "the covector g = A^T r becomes a vector through M^-1 (the Riesz map of M), not through M",
+        ),
     ),
     hints=(
-        r"By the chain rule $d\mathcal{L}_\theta[u] = r^\top A u$: which array $g$ gives $d\mathcal{L}_\theta[u] = g^\top u$?",
+        r"By the chain rule $d\mathcal{L}_\theta[u] = r^\top A u$: which array $g$ gives $d\mathcal{L}_\theta[u] = "
+        r"g^\top u$?",
         r"Write $g^\top u$ as an $M$-inner product, $g^\top u = \langle M^{-1}g, u\rangle_M$.",
         r"Cauchy–Schwarz in $\langle\cdot,\cdot\rangle_M$: $\langle M^{-1}g, u\rangle_M \ge -\|M^{-1}g\|_M\,\|u\|_M$, "
         r"with equality exactly when $u$ is a negative multiple of $M^{-1}g$.",
@@ -204,7 +239,8 @@ natural_gradient = Exercise(
     statement=r"""
 Logistic regression with the examples as the **columns** of $X\in\mathbb{R}^{3\times8}$ and labels
 $y\in\{0,1\}^8$: $p_k = \sigma(x_k^\top\theta)$ is the model's probability of $y_k = 1$, and the loss is the
-summed negative log-likelihood $\mathcal{L}(\theta) = \sum_k \big[\log(1 + e^{x_k^\top\theta}) - y_k x_k^\top\theta\big]$.
+summed negative log-likelihood $\mathcal{L}(\theta) = \sum_k \big[\log(1 + e^{x_k^\top\theta}) - y_k
+x_k^\top\theta\big]$.
 Natural gradient descent measures steps with the Fisher information
 $F = \sum_k \mathbb{E}_{y\sim\mathrm{Bernoulli}(p_k)}\big[s_k s_k^\top\big]$, where
 $s_k = \nabla_\theta \log p(y\mid x_k, \theta)$ is the score of example $k$ (the expectation is over the
@@ -215,26 +251,39 @@ Compute the natural gradient $F^{-1}\nabla_\theta\mathcal{L}$ at the data's `the
     build=_logistic_data,
     solution=lambda X, y, theta: _solve_fisher(X, y, theta),
     mistakes=(
-        Mistake("F g: multiplied by the Fisher matrix instead of solving with it", lambda X, y, theta: _solve_fisher(X, y, theta, multiply=True),
-                "the natural gradient is the Riesz representer under <u, v>_F = u^T F v: it solves F n = grad L"),
-        Mistake("the empirical Fisher: the data's labels in place of the expectation",
-                lambda X, y, theta: _solve_fisher(X, y, theta, empirical=True),
-                "F averages s s^T over y ~ Bernoulli(p_k), the model's labels: E[(y - p_k)^2] = p_k (1 - p_k), "
-                "not the observed (y_k - p_k)^2"),
-        Mistake("(X X^T)^-1 grad L: the weights p(1-p) are missing from F", lambda X, y, theta: np.linalg.solve(X @ X.T, _fisher_parts(X, y, theta)[0]),
-                "each example enters F with the weight p_k (1 - p_k), the variance of its label under the model"),
-        Mistake("grad L: the Euclidean gradient", lambda X, y, theta: _fisher_parts(X, y, theta)[0],
-                "that is the gradient for the plain dot product; the natural gradient applies F^-1 to it"),
+        Mistake(
+            "F g: multiplied by the Fisher matrix instead of solving with it",
+            lambda X, y, theta: _solve_fisher(X, y, theta, multiply=True),
+            "the natural gradient is the Riesz representer under <u, v>_F = u^T F v: it solves F n = grad L",
+        ),
+        Mistake(
+            "the empirical Fisher: the data's labels in place of the expectation",
+            lambda X, y, theta: _solve_fisher(X, y, theta, empirical=True),
+            "F averages s s^T over y ~ Bernoulli(p_k), the model's labels: E[(y - p_k)^2] = p_k (1 - p_k), "
+            "not the observed (y_k - p_k)^2",
+        ),
+        Mistake(
+            "(X X^T)^-1 grad L: the weights p(1-p) are missing from F",
+            lambda X, y, theta: np.linalg.solve(X @ X.T, _fisher_parts(X, y, theta)[0]),
+            "each example enters F with the weight p_k (1 - p_k), the variance of its label under the model",
+        ),
+        Mistake(
+            "grad L: the Euclidean gradient",
+            lambda X, y, theta: _fisher_parts(X, y, theta)[0],
+            "that is the gradient for the plain dot product; the natural gradient applies F^-1 to it",
+        ),
     ),
     hints=(
-        r"Differentiate $\log p(y\mid x_k,\theta) = y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})$: $s_k = (y - p_k)\,x_k$, "
+        r"Differentiate $\log p(y\mid x_k,\theta) = y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})$: $s_k = (y - "
+        r"p_k)\,x_k$, "
         r"and $\nabla_\theta\mathcal{L} = -\sum_k s_k$ evaluated at the data's labels.",
         r"In $F$ the label $y$ is random, $y\sim\mathrm{Bernoulli}(p_k)$: what is $\mathbb{E}[(y - p_k)^2]$?",
         r"$\mathbb{E}[(y - p_k)^2]$ is the variance of a Bernoulli variable, which makes $F$ a weighted sum of "
         r"$x_kx_k^\top$; then solve a $3\times3$ system $Fn = \nabla_\theta\mathcal{L}$.",
     ),
     solution_text=r"""
-The score of example $k$ is $s_k = \nabla_\theta\big[y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})\big] = (y - p_k)\,x_k$, and
+The score of example $k$ is $s_k = \nabla_\theta\big[y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})\big] = (y -
+p_k)\,x_k$, and
 the loss gradient at the data is $\nabla_\theta\mathcal{L} = \sum_k (p_k - y_k)\,x_k = X(p - y)$. Under the model,
 $y\sim\mathrm{Bernoulli}(p_k)$ has $\mathbb{E}[(y - p_k)^2] = p_k(1 - p_k)$, so
 $$
@@ -279,28 +328,44 @@ Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: under which m
     build=_reparam_data,
     solution=_reparam_step,
     mistakes=(
-        Mistake("-eta g: assumed the step does not depend on the coordinates", lambda C, N, g, eta: -eta * g,
-                "the gradient in phi is the pullback C^T g, and the step must be mapped back by C: coordinates change the step"),
-        Mistake("the step in phi, not mapped back to theta", lambda C, N, g, eta: -eta * np.linalg.solve(N, C.T @ g),
-                "Delta phi = -eta N^-1 C^T g lives in phi-coordinates; the question asks for Delta theta = C Delta phi"),
-        Mistake("ignored the metric N: plain descent in phi", lambda C, N, g, eta: -eta * C @ (C.T @ g),
-                "in phi the step is the N-gradient N^-1 C^T g, not C^T g"),
-        Mistake("pulled the covector back with C^-1 instead of C^T", lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
-                "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g"),
+        Mistake(
+            "-eta g: assumed the step does not depend on the coordinates",
+            lambda C, N, g, eta: -eta * g,
+            "the gradient in phi is the pullback C^T g, and the step must be mapped back by C: coordinates change the "
+            "step",
+        ),
+        Mistake(
+            "the step in phi, not mapped back to theta",
+            lambda C, N, g, eta: -eta * np.linalg.solve(N, C.T @ g),
+            "Delta phi = -eta N^-1 C^T g lives in phi-coordinates; the question asks for Delta theta = C Delta phi",
+        ),
+        Mistake(
+            "ignored the metric N: plain descent in phi",
+            lambda C, N, g, eta: -eta * C @ (C.T @ g),
+            "in phi the step is the N-gradient N^-1 C^T g, not C^T g",
+        ),
+        Mistake(
+            "pulled the covector back with C^-1 instead of C^T",
+            lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
+            "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
+        ),
     ),
     hints=(
         r"By the chain rule, what is $\nabla_\varphi\,\mathcal{L}(C\varphi)$ in terms of $g$?",
-        r"The step in $\varphi$ is minus $\eta$ times the $N$-gradient: the Riesz image of the $\varphi$-covector under $N$.",
+        r"The step in $\varphi$ is minus $\eta$ times the $N$-gradient: the Riesz image of the $\varphi$-covector "
+        r"under $N$.",
         r"Push the step forward with $C$, and read off the metric $M$ for which the result is $-\eta M^{-1}g$.",
     ),
     solution_text=r"""
-A tangent $\Delta\varphi$ moves $\theta$ by $C\Delta\varphi$, so $d\mathcal{L}[C\Delta\varphi] = g^\top C\Delta\varphi = (C^\top g)^\top\Delta\varphi$: the
+A tangent $\Delta\varphi$ moves $\theta$ by $C\Delta\varphi$, so $d\mathcal{L}[C\Delta\varphi] = g^\top
+C\Delta\varphi = (C^\top g)^\top\Delta\varphi$: the
 covector pulls back to $C^\top g$. Its $N$-gradient is $N^{-1}C^\top g$, the step is
 $\Delta\varphi = -\eta\,N^{-1}C^\top g$, and pushed forward
 $$
 \Delta\theta = C\Delta\varphi = -\eta\; C N^{-1} C^\top g = -\eta\, M^{-1} g, \qquad M = C^{-\top} N\, C^{-1}.
 $$
-$M$ is the metric $N$ carried over to $\theta$ ($\langle a, b\rangle_M = \langle C^{-1}a, C^{-1}b\rangle_N$); with $N = I$ it is
+$M$ is the metric $N$ carried over to $\theta$ ($\langle a, b\rangle_M = \langle C^{-1}a, C^{-1}b\rangle_N$); with $N
+= I$ it is
 $(CC^\top)^{-1}$, which is not $I$ unless $C$ is orthogonal.
 """,
     solution_code="""\
@@ -361,30 +426,50 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
     build=_unmixing_data,
     solution=lambda W, S: _frobenius_unmixing(W, S) @ W.T @ W,
     mistakes=(
-        Mistake("W^-T - W S: the Frobenius (Euclidean) gradient", lambda W, S: _frobenius_unmixing(W, S),
-                "W^-T - W S represents df_W under <U, V> = tr(U^T V); this metric measures U W^-1, not U"),
-        Mistake("the metric applied instead of inverted", lambda W, S: _frobenius_unmixing(W, S) @ np.linalg.inv(W.T @ W),
-                "<G, V>_W = tr(G (W^T W)^-1 ... ): the Riesz map undoes (W^T W)^-1, so G = G_F W^T W"),
-        Mistake("W W^T on the left: the metric of V -> W^-1 V", lambda W, S: W @ W.T @ _frobenius_unmixing(W, S),
-                "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), and the factor goes on the right"),
-        Mistake("d log det W[V] = tr(W^-1 V) read as the gradient W^-1", lambda W, S: _frobenius_unmixing(W, S, inverse_not_transposed=True) @ W.T @ W,
-                "tr(W^-1 V) = <W^-T, V>_F: the Frobenius gradient of log det W is W^-T; it equals W^-1 only for symmetric W"),
+        Mistake(
+            "W^-T - W S: the Frobenius (Euclidean) gradient",
+            lambda W, S: _frobenius_unmixing(W, S),
+            "W^-T - W S represents df_W under <U, V> = tr(U^T V); this metric measures U W^-1, not U",
+        ),
+        Mistake(
+            "the metric applied instead of inverted",
+            lambda W, S: _frobenius_unmixing(W, S) @ np.linalg.inv(W.T @ W),
+            "<G, V>_W = tr(G (W^T W)^-1 ... ): the Riesz map undoes (W^T W)^-1, so G = G_F W^T W",
+        ),
+        Mistake(
+            "W W^T on the left: the metric of V -> W^-1 V",
+            lambda W, S: W @ W.T @ _frobenius_unmixing(W, S),
+            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), and the factor goes on the "
+            "right",
+        ),
+        Mistake(
+            "d log det W[V] = tr(W^-1 V) read as the gradient W^-1",
+            lambda W, S: _frobenius_unmixing(W, S, inverse_not_transposed=True) @ W.T @ W,
+            "tr(W^-1 V) = <W^-T, V>_F: the Frobenius gradient of log det W is W^-T; it equals W^-1 only for symmetric "
+            "W",
+        ),
     ),
     hints=(
-        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$ and $d\,\tfrac12\mathrm{tr}(WSW^\top)[V] = \mathrm{tr}(SW^\top V)$; "
+        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$ and $d\,\tfrac12\mathrm{tr}(WSW^\top)[V] "
+        r"= \mathrm{tr}(SW^\top V)$; "
         r"write $df_W[V] = \mathrm{tr}(G_F^\top V)$.",
-        r"Rewrite the metric with the cyclic property: $\langle U, V\rangle_W = \mathrm{tr}\big(U^\top V\,(W^\top W)^{-1}\big)$.",
-        r"Match $\mathrm{tr}\big((G(W^\top W)^{-1})^\top V\big) = \mathrm{tr}(G_F^\top V)$ for every $V$: $G(W^\top W)^{-1}$ must be $G_F$.",
+        r"Rewrite the metric with the cyclic property: $\langle U, V\rangle_W = \mathrm{tr}\big(U^\top V\,(W^\top "
+        r"W)^{-1}\big)$.",
+        r"Match $\mathrm{tr}\big((G(W^\top W)^{-1})^\top V\big) = \mathrm{tr}(G_F^\top V)$ for every $V$: $G(W^\top "
+        r"W)^{-1}$ must be $G_F$.",
     ),
     solution_text=r"""
-The differential is $df_W[V] = \mathrm{tr}(W^{-1}V) - \mathrm{tr}(SW^\top V) = \mathrm{tr}(G_F^\top V)$ with the Frobenius gradient
+The differential is $df_W[V] = \mathrm{tr}(W^{-1}V) - \mathrm{tr}(SW^\top V) = \mathrm{tr}(G_F^\top V)$ with the
+Frobenius gradient
 $G_F = W^{-\top} - WS$ ($S$ is symmetric). By the cyclic property the metric is
-$\langle U, V\rangle_W = \mathrm{tr}\big(W^{-\top}U^\top VW^{-1}\big) = \mathrm{tr}\big((U(W^\top W)^{-1})^\top V\big)$, so the Riesz condition
+$\langle U, V\rangle_W = \mathrm{tr}\big(W^{-\top}U^\top VW^{-1}\big) = \mathrm{tr}\big((U(W^\top W)^{-1})^\top
+V\big)$, so the Riesz condition
 for every $V$ reads $G(W^\top W)^{-1} = G_F$:
 $$
 G = G_F\,W^\top W = \big(W^{-\top} - WS\big)W^\top W = \big(I - WSW^\top\big)W .
 $$
-No matrix inverse is left: the step $W \leftarrow W + \eta(I - \mathbb{E}[yy^\top])W$ (with $S$ the covariance of $x$) is
+No matrix inverse is left: the step $W \leftarrow W + \eta(I - \mathbb{E}[yy^\top])W$ (with $S$ the covariance of
+$x$) is
 the natural-gradient update of independent component analysis. It vanishes when the outputs $y = Wx$ are white.
 """,
     solution_code="""\
@@ -404,26 +489,56 @@ survives_reparametrization = Exercise(
     kind="choice",
     statement=r"""
 The parameters are rewritten as $w = Bu$ with an invertible, non-orthogonal $B$, and everything is
-recomputed in the coordinates $u$ for the loss $\tilde{\mathcal{L}}(u) = \mathcal{L}(Bu)$; vectors found in $u$ are mapped back
+recomputed in the coordinates $u$ for the loss $\tilde{\mathcal{L}}(u) = \mathcal{L}(Bu)$; vectors found in $u$ are
+mapped back
 by $B$ before comparing. Which of these are the **same** before and after? (Several may be.)
 """,
     options=(
-        Option("a", r"the number $d\mathcal{L}_w[v]$ for a tangent $v$ (given in $u$ as $B^{-1}v$)", True,
-               r"the covector is a linear map of tangents, not an array: $\tilde c^\top B^{-1}v = c^\top BB^{-1}v = c^\top v$"),
-        Option("b", r'the array $c$ printed as "the gradient"', False,
-               r"it becomes $\tilde c = B^\top c$, a different array: coefficients of a covector change by the adjoint"),
-        Option("c", r"the Newton step $-\eta H^{-1}c$, mapped back by $B$", True,
-               r"$\tilde H = B^\top HB$ and $\tilde c = B^\top c$ give $B\tilde H^{-1}\tilde c = H^{-1}c$: the Hessian pulls back like a metric"),
-        Option("d", r"the plain gradient step $-\eta c$, mapped back by $B$", False,
-               r"it becomes $-\eta BB^\top c$, which is $-\eta c$ only for orthogonal $B$: the array $c$ is used as a vector"),
-        Option("e", r"the set of descent directions $\{v : d\mathcal{L}_w[v] < 0\}$", True,
-               r"it is defined by the covector alone, whose values do not depend on coordinates (option a)"),
-        Option("f", r"the steepest unit-length direction, length measured by $v^\top v$ in each system", False,
-               r'"unit length" in $u$ is $u^\top u = 1$, i.e. $w^\top B^{-\top}B^{-1}w = 1$ in $w$: a different unit ball, so a different steepest direction'),
+        Option(
+            "a",
+            r"the number $d\mathcal{L}_w[v]$ for a tangent $v$ (given in $u$ as $B^{-1}v$)",
+            True,
+            r"the covector is a linear map of tangents, not an array: $\tilde c^\top B^{-1}v = c^\top BB^{-1}v = "
+            r"c^\top v$",
+        ),
+        Option(
+            "b",
+            r'the array $c$ printed as "the gradient"',
+            False,
+            r"it becomes $\tilde c = B^\top c$, a different array: coefficients of a covector change by the adjoint",
+        ),
+        Option(
+            "c",
+            r"the Newton step $-\eta H^{-1}c$, mapped back by $B$",
+            True,
+            r"$\tilde H = B^\top HB$ and $\tilde c = B^\top c$ give $B\tilde H^{-1}\tilde c = H^{-1}c$: the Hessian "
+            r"pulls back like a metric",
+        ),
+        Option(
+            "d",
+            r"the plain gradient step $-\eta c$, mapped back by $B$",
+            False,
+            r"it becomes $-\eta BB^\top c$, which is $-\eta c$ only for orthogonal $B$: the array $c$ is used as a "
+            r"vector",
+        ),
+        Option(
+            "e",
+            r"the set of descent directions $\{v : d\mathcal{L}_w[v] < 0\}$",
+            True,
+            r"it is defined by the covector alone, whose values do not depend on coordinates (option a)",
+        ),
+        Option(
+            "f",
+            r"the steepest unit-length direction, length measured by $v^\top v$ in each system",
+            False,
+            r'"unit length" in $u$ is $u^\top u = 1$, i.e. $w^\top B^{-\top}B^{-1}w = 1$ in $w$: a different unit '
+            r"ball, so a different steepest direction",
+        ),
     ),
     hints=(
         "Sort the objects into covectors (they eat tangents), vectors (they are tangents) and choices of a metric.",
-        r"Under $w = Bu$, tangents transform by $B^{-1}$, covector coefficients by $B^\top$, metrics by $B^\top(\cdot)B$.",
+        r"Under $w = Bu$, tangents transform by $B^{-1}$, covector coefficients by $B^\top$, metrics by "
+        r"$B^\top(\cdot)B$.",
         r"An object is the same after the change when it is built only from the covector, or from the covector "
         r"and a metric that pulls back by $B^\top(\cdot)B$ as well.",
     ),
@@ -431,10 +546,17 @@ by $B$ before comparing. Which of these are the **same** before and after? (Seve
 The differential is a covector: its *values* $d\mathcal{L}_w[v]$ are coordinate-free (a), and so is anything defined
 from them alone (e). Its *coefficients* are not: $\tilde c = B^\top c$ (b). Turning $c$ into a step needs a metric; the
 step is coordinate-free exactly when the metric pulls back like $\tilde M = B^\top MB$, since then
-$B\tilde M^{-1}\tilde c = BB^{-1}M^{-1}B^{-\top}B^\top c = M^{-1}c$. The Hessian does (c); the identity of each coordinate
+$B\tilde M^{-1}\tilde c = BB^{-1}M^{-1}B^{-\top}B^\top c = M^{-1}c$. The Hessian does (c); the identity of each
+coordinate
 system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
 """,
 )
 
-register(preconditioned_step, steepest_direction, natural_gradient, reparametrized_descent, unmixing_natural_gradient,
-         survives_reparametrization)
+register(
+    preconditioned_step,
+    steepest_direction,
+    natural_gradient,
+    reparametrized_descent,
+    unmixing_natural_gradient,
+    survives_reparametrization,
+)

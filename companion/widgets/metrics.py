@@ -28,7 +28,16 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .. import _validate
-from ..metrics import ADAPTIVE, METRICS, DescentPath, Quadratic, adaptive_descent, ill_conditioned_quadratic, metric_descent, stability_bound
+from ..metrics import (
+    ADAPTIVE,
+    METRICS,
+    DescentPath,
+    Quadratic,
+    adaptive_descent,
+    ill_conditioned_quadratic,
+    metric_descent,
+    stability_bound,
+)
 from . import palette
 from ._base import Explorer, readout_html
 
@@ -59,7 +68,14 @@ LOSS_FLOOR = 1e-14
 ADAPTIVE_ETA = 0.1
 PATHS = (*METRICS, "adaptive")
 """The four paths: the three metrics of ``companion.metrics.METRICS``, then the chosen adaptive method."""
-NAMES = {"euclidean": "Euclidean", "jacobi": "Jacobi", "natural": "Newton", "adam": "Adam", "rmsprop": "RMSProp", "adagrad": "AdaGrad"}
+NAMES = {
+    "euclidean": "Euclidean",
+    "jacobi": "Jacobi",
+    "natural": "Newton",
+    "adam": "Adam",
+    "rmsprop": "RMSProp",
+    "adagrad": "AdaGrad",
+}
 COLORS = {"euclidean": palette.BLUE, "jacobi": palette.ORANGE, "natural": palette.GREEN, "adaptive": palette.VERMILLION}
 # readable without colour: each path has its own marker and line style; the wide ones are drawn first
 MARKERS = {"euclidean": "o", "jacobi": "s", "natural": "^", "adaptive": "x"}
@@ -93,8 +109,16 @@ def path_name(study: DescentStudy, p: str) -> str:
     return NAMES[study.adaptive if p == "adaptive" else p]
 
 
-def descent_study(cond: float, *, eta: float = 0.9, steps: int = 60, rotation: float = 30.0, w0=W0, adaptive: str = "adam",
-                  adaptive_eta: float = ADAPTIVE_ETA) -> DescentStudy:
+def descent_study(
+    cond: float,
+    *,
+    eta: float = 0.9,
+    steps: int = 60,
+    rotation: float = 30.0,
+    w0=W0,
+    adaptive: str = "adam",
+    adaptive_eta: float = ADAPTIVE_ETA,
+) -> DescentStudy:
     """Run ``companion.metrics.metric_descent`` from ``w0`` under every metric of ``METRICS`` (learning rate ``eta``),
     and ``adaptive_descent`` with the method ``adaptive`` (learning rate ``adaptive_eta``, default betas)."""
     q = ill_conditioned_quadratic(cond, rotation)
@@ -122,8 +146,18 @@ def draw_paths(ax, study: DescentStudy):
     for m in PATHS:
         p = study.paths[m]
         label = LABELS[study.adaptive if m == "adaptive" else m]
-        (lines[m],) = ax.plot(p.w[:, 0], p.w[:, 1], marker=MARKERS[m], fillstyle=FILLS[m], ls=STYLES[m], color=COLORS[m],
-                              lw=WIDTHS[m], ms=SIZES[m], zorder=ZORDER[m], label=label)
+        (lines[m],) = ax.plot(
+            p.w[:, 0],
+            p.w[:, 1],
+            marker=MARKERS[m],
+            fillstyle=FILLS[m],
+            ls=STYLES[m],
+            color=COLORS[m],
+            lw=WIDTHS[m],
+            ms=SIZES[m],
+            zorder=ZORDER[m],
+            label=label,
+        )
     (star,) = ax.plot(*study.quadratic.w_star, "k*", ms=9)
     lines["w*"] = star  # moved by the renderer when another study is drawn on these axes
     ax.plot(*W0, "ko", ms=4)
@@ -143,8 +177,15 @@ def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
     lines = {}
     steps = len(study.paths[METRICS[0]].loss) - 1
     for m in PATHS:
-        (lines[m],) = ax.semilogy(np.arange(steps + 1), np.maximum(study.paths[m].loss, LOSS_FLOOR / 10), ls=STYLES[m], color=COLORS[m],
-                                  lw=min(WIDTHS[m], 1.6) + 0.3, zorder=ZORDER[m], label=path_name(study, m))
+        (lines[m],) = ax.semilogy(
+            np.arange(steps + 1),
+            np.maximum(study.paths[m].loss, LOSS_FLOOR / 10),
+            ls=STYLES[m],
+            color=COLORS[m],
+            lw=min(WIDTHS[m], 1.6) + 0.3,
+            zorder=ZORDER[m],
+            label=path_name(study, m),
+        )
     ax.axhline(TOL, color="0.4", ls="--", lw=0.8)
     lines["1e-6"] = ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color="0.3")
     ax.set_xlim(0, steps)
@@ -171,7 +212,9 @@ def readout(study: DescentStudy) -> tuple[dict, dict]:
         k = p.steps_to(TOL)
         if k is None:
             growing = p.diverged or p.loss[-1] > p.loss[0]
-            notes[f"steps to 1e-6 ({path_name(study, m)})"] = "diverging" if growing else f"not reached in {len(p.loss) - 1}"
+            notes[f"steps to 1e-6 ({path_name(study, m)})"] = (
+                "diverging" if growing else f"not reached in {len(p.loss) - 1}"
+            )
         else:
             numbers[f"steps to 1e-6 ({path_name(study, m)})"] = k
     numbers["Euclidean eta bound 2/lambda_max"] = stability_bound(study.quadratic.H)
@@ -204,12 +247,29 @@ def _checked_defaults(cond_index, eta, steps, rotation, adaptive, adaptive_eta):
 def _controls(eta, steps, rotation, adaptive, adaptive_eta) -> dict:
     wide = {"description_width": "initial"}
     return {
-        "adaptive": widgets.Dropdown(options=[(NAMES[a], a) for a in ADAPTIVE], value=adaptive, description="adaptive method"),
-        "eta": widgets.FloatSlider(value=float(np.clip(eta, 0.05, 2.5)), min=0.05, max=2.5, step=0.05, description="learning rate eta", style=wide),
-        "adaptive_eta": widgets.FloatSlider(value=float(np.clip(adaptive_eta, 0.01, 1.0)), min=0.01, max=1.0, step=0.01,
-                                            description="adaptive method's eta", style=wide),
+        "adaptive": widgets.Dropdown(
+            options=[(NAMES[a], a) for a in ADAPTIVE], value=adaptive, description="adaptive method"
+        ),
+        "eta": widgets.FloatSlider(
+            value=float(np.clip(eta, 0.05, 2.5)),
+            min=0.05,
+            max=2.5,
+            step=0.05,
+            description="learning rate eta",
+            style=wide,
+        ),
+        "adaptive_eta": widgets.FloatSlider(
+            value=float(np.clip(adaptive_eta, 0.01, 1.0)),
+            min=0.01,
+            max=1.0,
+            step=0.01,
+            description="adaptive method's eta",
+            style=wide,
+        ),
         "steps": widgets.IntSlider(value=int(np.clip(steps, 5, 500)), min=5, max=500, step=5, description="steps"),
-        "rotation": widgets.FloatSlider(value=float(np.clip(rotation, -90, 90)), min=-90, max=90, step=5, description="rotation (deg)", style=wide),
+        "rotation": widgets.FloatSlider(
+            value=float(np.clip(rotation, -90, 90)), min=-90, max=90, step=5, description="rotation (deg)", style=wide
+        ),
     }
 
 
@@ -227,8 +287,55 @@ def _panels(fig, study: DescentStudy) -> dict:
     return panels
 
 
-def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: int = 60, rotation: float = 30.0,
-                                 adaptive: str = "adam", adaptive_eta: float = ADAPTIVE_ETA) -> Explorer:
+def _render(fig, p):
+    """The explorer's render function: set up (or reuse) the panels for the controls ``p``, return ``frame(cond)``."""
+
+    def study(cond):  # computed when its frame is drawn: a control change draws the frame shown only
+        kw = {k: p[k] for k in ("eta", "steps", "rotation", "adaptive", "adaptive_eta")}
+        return descent_study(cond, **kw)
+
+    # the figure is kept from one setting of the controls to the next (reuses_figure): the
+    # frames move the level lines and the paths anyway; the rest follows the number of steps
+    panels = getattr(fig, "_metric_panels", None)
+    panels = _panels(fig, study(COND_GRID[0])) if panels is None else panels
+    levels, path_lines, loss_lines, label = panels["levels"], panels["paths"], panels["losses"], panels["label"]
+    k = np.arange(p["steps"] + 1)
+    path_lines["w*"].set_data([0.0], [0.0])  # w* of ill_conditioned_quadratic
+    for m in PATHS:
+        loss_lines[m].set_data(k, np.full(k.size, np.nan))
+    loss_lines["1e-6"].set_x(0.01 * p["steps"])
+    panels["axes"][1].set_xlim(0, p["steps"])
+
+    def frame(cond):
+        s = study(cond)
+        for line, e in zip(levels, level_ellipses(s.quadratic), strict=True):
+            line.set_data(e[:, 0], e[:, 1])
+        for m in PATHS:
+            path = s.paths[m]
+            path_lines[m].set_data(path.w[:, 0], path.w[:, 1])
+            loss_lines[m].set_ydata(np.maximum(path.loss, LOSS_FLOOR / 10))
+        label.set_text(f"cond = {cond:.4g}")
+        return [*levels, *(path_lines[m] for m in PATHS), *(loss_lines[m] for m in PATHS), label], readout_text(s)
+
+    return frame
+
+
+_render.reuses_figure = True
+
+TITLE = (
+    "<b>Gradient descent under four metrics (8.7)</b>: "
+    "L(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), step = &minus;eta M<sup>&minus;1</sup> dL"
+)
+
+
+def make_metric_descent_explorer(
+    cond_index: int = 8,
+    eta: float = 0.9,
+    steps: int = 60,
+    rotation: float = 30.0,
+    adaptive: str = "adam",
+    adaptive_eta: float = ADAPTIVE_ETA,
+) -> Explorer:
     """The 8.7 explorer; returns an ipywidgets widget.
 
     Static: the condition number ``cond`` of ``H`` (13 values, 1 to 1000, log-spaced) and the adaptive method
@@ -237,46 +344,11 @@ def make_metric_descent_explorer(cond_index: int = 8, eta: float = 0.9, steps: i
     rotation of the valley (degrees, -90 to 90).
     """
     eta, steps, rotation, adaptive_eta = _checked_defaults(cond_index, eta, steps, rotation, adaptive, adaptive_eta)
-    controls = _controls(eta, steps, rotation, adaptive, adaptive_eta)
-
-    def render(fig, p):
-        def study(cond):  # computed when its frame is drawn: a control change draws the frame shown only
-            return descent_study(cond, eta=p["eta"], steps=p["steps"], rotation=p["rotation"], adaptive=p["adaptive"],
-                                 adaptive_eta=p["adaptive_eta"])
-
-        # the figure is kept from one setting of the controls to the next (render.reuses_figure): the
-        # frames move the level lines and the paths anyway; the rest follows the number of steps
-        panels = getattr(fig, "_metric_panels", None)
-        panels = _panels(fig, study(COND_GRID[0])) if panels is None else panels
-        levels, path_lines, loss_lines, label = panels["levels"], panels["paths"], panels["losses"], panels["label"]
-        k = np.arange(p["steps"] + 1)
-        path_lines["w*"].set_data([0.0], [0.0])  # w* of ill_conditioned_quadratic
-        for m in PATHS:
-            loss_lines[m].set_data(k, np.full(k.size, np.nan))
-        loss_lines["1e-6"].set_x(0.01 * p["steps"])
-        panels["axes"][1].set_xlim(0, p["steps"])
-
-        def frame(cond):
-            s = study(cond)
-            for line, e in zip(levels, level_ellipses(s.quadratic)):
-                line.set_data(e[:, 0], e[:, 1])
-            for m in PATHS:
-                path = s.paths[m]
-                path_lines[m].set_data(path.w[:, 0], path.w[:, 1])
-                loss_lines[m].set_ydata(np.maximum(path.loss, LOSS_FLOOR / 10))
-            label.set_text(f"cond = {cond:.4g}")
-            return [*levels, *(path_lines[m] for m in PATHS), *(loss_lines[m] for m in PATHS), label], readout_text(s)
-
-        return frame
-
-    render.reuses_figure = True
-
     return Explorer(
-        title="<b>Gradient descent under four metrics (8.7)</b>: L(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), "
-        "step = &minus;eta M<sup>&minus;1</sup> dL",
+        title=TITLE,
         main=("cond(H)", COND_GRID, cond_index),
-        controls=controls,
-        render=render,
+        controls=_controls(eta, steps, rotation, adaptive, adaptive_eta),
+        render=_render,
         choice="adaptive",
         figsize=(9.5, 3.9),
     )
