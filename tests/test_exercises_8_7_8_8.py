@@ -31,7 +31,7 @@ def test_8_7_1_returning_the_new_theta_is_named():
 
 
 def test_8_7_1_reference_is_the_riesz_image_under_r_transpose_r():
-    """8.7, eq. (8.7.1): M step = -eta c with M = R^T R; checked with companion.metrics.metric_step."""
+    """8.7, eq-8-7-step: M step = -eta c with M = R^T R; checked with companion.metrics.metric_step."""
     d = get("8.7.1").data
     c = d["H"] @ d["theta"] - d["c"]
     np.testing.assert_allclose(get("8.7.1").reference(), metric_step(c, d["R"].T @ d["R"], d["eta"]), rtol=1e-12)
@@ -44,7 +44,7 @@ def test_8_7_2_the_covector_is_pulled_back_through_a():
     A, r, M = d["A"], d["r"], d["M"]
     u = get("8.7.2").reference()
     assert u @ M @ u == pytest.approx(1.0)
-    # steepest: no point of the unit M-sphere does better (8.7, eq. (8.7.2)), sampled
+    # steepest: no point of the unit M-sphere does better (8.7, eq-8-7-steepest), sampled
     rng = np.random.default_rng(0)
     V = rng.standard_normal((20000, 3))
     V /= np.sqrt(np.einsum("ki,ij,kj->k", V, M, V))[:, None]
@@ -145,7 +145,7 @@ def test_8_8_1_backward_map_has_the_forward_singular_values():
 
 
 def test_8_8_2_leaky_gain_is_critical_in_simulation():
-    """At sigma_w = sqrt(2 / (1 + alpha^2)) the mean square of the Jacobian stays at 1 on average (8.8, eq. (8.8.5))."""
+    """At sigma_w = sqrt(2 / (1 + alpha^2)) the mean square of the Jacobian stays at 1 on average (8.8, eq-8-8-chi)."""
     alpha = get("8.8.2").data["alpha"]
     g = get("8.8.2").reference()
     rng = np.random.default_rng(4)

@@ -287,7 +287,8 @@ def test_adaptive_descent_matches_a_hand_written_reference(method, make, logisti
 
 @pytest.mark.parametrize("method", ["adagrad", "rmsprop"])
 def test_adaptive_step_is_the_riesz_image_of_the_differential_under_its_metric(method, logistic):
-    """8.7, eq. (8.7.1) with the learned metric: each step solves M_k step = -eta c_k, i.e. <step, v>_{M_k} = -eta dL[v]
+    """8.7, eq-8-7-step with the learned metric of eq-8-7-adaptive: each step solves M_k step = -eta c_k, i.e. <step,
+    v>_{M_k} = -eta dL[v]
     for every tangent v, and equals metric_step(c_k, M_k, eta); M_k = diag(sqrt(v_k)) + eps I."""
     rng = np.random.default_rng(4)
     eta = 0.1
@@ -306,7 +307,8 @@ def test_adaptive_step_is_the_riesz_image_of_the_differential_under_its_metric(m
 
 
 def test_adam_step_is_the_riesz_image_of_the_averaged_covector():
-    """Adam's step is the M_k-Riesz image of m_k, a running mean of covectors (a covector too); with beta1 = 0 it is
+    """8.7, eq-8-7-adaptive: Adam's step is the M_k-Riesz image of m_k, a running mean of covectors (a covector too);
+    with beta1 = 0 it is
     the differential itself, and Adam is RMSProp with a bias-corrected v."""
     q = ill_conditioned_quadratic(30.0, 45.0)
     w0 = np.array([-2.0, 2.0])

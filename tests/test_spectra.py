@@ -272,7 +272,8 @@ def test_layer_norm_jacobian_matches_finite_differences_and_the_engine_pullback(
 
 
 def test_layer_norm_jacobian_is_a_projection_divided_by_the_standard_deviation():
-    """J_LN = (1/s) Pi, Pi the orthogonal projection onto the complement of span{1, LN(z)}: rank n - 2."""
+    """8.8, eq-8-8-layer-norm: J_LN = (1/s) Pi, Pi the orthogonal projection onto the complement of span{1, LN(z)}:
+    rank n - 2."""
     z = np.random.default_rng(3).standard_normal(8) * 4
     s = np.std(z)
     Pi = s * layer_norm_jacobian(z)
@@ -305,7 +306,8 @@ def test_normalized_network_jacobian_matches_finite_differences_and_the_engine(a
 
 @pytest.mark.parametrize("act", ACTS)
 def test_layer_norm_takes_the_gain_out_of_the_jacobian(act):
-    """LN(c z) = LN(z) and J_LN(c z) = J_LN(z) / c: scaling every layer by a gain changes nothing after a layer norm,
+    """8.8, prop-8-8-layer-norm: LN(c z) = LN(z) and J_LN(c z) = J_LN(z) / c: scaling every layer by a gain changes
+    nothing after a layer norm,
     while without it a linear network's Jacobian scales by gain^L."""
     rng = np.random.default_rng(5)
     As = sample_weights(8, 5, sigma_w=1.0, rng=rng)
@@ -337,7 +339,8 @@ def test_depth_sweep_with_layer_norm_does_not_depend_on_the_gain():
 
 
 def test_layer_norm_factor_exact_cases_and_simulation():
-    """chi_LN = (1 - 2/n) E[sigma'^2] / E[sigma^2]: 1 - 2/n for linear and ReLU; for tanh checked against the
+    """8.8, eq-8-8-chi-ln: chi_LN = (1 - 2/n) E[sigma'^2] / E[sigma^2]: 1 - 2/n for linear and ReLU; for tanh checked
+    against the
     per-layer growth of sampled networks (geometric mean over depths 8 to 24, 12 networks of width 128)."""
     assert layer_norm_factor("linear", 10) == pytest.approx(0.8)
     assert layer_norm_factor("relu", 10) == pytest.approx(0.8)
@@ -390,7 +393,8 @@ def test_parameter_jacobian_matches_finite_differences_and_the_engine_pullback(a
 
 @pytest.mark.parametrize("act", ACTS)
 def test_gauss_newton_spectrum_is_that_of_j_theta_and_the_hessian_at_zero_residual(act):
-    """G = J_theta^T J_theta / B: its nonzero eigenvalues are those of J_theta J_theta^T / B, and where the targets are
+    """8.8, eq-8-8-gauss-newton: G = J_theta^T J_theta / B: its nonzero eigenvalues are those of J_theta J_theta^T /
+    B, and where the targets are
     the network's own outputs (zero residual) it is the Hessian of (1/2B) sum_b |h_L(x_b) - y_b|^2."""
     rng = np.random.default_rng(9)
     As, X = sample_weights(3, 2, sigma_w=1.1, rng=rng), rng.standard_normal((2, 3))
@@ -426,7 +430,8 @@ def test_gauss_newton_spectrum_is_that_of_j_theta_and_the_hessian_at_zero_residu
 
 
 def test_gauss_newton_condition_of_a_linear_network_ignores_the_gain_but_not_the_spread():
-    """Linear layers: a gain g multiplies G by g^(2(L-1)) (each weight's term has L - 1 other factors), so the
+    """8.8, remark rem-8-8-gain-curvature. Linear layers: a gain g multiplies G by g^(2(L-1)) (each weight's term has
+    L - 1 other factors), so the
     condition number is the same for every gain; it grows with depth for Gaussian layers (their spread) and not
     for orthogonal ones."""
     rng = np.random.default_rng(10)
