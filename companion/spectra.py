@@ -574,7 +574,11 @@ def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
 def markdown_table(header, rows, *, digits: int = 3) -> str:
     """A Markdown table: ``header`` (strings) and ``rows`` (sequences of the same length); numbers are printed with
     ``digits`` significant digits, everything else with ``str``. Display it with ``IPython.display.Markdown``."""
-    if isinstance(header, (str, bytes)) or not isinstance(header, (list, tuple)) or not all(isinstance(h, str) for h in header):
+    if (
+        isinstance(header, (str, bytes))
+        or not isinstance(header, (list, tuple))
+        or not all(isinstance(h, str) for h in header)
+    ):
         raise TypeError(f"header must be a list of column names (strings), got {describe(header)}")
     if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)):
         raise TypeError(f"rows must be a list of rows, got {describe(rows)}")
