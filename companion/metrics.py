@@ -9,9 +9,12 @@ map sends ``c`` to ``M^{-1} c``. A descent step is therefore
     step = -eta M^{-1} c,
 
 and each choice of ``M`` is a different optimizer: ``M = I`` (Euclidean gradient
-descent), ``M = diag(H)`` (a diagonal, Jacobi preconditioner), ``M = H`` (Newton, the
-natural gradient of a quadratic) or ``M = F`` (the Fisher information: the natural
-gradient of a probabilistic model, here logistic regression).
+descent), ``M = diag(H)`` (a diagonal, Jacobi preconditioner), ``M = H`` (Newton's
+method, which is not first-order: it uses the Hessian) or ``M = F`` (the Fisher
+information: the natural gradient of a probabilistic model, here logistic regression).
+The adaptive methods (AdaGrad, RMSProp, Adam) take a diagonal metric built from the
+past differentials, ``M_k = diag(sqrt(v_k)) + eps I`` with ``v_k`` a running mean (or
+sum) of the squared coefficients ``c_k * c_k``: the metric is learned along the path.
 
 The module holds the problems (an ill-conditioned quadratic, logistic regression, and
 the same problem in new coordinates ``w = B u``), the metrics, one descent loop that
@@ -29,7 +32,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import MAX_SIZE, MAX_STEPS, as_count, as_float_array, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    MAX_STEPS,
+    as_choice,
+    as_count,
+    as_float_array,
+    as_limit,
+    as_number,
+    as_rng,
+    check_limit,
+    describe,
+    shape_str,
+)
 from .models import _sigmoid
 from .spaces import Metric, as_metric, rotation, steepest_ascent, unit_circle
 
@@ -50,10 +65,19 @@ __all__ = [
     "metric_descent",
     "stability_bound",
     "contraction_factor",
+    "ADAPTIVE",
+    "adaptive_metric",
+    "adaptive_descent",
 ]
 
 METRICS = ("euclidean", "jacobi", "natural")
-"""The named metrics: ``I``, ``diag(Hessian)``, and the natural one (Hessian of a quadratic, Fisher of a model)."""
+"""The named metrics: ``I``, ``diag(Hessian)``, and the problem's own one, ``natural_metric``: the Hessian of a
+quadratic (Newton's method) or the Fisher information of a model (the natural gradient)."""
+
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
+"""The adaptive methods: descent under a diagonal metric ``diag(sqrt(v_k)) + eps I`` built from past differentials."""
+
+_ADAPTIVE_BETAS = {"adagrad": (0.0, None), "rmsprop": (0.0, 0.99), "adam": (0.9, 0.999)}  # (beta1, beta2) defaults
 
 
 def _vector(w, name: str, n: int | None = None) -> np.ndarray:
@@ -135,7 +159,9 @@ def rotation_matrix(degrees: float) -> np.ndarray:
     return rotation(np.deg2rad(as_number(degrees, "degrees")))
 
 
-def ill_conditioned_quadratic(cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0) -> Quadratic:
+def ill_conditioned_quadratic(
+    cond: float = 100.0, rotation: float = 0.0, *, w_star=(0.0, 0.0), lam_max: float = 1.0
+) -> Quadratic:
     """A 2-d ``Quadratic`` with ``H = R diag(lam_max, lam_max / cond) R^T``, ``R`` the rotation by ``rotation`` degrees.
 
     ``cond = lam_max / lam_min >= 1`` is the condition number of ``H``. With
@@ -169,7 +195,10 @@ class LogisticRegression:
         self.X = as_float_array(self.X, "X", ndim=2, allow_empty=False, copy=True)  # private copies
         self.y = as_float_array(self.y, "y", ndim=1, copy=True)
         if self.y.shape != (self.X.shape[1],):
-            raise ValueError(f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got {shape_str(self.y.shape)}")
+            raise ValueError(
+                f"y must have one label per column of X {shape_str(self.X.shape)}: shape ({self.X.shape[1]},), got "
+                f"{shape_str(self.y.shape)}"
+            )
         if not np.all((self.y == 0) | (self.y == 1)):
             raise ValueError("y must hold labels 0.0 or 1.0")
 
@@ -209,8 +238,11 @@ class LogisticRegression:
         return self.fisher(w)
 
 
-def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None, max_size: int = MAX_SIZE) -> LogisticRegression:
-    """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true . x_i))``.
+def make_logistic_regression(
+    N: int = 200, *, rng: np.random.Generator, feature_scales=(1.0, 10.0), w_true=None, max_size: int = MAX_SIZE
+) -> LogisticRegression:
+    """Logistic regression data: ``x_i ~ N(0, Diag(feature_scales^2))`` as columns, ``y_i ~ Bernoulli(sigmoid(w_true
+    . x_i))``.
 
     Unequal ``feature_scales`` make the loss ill-conditioned; the default ``w_true`` is
     ``(1, ..., 1) / feature_scales`` (every feature equally informative). ``X`` has
@@ -221,7 +253,9 @@ def make_logistic_regression(N: int = 200, *, rng: np.random.Generator, feature_
     if np.any(scales <= 0):
         raise ValueError("feature_scales must be positive")
     N = as_count(N, "N")
-    check_limit(scales.size * N, as_limit(max_size), name=f"N={N}", what=f"entries of X ({scales.size} features x N examples)")
+    check_limit(
+        scales.size * N, as_limit(max_size), name=f"N={N}", what=f"entries of X ({scales.size} features x N examples)"
+    )
     w_true = 1.0 / scales if w_true is None else _vector(w_true, "w_true", scales.size)
     X = scales[:, None] * rng.standard_normal((scales.size, N))
     y = (rng.random(N) < _sigmoid(w_true @ X)).astype(float)
@@ -244,7 +278,9 @@ class Reparametrized:
         n = _problem(self.problem).dim
         self.B = as_float_array(self.B, "B", ndim=2, copy=True)
         if self.B.shape != (n, n):
-            raise ValueError(f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}")
+            raise ValueError(
+                f"B must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(self.B.shape)}"
+            )
         if np.linalg.cond(self.B) > 1e12:
             raise ValueError("B must be invertible (its condition number exceeds 1e12)")
         self.hessian_is_constant = getattr(self.problem, "hessian_is_constant", False)
@@ -256,7 +292,9 @@ class Reparametrized:
     def _points(self, p, name):
         p = as_float_array(p, name, ndim=(1, 2), allow_empty=False)
         if p.shape[-1] != self.dim:
-            raise ValueError(f"{name} must have shape ({self.dim},) or (k, {self.dim}) (a path), got {shape_str(p.shape)}")
+            raise ValueError(
+                f"{name} must have shape ({self.dim},) or (k, {self.dim}) (a path), got {shape_str(p.shape)}"
+            )
         return p
 
     def to_w(self, u) -> np.ndarray:
@@ -314,7 +352,8 @@ def metric_at(problem, metric, w) -> np.ndarray:
 
 
 def metric_step(c, M=None, eta: float = 1.0) -> np.ndarray:
-    """The descent step ``-eta M^{-1} c`` for the covector ``c`` ``(n,)`` under the metric ``M`` ``(n, n)`` (``None``: ``I``).
+    """The descent step ``-eta M^{-1} c`` for the covector ``c`` ``(n,)`` under the metric ``M`` ``(n, n)``
+    (``None``: ``I``).
 
     ``M^{-1} c`` is the Riesz representer: the vector ``g`` with ``<g, v>_M = c . v`` for all ``v``.
     """
@@ -384,7 +423,8 @@ def contraction_factor(H, M=None, eta: float = 1.0) -> float:
 # --------------------------------------------------------------------------- descent
 @dataclass
 class DescentPath:
-    """Iterates ``w`` ``(steps + 1, n)`` (``w[0] = w0``) and losses ``(steps + 1,)`` of ``metric_descent``.
+    """Iterates ``w`` ``(steps + 1, n)`` (``w[0] = w0``) and losses ``(steps + 1,)`` of ``metric_descent``
+    (or ``adaptive_descent``).
 
     After a divergence (loss above ``1e12`` times the initial one, or not finite) the
     remaining rows are ``nan`` and ``diverged`` is true.
@@ -395,6 +435,9 @@ class DescentPath:
     metric: str
     eta: float
     diverged: bool
+    diagonals: np.ndarray | None = None
+    """Adaptive methods only: the diagonal of the metric ``M_k`` used at each step, ``(steps, n)`` (``nan`` after a "
+    "divergence)."""
 
     def steps_to(self, tol: float) -> int | None:
         """First step ``k`` with ``loss[k] <= tol``, or ``None`` if never reached on the path."""
@@ -402,24 +445,35 @@ class DescentPath:
         return int(hit[0]) if hit.size else None
 
 
-def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: int = 100, max_steps: int = MAX_STEPS, max_size: int = MAX_SIZE) -> DescentPath:
-    """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's coefficients.
+def metric_descent(
+    problem,
+    w0,
+    *,
+    metric="euclidean",
+    eta: float = 0.1,
+    steps: int = 100,
+    max_steps: int = MAX_STEPS,
+    max_size: int = MAX_SIZE,
+) -> DescentPath:
+    """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's
+    coefficients.
 
     ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
     ``natural_metric(w)`` (``Quadratic``, ``LogisticRegression``,
     ``Reparametrized``). ``metric``: a name in ``METRICS``, an ``(n, n)`` SPD
-    array (constant metric), or a callable ``w -> M``. ``w0`` is ``(n,)``.
+    array (constant metric), or a callable ``w -> M``; a name in ``ADAPTIVE`` runs
+    :func:`adaptive_descent` with its default betas. ``w0`` is ``(n,)``.
 
     A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric
     of a problem whose Hessian is constant) is factored once. More than ``max_steps``
     steps, or a path of more than ``max_size`` entries (``(steps + 1) * n``), are refused
     up front (``ValueError``): raise the limits if you mean it.
     """
-    n = _problem(problem).dim
-    w = _vector(w0, "w0", n).copy()
-    eta = as_number(eta, "eta", positive=True)
-    steps = as_count(steps, "steps", min=0, limit=as_limit(max_steps, "max_steps"), what="steps", keyword="max_steps")
-    check_limit((steps + 1) * n, as_limit(max_size), name=f"steps={steps}", what=f"entries of the path ((steps + 1) x {n})")
+    if isinstance(metric, str) and metric in ADAPTIVE:
+        return adaptive_descent(
+            problem, w0, method=metric, eta=eta, steps=steps, max_steps=max_steps, max_size=max_size
+        )
+    n, w, eta, steps = _descent_args(problem, w0, eta, steps, max_steps, max_size)
     name = metric if isinstance(metric, str) else ("callable" if callable(metric) else "array")
     if not callable(metric):
         metric_at(problem, metric, w)  # checks a name or an array now, not at the first step
@@ -433,16 +487,123 @@ def metric_descent(problem, w0, *, metric="euclidean", eta: float = 0.1, steps: 
 
     W = np.full((steps + 1, n), np.nan)
     losses = np.full(steps + 1, np.nan)
-    W[0], losses[0] = w, problem.loss(w)
+    loss, differential = _loss_and_differential(problem)
+    W[0], losses[0] = w, loss(w)
     limit = 1e12 * max(1.0, abs(losses[0]))
     diverged = False
     for k in range(steps):
-        c = problem.differential(w)  # the covector dL_w
+        c = differential(w)  # the covector dL_w
         g = P @ c if constant else _spd(metric_at(problem, metric, w), "metric", n).sharp(c)  # Riesz image M^{-1} c
         w = w - eta * g
-        lk = problem.loss(w) if np.all(np.isfinite(w)) else np.inf
+        lk = loss(w) if np.all(np.isfinite(w)) else np.inf
         if not np.isfinite(lk) or lk > limit:
             diverged = True
             break
         W[k + 1], losses[k + 1] = w, lk
     return DescentPath(w=W, loss=losses, metric=name, eta=eta, diverged=diverged)
+
+
+def _loss_and_differential(problem):
+    """``(loss, differential)`` of ``problem`` for a descent loop whose iterates are checked already: a
+    ``Quadratic``'s own formulas without the per-call check of ``w`` (the same arithmetic, so the same numbers)."""
+    if type(problem) is Quadratic:
+        H, w_star = problem.H, problem.w_star
+
+        def loss(w):
+            e = w - w_star
+            return 0.5 * float(e @ H @ e)
+
+        return loss, lambda w: H @ (w - w_star)
+    return problem.loss, problem.differential
+
+
+def _descent_args(problem, w0, eta, steps, max_steps, max_size):
+    """The checked ``(n, w0 copy, eta, steps)`` of a descent, with the size limits applied up front."""
+    n = _problem(problem).dim
+    w = _vector(w0, "w0", n).copy()
+    eta = as_number(eta, "eta", positive=True)
+    steps = as_count(steps, "steps", min=0, limit=as_limit(max_steps, "max_steps"), what="steps", keyword="max_steps")
+    check_limit(
+        (steps + 1) * n, as_limit(max_size), name=f"steps={steps}", what=f"entries of the path ((steps + 1) x {n})"
+    )
+    return n, w, eta, steps
+
+
+# --------------------------------------------------------------------------- adaptive methods
+def adaptive_metric(v, eps: float = 1e-8) -> np.ndarray:
+    """The diagonal metric ``M = diag(sqrt(v)) + eps I`` ``(n, n)`` of an adaptive method, ``v`` ``(n,)`` its second
+    moments.
+
+    Its Riesz map divides coordinate by coordinate: ``M^{-1} c = c / (sqrt(v) + eps)``.
+    """
+    v = _vector(v, "v")
+    if np.any(v < 0):
+        raise ValueError("v must hold second moments (mean squares), all >= 0")
+    return np.diag(np.sqrt(v) + as_number(eps, "eps", positive=True))
+
+
+def _betas(method, beta1, beta2):
+    method = as_choice(method, "method", ADAPTIVE)
+    d1, d2 = _ADAPTIVE_BETAS[method]
+    beta1 = d1 if beta1 is None else as_number(beta1, "beta1", min=0)
+    if not beta1 < 1:
+        raise ValueError(f"beta1 must be in [0, 1), got {beta1}")
+    if method == "adagrad":
+        if beta2 is not None:
+            raise ValueError("AdaGrad sums the squared coefficients: it takes no beta2")
+        return method, beta1, None
+    beta2 = d2 if beta2 is None else as_number(beta2, "beta2", positive=True)
+    if not beta2 < 1:
+        raise ValueError(f"beta2 must be in (0, 1), got {beta2}")
+    return method, beta1, beta2
+
+
+def adaptive_descent(
+    problem,
+    w0,
+    *,
+    method: str = "adam",
+    eta: float = 0.1,
+    steps: int = 100,
+    beta1: float | None = None,
+    beta2: float | None = None,
+    eps: float = 1e-8,
+    max_steps: int = MAX_STEPS,
+    max_size: int = MAX_SIZE,
+) -> DescentPath:
+    """AdaGrad, RMSProp or Adam as descent under a learned diagonal metric: ``w_{k+1} = w_k - eta M_k^{-1} m_k``.
+
+    With ``c_k`` the differential's coefficients at ``w_k`` (``k = 1, 2, ...``, counted as the methods' papers do):
+
+    - ``"adagrad"``: ``v_k = v_{k-1} + c_k^2``, ``m_k = c_k``;
+    - ``"rmsprop"``: ``v_k = beta2 v_{k-1} + (1 - beta2) c_k^2`` (``beta2 = 0.99``), ``m_k = c_k``;
+    - ``"adam"``: ``m_k``, ``v_k`` running means of ``c_k`` and ``c_k^2`` (``beta1 = 0.9``, ``beta2 = 0.999``), each
+      divided by ``1 - beta^k`` (the bias correction);
+
+    and ``M_k = diag(sqrt(v_k)) + eps I`` (:func:`adaptive_metric`), ``v_0 = m_0 = 0``. The step is the Riesz image
+    under ``M_k`` of the covector ``m_k`` (``c_k`` itself unless ``beta1 > 0``): ``metric_step(m_k, M_k, eta)``.
+    ``path.diagonals[k - 1]`` is the diagonal of ``M_k``. Limits and divergence as in :func:`metric_descent`.
+    """
+    method, beta1, beta2 = _betas(method, beta1, beta2)
+    eps = as_number(eps, "eps", positive=True)
+    n, w, eta, steps = _descent_args(problem, w0, eta, steps, max_steps, max_size)
+    W, losses, diagonals = np.full((steps + 1, n), np.nan), np.full(steps + 1, np.nan), np.full((steps, n), np.nan)
+    loss, differential = _loss_and_differential(problem)
+    W[0], losses[0] = w, loss(w)
+    limit = 1e12 * max(1.0, abs(losses[0]))
+    m, v, diverged = np.zeros(n), np.zeros(n), False
+    for k in range(1, steps + 1):
+        c = differential(w)  # the covector dL_w
+        m = beta1 * m + (1 - beta1) * c
+        v = v + c * c if beta2 is None else beta2 * v + (1 - beta2) * c * c
+        m_hat = m / (1 - beta1**k) if method == "adam" else m
+        v_hat = v / (1 - beta2**k) if method == "adam" else v
+        diagonals[k - 1] = np.sqrt(v_hat) + eps  # M_k = diag(sqrt(v_k)) + eps I
+        w = w - eta * m_hat / diagonals[k - 1]  # the Riesz image M_k^{-1} m_k, coordinate by coordinate
+        lk = loss(w) if np.all(np.isfinite(w)) else np.inf
+        if not np.isfinite(lk) or lk > limit:
+            diverged = True
+            diagonals[k - 1] = np.nan
+            break
+        W[k], losses[k] = w, lk
+    return DescentPath(w=W, loss=losses, metric=method, eta=eta, diverged=diverged, diagonals=diagonals)

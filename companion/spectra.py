@@ -15,6 +15,13 @@ reference laws: the Marchenko-Pastur law of one Gaussian layer, and the mean squ
 singular value ``(1/n) tr(J^T J)`` (exact for linear and ReLU networks, a large-width
 mean-field recursion for tanh), whose per-layer factor is 1 at the *critical* gain.
 
+Two things Chapter 9 returns to are here too: a normalization layer (layer norm, whose
+Jacobian is a projection divided by the standard deviation of its input: ``norm="layer"``
+in :func:`network_map`, :func:`jacobian_products` and :func:`depth_sweep`), and the
+curvature at initialization: the spectrum of the Gauss-Newton matrix ``G = J_theta^T J_theta / B``
+of the squared loss, ``J_theta`` the Jacobian of the outputs with respect to the weights
+(:func:`parameter_jacobian`, :func:`gauss_newton_eigenvalues`).
+
 Layers are square ``(n, n)`` unless said otherwise; vectors are 1-d arrays.
 """
 
@@ -24,7 +31,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import MAX_SIZE, MAX_STEPS, as_choice, as_count, as_float_array, as_float_arrays, as_int, as_limit, as_number, as_rng, check_limit, describe, shape_str
+from ._validate import (
+    MAX_SIZE,
+    MAX_STEPS,
+    as_choice,
+    as_count,
+    as_float_array,
+    as_float_arrays,
+    as_int,
+    as_limit,
+    as_number,
+    as_rng,
+    check_limit,
+    describe,
+    shape_str,
+)
 from .models import ACTIVATIONS, mlp_backward, mlp_forward
 
 __all__ = [
@@ -46,10 +67,19 @@ __all__ = [
     "predicted_mean_squared_singular_value",
     "DepthSweep",
     "depth_sweep",
+    "NORMS",
+    "layer_norm",
+    "layer_norm_jacobian",
+    "layer_norm_factor",
+    "parameter_jacobian",
+    "gauss_newton_eigenvalues",
+    "markdown_table",
 ]
 
 SPECTRA_ACTIVATIONS = ("linear", "tanh", "relu")
 INITS = ("gaussian", "orthogonal")
+NORMS = (None, "layer")
+"""Normalizations between the weights and the activation: none, or layer norm ``h_l = sigma(LN(A_l h_{l-1}))``."""
 _MODEL_NAME = {"linear": "identity", "identity": "identity", "tanh": "tanh", "relu": "relu"}
 
 
@@ -71,7 +101,9 @@ def _layers_limit(n, depth, max_size, max_steps):
 
 
 # --------------------------------------------------------------------------- sampling
-def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
+def gaussian_weights(
+    m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE
+) -> np.ndarray:
     """``A`` ``(m, n)`` with i.i.d. entries ``N(0, sigma_w^2 / n)`` (variance over the fan-in ``n``).
 
     More than ``max_size`` entries are refused up front (``ValueError``).
@@ -81,7 +113,9 @@ def gaussian_weights(m: int, n: int, *, sigma_w: float = 1.0, rng: np.random.Gen
     return _gain(sigma_w) * as_rng(rng).standard_normal((m, n)) / np.sqrt(n)
 
 
-def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE) -> np.ndarray:
+def orthogonal_weights(
+    m: int, n: int | None = None, *, sigma_w: float = 1.0, rng: np.random.Generator, max_size: int = MAX_SIZE
+) -> np.ndarray:
     """``sigma_w Q`` with ``Q`` ``(m, n)`` Haar-distributed with orthonormal columns (``m >= n``) or rows (``m < n``).
 
     ``Q`` comes from the QR factorization ``G = Q R`` of a Gaussian ``G``, with the signs
@@ -100,9 +134,18 @@ def orthogonal_weights(m: int, n: int | None = None, *, sigma_w: float = 1.0, rn
     return g * (Q if tall else Q.T)
 
 
-def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, rng: np.random.Generator,
-                   max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> list:
-    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w`` times Haar-orthogonal.
+def sample_weights(
+    n: int,
+    depth: int,
+    *,
+    init: str = "gaussian",
+    sigma_w: float = 1.0,
+    rng: np.random.Generator,
+    max_size: int = MAX_SIZE,
+    max_steps: int = MAX_STEPS,
+) -> list:
+    """``depth`` independent ``(n, n)`` layers ``[A_1, ..., A_L]``: Gaussian ``N(0, sigma_w^2/n)`` or ``sigma_w``
+    times Haar-orthogonal.
 
     More than ``max_steps`` layers, or ``n * n * depth`` above ``max_size`` weights, are refused
     up front (``ValueError``).
@@ -115,53 +158,81 @@ def sample_weights(n: int, depth: int, *, init: str = "gaussian", sigma_w: float
     return [make(n, n, sigma_w=sigma_w, rng=rng, max_size=max_size) for _ in range(depth)]
 
 
+def _norm(norm):
+    if norm is not None:
+        as_choice(norm, "norm", ("layer",))
+    return norm
+
+
 def _check_layers(As):
     As = as_float_arrays(As, "As", ndim=2, allow_empty=False)
-    for l in range(1, len(As)):
-        if As[l].shape[1] != As[l - 1].shape[0]:
-            raise ValueError(f"As[{l}] has shape {shape_str(As[l].shape)} but As[{l - 1}] outputs {As[l - 1].shape[0]} features")
+    for ell in range(1, len(As)):
+        if As[ell].shape[1] != As[ell - 1].shape[0]:
+            raise ValueError(
+                f"As[{ell}] has shape {shape_str(As[ell].shape)} "
+                f"but As[{ell - 1}] outputs {As[ell - 1].shape[0]} features"
+            )
     return As
 
 
 def _check_x(As, x):
     x = as_float_array(x, "x", ndim=1)
     if x.shape != (As[0].shape[1],):
-        raise ValueError(f"x must have shape ({As[0].shape[1]},) to enter As[0] of shape {shape_str(As[0].shape)}, got {shape_str(x.shape)}")
+        raise ValueError(
+            f"x must have shape ({As[0].shape[1]},) to enter As[0] of shape {shape_str(As[0].shape)}, got "
+            f"{shape_str(x.shape)}"
+        )
     return x
 
 
 # --------------------------------------------------------------------------- the Jacobian
-def network_map(As, activation: str = "linear"):
-    """The map ``x -> h_L`` of ``h_l = sigma(A_l h_{l-1})`` (no biases), as a function of ``x`` ``(n_0,)``."""
+def network_map(As, activation: str = "linear", *, norm: str | None = None):
+    """The map ``x -> h_L`` of ``h_l = sigma(A_l h_{l-1})`` (no biases), as a function of ``x`` ``(n_0,)``;
+    with ``norm="layer"``, ``h_l = sigma(LN(A_l h_{l-1}))``."""
     As = _check_layers(As)
     name = _activation(activation)
+    if _norm(norm) == "layer":
+        sigma = ACTIVATIONS[name][0]
+
+        def f(x):
+            h = x
+            for A in As:
+                h = sigma(layer_norm(A @ h))
+            return h
+
+        return f
     zeros = [np.zeros(A.shape[0]) for A in As]
     return lambda x: mlp_forward(As, zeros, x, name)[0]
 
 
-def jacobian_products(As, x, activation: str = "linear") -> list:
-    """``[J_1, ..., J_L]`` with ``J_l = D_l A_l J_{l-1}`` (``J_0 = I``), ``D_l = Diag(sigma'(z_l))``, at the input ``x``.
+def jacobian_products(As, x, activation: str = "linear", *, norm: str | None = None) -> list:
+    """``[J_1, ..., J_L]`` with ``J_l = D_l A_l J_{l-1}`` (``J_0 = I``), ``D_l = Diag(sigma'(z_l))``, at the input
+    ``x``.
 
     ``J_l`` ``(n_l, n_0)`` is the Jacobian of ``x -> h_l``; each product extends the one
-    before it, so every depth costs one matrix product.
+    before it, so every depth costs one matrix product. With ``norm="layer"`` each layer is
+    ``h_l = sigma(LN(z_l))`` and ``J_l = D_l J_LN(z_l) A_l J_{l-1}`` (:func:`layer_norm_jacobian`).
     """
     As = _check_layers(As)
     x = _check_x(As, x)
     name = _activation(activation)
+    if _norm(norm) == "layer":
+        return _normalized_products(As, x, name)
     _, cache = mlp_forward(As, [np.zeros(A.shape[0]) for A in As], x, name)
     dsigma = ACTIVATIONS[name][1]
     Js, J = [], None
-    for l, A in enumerate(As):
-        d = dsigma(cache.z[l], cache.h[l + 1])  # the diagonal of D_l
+    for ell, A in enumerate(As):
+        d = dsigma(cache.z[ell], cache.h[ell + 1])  # the diagonal of D_l
         AJ = A if J is None else A @ J
         J = d[:, None] * AJ
         Js.append(J)
     return Js
 
 
-def input_output_jacobian(As, x, activation: str = "linear") -> np.ndarray:
-    """``J = D_L A_L ... D_1 A_1`` ``(n_L, n_0)``: the differential of ``x -> h_L`` at ``x``."""
-    return jacobian_products(As, x, activation)[-1]
+def input_output_jacobian(As, x, activation: str = "linear", *, norm: str | None = None) -> np.ndarray:
+    """``J = D_L A_L ... D_1 A_1`` ``(n_L, n_0)``: the differential of ``x -> h_L`` at ``x`` (``norm``: as in
+    :func:`jacobian_products`)."""
+    return jacobian_products(As, x, activation, norm=norm)[-1]
 
 
 def input_pullback(As, x, g, activation: str = "linear") -> np.ndarray:
@@ -187,7 +258,8 @@ def singular_values(J) -> np.ndarray:
 
 
 def mean_squared_singular_value(J) -> float:
-    """``(1/n) tr(J^T J) = |J|_F^2 / n`` for ``J`` ``(m, n)``: the mean of ``|J v|^2`` over unit ``v`` (uniform on the sphere).
+    """``(1/n) tr(J^T J) = |J|_F^2 / n`` for ``J`` ``(m, n)``: the mean of ``|J v|^2`` over unit ``v`` (uniform on
+    the sphere).
 
     For a square ``J`` it is the mean of the squared singular values.
     """
@@ -241,7 +313,12 @@ def marchenko_pastur_cdf(x, ratio: float, variance: float = 1.0, *, max_size: in
     """
     lam, s2 = _mp_params(ratio, variance)
     x = as_float_array(x, "x")
-    check_limit(x.size * _GL_NODES.size, as_limit(max_size), name=f"x of shape {shape_str(x.shape)}", what=f"quadrature nodes ({_GL_NODES.size} per entry of x)")
+    check_limit(
+        x.size * _GL_NODES.size,
+        as_limit(max_size),
+        name=f"x of shape {shape_str(x.shape)}",
+        what=f"quadrature nodes ({_GL_NODES.size} per entry of x)",
+    )
     a, b = marchenko_pastur_support(lam, s2)
     atom = max(0.0, 1.0 - 1.0 / lam)
     theta_max = np.arcsin(np.sqrt(np.clip((x - a) / (b - a), 0.0, 1.0)))
@@ -270,7 +347,9 @@ _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(81)
 _GH_W = _GH_W / _GH_W.sum()  # expectation over xi ~ N(0, 1)
 
 
-def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0, max_steps: int = MAX_STEPS) -> np.ndarray:
+def predicted_mean_squared_singular_value(
+    sigma_w: float, depth: int, activation: str = "linear", *, q0: float = 1.0, max_steps: int = MAX_STEPS
+) -> np.ndarray:
     """``E[(1/n) tr(J_l^T J_l)]`` for ``l = 1..depth`` (an array of length ``depth``).
 
     The per-layer factor is ``chi_l = sigma_w^2 E[sigma'(z_l)^2]``:
@@ -296,9 +375,9 @@ def predicted_mean_squared_singular_value(sigma_w: float, depth: int, activation
         return (g2 / 2) ** ls
     chi = np.empty(depth)
     q = g2 * float(q0)
-    for l in range(depth):
+    for ell in range(depth):
         z = np.sqrt(q) * _GH_X
-        chi[l] = g2 * float(_GH_W @ (1 - np.tanh(z) ** 2) ** 2)
+        chi[ell] = g2 * float(_GH_W @ (1 - np.tanh(z) ** 2) ** 2)
         q = g2 * float(_GH_W @ np.tanh(z) ** 2)
     return np.cumprod(chi)
 
@@ -316,17 +395,30 @@ class DepthSweep:
     singular_values: dict
 
 
-def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 1.0, activation: str = "linear", rng: np.random.Generator, kept=None,
-                max_size: int = MAX_SIZE, max_steps: int = MAX_STEPS) -> DepthSweep:
+def depth_sweep(
+    n: int,
+    depth: int,
+    *,
+    init: str = "gaussian",
+    sigma_w: float = 1.0,
+    activation: str = "linear",
+    rng: np.random.Generator,
+    kept=None,
+    norm: str | None = None,
+    max_size: int = MAX_SIZE,
+    max_steps: int = MAX_STEPS,
+) -> DepthSweep:
     """Sample ``depth`` layers and a Gaussian input ``x ~ N(0, I_n)``; return ``DepthSweep``.
 
     One forward pass builds ``J_1, ..., J_L`` (each product extends the previous one);
     singular values are computed only at the depths in ``kept`` (default: all). More than
-    ``max_steps`` layers, or ``n * n * depth`` above ``max_size``, are refused up front.
+    ``max_steps`` layers, or ``n * n * depth`` above ``max_size``, are refused up front. ``norm="layer"``
+    puts a layer norm after each weight matrix (:func:`jacobian_products`).
     """
     rng = as_rng(rng)
     n, depth = _layers_limit(n, depth, max_size, max_steps)
     _activation(activation)
+    _norm(norm)
     if kept is None:
         kept = tuple(range(1, depth + 1))
     elif isinstance(kept, (str, bytes)) or not isinstance(kept, (list, tuple, range, np.ndarray)):
@@ -335,7 +427,174 @@ def depth_sweep(n: int, depth: int, *, init: str = "gaussian", sigma_w: float = 
         kept = tuple(as_int(k, "kept", min=1, max=depth) for k in kept)
     As = sample_weights(n, depth, init=init, sigma_w=sigma_w, rng=rng, max_size=max_size, max_steps=max_steps)
     x = rng.standard_normal(n)
-    Js = jacobian_products(As, x, activation)
+    Js = jacobian_products(As, x, activation, norm=norm)
     mean_sq = np.array([mean_squared_singular_value(J) for J in Js])
     svs = {k: singular_values(Js[k - 1]) for k in kept}
-    return DepthSweep(n=n, init=init, sigma_w=float(sigma_w), activation=activation, mean_sq=mean_sq, singular_values=svs)
+    return DepthSweep(
+        n=n, init=init, sigma_w=float(sigma_w), activation=activation, mean_sq=mean_sq, singular_values=svs
+    )
+
+
+# --------------------------------------------------------------------------- normalization
+def _centred(z, name="z"):
+    z = as_float_array(z, name, ndim=1)
+    if z.size < 2:
+        raise ValueError(f"{name} must have at least 2 entries to be normalized, got shape {shape_str(z.shape)}")
+    c = z - z.mean()
+    s = float(np.sqrt(np.mean(c * c)))
+    if not s > 1e-300:
+        raise ValueError(f"{name} is constant: its standard deviation is 0 and layer norm is not defined there")
+    return c, s
+
+
+def layer_norm(z) -> np.ndarray:
+    """``LN(z) = P z / s(z)`` for ``z`` ``(n,)``: centred by ``P = I - 1 1^T / n``, divided by ``s(z) = |P z| /
+    sqrt(n)``
+    (no gain, no bias, no ``eps``: the map itself). ``LN(z)`` has mean 0 and ``|LN(z)|^2 = n``."""
+    c, s = _centred(z)
+    return c / s
+
+
+def layer_norm_jacobian(z) -> np.ndarray:
+    """``J_LN(z) = (P - y y^T / n) / s(z)`` ``(n, n)``, ``y = LN(z)``: ``1 / s`` times the orthogonal projection onto
+    the complement of ``span{1, y}`` (symmetric, so it is its own adjoint; rank ``n - 2``).
+
+    From ``dLN = (P dz) / s - (P z) ds / s^2`` and ``ds = y^T dz / n``: a shift of ``z`` along ``1`` or a rescaling
+    along ``z`` itself does not change ``LN(z)``, and every other direction is divided by ``s``.
+    """
+    c, s = _centred(z)
+    n = c.size
+    y = c / s
+    return (np.eye(n) - 1.0 / n - np.outer(y, y) / n) / s
+
+
+def layer_norm_factor(activation: str, n: int) -> float:
+    """The large-width per-layer factor of the mean squared singular value in ``h_l = sigma(LN(A_l h_{l-1}))``:
+    ``chi_LN = (1 - 2/n) E[sigma'(xi)^2] / E[sigma(xi)^2]``, ``xi ~ N(0, 1)``, for every layer after the first.
+
+    ``LN(z_l)`` has unit mean square, so the pre-activations are ``N(0, 1)`` whatever the gain; ``J_LN`` divides
+    by ``s(z_l) ~ sigma_w |h_{l-1}| / sqrt(n)``, which cancels the gain and leaves ``1 / E[sigma(xi)^2]``; its
+    projection keeps ``n - 2`` of ``n`` dimensions. Linear and ReLU: ``1 - 2/n``; tanh: about ``1.18 (1 - 2/n)``.
+    """
+    name = _activation(activation)
+    n = as_count(n, "n", min=3)
+    if name != "tanh":  # exact: E[1] / E[xi^2] = 1, and for ReLU E[1{xi > 0}] / E[max(xi, 0)^2] = (1/2) / (1/2)
+        return 1 - 2 / n
+    h = np.tanh(_GH_X)  # smooth: Gauss-Hermite quadrature is accurate (ReLU's kink is not, hence the closed form)
+    return float((1 - 2 / n) * (_GH_W @ (1 - h**2) ** 2) / (_GH_W @ h**2))
+
+
+def _normalized_products(As, x, name):
+    """``[J_1, ..., J_L]`` for ``h_l = sigma(LN(A_l h_{l-1}))``: ``J_l = D_l J_LN(z_l) A_l J_{l-1}``."""
+    sigma, dsigma = ACTIVATIONS[name]
+    h, J, Js = x, None, []
+    for ell, A in enumerate(As):
+        z = A @ h
+        if z.size < 2 or np.ptp(z) == 0:
+            raise ValueError(
+                f"layer {ell + 1}: its pre-activation z has {'one entry' if z.size < 2 else 'equal entries'}: layer "
+                f"norm is not defined"
+            )
+        u = layer_norm(z)
+        h = sigma(u)
+        AJ = A if J is None else A @ J
+        J = dsigma(u, h)[:, None] * (layer_norm_jacobian(z) @ AJ)
+        Js.append(J)
+    return Js
+
+
+# --------------------------------------------------------------------------- curvature at initialization
+def _forward_backward(As, x, name):
+    """``(hs, Bs)`` for one input: ``hs[l] = h_l`` (``h_0 = x``) and ``Bs[l-1] = dh_L / dz_l = J_{L<-l} D_l`` ``(n_L, "
+    "n_l)``."""
+    sigma, dsigma = ACTIVATIONS[name]
+    hs, ds = [x], []
+    for A in As:
+        z = A @ hs[-1]
+        hs.append(sigma(z))
+        ds.append(dsigma(z, hs[-1]))
+    Bs = [np.diag(ds[-1])]
+    for ell in range(len(As) - 1, 0, -1):  # B_l = B_{l+1} A_{l+1} D_l
+        Bs.append((Bs[-1] @ As[ell]) * ds[ell - 1])
+    return hs, Bs[::-1]
+
+
+def _batch(As, X):
+    X = as_float_array(X, "X", ndim=2, allow_empty=False)
+    if X.shape[1] != As[0].shape[1]:
+        raise ValueError(
+            f"X must hold one input per row, each of length {As[0].shape[1]} (As[0] is {shape_str(As[0].shape)}), "
+            f"got {shape_str(X.shape)}"
+        )
+    return X
+
+
+def parameter_jacobian(As, X, activation: str = "linear") -> np.ndarray:
+    """``J_theta`` ``(B n_L, sum_l n_l n_{l-1})``: the Jacobian of the outputs ``h_L(x_b)`` (the rows ``x_b`` of ``X``
+    ``(B, n_0)``, stacked) with respect to the weights ``A_1, ..., A_L`` (each flattened row by row, concatenated).
+
+    The block of ``A_l`` for the input ``x_b`` is ``dh_L / dz_l`` times ``dz_l = dA_l h_{l-1}``, i.e. the Kronecker
+    product ``(J_{L<-l} D_l) kron h_{l-1}^T``. Formed explicitly: meant for small networks (tests, pictures).
+    """
+    As = _check_layers(As)
+    X = _batch(As, X)
+    name = _activation(activation)
+    rows = []
+    for x in X:
+        hs, Bs = _forward_backward(As, x, name)
+        rows.append(np.hstack([np.kron(Bl, hs[ell][None, :]) for ell, Bl in enumerate(Bs)]))
+    return np.vstack(rows)
+
+
+def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
+    """The nonzero spectrum (decreasing, ``B n_L`` values) of the Gauss-Newton matrix ``G = J_theta^T J_theta / B``
+    of the
+    squared loss ``(1 / 2B) sum_b |h_L(x_b) - y_b|^2`` at the weights ``As`` (``X`` ``(B, n_0)``).
+
+    ``G`` is as large as the number of weights, but its nonzero eigenvalues are those of the ``(B n_L, B n_L)`` matrix
+    ``K = J_theta J_theta^T / B``, which is formed without ``J_theta``: block ``(a, b)`` is
+    ``sum_l <h_{l-1}^a, h_{l-1}^b> B_l^a (B_l^b)^T / B`` with ``B_l = J_{L<-l} D_l``. Where the residuals vanish (the
+    targets are the network's own outputs), ``G`` is the Hessian of the loss.
+    """
+    As = _check_layers(As)
+    X = _batch(As, X)
+    name = _activation(activation)
+    per_input = [_forward_backward(As, x, name) for x in X]
+    K = 0.0
+    for ell in range(len(As)):
+        H = np.stack([hs[ell] for hs, _ in per_input])  # (B, n_{l-1}): the inputs of layer l
+        Bst = np.vstack([Bs[ell] for _, Bs in per_input])  # (B n_L, n_l)
+        n_out = As[-1].shape[0]
+        K = K + np.kron(H @ H.T, np.ones((n_out, n_out))) * (Bst @ Bst.T)
+    K = K / X.shape[0]
+    return np.sort(np.linalg.eigvalsh(0.5 * (K + K.T)))[::-1]
+
+
+# --------------------------------------------------------------------------- printing
+def markdown_table(header, rows, *, digits: int = 3) -> str:
+    """A Markdown table: ``header`` (strings) and ``rows`` (sequences of the same length); numbers are printed with
+    ``digits`` significant digits, everything else with ``str``. Display it with ``IPython.display.Markdown``."""
+    if (
+        isinstance(header, (str, bytes))
+        or not isinstance(header, (list, tuple))
+        or not all(isinstance(h, str) for h in header)
+    ):
+        raise TypeError(f"header must be a list of column names (strings), got {describe(header)}")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)):
+        raise TypeError(f"rows must be a list of rows, got {describe(rows)}")
+    digits = as_int(digits, "digits", min=1)
+
+    def cell(v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return str(v)
+        return f"{v:.{digits}g}" if isinstance(v, (float, np.floating)) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for i, row in enumerate(rows):
+        if isinstance(row, (str, bytes)) or not isinstance(row, (list, tuple, np.ndarray)):
+            raise TypeError(f"rows[{i}] must be a list of entries, got {describe(row)}")
+        row = list(row)
+        if len(row) != len(header):
+            raise ValueError(f"rows[{i}] has {len(row)} entries for {len(header)} columns")
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    return "\n".join(lines)

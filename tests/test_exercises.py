@@ -48,8 +48,6 @@ ORDER = {"easy": 0, "medium": 1, "hard": 2}
 # written `solution_text` yet. Each list may only shrink: an id listed here that has been converted
 # fails the test below (remove it from the list when the exercise is converted).
 LEGACY_HINTS = {
-    "8.7.1", "8.7.2", "8.7.3", "8.7.4",
-    "8.8.1", "8.8.2", "8.8.3", "8.8.4",
 }
 NO_SOLUTION_TEXT = set(LEGACY_HINTS)
 

@@ -7,9 +7,12 @@ import pytest
 
 from companion import jacobian, numerical_gradient, riesz
 from companion.metrics import (
+    ADAPTIVE,
     METRICS,
     LogisticRegression,
     Quadratic,
+    adaptive_descent,
+    adaptive_metric,
     contraction_factor,
     ill_conditioned_quadratic,
     make_logistic_regression,
@@ -132,7 +135,7 @@ def test_steepest_direction_in_higher_dimension_beats_random_unit_vectors():
 
 
 # ----------------------------------------------------------------- convergence on the quadratic
-def test_natural_gradient_with_unit_rate_lands_on_minimum_in_one_step():
+def test_newton_with_unit_rate_lands_on_minimum_in_one_step():
     q = ill_conditioned_quadratic(1000.0, rotation=17.0, w_star=(0.4, -0.3))
     path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=1.0, steps=3)
     assert np.allclose(path.w[1], q.w_star, atol=1e-12)
@@ -140,7 +143,7 @@ def test_natural_gradient_with_unit_rate_lands_on_minimum_in_one_step():
 
 
 @pytest.mark.parametrize("cond", [1.0, 10.0, 1000.0])
-def test_natural_gradient_rate_does_not_depend_on_conditioning(cond):
+def test_newton_rate_does_not_depend_on_conditioning(cond):
     q = ill_conditioned_quadratic(cond, rotation=40.0)
     path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=0.5, steps=10)
     # error e_{k+1} = (1 - eta) e_k exactly, so the loss shrinks by (1 - eta)^2 per step
@@ -228,7 +231,7 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(ValueError, match="w0 must have shape"):
         metric_descent(q, [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="metric must be one of"):
-        metric_descent(q, [1.0, 2.0], metric="adam")
+        metric_descent(q, [1.0, 2.0], metric="sgd")
     with pytest.raises(ValueError, match="eta"):
         metric_descent(q, [1.0, 2.0], eta=-1.0)
     with pytest.raises(ValueError, match="positive definite"):
@@ -247,3 +250,136 @@ def test_bad_input_is_refused_clearly():
         reparametrize(q, np.eye(3))
     with pytest.raises(ValueError, match="steepest"):
         steepest_direction([0.0, 0.0])
+
+
+# ----------------------------------------------------------------- adaptive methods: a learned diagonal metric
+def reference_adaptive(differential, w0, method, eta, steps, beta1=0.9, beta2=0.999, eps=1e-8):
+    """AdaGrad, RMSProp (no momentum, no centring) and Adam written as their papers write them, one coordinate-wise
+    line per moment: an independent reference for ``adaptive_descent``."""
+    w, m, v, out = np.array(w0, dtype=float), 0.0, 0.0, [np.array(w0, dtype=float)]
+    for t in range(1, steps + 1):
+        g = differential(w)
+        if method == "adagrad":
+            v = v + g**2
+            w = w - eta * g / (np.sqrt(v) + eps)
+        elif method == "rmsprop":
+            v = 0.99 * v + 0.01 * g**2
+            w = w - eta * g / (np.sqrt(v) + eps)
+        else:
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g**2
+            w = w - eta * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        out.append(w)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("method", ADAPTIVE)
+@pytest.mark.parametrize("make", ["quadratic", "logistic"])
+def test_adaptive_descent_matches_a_hand_written_reference(method, make, logistic):
+    problem = ill_conditioned_quadratic(50.0, 20.0) if make == "quadratic" else logistic
+    w0 = np.linspace(-1.0, 1.5, problem.dim)
+    path = adaptive_descent(problem, w0, method=method, eta=0.05, steps=40)
+    ref = reference_adaptive(problem.differential, w0, method, 0.05, 40)
+    np.testing.assert_allclose(path.w, ref, rtol=1e-12, atol=1e-14)
+    assert path.metric == method and not path.diverged
+    np.testing.assert_allclose(path.loss, [problem.loss(w) for w in ref], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["adagrad", "rmsprop"])
+def test_adaptive_step_is_the_riesz_image_of_the_differential_under_its_metric(method, logistic):
+    """8.7, eq-8-7-step with the learned metric of eq-8-7-adaptive: each step solves M_k step = -eta c_k, i.e. <step,
+    v>_{M_k} = -eta dL[v]
+    for every tangent v, and equals metric_step(c_k, M_k, eta); M_k = diag(sqrt(v_k)) + eps I."""
+    rng = np.random.default_rng(4)
+    eta = 0.1
+    path = adaptive_descent(logistic, np.zeros(3), method=method, eta=eta, steps=15)
+    v_run = np.zeros(3)
+    for k in range(15):
+        c = logistic.differential(path.w[k])
+        v_run = v_run + c**2 if method == "adagrad" else 0.99 * v_run + 0.01 * c**2
+        M = adaptive_metric(v_run)
+        np.testing.assert_allclose(np.diag(M), path.diagonals[k], rtol=1e-14)
+        step = path.w[k + 1] - path.w[k]
+        np.testing.assert_allclose(step, metric_step(c, M, eta), rtol=1e-10, atol=1e-16)
+        u = rng.standard_normal(3)  # the defining equation of the M-gradient, against a numerical differential
+        dL_u = numerical_gradient(logistic.loss, path.w[k]) @ u
+        assert step @ M @ u == pytest.approx(-eta * dL_u, rel=1e-6, abs=1e-10)
+
+
+def test_adam_step_is_the_riesz_image_of_the_averaged_covector():
+    """8.7, eq-8-7-adaptive: Adam's step is the M_k-Riesz image of m_k, a running mean of covectors (a covector too);
+    with beta1 = 0 it is
+    the differential itself, and Adam is RMSProp with a bias-corrected v."""
+    q = ill_conditioned_quadratic(30.0, 45.0)
+    w0 = np.array([-2.0, 2.0])
+    path = adaptive_descent(q, w0, method="adam", eta=0.05, steps=20)
+    m = np.zeros(2)
+    for k in range(20):
+        m = 0.9 * m + 0.1 * q.differential(path.w[k])
+        m_hat = m / (1 - 0.9 ** (k + 1))
+        step = path.w[k + 1] - path.w[k]
+        np.testing.assert_allclose(path.diagonals[k] * step, -0.05 * m_hat, rtol=1e-10, atol=1e-16)
+    plain = adaptive_descent(q, w0, method="adam", eta=0.05, steps=20, beta1=0.0)
+    for k in range(20):
+        step = plain.w[k + 1] - plain.w[k]
+        np.testing.assert_allclose(
+            step, metric_step(q.differential(plain.w[k]), np.diag(plain.diagonals[k]), 0.05), rtol=1e-10
+        )
+
+
+@pytest.mark.parametrize("method", ADAPTIVE)
+def test_diagonal_rescaling_is_absorbed_by_the_adaptive_metric_a_rotation_is_not(method):
+    """L_D(w) = 1/2 |D (w - w*)|^2 is a round bowl seen through the diagonal change of coordinates D: the covector is
+    D^2 e and the learned metric scales by the same D^2, so the path of the error e_k is the same for every D (up to
+    eps). With a rotation in the change of coordinates the metric cannot follow, and the path depends on cond."""
+    w0 = np.array([-2.0, 2.0])
+    paths = {
+        c: adaptive_descent(ill_conditioned_quadratic(c, 0.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w
+        for c in (1.0, 10.0, 1e3)
+    }
+    for c in (10.0, 1e3):
+        np.testing.assert_allclose(paths[c], paths[1.0], atol=1e-8)
+    rotated = {
+        c: adaptive_descent(ill_conditioned_quadratic(c, 30.0), w0, method=method, eta=0.05, steps=80, eps=1e-12).w
+        for c in (1.0, 1e3)
+    }
+    assert np.abs(rotated[1e3] - rotated[1.0]).max() > 0.3
+    # Euclidean descent, for contrast, does see the diagonal rescaling
+    e1, e2 = (metric_descent(ill_conditioned_quadratic(c, 0.0), w0, eta=0.5, steps=80).w for c in (1.0, 1e3))
+    assert np.abs(e1 - e2).max() > 0.5
+
+
+def test_metric_descent_runs_an_adaptive_method_by_name():
+    q = ill_conditioned_quadratic(10.0, 30.0)
+    a = metric_descent(q, [1.0, 1.0], metric="rmsprop", eta=0.1, steps=10)
+    b = adaptive_descent(q, [1.0, 1.0], method="rmsprop", eta=0.1, steps=10)
+    np.testing.assert_array_equal(a.w, b.w)
+    assert a.diagonals.shape == (10, 2)
+
+
+def test_adaptive_bad_input_is_refused_clearly():
+    q = ill_conditioned_quadratic(10.0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        adaptive_descent(q, [0.0, 1.0], method="sgd")
+    with pytest.raises(TypeError, match="method"):
+        adaptive_descent(q, [0.0, 1.0], method=None)
+    with pytest.raises(ValueError, match="beta1"):
+        adaptive_descent(q, [0.0, 1.0], method="adam", beta1=1.0)
+    with pytest.raises(ValueError, match="beta2"):
+        adaptive_descent(q, [0.0, 1.0], method="rmsprop", beta2=1.5)
+    with pytest.raises(ValueError, match="AdaGrad"):
+        adaptive_descent(q, [0.0, 1.0], method="adagrad", beta2=0.9)
+    with pytest.raises(ValueError, match="eps"):
+        adaptive_descent(q, [0.0, 1.0], eps=0.0)
+    with pytest.raises(ValueError, match=r"w0 must have shape \(2,\)"):
+        adaptive_descent(q, [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="eta"):
+        adaptive_descent(q, [0.0, 1.0], eta=-1.0)
+    with pytest.raises(ValueError, match="max_steps"):
+        adaptive_descent(q, [0.0, 1.0], steps=10**9)
+    with pytest.raises(TypeError, match="problem"):
+        adaptive_descent("quadratic", [0.0, 1.0])
+    with pytest.raises(ValueError, match="v must hold"):
+        adaptive_metric([1.0, -1.0])
+    with pytest.raises(ValueError, match=r"v must be 1-d, got shape \(2, 2\)"):
+        adaptive_metric(np.ones((2, 2)))

@@ -5,20 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion import dot_product_test, jacobian
+import companion
+from companion import dot_product_test, jacobian, vjp
 from companion.spectra import (
     critical_gain,
     depth_sweep,
+    gauss_newton_eigenvalues,
     gaussian_weights,
     input_output_jacobian,
     input_pullback,
     jacobian_products,
+    layer_norm,
+    layer_norm_factor,
+    layer_norm_jacobian,
     marchenko_pastur_cdf,
     marchenko_pastur_density,
     marchenko_pastur_support,
+    markdown_table,
     mean_squared_singular_value,
     network_map,
     orthogonal_weights,
+    parameter_jacobian,
     predicted_mean_squared_singular_value,
     sample_weights,
     singular_values,
@@ -56,7 +63,11 @@ def test_orthogonal_weights_are_haar_not_sign_biased():
 @pytest.mark.parametrize("activation", ACTS)
 def test_jacobian_product_equals_finite_differences(activation):
     rng = np.random.default_rng(3)
-    As = [gaussian_weights(5, 4, sigma_w=1.2, rng=rng), gaussian_weights(6, 5, rng=rng), gaussian_weights(3, 6, rng=rng)]
+    As = [
+        gaussian_weights(5, 4, sigma_w=1.2, rng=rng),
+        gaussian_weights(6, 5, rng=rng),
+        gaussian_weights(3, 6, rng=rng),
+    ]
     x = rng.standard_normal(4)
     J = input_output_jacobian(As, x, activation)
     assert J.shape == (3, 4)
@@ -69,8 +80,8 @@ def test_products_extend_each_other_and_match_the_prefix_networks(activation):
     As = sample_weights(5, 4, rng=rng)
     x = rng.standard_normal(5)
     Js = jacobian_products(As, x, activation)
-    for l in range(1, 5):
-        assert np.allclose(Js[l - 1], jacobian(network_map(As[:l], activation), x), atol=1e-8)
+    for ell in range(1, 5):
+        assert np.allclose(Js[ell - 1], jacobian(network_map(As[:ell], activation), x), atol=1e-8)
 
 
 @pytest.mark.parametrize("activation", ACTS)
@@ -120,7 +131,9 @@ def test_mp_matches_the_squared_singular_values_of_a_gaussian_layer(m, n, sigma_
     """Kolmogorov distance between the sample and the law: small for the right parameters,
     large for the usual slips (variance sigma_w^2 instead of sigma_w^2 m / n, ratio inverted)."""
     rng = np.random.default_rng(6)
-    ev = np.sort(np.concatenate([singular_values(gaussian_weights(m, n, sigma_w=sigma_w, rng=rng)) ** 2 for _ in range(4)]))
+    ev = np.sort(
+        np.concatenate([singular_values(gaussian_weights(m, n, sigma_w=sigma_w, rng=rng)) ** 2 for _ in range(4)])
+    )
     emp = np.arange(1, ev.size + 1) / ev.size
 
     def ks(ratio, variance):
@@ -152,7 +165,9 @@ def test_orthogonal_linear_network_has_all_singular_values_gain_to_the_depth(sig
 def test_mean_squared_singular_value_matches_expectation_within_sampling_error(activation, sigma_w):
     depth, n, trials = 5, 16, 300
     rng = np.random.default_rng(8)
-    vals = np.array([depth_sweep(n, depth, sigma_w=sigma_w, activation=activation, rng=rng, kept=()).mean_sq for _ in range(trials)])
+    vals = np.array(
+        [depth_sweep(n, depth, sigma_w=sigma_w, activation=activation, rng=rng, kept=()).mean_sq for _ in range(trials)]
+    )
     expected = predicted_mean_squared_singular_value(sigma_w, depth, activation)
     assert np.allclose(expected, (sigma_w**2 / (2 if activation == "relu" else 1)) ** np.arange(1, depth + 1))
     mean, se = vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(trials)
@@ -165,7 +180,9 @@ def test_mean_squared_singular_value_matches_expectation_within_sampling_error(a
 def test_tanh_mean_field_prediction_is_close_at_large_width():
     trials = 30
     rng = np.random.default_rng(9)
-    vals = np.array([depth_sweep(200, 6, sigma_w=1.5, activation="tanh", rng=rng, kept=()).mean_sq for _ in range(trials)])
+    vals = np.array(
+        [depth_sweep(200, 6, sigma_w=1.5, activation="tanh", rng=rng, kept=()).mean_sq for _ in range(trials)]
+    )
     pred = predicted_mean_squared_singular_value(1.5, 6, "tanh")
     mean, se = vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(trials)
     assert np.all(np.abs(mean - pred) < 4 * se + 0.02 * pred)  # sampling error + an O(1/n) width correction
@@ -187,15 +204,17 @@ def test_critical_gains():
 
 
 def test_depth_sweep_is_consistent_with_direct_products():
-    sweep = depth_sweep(12, 6, init="orthogonal", sigma_w=1.1, activation="tanh", rng=np.random.default_rng(10), kept=(1, 3, 6))
+    sweep = depth_sweep(
+        12, 6, init="orthogonal", sigma_w=1.1, activation="tanh", rng=np.random.default_rng(10), kept=(1, 3, 6)
+    )
     rng = np.random.default_rng(10)  # the same draws, in the same order
     As = sample_weights(12, 6, init="orthogonal", sigma_w=1.1, rng=rng)
     x = rng.standard_normal(12)
-    for l in (1, 3, 6):
-        J = input_output_jacobian(As[:l], x, "tanh")
-        assert np.allclose(sweep.singular_values[l], singular_values(J))
-        assert sweep.mean_sq[l - 1] == pytest.approx(mean_squared_singular_value(J))
-        assert sweep.mean_sq[l - 1] == pytest.approx(np.mean(singular_values(J) ** 2))
+    for ell in (1, 3, 6):
+        J = input_output_jacobian(As[:ell], x, "tanh")
+        assert np.allclose(sweep.singular_values[ell], singular_values(J))
+        assert sweep.mean_sq[ell - 1] == pytest.approx(mean_squared_singular_value(J))
+        assert sweep.mean_sq[ell - 1] == pytest.approx(np.mean(singular_values(J) ** 2))
 
 
 # ----------------------------------------------------------------- bad input
@@ -226,3 +245,232 @@ def test_bad_input_is_refused_clearly():
         input_output_jacobian(As, np.array([np.nan, 0, 0, 0]))
     with pytest.raises(ValueError, match="kept"):
         depth_sweep(4, 3, rng=rng, kept=(4,))
+
+
+# ----------------------------------------------------------------- normalization: layer norm's Jacobian
+def engine_layer_norm(z):
+    """LN(z) = (z - mean z) / sqrt(mean (z - mean z)^2), written with the engine's operations (its own pullback)."""
+    c = z - z.mean()
+    return c / (c * c).mean() ** 0.5
+
+
+def test_layer_norm_is_centred_and_scaled():
+    z = np.random.default_rng(0).standard_normal(7) * 3 + 2
+    y = layer_norm(z)
+    assert y.mean() == pytest.approx(0.0, abs=1e-14) and y @ y == pytest.approx(7.0)
+    np.testing.assert_allclose(layer_norm(5 * z - 4), y, atol=1e-13)  # blind to a shift and a positive scale
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_layer_norm_jacobian_matches_finite_differences_and_the_engine_pullback(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(6) * 2
+    J = layer_norm_jacobian(z)
+    np.testing.assert_allclose(J, jacobian(layer_norm, z), atol=1e-8)
+    _, pullback = vjp(engine_layer_norm, z)
+    assert dot_product_test(J, lambda w: pullback(w)[0], (6,), rng=rng) < 1e-12
+
+
+def test_layer_norm_jacobian_is_a_projection_divided_by_the_standard_deviation():
+    """8.8, eq-8-8-layer-norm: J_LN = (1/s) Pi, Pi the orthogonal projection onto the complement of span{1, LN(z)}:
+    rank n - 2."""
+    z = np.random.default_rng(3).standard_normal(8) * 4
+    s = np.std(z)
+    Pi = s * layer_norm_jacobian(z)
+    np.testing.assert_allclose(Pi, Pi.T, atol=1e-14)
+    np.testing.assert_allclose(Pi @ Pi, Pi, atol=1e-13)
+    np.testing.assert_allclose(Pi @ np.ones(8), 0.0, atol=1e-13)
+    np.testing.assert_allclose(Pi @ z, 0.0, atol=1e-12)  # z = mean 1 + s y: both directions are killed
+    assert np.linalg.matrix_rank(Pi) == 6
+    np.testing.assert_allclose(np.sort(singular_values(layer_norm_jacobian(z)))[2:], 1 / s, rtol=1e-12)
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_normalized_network_jacobian_matches_finite_differences_and_the_engine(act):
+    rng = np.random.default_rng(4)
+    As = sample_weights(6, 3, sigma_w=1.3, rng=rng)
+    x = rng.standard_normal(6)
+    J = input_output_jacobian(As, x, act, norm="layer")
+    np.testing.assert_allclose(J, jacobian(network_map(As, act, norm="layer"), x), atol=1e-7)
+    sigma = {"linear": lambda u: u, "tanh": companion.tanh, "relu": companion.relu}[act]
+
+    def f(x):
+        h = x
+        for A in As:
+            h = sigma(engine_layer_norm(A @ h))
+        return h
+
+    _, pullback = vjp(f, x)
+    assert dot_product_test(J, lambda w: pullback(w)[0], (6,), rng=rng) < 1e-10
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_layer_norm_takes_the_gain_out_of_the_jacobian(act):
+    """8.8, prop-8-8-layer-norm: LN(c z) = LN(z) and J_LN(c z) = J_LN(z) / c: scaling every layer by a gain changes
+    nothing after a layer norm,
+    while without it a linear network's Jacobian scales by gain^L."""
+    rng = np.random.default_rng(5)
+    As = sample_weights(8, 5, sigma_w=1.0, rng=rng)
+    x = rng.standard_normal(8)
+    J1 = input_output_jacobian(As, x, act, norm="layer")
+    for g in (0.3, 2.5):
+        np.testing.assert_allclose(
+            input_output_jacobian([g * A for A in As], x, act, norm="layer"), J1, rtol=1e-9, atol=1e-12
+        )
+    if act == "linear":
+        np.testing.assert_allclose(
+            input_output_jacobian([2.5 * A for A in As], x), 2.5**5 * input_output_jacobian(As, x), rtol=1e-12
+        )
+
+
+def test_layer_norm_network_has_exactly_two_zero_singular_values():
+    """The last layer norm kills span{1, y}: a linear network with layer norm has rank n - 2, no less."""
+    rng = np.random.default_rng(6)
+    As = sample_weights(10, 4, rng=rng)
+    s = singular_values(input_output_jacobian(As, rng.standard_normal(10), norm="layer"))
+    assert s[-1] < 1e-12 * s[0] and s[-2] < 1e-12 * s[0] and s[-3] > 1e-6 * s[0]
+
+
+def test_depth_sweep_with_layer_norm_does_not_depend_on_the_gain():
+    a = depth_sweep(32, 8, sigma_w=0.5, activation="tanh", rng=np.random.default_rng(7), kept=(8,), norm="layer")
+    b = depth_sweep(32, 8, sigma_w=2.0, activation="tanh", rng=np.random.default_rng(7), kept=(8,), norm="layer")
+    np.testing.assert_allclose(a.mean_sq, b.mean_sq, rtol=1e-9)
+    np.testing.assert_allclose(a.singular_values[8], b.singular_values[8], rtol=1e-7, atol=1e-12)
+
+
+def test_layer_norm_factor_exact_cases_and_simulation():
+    """8.8, eq-8-8-chi-ln: chi_LN = (1 - 2/n) E[sigma'^2] / E[sigma^2]: 1 - 2/n for linear and ReLU; for tanh checked
+    against the
+    per-layer growth of sampled networks (geometric mean over depths 8 to 24, 12 networks of width 128)."""
+    assert layer_norm_factor("linear", 10) == pytest.approx(0.8)
+    assert layer_norm_factor("relu", 10) == pytest.approx(0.8)
+    chi = layer_norm_factor("tanh", 128)
+    assert 1.15 < chi < 1.17
+    rng = np.random.default_rng(12)
+    ms = np.array([depth_sweep(128, 24, activation="tanh", rng=rng, kept=(), norm="layer").mean_sq for _ in range(12)])
+    growth = np.exp(np.mean(np.log(ms[:, -1] / ms[:, 7])) / 16)
+    assert growth == pytest.approx(chi, rel=0.02)
+    with pytest.raises(ValueError, match="n must be"):
+        layer_norm_factor("tanh", 2)
+
+
+# ----------------------------------------------------------------- curvature at initialization
+def _flat(As):
+    return np.concatenate([A.ravel() for A in As])
+
+
+def _unflat(theta, As):
+    out, i = [], 0
+    for A in As:
+        out.append(theta[i : i + A.size].reshape(A.shape))
+        i += A.size
+    return out
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_parameter_jacobian_matches_finite_differences_and_the_engine_pullback(act):
+    rng = np.random.default_rng(8)
+    As, X = sample_weights(4, 3, sigma_w=1.2, rng=rng), rng.standard_normal((3, 4))
+    Jt = parameter_jacobian(As, X, act)
+    assert Jt.shape == (3 * 4, 3 * 16)
+
+    def outputs(theta):
+        return np.concatenate([network_map(_unflat(theta, As), act)(x) for x in X])
+
+    np.testing.assert_allclose(Jt, jacobian(outputs, _flat(As)), atol=1e-7)
+    sigma = {"linear": lambda u: u, "tanh": companion.tanh, "relu": companion.relu}[act]
+
+    def f(*Ws):  # the outputs for the batch, (B, n), as a function of the weights
+        H = X.T
+        for W in Ws:
+            H = sigma(W @ H)
+        return H.T
+
+    _, pullback = vjp(f, *As)
+    pull = lambda w: _flat(pullback(w.reshape(3, 4)))  # noqa: E731 (a one-line adapter)
+    assert dot_product_test(Jt, pull, (Jt.shape[1],), (Jt.shape[0],), rng=rng) < 1e-10
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_gauss_newton_spectrum_is_that_of_j_theta_and_the_hessian_at_zero_residual(act):
+    """8.8, eq-8-8-gauss-newton: G = J_theta^T J_theta / B: its nonzero eigenvalues are those of J_theta J_theta^T /
+    B, and where the targets are
+    the network's own outputs (zero residual) it is the Hessian of (1/2B) sum_b |h_L(x_b) - y_b|^2."""
+    rng = np.random.default_rng(9)
+    As, X = sample_weights(3, 2, sigma_w=1.1, rng=rng), rng.standard_normal((2, 3))
+    ev = gauss_newton_eigenvalues(As, X, act)
+    Jt = parameter_jacobian(As, X, act)
+    np.testing.assert_allclose(ev, np.sort(np.linalg.eigvalsh(Jt @ Jt.T / 2))[::-1], rtol=1e-10, atol=1e-13)
+    theta0 = _flat(As)
+    Y = np.concatenate([network_map(As, act)(x) for x in X])
+
+    def loss(theta):
+        out = np.concatenate([network_map(_unflat(theta, As), act)(x) for x in X])
+        return 0.5 * np.sum((out - Y) ** 2) / 2
+
+    h, n = 1e-4, theta0.size
+    E = np.eye(n) * h
+    Hess = np.array(
+        [
+            [
+                (
+                    loss(theta0 + E[i] + E[j])
+                    - loss(theta0 + E[i] - E[j])
+                    - loss(theta0 - E[i] + E[j])
+                    + loss(theta0 - E[i] - E[j])
+                )
+                / (4 * h * h)
+                for j in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
+    hess_ev = np.sort(np.linalg.eigvalsh(0.5 * (Hess + Hess.T)))[::-1][: ev.size]
+    np.testing.assert_allclose(hess_ev, ev, rtol=1e-4, atol=1e-6)
+
+
+def test_gauss_newton_condition_of_a_linear_network_ignores_the_gain_but_not_the_spread():
+    """8.8, remark rem-8-8-gain-curvature. Linear layers: a gain g multiplies G by g^(2(L-1)) (each weight's term has
+    L - 1 other factors), so the
+    condition number is the same for every gain; it grows with depth for Gaussian layers (their spread) and not
+    for orthogonal ones."""
+    rng = np.random.default_rng(10)
+    As, X = sample_weights(16, 6, rng=rng), rng.standard_normal((4, 16))
+    ev = gauss_newton_eigenvalues(As, X)
+    np.testing.assert_allclose(gauss_newton_eigenvalues([1.7 * A for A in As], X), 1.7**10 * ev, rtol=1e-9)
+
+    def median_condition(init, L):
+        cs = []
+        for _ in range(5):
+            e = gauss_newton_eigenvalues(sample_weights(16, L, init=init, rng=rng), rng.standard_normal((4, 16)))
+            cs.append(e[0] / e[-1])
+        return np.median(cs)
+
+    gauss = [median_condition("gaussian", L) for L in (1, 8)]
+    orth = [median_condition("orthogonal", L) for L in (1, 8)]
+    assert gauss[1] > 30 * gauss[0]
+    assert orth[1] < 3 * orth[0]
+
+
+def test_markdown_table():
+    text = markdown_table(["L", "value"], [[1, 2.34567], ["x", np.float64(1.5e-5)]])
+    assert text.splitlines() == ["| L | value |", "|---|---|", "| 1 | 2.35 |", "| x | 1.5e-05 |"]
+    with pytest.raises(ValueError, match=r"rows\[0\] has 1 entries for 2 columns"):
+        markdown_table(["a", "b"], [[1]])
+
+
+def test_normalization_and_curvature_bad_input():
+    rng = np.random.default_rng(11)
+    As = sample_weights(4, 2, rng=rng)
+    with pytest.raises(ValueError, match="norm must be one of"):
+        input_output_jacobian(As, np.ones(4), norm="batch")
+    with pytest.raises(ValueError, match="norm"):
+        depth_sweep(4, 2, rng=rng, norm="batch")
+    with pytest.raises(ValueError, match="constant"):
+        layer_norm(np.ones(5))
+    with pytest.raises(ValueError, match="at least 2 entries"):
+        layer_norm_jacobian(np.ones(1))
+    with pytest.raises(ValueError, match=r"X must hold one input per row, each of length 4 .* got \(3, 5\)"):
+        gauss_newton_eigenvalues(As, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="X must be 2-d"):
+        parameter_jacobian(As, np.ones(4))

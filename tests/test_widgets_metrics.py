@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from companion.metrics import ADAPTIVE, adaptive_descent, ill_conditioned_quadratic
 from companion.widgets import make_metric_descent_explorer
 from companion.widgets._base import parse_readout as numbers
-from companion.widgets.metrics import COND_GRID, W0, descent_study, level_ellipses, readout, readout_text
+from companion.widgets.metrics import COND_GRID, NAMES, W0, descent_study, level_ellipses, readout, readout_text
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def independent_losses(cond, rotation, eta, steps, metric):
 def test_main_slider_runs_over_cond_and_slows_euclidean_descent(explorer):
     assert explorer.values == list(COND_GRID)
     assert explorer.values[0] == 1.0 and explorer.values[-1] == pytest.approx(1000.0)
-    finals = [numbers(r.value)["final loss (euclidean)"] for r in explorer.readouts.children]
+    finals = [numbers(r.value)["final loss (Euclidean)"] for r in explorer.readouts.children]
     assert finals[2] != finals[11]
 
 
@@ -42,12 +43,17 @@ def test_readout_matches_closed_form(explorer, k):
     """Final losses and steps-to-1e-6 against the closed-form iteration, the bound against 2 / lambda_max."""
     explorer.slider.index = k
     shown = numbers(explorer.readout)
-    cond, eta, steps, rot = COND_GRID[k], explorer.controls["eta"].value, explorer.controls["steps"].value, explorer.controls["rotation"].value
+    cond, eta, steps, rot = (
+        COND_GRID[k],
+        explorer.controls["eta"].value,
+        explorer.controls["steps"].value,
+        explorer.controls["rotation"].value,
+    )
     for m in ("euclidean", "jacobi", "natural"):
         losses, H = independent_losses(cond, rot, eta, steps, m)
-        assert shown[f"final loss ({m})"] == pytest.approx(losses[-1], rel=1e-3, abs=1e-300)
+        assert shown[f"final loss ({NAMES[m]})"] == pytest.approx(losses[-1], rel=1e-3, abs=1e-300)
         hit = np.flatnonzero(losses <= 1e-6)
-        key = f"steps to 1e-6 ({m})"
+        key = f"steps to 1e-6 ({NAMES[m]})"
         if hit.size:
             assert shown[key] == hit[0]
         else:
@@ -55,22 +61,22 @@ def test_readout_matches_closed_form(explorer, k):
     assert shown["Euclidean eta bound 2/lambda_max"] == pytest.approx(2.0 / np.linalg.eigvalsh(H).max(), rel=1e-4)
 
 
-def test_natural_gradient_ignores_conditioning_and_euclidean_does_not(explorer):
-    finals = {m: [] for m in ("euclidean", "natural")}
+def test_newton_ignores_conditioning_and_euclidean_does_not(explorer):
+    finals = {m: [] for m in ("Euclidean", "Newton")}
     for k in range(len(COND_GRID)):
         explorer.slider.index = k
         shown = numbers(explorer.readout)
         for m in finals:
             finals[m].append(shown[f"final loss ({m})"])
-    nat = np.array(finals["natural"])
-    assert np.allclose(nat, nat[0], rtol=1e-2), "natural gradient: same contraction (1 - eta)^2 per step for every cond"
-    euc = np.array(finals["euclidean"])
+    nat = np.array(finals["Newton"])
+    assert np.allclose(nat, nat[0], rtol=1e-2), "Newton: same contraction (1 - eta)^2 per step for every cond"
+    euc = np.array(finals["Euclidean"])
     assert euc[-1] > 1e3 * euc[0], "Euclidean descent slows down as the valley gets narrower"
 
 
 def test_level_lines_are_level_sets():
     s = descent_study(100.0, rotation=30.0)
-    for c, e in zip([1e-3, 4.0], [level_ellipses(s.quadratic)[0], level_ellipses(s.quadratic)[-1]]):
+    for c, e in zip([1e-3, 4.0], [level_ellipses(s.quadratic)[0], level_ellipses(s.quadratic)[-1]], strict=True):
         vals = 0.5 * np.einsum("ki,ij,kj->k", e, s.quadratic.H, e)
         assert np.allclose(vals, c, rtol=1e-10)
 
@@ -81,14 +87,14 @@ def test_live_controls_rerender_and_numbers_follow():
     e.controls["eta"].value = 0.5
     assert e.image != before and e.last_error is None
     after = numbers(e.readout)
-    # natural gradient: L_k = (1 - eta)^{2k} L_0, so the final loss moves from 0.1^{2*60} L0 to 0.5^{120} L0
+    # Newton: L_k = (1 - eta)^{2k} L_0, so the final loss moves from 0.1^{2*60} L0 to 0.5^{120} L0
     L0 = descent_study(COND_GRID[6], eta=0.5, steps=60, rotation=30.0).paths["natural"].loss[0]
-    assert after["final loss (natural)"] == pytest.approx(0.25**60 * L0, rel=1e-6)
-    assert shown["final loss (natural)"] != after["final loss (natural)"]
+    assert after["final loss (Newton)"] == pytest.approx(0.25**60 * L0, rel=1e-6)
+    assert shown["final loss (Newton)"] != after["final loss (Newton)"]
     # past the stability bound, Euclidean descent diverges and the readout says so
     e.controls["eta"].value = 2.2
-    assert "steps to 1e-6 (euclidean) = diverging" in e.readout
-    assert numbers(e.readout)["final loss (euclidean)"] > 1e3
+    assert "steps to 1e-6 (Euclidean) = diverging" in e.readout
+    assert numbers(e.readout)["final loss (Euclidean)"] > 1e3
     with e.hold():  # these controls change together: one render, with their final values
         e.controls["rotation"].value = 0.0
         e.controls["steps"].value = 200
@@ -121,10 +127,58 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (paths, losses, the step axis, the minimiser)."""
     e = make_metric_descent_explorer()
-    for change in [dict(eta=0.3), dict(steps=200), dict(rotation=-60.0), dict(eta=2.5, steps=5)]:
+    for change in [
+        dict(eta=0.3),
+        dict(steps=200),
+        dict(rotation=-60.0),
+        dict(eta=2.5, steps=5),
+        dict(adaptive_eta=0.4),
+    ]:
         with e.hold():
             for name, value in change.items():
                 e.controls[name].value = value
         e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_metric_descent_explorer(**{k: e.controls[k].value for k in ("eta", "steps", "rotation")}, cond_index=e.slider.index)
+        fresh = make_metric_descent_explorer(
+            **{k: e.controls[k].value for k in ("eta", "steps", "rotation", "adaptive_eta")}, cond_index=e.slider.index
+        )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+
+
+def test_readout_names_newton_and_never_natural(explorer):
+    """M = H is Newton's method: the readout and the legends say so (natural gradient means the Fisher metric)."""
+    for k in range(len(COND_GRID)):
+        text = explorer.readouts.children[k].value
+        assert "(Newton)" in text and "natural" not in text
+
+
+@pytest.mark.parametrize("method", ADAPTIVE)
+def test_adaptive_choice_is_static_and_its_readout_is_the_method_s_own_run(method):
+    """Each adaptive method has its own pre-rendered frames (a static choice); the readout's numbers are those
+    of ``adaptive_descent`` with the explorer's controls."""
+    e = make_metric_descent_explorer(cond_index=4, adaptive=method)
+    assert e.choice == "adaptive" and len(e.option_frames) == len(ADAPTIVE)
+    assert e.controls["adaptive"].value == method
+    q = ill_conditioned_quadratic(COND_GRID[4], 30.0)
+    path = adaptive_descent(
+        q, np.array(W0), method=method, eta=e.controls["adaptive_eta"].value, steps=e.controls["steps"].value
+    )
+    assert numbers(e.readout)[f"final loss ({NAMES[method]})"] == pytest.approx(path.loss[-1], rel=1e-3)
+    other = ADAPTIVE[(ADAPTIVE.index(method) + 1) % len(ADAPTIVE)]
+    e.controls["adaptive"].value = other
+    assert f"final loss ({NAMES[other]})" in e.readout and e.last_error is None
+
+
+def test_adaptive_path_does_not_see_an_axis_aligned_condition_number():
+    """At rotation 0 the valley is a diagonal rescaling of a round bowl, which the diagonal metric absorbs: the
+    Adam path is the same for every cond (up to the effect of eps); rotated by 30 degrees it is not."""
+    aligned = [descent_study(c, rotation=0.0).paths["adaptive"].w for c in COND_GRID]
+    assert max(np.abs(a - aligned[0]).max() for a in aligned) < 1e-4  # eps = 1e-8 against sqrt(v) down to ~1e-6
+    rotated = [descent_study(c, rotation=30.0).paths["adaptive"].w for c in COND_GRID]
+    assert max(np.abs(a - rotated[0]).max() for a in rotated) > 0.5
+
+
+def test_bad_adaptive_defaults_rejected():
+    with pytest.raises(ValueError, match="adaptive"):
+        make_metric_descent_explorer(adaptive="sgd")
+    with pytest.raises(ValueError, match="adaptive_eta"):
+        make_metric_descent_explorer(adaptive_eta=-0.1)

@@ -1,16 +1,18 @@
 """Exercises for 8.7: an optimizer is a choice of metric (a Riesz map from covectors to steps).
 
-- 8.7.1 the preconditioned step ``-eta M^{-1} g`` on a quadratic (array);
-- 8.7.2 the steepest-descent direction of unit ``M``-norm (array);
-- 8.7.3 the natural gradient of logistic regression, ``F^{-1} g`` (array);
-- 8.7.4 plain gradient descent in other coordinates is a metric step: ``-eta C C^T g`` (array).
+- 8.7.1 the preconditioned step ``-eta M^{-1} g`` on a quadratic, the metric given by a map ``R`` (array);
+- 8.7.2 the steepest-descent direction of unit ``M``-norm for a loss seen through a linear map (array);
+- 8.7.3 the natural gradient of logistic regression, the Fisher metric built from the scores (array);
+- 8.7.4 gradient descent under a metric in other coordinates is a metric step in the old ones (array);
+- 8.7.5 (transfer) the natural gradient of ``log det W - tr(W S W^T) / 2`` under ``tr((U W^-1)^T (V W^-1))`` (array);
+- 8.7.6 (concept) which objects survive a change of coordinates (choice).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .exercise import Exercise, Mistake
+from .exercise import Exercise, Mistake, Option
 from .registry import register
 
 __all__: list = []  # the exercises are reached through companion.exercises.get / EXERCISES
@@ -25,46 +27,95 @@ def _spd(rng, n, shift=0.5):
 
 
 def _quadratic_data(rng):
-    return {"H": _spd(rng, 3, 1.0), "c": rng.standard_normal(3), "theta": rng.standard_normal(3),
-            "M": _spd(rng, 3, 1.0), "eta": 0.1}
+    H = _spd(rng, 3, 1.0)
+    c, theta = rng.standard_normal(3), rng.standard_normal(3)
+    R = np.triu(rng.standard_normal((3, 3))) + 2.0 * np.eye(3)  # invertible, not symmetric
+    return {"H": H, "c": c, "theta": theta, "R": R, "eta": 0.1}
+
+
+def _metric_step(H, c, theta, R, eta, M=None):
+    M = R.T @ R if M is None else M
+    return -eta * np.linalg.solve(M, H @ theta - c)
 
 
 def _quadratic_evidence(data, step):
-    H, c, theta = data["H"], data["c"], data["theta"]
-    L = lambda t: 0.5 * t @ H @ t - c @ t  # noqa: E731
-    return f"the loss goes from L(theta) = {L(theta):.6f} to L(theta + step) = {L(theta + step):.6f}"
+    H, c, theta, R = data["H"], data["c"], data["theta"], data["R"]
+    L = lambda t: 0.5 * t @ H @ t - c @ t  # noqa: E731 (the loss of the statement, one line)
+    step = np.asarray(step, dtype=float)
+    u = np.random.default_rng(1).standard_normal(3)
+    lhs, rhs = (R @ step) @ (R @ u), -data["eta"] * (H @ theta - c) @ u
+    return (
+        f"<step, u>_M = {lhs:.6f} and -eta dL[u] = {rhs:.6f} for a random tangent u; "
+        f"the loss goes from {L(theta):.6f} to {L(theta + step):.6f}"
+    )
 
 
 preconditioned_step = Exercise(
     id="8.7.1",
     title="A preconditioned gradient step",
     level="easy",
+    category="drill",
     statement=r"""
 Let $\mathcal{L}(\theta) = \tfrac12\theta^\top H\theta - c^\top\theta$ on $\mathbb{R}^3$, with $H$ the
-symmetric matrix of the data ($H = H^\top$). Gradient descent
-under the metric $\langle u, v\rangle_M = u^\top M v$ takes the step along the $M$-gradient,
-with learning rate $\eta$ (`eta` $= 0.1$).
+symmetric matrix of the data ($H = H^\top$). Lengths are measured after a fixed linear map $R$
+(a whitening, say): the inner product is $\langle u, v\rangle = (Ru)^\top(Rv)$. Gradient descent
+under this inner product takes the step along the gradient it defines, with learning rate
+$\eta$ (`eta` $= 0.1$).
 
 Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) from the point
 `theta` of the data.
 """,
     build=_quadratic_data,
-    solution=lambda H, c, theta, M, eta: -eta * np.linalg.solve(M, H @ theta - c),
+    solution=lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, eta),
     mistakes=(
-        Mistake("used M instead of M^-1", lambda H, c, theta, M, eta: -eta * M @ (H @ theta - c),
-                "the M-gradient G solves M G = g (Riesz: <G, u>_M = dL[u]); the step is -eta M^-1 g, a solve, not a product"),
-        Mistake("forgot the learning rate", lambda H, c, theta, M, eta: -np.linalg.solve(M, H @ theta - c),
-                "the step is scaled by eta"),
-        Mistake("ignored the metric: a plain gradient step", lambda H, c, theta, M, eta: -eta * (H @ theta - c),
-                "-eta g is the step for the Euclidean metric; under <u, v>_M the gradient is M^-1 g"),
+        Mistake(
+            "returned the new theta, not the step",
+            lambda H, c, theta, R, eta: theta + _metric_step(H, c, theta, R, eta),
+            "your answer is theta + Delta theta: the question asks for the change Delta theta alone; subtract theta",
+        ),
+        Mistake(
+            "M = R R^T: the factors in the wrong order",
+            lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, eta, M=R @ R.T),
+            "(Ru)^T (Rv) = u^T (R^T R) v: the metric is M = R^T R, not R R^T (R is not symmetric)",
+        ),
+        Mistake(
+            "multiplied by M instead of solving with it",
+            lambda H, c, theta, R, eta: -eta * (R.T @ R) @ (H @ theta - c),
+            "the gradient G under <u, v>_M solves M G = H theta - c (Riesz: <G, v>_M = dL[v] for every v): a solve, "
+            "not a product",
+        ),
+        Mistake(
+            "ignored the metric: a plain gradient step",
+            lambda H, c, theta, R, eta: -eta * (H @ theta - c),
+            "-eta (H theta - c) is the step for the Euclidean inner product; here lengths are measured after R",
+        ),
+        Mistake(
+            "forgot the learning rate",
+            lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, 1.0),
+            "the step is scaled by eta = 0.1",
+        ),
     ),
-    hint=r"""
-The Euclidean gradient is $g = H\theta - c$. Its Riesz representer under $M$ solves $MG = g$;
-the step goes against it, scaled by $\eta$.
+    hints=(
+        r"Write the inner product as $\langle u, v\rangle_M = u^\top M v$: which symmetric $M$ is it?",
+        r"Compute the differential first: $d\mathcal{L}_\theta[v] = (H\theta - c)^\top v$ (this uses $H = H^\top$).",
+        r"The gradient under $M$ is the vector $G$ with $\langle G, v\rangle_M = d\mathcal{L}_\theta[v]$ for every "
+        r"$v$: "
+        r"a linear system for $G$. The step goes against $G$, scaled by $\eta$.",
+    ),
+    solution_text=r"""
+The inner product is $(Ru)^\top(Rv) = u^\top R^\top R\,v$, so $M = R^\top R$ (symmetric positive definite,
+since $R$ is invertible). The differential of $\mathcal{L}$ is
+$d\mathcal{L}_\theta[v] = \tfrac12(v^\top H\theta + \theta^\top Hv) - c^\top v = (H\theta - c)^\top v$, using $H =
+H^\top$.
+The $M$-gradient $G$ is defined by $G^\top M v = (H\theta - c)^\top v$ for all $v$, that is
+$$
+M G = H\theta - c, \qquad G = (R^\top R)^{-1}(H\theta - c),
+$$
+and the step is $\Delta\theta = -\eta\, G$: a linear solve, never an inverse formed explicitly.
 """,
     solution_code="""\
-g = H @ theta - c
-solution = -eta * np.linalg.solve(M, g)
+M = R.T @ R                                  # <u, v> = (R u)^T (R v) = u^T M v
+solution = -eta * np.linalg.solve(M, H @ theta - c)
 """,
     evidence=_quadratic_evidence,
 )
@@ -73,7 +124,7 @@ solution = -eta * np.linalg.solve(M, g)
 
 
 def _direction_data(rng):
-    return {"g": rng.standard_normal(3), "M": _spd(rng, 3, 0.3)}
+    return {"A": rng.standard_normal((4, 3)), "r": rng.standard_normal(4), "M": _spd(rng, 3, 0.3)}
 
 
 def _unit(u, M):
@@ -81,36 +132,71 @@ def _unit(u, M):
 
 
 def _direction_evidence(data, u):
-    g, M = data["g"], data["M"]
+    g, M = data["A"].T @ data["r"], data["M"]
+    u = np.asarray(u, dtype=float)
     best = -np.sqrt(g @ np.linalg.solve(M, g))
-    return f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); <g, u> = {g @ u:.6f}, the smallest possible on the unit M-sphere is {best:.6f}"
+    return (
+        f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); dL[u] = {g @ u:.6f}, "
+        f"the smallest possible on the unit M-sphere is {best:.6f}"
+    )
 
 
 steepest_direction = Exercise(
     id="8.7.2",
     title="Steepest descent on the unit sphere of a metric",
     level="medium",
+    category="drill",
     statement=r"""
-At some point the differential of a loss is the covector $u\mapsto g^\top u$ (`g` in the data).
-Among all directions $u$ of unit length **for the metric** $M$, that is $u^\top M u = 1$,
-find the one along which the loss decreases fastest: the $u$ minimizing $g^\top u$.
+A loss depends on $\theta\in\mathbb{R}^3$ only through $y = A\theta$: $\mathcal{L}(\theta) = \ell(A\theta)$ with
+$A\in\mathbb{R}^{4\times3}$ in the data. At the current point the gradient of $\ell$ at $y$ is $r$ (`r`
+in the data). Among all directions $u$ of unit length **for the metric** $M$, that is
+$u^\top M u = 1$, find the one along which $\mathcal{L}$ decreases fastest to first order: the $u$
+minimizing $d\mathcal{L}_\theta[u]$.
 """,
     build=_direction_data,
-    solution=lambda g, M: _unit(-np.linalg.solve(M, g), M),
+    solution=lambda A, r, M: _unit(-np.linalg.solve(M, A.T @ r), M),
     mistakes=(
-        Mistake("normalized in the Euclidean norm instead of the M-norm", lambda g, M: -np.linalg.solve(M, g) / np.linalg.norm(np.linalg.solve(M, g)),
-                "the constraint is u^T M u = 1: divide M^-1 g by its M-norm sqrt(g^T M^-1 g)"),
-        Mistake("not normalized: -M^-1 g", lambda g, M: -np.linalg.solve(M, g),
-                "-M^-1 g points the right way; rescale it to unit M-norm"),
-        Mistake("the Euclidean direction -g, rescaled to unit M-norm", lambda g, M: _unit(-g, M),
-                "minimize g^T u subject to u^T M u = 1 (a Lagrange multiplier): g = -2 mu M u, so u is proportional to -M^-1 g"),
+        Mistake(
+            "normalized in the Euclidean norm instead of the M-norm",
+            lambda A, r, M: -np.linalg.solve(M, A.T @ r) / np.linalg.norm(np.linalg.solve(M, A.T @ r)),
+            "the constraint is u^T M u = 1: divide M^-1 A^T r by its M-norm sqrt(r^T A M^-1 A^T r)",
+        ),
+        Mistake(
+            "not normalized: -M^-1 A^T r",
+            lambda A, r, M: -np.linalg.solve(M, A.T @ r),
+            "-M^-1 A^T r points the right way; rescale it to unit M-norm",
+        ),
+        Mistake(
+            "the Euclidean direction -A^T r, rescaled to unit M-norm",
+            lambda A, r, M: _unit(-A.T @ r, M),
+            "steepest for the unit ball of M is not steepest for the round ball: by Cauchy-Schwarz in <., .>_M, "
+            "u must be a negative multiple of M^-1 A^T r",
+        ),
+        Mistake(
+            "multiplied by M instead of solving with it",
+            lambda A, r, M: _unit(-M @ (A.T @ r), M),
+            "the covector g = A^T r becomes a vector through M^-1 (the Riesz map of M), not through M",
+        ),
     ),
-    hint=r"""
-Minimize $g^\top u$ subject to $u^\top Mu = 1$ with a Lagrange multiplier, or substitute
-$u = M^{-1/2}w$ and solve the Euclidean problem for $w$.
+    hints=(
+        r"By the chain rule $d\mathcal{L}_\theta[u] = r^\top A u$: which array $g$ gives $d\mathcal{L}_\theta[u] = "
+        r"g^\top u$?",
+        r"Write $g^\top u$ as an $M$-inner product, $g^\top u = \langle M^{-1}g, u\rangle_M$.",
+        r"Cauchy–Schwarz in $\langle\cdot,\cdot\rangle_M$: $\langle M^{-1}g, u\rangle_M \ge -\|M^{-1}g\|_M\,\|u\|_M$, "
+        r"with equality exactly when $u$ is a negative multiple of $M^{-1}g$.",
+    ),
+    solution_text=r"""
+The differential pulls back through $A$: $d\mathcal{L}_\theta[u] = d\ell_y[Au] = r^\top Au = (A^\top r)^\top u$, so its
+coefficients are $g = A^\top r$. With the $M$-gradient $g_M = M^{-1}g$,
+$$
+d\mathcal{L}_\theta[u] = \langle g_M, u\rangle_M \;\ge\; -\|g_M\|_M\,\|u\|_M = -\sqrt{g^\top M^{-1}g}
+\quad\text{on } u^\top Mu = 1,
+$$
+with equality for $u^\star = -\,g_M/\|g_M\|_M = -M^{-1}A^\top r\,\big/\sqrt{r^\top AM^{-1}A^\top r}$.
 """,
     solution_code="""\
-v = -np.linalg.solve(M, g)        # the direction: minus the M-gradient
+g = A.T @ r                        # coefficients of dL: the pullback of r through A
+v = -np.linalg.solve(M, g)         # minus the M-gradient
 solution = v / np.sqrt(v @ M @ v)  # scaled to unit M-norm
 """,
     evidence=_direction_evidence,
@@ -126,21 +212,22 @@ def _logistic_data(rng):
     return {"X": X, "y": y, "theta": theta}
 
 
-def _fisher_parts(X, y, theta):
+def _fisher_parts(X, y, theta, *, empirical=False):
     p = 1.0 / (1.0 + np.exp(-(X.T @ theta)))
     g = X @ (p - y)
-    F = (X * (p * (1 - p))) @ X.T
+    weight = (y - p) ** 2 if empirical else p * (1 - p)
+    F = (X * weight) @ X.T
     return g, F
 
 
-def _solve_fisher(X, y, theta, *, multiply=False):
-    g, F = _fisher_parts(X, y, theta)
+def _solve_fisher(X, y, theta, *, multiply=False, empirical=False):
+    g, F = _fisher_parts(X, y, theta, empirical=empirical)
     return F @ g if multiply else np.linalg.solve(F, g)
 
 
 def _natural_evidence(data, n):
     g, F = _fisher_parts(data["X"], data["y"], data["theta"])
-    rel = np.linalg.norm(F @ n - g) / np.linalg.norm(g)
+    rel = np.linalg.norm(F @ np.asarray(n, dtype=float) - g) / np.linalg.norm(g)
     return f"F times your answer reproduces the Euclidean gradient g up to a relative error of {rel:.1e}"
 
 
@@ -148,32 +235,66 @@ natural_gradient = Exercise(
     id="8.7.3",
     title="The natural gradient of logistic regression",
     level="medium",
+    category="drill",
     statement=r"""
 Logistic regression with the examples as the **columns** of $X\in\mathbb{R}^{3\times8}$ and labels
-$y\in\{0,1\}^8$: $p = \sigma(X^\top\theta)$ entrywise, and the loss is the summed negative
-log-likelihood $\mathcal{L}(\theta) = \sum_k \big[\log(1 + e^{x_k^\top\theta}) - y_k x_k^\top\theta\big]$.
-Its Fisher information is $F = \sum_k p_k(1-p_k)\,x_kx_k^\top$, the metric of natural gradient descent.
+$y\in\{0,1\}^8$: $p_k = \sigma(x_k^\top\theta)$ is the model's probability of $y_k = 1$, and the loss is the
+summed negative log-likelihood $\mathcal{L}(\theta) = \sum_k \big[\log(1 + e^{x_k^\top\theta}) - y_k
+x_k^\top\theta\big]$.
+Natural gradient descent measures steps with the Fisher information
+$F = \sum_k \mathbb{E}_{y\sim\mathrm{Bernoulli}(p_k)}\big[s_k s_k^\top\big]$, where
+$s_k = \nabla_\theta \log p(y\mid x_k, \theta)$ is the score of example $k$ (the expectation is over the
+model's own labels, not the data's).
 
 Compute the natural gradient $F^{-1}\nabla_\theta\mathcal{L}$ at the data's `theta`.
 """,
     build=_logistic_data,
     solution=lambda X, y, theta: _solve_fisher(X, y, theta),
     mistakes=(
-        Mistake("F g: multiplied by the Fisher matrix instead of solving with it", lambda X, y, theta: _solve_fisher(X, y, theta, multiply=True),
-                "the natural gradient is the Riesz representer under <u, v>_F = u^T F v: it solves F n = g"),
-        Mistake("(X X^T)^-1 g: the weights p(1-p) are missing from F", lambda X, y, theta: np.linalg.solve(X @ X.T, _fisher_parts(X, y, theta)[0]),
-                "each example enters F with the weight p_k (1 - p_k), the variance of its label under the model"),
-        Mistake("g: the Euclidean gradient", lambda X, y, theta: _fisher_parts(X, y, theta)[0],
-                "that is the gradient for the plain dot product; the natural gradient applies F^-1 to it"),
+        Mistake(
+            "F g: multiplied by the Fisher matrix instead of solving with it",
+            lambda X, y, theta: _solve_fisher(X, y, theta, multiply=True),
+            "the natural gradient is the Riesz representer under <u, v>_F = u^T F v: it solves F n = grad L",
+        ),
+        Mistake(
+            "the empirical Fisher: the data's labels in place of the expectation",
+            lambda X, y, theta: _solve_fisher(X, y, theta, empirical=True),
+            "F averages s s^T over y ~ Bernoulli(p_k), the model's labels: E[(y - p_k)^2] = p_k (1 - p_k), "
+            "not the observed (y_k - p_k)^2",
+        ),
+        Mistake(
+            "(X X^T)^-1 grad L: the weights p(1-p) are missing from F",
+            lambda X, y, theta: np.linalg.solve(X @ X.T, _fisher_parts(X, y, theta)[0]),
+            "each example enters F with the weight p_k (1 - p_k), the variance of its label under the model",
+        ),
+        Mistake(
+            "grad L: the Euclidean gradient",
+            lambda X, y, theta: _fisher_parts(X, y, theta)[0],
+            "that is the gradient for the plain dot product; the natural gradient applies F^-1 to it",
+        ),
     ),
-    hint=r"""
-$\nabla_\theta\mathcal{L} = X(p - y)$ and $F = X\,\mathrm{Diag}(p\odot(1-p))\,X^\top$; then solve a
-$3\times3$ linear system.
+    hints=(
+        r"Differentiate $\log p(y\mid x_k,\theta) = y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})$: $s_k = (y - "
+        r"p_k)\,x_k$, "
+        r"and $\nabla_\theta\mathcal{L} = -\sum_k s_k$ evaluated at the data's labels.",
+        r"In $F$ the label $y$ is random, $y\sim\mathrm{Bernoulli}(p_k)$: what is $\mathbb{E}[(y - p_k)^2]$?",
+        r"$\mathbb{E}[(y - p_k)^2]$ is the variance of a Bernoulli variable, which makes $F$ a weighted sum of "
+        r"$x_kx_k^\top$; then solve a $3\times3$ system $Fn = \nabla_\theta\mathcal{L}$.",
+    ),
+    solution_text=r"""
+The score of example $k$ is $s_k = \nabla_\theta\big[y\,x_k^\top\theta - \log(1 + e^{x_k^\top\theta})\big] = (y -
+p_k)\,x_k$, and
+the loss gradient at the data is $\nabla_\theta\mathcal{L} = \sum_k (p_k - y_k)\,x_k = X(p - y)$. Under the model,
+$y\sim\mathrm{Bernoulli}(p_k)$ has $\mathbb{E}[(y - p_k)^2] = p_k(1 - p_k)$, so
+$$
+F = \sum_k p_k(1 - p_k)\,x_kx_k^\top = X\,\mathrm{Diag}\big(p\odot(1 - p)\big)\,X^\top ,
+$$
+and the natural gradient $n$ solves $Fn = X(p - y)$.
 """,
     solution_code="""\
 p = 1 / (1 + np.exp(-(X.T @ theta)))
-g = X @ (p - y)                          # Euclidean gradient
-F = (X * (p * (1 - p))) @ X.T            # Fisher information
+g = X @ (p - y)                          # Euclidean gradient of the loss
+F = (X * (p * (1 - p))) @ X.T            # Fisher information: E[(y - p)^2] = p (1 - p)
 solution = np.linalg.solve(F, g)         # natural gradient F^-1 g
 """,
     evidence=_natural_evidence,
@@ -184,40 +305,258 @@ solution = np.linalg.solve(F, g)         # natural gradient F^-1 g
 
 def _reparam_data(rng):
     C = np.eye(3) + 0.6 * rng.standard_normal((3, 3))
-    return {"C": C, "g": rng.standard_normal(3), "eta": 0.1}
+    return {"C": C, "N": _spd(rng, 3, 1.0), "g": rng.standard_normal(3), "eta": 0.1}
+
+
+def _reparam_step(C, N, g, eta):
+    return -eta * C @ np.linalg.solve(N, C.T @ g)
 
 
 reparametrized_descent = Exercise(
     id="8.7.4",
-    title="Plain gradient descent in other coordinates",
+    title="Descent under a metric in other coordinates",
     level="hard",
+    category="drill",
     statement=r"""
-Parametrize $\theta = C\varphi$ with the invertible $C$ of the data, and run **plain** gradient
-descent on $\varphi$ (learning rate $\eta = 0.1$) for the same loss $\mathcal{L}$. At a point where
-$\nabla_\theta\mathcal{L} = g$ (in the data), one step changes $\varphi$ by $\Delta\varphi$, hence
-$\theta$ by $\Delta\theta = C\Delta\varphi$.
+Parametrize $\theta = C\varphi$ with the invertible $C$ of the data, and run gradient descent on
+$\varphi$ under the metric $\langle a, b\rangle_N = a^\top N b$ ($N$ symmetric positive definite, in the data),
+learning rate $\eta = 0.1$, for the same loss $\mathcal{L}$. At a point where $\nabla_\theta\mathcal{L} = g$ (in the
+data), one step changes $\varphi$ by $\Delta\varphi$, hence $\theta$ by $\Delta\theta = C\Delta\varphi$.
 
-Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: which metric?)
+Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: under which metric?)
 """,
     build=_reparam_data,
-    solution=lambda C, g, eta: -eta * C @ (C.T @ g),
+    solution=_reparam_step,
     mistakes=(
-        Mistake("-eta g: assumed the step does not depend on the coordinates", lambda C, g, eta: -eta * g,
-                "the gradient in phi is the pullback C^T g, and the step must be mapped back by C: coordinates change the step"),
-        Mistake("-eta C^T g: that is the step in phi, not mapped back to theta", lambda C, g, eta: -eta * C.T @ g,
-                "Delta phi = -eta C^T g lives in phi-coordinates; the question asks for Delta theta = C Delta phi"),
-        Mistake("-eta C^-1 C^-T g: the metric inverted", lambda C, g, eta: -eta * np.linalg.solve(C, np.linalg.solve(C.T, g)),
-                "by the chain rule grad_phi = C^T g (a pullback by the adjoint), not C^-1 g; then Delta theta = C Delta phi"),
+        Mistake(
+            "-eta g: assumed the step does not depend on the coordinates",
+            lambda C, N, g, eta: -eta * g,
+            "the gradient in phi is the pullback C^T g, and the step must be mapped back by C: coordinates change the "
+            "step",
+        ),
+        Mistake(
+            "the step in phi, not mapped back to theta",
+            lambda C, N, g, eta: -eta * np.linalg.solve(N, C.T @ g),
+            "Delta phi = -eta N^-1 C^T g lives in phi-coordinates; the question asks for Delta theta = C Delta phi",
+        ),
+        Mistake(
+            "ignored the metric N: plain descent in phi",
+            lambda C, N, g, eta: -eta * C @ (C.T @ g),
+            "in phi the step is the N-gradient N^-1 C^T g, not C^T g",
+        ),
+        Mistake(
+            "pulled the covector back with C^-1 instead of C^T",
+            lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
+            "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
+        ),
     ),
-    hint=r"""
-$\mathcal{L}(C\varphi)$ has the $\varphi$-gradient $C^\top g$ (the adjoint pulls the covector back).
-Take the step in $\varphi$ and push it forward with $C$. The result is $-\eta M^{-1}g$ with
-$M = (CC^\top)^{-1}$.
+    hints=(
+        r"By the chain rule, what is $\nabla_\varphi\,\mathcal{L}(C\varphi)$ in terms of $g$?",
+        r"The step in $\varphi$ is minus $\eta$ times the $N$-gradient: the Riesz image of the $\varphi$-covector "
+        r"under $N$.",
+        r"Push the step forward with $C$, and read off the metric $M$ for which the result is $-\eta M^{-1}g$.",
+    ),
+    solution_text=r"""
+A tangent $\Delta\varphi$ moves $\theta$ by $C\Delta\varphi$, so $d\mathcal{L}[C\Delta\varphi] = g^\top
+C\Delta\varphi = (C^\top g)^\top\Delta\varphi$: the
+covector pulls back to $C^\top g$. Its $N$-gradient is $N^{-1}C^\top g$, the step is
+$\Delta\varphi = -\eta\,N^{-1}C^\top g$, and pushed forward
+$$
+\Delta\theta = C\Delta\varphi = -\eta\; C N^{-1} C^\top g = -\eta\, M^{-1} g, \qquad M = C^{-\top} N\, C^{-1}.
+$$
+$M$ is the metric $N$ carried over to $\theta$ ($\langle a, b\rangle_M = \langle C^{-1}a, C^{-1}b\rangle_N$); with $N
+= I$ it is
+$(CC^\top)^{-1}$, which is not $I$ unless $C$ is orthogonal.
 """,
     solution_code="""\
-dphi = -eta * C.T @ g     # plain gradient step in phi: grad_phi = C^T g
-solution = C @ dphi       # the same step seen in theta: -eta C C^T g
+dphi = -eta * np.linalg.solve(N, C.T @ g)   # the N-gradient step in phi: grad_phi = C^T g
+solution = C @ dphi                         # the same step seen in theta: -eta C N^-1 C^T g
 """,
 )
 
-register(preconditioned_step, steepest_direction, natural_gradient, reparametrized_descent)
+# ----------------------------------------------------------------------------- 8.7.5 (transfer)
+
+
+def _unmixing_data(rng):
+    W = np.eye(3) + 0.3 * rng.standard_normal((3, 3))
+    if np.linalg.det(W) < 0:
+        W[0] = -W[0]
+    B = rng.standard_normal((3, 20))
+    return {"W": W, "S": B @ B.T / 20}
+
+
+def _frobenius_unmixing(W, S, *, inverse_not_transposed=False):
+    Wi = np.linalg.inv(W)
+    return (Wi if inverse_not_transposed else Wi.T) - W @ S
+
+
+def _unmixing_evidence(data, G):
+    W, S = data["W"], data["S"]
+    G = np.asarray(G, dtype=float)
+    V = np.random.default_rng(2).standard_normal((3, 3))
+    Wi = np.linalg.inv(W)
+    lhs = np.trace((G @ Wi).T @ (V @ Wi))
+    h = 1e-6
+    f = lambda Y: np.linalg.slogdet(Y)[1] - 0.5 * np.trace(Y @ S @ Y.T)  # noqa: E731 (the function of the statement)
+    rhs = (f(W + h * V) - f(W - h * V)) / (2 * h)
+    return f"for a random tangent V: <G, V>_W = {lhs:.6f}, df_W[V] by central differences = {rhs:.6f}"
+
+
+unmixing_natural_gradient = Exercise(
+    id="8.7.5",
+    title="A natural gradient on invertible matrices",
+    level="medium",
+    category="transfer",
+    statement=r"""
+An unmixing matrix $W\in\mathbb{R}^{3\times3}$ ($\det W > 0$) turns data with covariance $S$ into $y = Wx$; up to
+constants, the log-likelihood of Gaussian sources is
+$$
+f(W) = \log\det W - \tfrac12\,\mathrm{tr}\big(WSW^\top\big).
+$$
+Tangents at $W$ are all $3\times3$ matrices $V$. Measure them relative to $W$,
+$$
+\langle U, V\rangle_W = \mathrm{tr}\big((UW^{-1})^\top(VW^{-1})\big),
+$$
+a metric that does not change when $U$, $V$ and $W$ are all multiplied on the right by the same
+invertible matrix (the one used in independent component analysis).
+
+Compute the gradient of $f$ for this metric at the data's $W$: the matrix $G$ with
+$\langle G, V\rangle_W = df_W[V]$ for every $V$.
+""",
+    build=_unmixing_data,
+    solution=lambda W, S: _frobenius_unmixing(W, S) @ W.T @ W,
+    mistakes=(
+        Mistake(
+            "W^-T - W S: the Frobenius (Euclidean) gradient",
+            lambda W, S: _frobenius_unmixing(W, S),
+            "W^-T - W S represents df_W under <U, V> = tr(U^T V); this metric measures U W^-1, not U",
+        ),
+        Mistake(
+            "the metric applied instead of inverted",
+            lambda W, S: _frobenius_unmixing(W, S) @ np.linalg.inv(W.T @ W),
+            "<G, V>_W = tr(G (W^T W)^-1 ... ): the Riesz map undoes (W^T W)^-1, so G = G_F W^T W",
+        ),
+        Mistake(
+            "W W^T on the left: the metric of V -> W^-1 V",
+            lambda W, S: W @ W.T @ _frobenius_unmixing(W, S),
+            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), and the factor goes on the "
+            "right",
+        ),
+        Mistake(
+            "d log det W[V] = tr(W^-1 V) read as the gradient W^-1",
+            lambda W, S: _frobenius_unmixing(W, S, inverse_not_transposed=True) @ W.T @ W,
+            "tr(W^-1 V) = <W^-T, V>_F: the Frobenius gradient of log det W is W^-T; it equals W^-1 only for symmetric "
+            "W",
+        ),
+    ),
+    hints=(
+        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$ and $d\,\tfrac12\mathrm{tr}(WSW^\top)[V] "
+        r"= \mathrm{tr}(SW^\top V)$; "
+        r"write $df_W[V] = \mathrm{tr}(G_F^\top V)$.",
+        r"Rewrite the metric with the cyclic property: $\langle U, V\rangle_W = \mathrm{tr}\big(U^\top V\,(W^\top "
+        r"W)^{-1}\big)$.",
+        r"Match $\mathrm{tr}\big((G(W^\top W)^{-1})^\top V\big) = \mathrm{tr}(G_F^\top V)$ for every $V$: $G(W^\top "
+        r"W)^{-1}$ must be $G_F$.",
+    ),
+    solution_text=r"""
+The differential is $df_W[V] = \mathrm{tr}(W^{-1}V) - \mathrm{tr}(SW^\top V) = \mathrm{tr}(G_F^\top V)$ with the
+Frobenius gradient
+$G_F = W^{-\top} - WS$ ($S$ is symmetric). By the cyclic property the metric is
+$\langle U, V\rangle_W = \mathrm{tr}\big(W^{-\top}U^\top VW^{-1}\big) = \mathrm{tr}\big((U(W^\top W)^{-1})^\top
+V\big)$, so the Riesz condition
+for every $V$ reads $G(W^\top W)^{-1} = G_F$:
+$$
+G = G_F\,W^\top W = \big(W^{-\top} - WS\big)W^\top W = \big(I - WSW^\top\big)W .
+$$
+No matrix inverse is left: the step $W \leftarrow W + \eta(I - \mathbb{E}[yy^\top])W$ (with $S$ the covariance of
+$x$) is
+the natural-gradient update of independent component analysis. It vanishes when the outputs $y = Wx$ are white.
+""",
+    solution_code="""\
+G_F = np.linalg.inv(W).T - W @ S    # Frobenius gradient: df_W[V] = tr(G_F^T V)
+solution = G_F @ W.T @ W            # Riesz map of tr((U W^-1)^T (V W^-1)): (I - W S W^T) W
+""",
+    evidence=_unmixing_evidence,
+)
+
+# ----------------------------------------------------------------------------- 8.7.6 (concept)
+
+survives_reparametrization = Exercise(
+    id="8.7.6",
+    title="What survives a change of coordinates",
+    level="medium",
+    category="concept",
+    kind="choice",
+    statement=r"""
+The parameters are rewritten as $w = Bu$ with an invertible, non-orthogonal $B$, and everything is
+recomputed in the coordinates $u$ for the loss $\tilde{\mathcal{L}}(u) = \mathcal{L}(Bu)$; vectors found in $u$ are
+mapped back
+by $B$ before comparing. Which of these are the **same** before and after? (Several may be.)
+""",
+    options=(
+        Option(
+            "a",
+            r"the number $d\mathcal{L}_w[v]$ for a tangent $v$ (given in $u$ as $B^{-1}v$)",
+            True,
+            r"the covector is a linear map of tangents, not an array: $\tilde c^\top B^{-1}v = c^\top BB^{-1}v = "
+            r"c^\top v$",
+        ),
+        Option(
+            "b",
+            r'the array $c$ printed as "the gradient"',
+            False,
+            r"it becomes $\tilde c = B^\top c$, a different array: coefficients of a covector change by the adjoint",
+        ),
+        Option(
+            "c",
+            r"the Newton step $-\eta H^{-1}c$, mapped back by $B$",
+            True,
+            r"$\tilde H = B^\top HB$ and $\tilde c = B^\top c$ give $B\tilde H^{-1}\tilde c = H^{-1}c$: the Hessian "
+            r"pulls back like a metric",
+        ),
+        Option(
+            "d",
+            r"the plain gradient step $-\eta c$, mapped back by $B$",
+            False,
+            r"it becomes $-\eta BB^\top c$, which is $-\eta c$ only for orthogonal $B$: the array $c$ is used as a "
+            r"vector",
+        ),
+        Option(
+            "e",
+            r"the set of descent directions $\{v : d\mathcal{L}_w[v] < 0\}$",
+            True,
+            r"it is defined by the covector alone, whose values do not depend on coordinates (option a)",
+        ),
+        Option(
+            "f",
+            r"the steepest unit-length direction, length measured by $v^\top v$ in each system",
+            False,
+            r'"unit length" in $u$ is $u^\top u = 1$, i.e. $w^\top B^{-\top}B^{-1}w = 1$ in $w$: a different unit '
+            r"ball, so a different steepest direction",
+        ),
+    ),
+    hints=(
+        "Sort the objects into covectors (they eat tangents), vectors (they are tangents) and choices of a metric.",
+        r"Under $w = Bu$, tangents transform by $B^{-1}$, covector coefficients by $B^\top$, metrics by "
+        r"$B^\top(\cdot)B$.",
+        r"An object is the same after the change when it is built only from the covector, or from the covector "
+        r"and a metric that pulls back by $B^\top(\cdot)B$ as well.",
+    ),
+    solution_text=r"""
+The differential is a covector: its *values* $d\mathcal{L}_w[v]$ are coordinate-free (a), and so is anything defined
+from them alone (e). Its *coefficients* are not: $\tilde c = B^\top c$ (b). Turning $c$ into a step needs a metric; the
+step is coordinate-free exactly when the metric pulls back like $\tilde M = B^\top MB$, since then
+$B\tilde M^{-1}\tilde c = BB^{-1}M^{-1}B^{-\top}B^\top c = M^{-1}c$. The Hessian does (c); the identity of each
+coordinate
+system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
+""",
+)
+
+register(
+    preconditioned_step,
+    steepest_direction,
+    natural_gradient,
+    reparametrized_descent,
+    unmixing_natural_gradient,
+    survives_reparametrization,
+)
