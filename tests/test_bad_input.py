@@ -278,7 +278,7 @@ def _fixtures():
 
 def _exercise_kwargs(eid="8.1.9"):
     return dict(id=eid, title="t", level="easy", statement="s", build=lambda rng: {"a": np.ones(2)}, solution=lambda a: a, kind="array",
-                mistakes=(), hint="", solution_code="", signature=None, trials=None, outputs=(), evidence=None, answer_note="", rtol=1e-6, seed=0,
+                mistakes=(), solution_code="", signature=None, trials=None, outputs=(), evidence=None, answer_note="", rtol=1e-6, seed=0,
                 category="drill", hints=(), solution_text="", options=())
 
 
@@ -305,6 +305,10 @@ def build_specs() -> dict:
     specs = {
         # ------------------------------------------------------------------ spaces
         "companion.spaces.vec": S(lambda: {"A": R(3, 2)}, {"A": A(shape_free=True)}),
+        "companion.spaces.kron_matrix": S(lambda: {"A": R(3, 2), "B": R(2, 4, seed=1), "max_size": 1000}, {"A": A(dims_free=True), "B": A(dims_free=True), "max_size": LIMIT}),
+        "companion.spaces.sandwich": S(lambda: {"A": R(3, 2), "X": R(2, 2, seed=1), "B": R(2, 4, seed=2)}, {"A": A(dims_free=True), "X": A(), "B": A(dims_free=True)}),
+        "companion.spaces.sandwich_adjoint": S(lambda: {"A": R(3, 2), "Y": R(3, 4, seed=1), "B": R(2, 4, seed=2)}, {"A": A(dims_free=True), "Y": A(), "B": A(dims_free=True)}),
+        "companion.spaces.sandwich_cost": S(lambda: {"A_shape": (3, 2), "B_shape": (2, 4)}, {"A_shape": SHAPE(huge=False), "B_shape": SHAPE(huge=False)}),
         "companion.spaces.unvec": S(lambda: {"v": R(6), "shape": (3, 2)}, {"v": A(), "shape": SHAPE()}),
         "companion.spaces.frobenius": S(lambda: {"A": R(3, 2), "B": R(3, 2, seed=1)}, {"A": A(rank_free=True), "B": A(rank_free=True)}),
         "companion.spaces.Metric": S(lambda: {"M": 2 * np.eye(2), "shape": (2,)}, {"M": A(), "shape": SHAPE(none_ok=True)}),
@@ -546,7 +550,7 @@ def build_specs() -> dict:
         "companion.exercises.registry.Markdown": S(lambda: {"text": "# t"}, {"text": TEXT}),
         "companion.exercises.exercise.Exercise": S(lambda: _exercise_kwargs(),
                                                    {"id": Kind(lambda v: [("None", None), ("a number", 8.1), ("a malformed id", "8.1")]), "title": TEXT, "level": CHOICE(), "statement": TEXT,
-                                                    "build": CALLABLE, "solution": CALLABLE, "kind": CHOICE(), "hint": TEXT, "solution_code": TEXT, "answer_note": TEXT,
+                                                    "build": CALLABLE, "solution": CALLABLE, "kind": CHOICE(), "solution_code": TEXT, "answer_note": TEXT,
                                                     "mistakes": Kind(lambda v: [("None", None), ("a string", "abc"), ("a list of numbers", [3])]),
                                                     "signature": Kind(lambda v: [("a number", 3), ("a list", ["f(x)"])]),
                                                     "trials": Kind(lambda v: [("a number", 3), ("a string", "t")]), "evidence": Kind(lambda v: [("a number", 3), ("a string", "t")]),

@@ -44,12 +44,6 @@ MISTAKES = [(eid, m.name) for eid, ex in EXERCISES.items() for m in ex.mistakes]
 SECTIONS = [f"8.{k}" for k in range(1, 9)]
 ORDER = {"easy": 0, "medium": 1, "hard": 2}
 
-# Exercises that still give one older `hint` instead of 2-3 graded `hints`, and exercises with no
-# written `solution_text` yet. Each list may only shrink: an id listed here that has been converted
-# fails the test below (remove it from the list when the exercise is converted).
-LEGACY_HINTS = {
-}
-NO_SOLUTION_TEXT = set(LEGACY_HINTS)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -97,7 +91,6 @@ def test_at_least_three_per_section_easy_to_hard(section):
     assert exs[0].level == "easy" and any(e.level == "hard" for e in exs)
 
 
-@pytest.mark.xfail(strict=False, reason="the sections' transfer and concept problems are being written")
 @pytest.mark.parametrize("section", SECTIONS)
 def test_six_per_section_with_a_transfer_and_a_concept_problem(section):
     exs = by_section(section)
@@ -163,17 +156,12 @@ def test_statement_and_metadata(eid):
 
 @pytest.mark.parametrize("eid", ALL_IDS)
 def test_graded_hints(eid):
-    """Two or three hints, the last the key step; the older single hint only while an exercise is listed."""
+    """Two or three hints, revealed one at a time, the last the key step."""
     ex = get(eid)
     md = ex.hints_markdown()
     for h in ex.hints:
         assert h.strip() and h.count("$") % 2 == 0, f"unbalanced $ in a hint: {h!r}"
         assert h.strip() in md
-    if eid in LEGACY_HINTS:
-        assert ex.legacy_hint, f"{eid} has graded hints now: remove it from LEGACY_HINTS"
-        assert len(ex.hints) == 1 and md.startswith("```{dropdown} Hint\n")
-        return
-    assert not ex.legacy_hint, f"{eid}: give graded hints (hints=(...)), not the older hint"
     n = len(ex.hints)
     assert 2 <= n <= 3, f"{eid}: {n} hints (2 or 3 steps)"
     titles = re.findall(r"^```\{dropdown\} (.*)$", md, re.M)
@@ -183,10 +171,6 @@ def test_graded_hints(eid):
 @pytest.mark.parametrize("eid", ALL_IDS)
 def test_written_solution(eid):
     ex = get(eid)
-    if eid in NO_SOLUTION_TEXT:
-        assert not ex.solution_text.strip(), f"{eid} has a written solution now: remove it from NO_SOLUTION_TEXT"
-        assert ex.solution_markdown() == ""
-        return
     text = ex.solution_text.strip()
     assert text and text.count("$") % 2 == 0, f"{eid}: the written solution is empty or has unbalanced $"
     md = ex.solution_markdown()
@@ -508,8 +492,6 @@ def test_concept_question_right_set_accepted(eid):
 def test_exercise_refuses_bad_new_fields():
     with pytest.raises(ValueError, match="category.*'drill', 'transfer', 'concept'"):
         _concept(category="exam")
-    with pytest.raises(ValueError, match="hints.*or the older hint, not both"):
-        _concept(hint="one")
     with pytest.raises(TypeError, match="hints must be a tuple"):
         _concept(hints="one string")
     with pytest.raises(ValueError, match="1 to 3"):
@@ -533,10 +515,8 @@ def test_exercise_refuses_bad_new_fields():
         Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number")
 
 
-def test_legacy_hint_is_a_one_step_hints():
-    ex = _concept(hints=(), hint="The pairing.")
-    assert ex.hints == ("The pairing.",) and ex.legacy_hint
-    assert ex.hints_markdown() == "```{dropdown} Hint\nThe pairing.\n```"
+def test_hints_and_solution_markdown():
+    assert _concept(hints=("The pairing.",)).hints_markdown() == "```{dropdown} Hint\nThe pairing.\n```"
     three = _concept(hints=("one", "two", "three"))
     assert three.hints_markdown() == ("```{dropdown} Hint 1 of 3\none\n```\n\n```{dropdown} Hint 2 of 3\ntwo\n```\n\n"
                                       "```{dropdown} Hint 3 of 3: the key step\nthree\n```")
@@ -585,8 +565,6 @@ def _sync(*args):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=300)
 
 
-@pytest.mark.xfail(strict=False, reason="the notebooks are rewritten by sync_exercises.py --all "
-                                        "once the sections' exercises land")
 def test_notebooks_match_the_package():
     proc = _sync("--all", "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -109,7 +109,7 @@ class Exercise:
       or ``"choice"`` (see ``options``);
     - ``mistakes``: the known mistakes, checked before the generic transpose/sign/scale diagnosis;
     - ``hints``: 2 or 3 graded hints (markdown), revealed one at a time; the last is the key step,
-      never the answer. ``hint`` is the older single hint (a one-step ``hints``; not both);
+      never the answer;
     - ``solution_text``: the written derivation (markdown with MathJax, in the book's notation);
     - ``solution_code``: plain numpy code that sets ``solution``, with the data's names in scope
       (for a choice exercise, written for you when empty: ``solution = "b"``);
@@ -134,7 +134,6 @@ class Exercise:
     solution: Callable | None = None
     kind: str = "array"
     mistakes: tuple = ()
-    hint: str = ""
     solution_code: str = ""
     signature: str | None = None
     trials: Callable | None = None
@@ -156,7 +155,7 @@ class Exercise:
         as_choice(self.kind, f"exercise {self.id}: kind", KINDS)
         as_choice(self.level, f"exercise {self.id}: level", LEVELS)
         as_choice(self.category, f"exercise {self.id}: category", CATEGORIES)
-        for what in ("title", "statement", "hint", "solution_code", "answer_note", "solution_text"):
+        for what in ("title", "statement", "solution_code", "answer_note", "solution_text"):
             if not isinstance(getattr(self, what), str):
                 raise TypeError(f"exercise {self.id}: {what} must be a string, got {describe(getattr(self, what))}")
         self._check_hints()
@@ -190,15 +189,11 @@ class Exercise:
             raise ValueError(f"exercise {self.id}: mistake names must be distinct, got {names}")
 
     def _check_hints(self) -> None:
-        """``hints``: a tuple of 1 to 3 non-empty strings; the legacy ``hint`` becomes a one-step ``hints``."""
+        """``hints``: a tuple of 1 to 3 non-empty strings."""
         if isinstance(self.hints, str) or not isinstance(self.hints, (tuple, list)) \
                 or not all(isinstance(h, str) for h in self.hints):
             raise TypeError(f"exercise {self.id}: hints must be a tuple of strings (markdown), "
                             f"got {describe(self.hints)}")
-        if self.hint.strip() and self.hints:
-            raise ValueError(f"exercise {self.id}: give either hints (the graded steps) or the older hint, not both")
-        if self.hint.strip():
-            self.hints = (self.hint,)
         self.hints = tuple(self.hints)
         if len(self.hints) > 3 or any(not h.strip() for h in self.hints):
             raise ValueError(f"exercise {self.id}: hints must be 1 to 3 non-empty steps, got {len(self.hints)}")
@@ -243,11 +238,6 @@ class Exercise:
     def correct_labels(self) -> tuple:
         """A choice exercise's correct labels, e.g. ``("b",)`` or ``("a", "c")``; ``()`` otherwise."""
         return tuple(o.label for o in self.options if o.correct)
-
-    @property
-    def legacy_hint(self) -> bool:
-        """True while the exercise gives the older single ``hint`` instead of graded ``hints``."""
-        return bool(self.hint.strip())
 
     # ------------------------------------------------------------------ data
     def memo(self, key: str, compute: Callable):

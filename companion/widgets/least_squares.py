@@ -82,7 +82,6 @@ def zoom(problem: LeastSquaresProblem, eps: float, s=S_GRID):
     return z.s, z.curve(0)
 
 
-blowup = zoom  # the name this panel had before the three explorers shared it
 
 
 def draw_outer_product(ax_G, ax_r, ax_x, r, x, G):
