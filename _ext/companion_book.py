@@ -148,6 +148,7 @@ def configure(app: Sphinx, config) -> None:
             ext = app.extensions.get(name)
             if ext is not None and ext.parallel_read_safe is None:
                 ext.parallel_read_safe = True
+        _merge_proof_domain_in_parallel()
     # The notebooks' kernels inherit this environment. Their matrices are small, and OpenBLAS
     # threads busy-waiting against each other (and against the parallel readers) made the 8.8
     # notebook 5-30x slower on a shared 2-core machine: one BLAS thread per kernel, unless set.
@@ -158,6 +159,28 @@ def configure(app: Sphinx, config) -> None:
         if mode not in ("force", "cache", "auto", "off"):
             raise ExtensionError(f"COMPANION_BOOK_EXECUTE must be force, cache, auto or off, got {mode!r}")
         config.nb_execution_mode = mode
+
+
+def _noop_merge_domaindata(self, docnames, otherdata) -> None:
+    """Nothing to merge: sphinx-proof keeps its data in ``env.proof_list``, merged by its own handler."""
+
+
+def _merge_proof_domain_in_parallel() -> None:
+    """Let a parallel read merge sphinx-proof's domain.
+
+    sphinx-proof 0.4.0 declares itself parallel-read safe, but its ``prf`` domain does not define
+    ``merge_domaindata``, and Sphinx raises ``NotImplementedError`` when the parallel readers'
+    environments are merged (the whole build fails). The domain's own data are the empty
+    default; what it records (``env.proof_list``) is merged by sphinx-proof's ``env-merge-info``
+    handler. So merging the domain data is a no-op, which is what is given to it here.
+    """
+    try:
+        from sphinx.domains import Domain
+        from sphinx_proof.domain import ProofDomain
+    except ImportError:  # the boxes' extension is not installed
+        return
+    if ProofDomain.merge_domaindata is Domain.merge_domaindata:
+        ProofDomain.merge_domaindata = _noop_merge_domaindata
 
 
 def on_builder_inited(app: Sphinx) -> None:
