@@ -48,7 +48,6 @@ from pathlib import Path
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
-from sphinx.domains import Domain
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -149,7 +148,7 @@ def configure(app: Sphinx, config) -> None:
             ext = app.extensions.get(name)
             if ext is not None and ext.parallel_read_safe is None:
                 ext.parallel_read_safe = True
-        allow_parallel_proofs()
+        _merge_proof_domain_in_parallel()
     # The notebooks' kernels inherit this environment. Their matrices are small, and OpenBLAS
     # threads busy-waiting against each other (and against the parallel readers) made the 8.8
     # notebook 5-30x slower on a shared 2-core machine: one BLAS thread per kernel, unless set.
@@ -162,20 +161,26 @@ def configure(app: Sphinx, config) -> None:
         config.nb_execution_mode = mode
 
 
-def allow_parallel_proofs() -> None:
-    """Let sphinx-proof's domain be merged after a parallel read.
+def _noop_merge_domaindata(self, docnames, otherdata) -> None:
+    """Nothing to merge: sphinx-proof keeps its data in ``env.proof_list``, merged by its own handler."""
 
-    sphinx-proof declares itself parallel-read safe and merges what it records (``env.proof_list``)
-    in its own ``env-merge-info`` handler, but its ``prf`` domain keeps no data of its own and does
-    not implement ``merge_domaindata``, which Sphinx calls for every domain after a parallel read
-    (``NotImplementedError``). There is nothing to merge: an empty merge is the correct one.
+
+def _merge_proof_domain_in_parallel() -> None:
+    """Let a parallel read merge sphinx-proof's domain.
+
+    sphinx-proof 0.4.0 declares itself parallel-read safe, but its ``prf`` domain does not define
+    ``merge_domaindata``, and Sphinx raises ``NotImplementedError`` when the parallel readers'
+    environments are merged (the whole build fails). The domain's own data are the empty
+    default; what it records (``env.proof_list``) is merged by sphinx-proof's ``env-merge-info``
+    handler. So merging the domain data is a no-op, which is what is given to it here.
     """
     try:
+        from sphinx.domains import Domain
         from sphinx_proof.domain import ProofDomain
-    except ImportError:  # the extension is not installed: nothing to allow
+    except ImportError:  # the boxes' extension is not installed
         return
     if ProofDomain.merge_domaindata is Domain.merge_domaindata:
-        ProofDomain.merge_domaindata = lambda self, docnames, otherdata: None
+        ProofDomain.merge_domaindata = _noop_merge_domaindata
 
 
 def on_builder_inited(app: Sphinx) -> None:
