@@ -3,7 +3,7 @@
 When an answer is not right, the same questions are asked in the same order, whoever asks:
 
 1. the **shape** (expected vs got; a column ``(n, 1)`` where ``(n,)`` is asked is told exactly
-   what to change, see :func:`shape_finding`), then whether it is **finite**;
+   what to change, see ``shape_finding``), then whether it is **finite**;
 2. the **transpose** of the right answer (square matrices);
 3. the right answer with the opposite **sign**;
 4. the right answer times a constant (**scale**, the factor named by :func:`describe_factor`;
@@ -16,7 +16,7 @@ The callers differ only in how they know the truth: an exercise compares with it
 array, entry by entry; ``check_gradient`` compares directional derivatives with those of ``f``.
 So each caller passes ``explains(candidates, tol=None)``, "is this candidate the truth?", and
 the ladder tries the candidates (``G.T``, ``-G``, ``c G``) through it; the near miss and the
-mismatch are told apart by the relative error the caller measures (:func:`mismatch_finding`). Its findings are
+mismatch are told apart by the relative error the caller measures (``mismatch_finding``). Its findings are
 keyword dictionaries for :class:`Verdict`, the one type of outcome (with one rendering: a box
 in a notebook, text in a terminal).
 """
@@ -24,6 +24,7 @@ in a notebook, text in a terminal).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -128,7 +129,9 @@ class Verdict:
 
     def _repr_html_(self):
         color, background, mark = _STYLE[self.outcome]
-        esc = html.escape
+        def esc(text: str) -> str:  # plain text, with `code` spans as <code>
+            return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
         parts = [
             f'<div class="exercise-feedback exercise-feedback-{self.outcome.replace(" ", "-")}" '
             f'style="border-left:5px solid {color};background:{background};padding:6px 12px;margin:6px 0;'
