@@ -16,7 +16,7 @@ PYODIDE_DIST := _ext/pyodide/SOURCES.json
 
 help:
 	@echo "make book   create .venv, install, build the HTML book into _build/html (every notebook executed)"
-	@echo "make test   install test tools (and Chromium if missing) and run the whole test suite, then"
+	@echo "make test   install test tools (and Chromium if missing), lint, run the whole test suite, then"
 	@echo "            the unit tests again with the browser's numpy 2.0 / matplotlib 3.8 (make test-compat)"
 	@echo "make lint   ruff on the package, tests, benchmarks and build scripts (configured in pyproject.toml)"
 	@echo "make lab    open the notebooks in JupyterLab"
@@ -85,6 +85,7 @@ test-compat: $(COMPAT)/.installed
 	$(COMPAT)/bin/python -m pytest tests -q -n 2 -p no:cacheprovider $(COMPAT_IGNORE) -m "not book and not browser and not pdf"
 
 test: $(VENV)/.test-installed $(ASSETS) $(PYODIDE_DIST) chromium
+	$(MAKE) lint
 	$(PY) -m pytest tests
 	$(MAKE) test-compat
 

@@ -11,12 +11,19 @@ from urllib.parse import urlparse
 
 LOCAL = "127.0.0.1"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     # offline for real: no host but the local server resolves, whoever asks (a service worker too)
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-START_TIMEOUT_MS = 200_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s); live.js gives up at 180 s
+START_TIMEOUT_MS = (
+    200_000  # cold start: Pyodide, the packages, the explorer (measured 15-30 s); live.js gives up at 180 s
+)
 CHANGE_TIMEOUT_MS = 30_000  # a live control must change the figure within this
 
 
@@ -31,8 +38,10 @@ class LivePage:
         self.outside, self.console = [], []
 
         def route(r):
-            if urlparse(r.request.url).scheme in ("http", "https", "ws", "wss") and \
-                    urlparse(r.request.url).hostname != LOCAL:
+            if (
+                urlparse(r.request.url).scheme in ("http", "https", "ws", "wss")
+                and urlparse(r.request.url).hostname != LOCAL
+            ):
                 self.outside.append(r.request.url)
                 return r.abort()
             return r.continue_()
@@ -60,10 +69,13 @@ def start_live(lp: LivePage) -> float:
     try:
         lp.page.wait_for_function(
             "() => ['ready', 'error', 'unavailable'].includes(document.querySelector('.companion-live').dataset.state)",
-            timeout=START_TIMEOUT_MS)
+            timeout=START_TIMEOUT_MS,
+        )
     except Exception as e:
-        _fail(f"the live explorer did not start within {START_TIMEOUT_MS / 1000:.0f} s ({e.__class__.__name__})"
-                    f"\nstatus: {box.locator('.companion-live-status').text_content()}\nconsole:\n{lp.report()}")
+        _fail(
+            f"the live explorer did not start within {START_TIMEOUT_MS / 1000:.0f} s ({e.__class__.__name__})"
+            f"\nstatus: {box.locator('.companion-live-status').text_content()}\nconsole:\n{lp.report()}"
+        )
     seconds = time.monotonic() - t0
     state = box.get_attribute("data-state")
     assert state == "ready", f"{state}: {box.locator('.companion-live-status').text_content()}\n{lp.report()}"
@@ -82,7 +94,9 @@ PIXEL_HASH = """img => {
     return c.width + 'x' + c.height + ':' + (h >>> 0).toString(16);
 }"""
 IMAGE_HASHES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
-    .filter(i => i.checkVisibility() && i.naturalWidth > 0).map(PIXEL_HASH).join('|')""".replace("PIXEL_HASH", PIXEL_HASH)
+    .filter(i => i.checkVisibility() && i.naturalWidth > 0).map(PIXEL_HASH).join('|')""".replace(
+    "PIXEL_HASH", PIXEL_HASH
+)
 
 
 def change_a_live_control(lp: LivePage, step: int = 0):
@@ -115,8 +129,11 @@ def change_a_live_control(lp: LivePage, step: int = 0):
         lp.page.keyboard.press(key)
         what = f"second slider, {key} (keyboard)"
     try:
-        content.wait_for_function(f"before => {{ const now = ({IMAGE_HASHES})(); return now !== '' && now !== before; }}",
-                                  arg=before, timeout=CHANGE_TIMEOUT_MS)
+        content.wait_for_function(
+            f"before => {{ const now = ({IMAGE_HASHES})(); return now !== '' && now !== before; }}",
+            arg=before,
+            timeout=CHANGE_TIMEOUT_MS,
+        )
     except Exception:
         _fail(f"{what}: the figure did not change within {CHANGE_TIMEOUT_MS / 1000:.0f} s\n{lp.report()}")
     return what, time.monotonic() - t0

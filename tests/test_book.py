@@ -35,7 +35,9 @@ def test_notebook_in_toc(path):
 
 def test_toc_entries_exist():
     for f in toc_files():
-        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), f"_toc.yml lists {f}, which does not exist"
+        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), (
+            f"_toc.yml lists {f}, which does not exist"
+        )
 
 
 def test_requirements_pinned():

@@ -43,7 +43,7 @@ SECTIONS = sorted(p.stem for p in (ROOT / "chapters").glob("8-*.ipynb"))
 
 # ------------------------------------------------------------------------ the built site
 @pytest.fixture(scope="module")
-def lite(book_html) -> Path:
+def lite(book_html) -> Path:  # noqa: F811  (pytest fixtures imported from test_browser)
     out = book_html / "lite"
     assert (out / "jupyter-lite.json").exists(), f"no JupyterLite site in {out}"
     return out
@@ -82,7 +82,7 @@ def test_wheel_index_serves_companion_and_the_pinned_widgets(lite):
     assert wheel.exists()
 
 
-def test_pages_make_no_outside_reference(book_html):
+def test_pages_make_no_outside_reference(book_html):  # noqa: F811  (pytest fixtures imported from test_browser)
     for page in book_html.rglob("*.html"):
         if "lite" in page.relative_to(book_html).parts:
             continue
@@ -90,7 +90,7 @@ def test_pages_make_no_outside_reference(book_html):
         assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text, page
 
 
-def test_every_section_has_one_live_button_with_its_explorer_cell(book_html):
+def test_every_section_has_one_live_button_with_its_explorer_cell(book_html):  # noqa: F811  (pytest fixtures imported from test_browser)
     for stem in SECTIONS:
         text = (book_html / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
         boxes = re.findall(r'<div class="companion-live" hidden data-code="([^"]*)"', text)
@@ -133,7 +133,7 @@ def test_closure_follows_the_locks_dependencies():
 # ------------------------------------------------------------------------ in the browser
 @pytest.mark.browser
 @pytest.mark.parametrize("stem", SECTIONS)
-def test_explorer_runs_live_in_the_browser(site, browser, stem):
+def test_explorer_runs_live_in_the_browser(site, browser, stem):  # noqa: F811  (pytest fixtures imported from test_browser)
     url, _ = site
     lp = LivePage(browser, f"{url}chapters/{stem}.html")
     try:
@@ -153,12 +153,13 @@ NOTEBOOK_CHECK = (
     "import numpy as np\n"
     "from companion.exercises import check, get\n"
     "ex = get('8.3.1'); W, x, b = ex.data['W'], ex.data['x'], ex.data['b']\n"
-    "print('RIGHT', bool(check('8.3.1', np.outer(W @ x - b, x))), 'WRONG', bool(check('8.3.1', np.outer(x, W @ x - b))))"
+    "print('RIGHT', bool(check('8.3.1', np.outer(W @ x - b, x))),\n"
+    "      'WRONG', bool(check('8.3.1', np.outer(x, W @ x - b))))"
 )
 
 
 @pytest.mark.browser
-def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
+def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):  # noqa: F811  (pytest fixtures imported from test_browser)
     url, _ = site
     lp = LivePage(browser, f"{url}lite/notebooks/index.html?path=8-3-trace-principle.ipynb")
     page = lp.page
@@ -177,12 +178,17 @@ def test_whole_notebook_and_exercises_in_the_notebook_app(site, browser):
                     nb.activeCell.model.sharedModel.setSource(code);
                     await app.commands.execute('notebook:run-cell');
                 });
-            }""", NOTEBOOK_CHECK)
+            }""",
+            NOTEBOOK_CHECK,
+        )
         page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).some(o => /RIGHT|Error/.test(o.textContent))",
-            timeout=START_TIMEOUT_MS)
-        out = page.evaluate("() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
-                            ".map(o => o.textContent).join('\\n')")
+            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+            ".some(o => /RIGHT|Error/.test(o.textContent))",
+            timeout=START_TIMEOUT_MS,
+        )
+        out = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).map(o => o.textContent).join('\\n')"
+        )
         assert "RIGHT True WRONG False" in out, f"{out[-2000:]}\n{lp.report()}"
         assert not lp.outside, f"requests outside the site: {lp.outside[:5]}"
     finally:

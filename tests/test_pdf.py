@@ -23,7 +23,9 @@ from conftest import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("COMPANION_CHROMIUM", "/usr/bin/chromium")
-WIDGET_REPRS = re.compile(r"\b(VBox|HBox|Box|Stack|Output|IntSlider|FloatSlider|SelectionSlider|Dropdown|Image|HTML|Layout|Label)\(")
+WIDGET_REPRS = re.compile(
+    r"\b(VBox|HBox|Box|Stack|Output|IntSlider|FloatSlider|SelectionSlider|Dropdown|Image|HTML|Layout|Label)\("
+)
 
 pytestmark = pytest.mark.pdf
 
@@ -65,8 +67,13 @@ def pdf(tmp_path_factory) -> Path:
     target = out / "book.pdf"
     env = {**os.environ, "COMPANION_BOOK_EXECUTE": "force"}
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "_ext" / "make_pdf.py"), "--build-root", str(out), "--out", str(target)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "_ext" / "make_pdf.py"), "--build-root", str(out), "--out", str(target)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.fail(f"make_pdf.py failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     print(proc.stdout.strip(), f"({time.perf_counter() - t0:.0f} s)")
@@ -97,7 +104,9 @@ def test_every_page_of_the_book_is_in_it(text):
 def test_figures(pages, text):
     images = sum(image_count(p) for p in pages)
     chapters = [d for d in toc_files() if d.startswith("chapters/")]
-    assert images >= 2 * len(chapters), f"{images} images for {len(chapters)} sections (a static figure and an explorer each)"
+    assert images >= 2 * len(chapters), (
+        f"{images} images for {len(chapters)} sections (a static figure and an explorer each)"
+    )
     # each explorer: its initial frame, a caption, the address of its live page
     assert text.count("Live page:") == len(chapters), text.count("Live page:")
     for doc in chapters:

@@ -72,7 +72,9 @@ def test_citation_file_is_valid_cff_1_2_0():
     assert schema["$id"] == "https://citation-file-format.github.io/1.2.0/schema.json"
     cff = citation()
     jsonschema.Draft7Validator.check_schema(schema)
-    errors = sorted(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(cff), key=str)
+    errors = sorted(
+        jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(cff), key=str
+    )
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
@@ -105,7 +107,9 @@ def test_one_version_everywhere():
 
 def test_version_fallbacks(tmp_path):
     # a source tree: read from its pyproject.toml
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "companion"\nversion = "9.8.7"\n[tool.x]\nversion = "0"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "companion"\nversion = "9.8.7"\n[tool.x]\nversion = "0"\n'
+    )
     assert _version.version_from_pyproject(tmp_path / "pyproject.toml") == "9.8.7"
     # another project's pyproject.toml, or none: not ours
     (tmp_path / "other.toml").write_text('[project]\nname = "other"\nversion = "1.0"\n')

@@ -27,7 +27,9 @@ def test_change_of_basis_is_the_same_map_in_other_coordinates():
     # invariants of the map agree
     assert np.trace(A_B) == pytest.approx(np.trace(A), rel=1e-10)
     assert np.linalg.det(A_B) == pytest.approx(np.linalg.det(A), rel=1e-10)
-    np.testing.assert_allclose(np.sort_complex(np.linalg.eigvals(A_B)), np.sort_complex(np.linalg.eigvals(A)), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(
+        np.sort_complex(np.linalg.eigvals(A_B)), np.sort_complex(np.linalg.eigvals(A)), rtol=1e-8, atol=1e-10
+    )
 
 
 def test_change_of_basis_rectangular_and_composition():
@@ -38,7 +40,9 @@ def test_change_of_basis_rectangular_and_composition():
     np.testing.assert_allclose(C @ A_BC @ np.linalg.inv(B), A, rtol=1e-9, atol=1e-12)
     # composing maps commutes with changing bases: (A2 A1)_B = (A2)_B (A1)_B
     A1, A2, P = rng.standard_normal((3, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 3))
-    np.testing.assert_allclose(change_of_basis(A2 @ A1, P), change_of_basis(A2, P) @ change_of_basis(A1, P), rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(
+        change_of_basis(A2 @ A1, P), change_of_basis(A2, P) @ change_of_basis(A1, P), rtol=1e-9, atol=1e-11
+    )
 
 
 def test_orthogonal_change_keeps_symmetry_a_general_one_does_not():

@@ -81,7 +81,10 @@ def test_covector_pullback_is_metric_free_its_representer_is_not():
     A, c, x0 = rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal(2)
     Mx = plane_metric(3.0, -0.4).M
     My = np.diag([1.0, 2.0, 5.0])
-    pulled = lambda v: c @ (A @ v)
+
+    def pulled(v):
+        return c @ (A @ v)
+
     np.testing.assert_allclose(numerical_gradient(pulled, x0), A.T @ c, rtol=1e-7)
     g_M = numerical_gradient(pulled, x0, inner=Mx)
     np.testing.assert_allclose(g_M, np.linalg.solve(Mx, A.T @ c), rtol=1e-7)
@@ -107,7 +110,10 @@ def test_chain_pushforward_matches_finite_differences():
     maps, _ = three_map_chain(rng)
     x = rng.standard_normal(3)
     xs = chain_forward(maps, x)
-    phi = lambda u: chain_forward(maps, u)[-1]
+
+    def phi(u):
+        return chain_forward(maps, u)[-1]
+
     J = jacobian(phi, x)
     for _ in range(3):
         dx = rng.standard_normal(3)
@@ -123,7 +129,12 @@ def test_chain_pullback_is_reverse_order_and_the_adjoint_of_the_pushforward():
     y_bar = rng.standard_normal(3)
     x_bar = chain_pullback(maps, xs, y_bar)
     np.testing.assert_allclose(x_bar, J.T @ y_bar, rtol=1e-6, atol=1e-9)  # finite differences
-    assert dot_product_test(lambda v: chain_pushforward(maps, xs, v), lambda w: chain_pullback(maps, xs, w), (3,), (3,), rng=rng) < 1e-13
+    assert (
+        dot_product_test(
+            lambda v: chain_pushforward(maps, xs, v), lambda w: chain_pullback(maps, xs, w), (3,), (3,), rng=rng
+        )
+        < 1e-13
+    )
     # the pullbacks applied in the forward order (first map first) are not the adjoint
     wrong = y_bar
     for F, xk in zip(maps, xs[:-1], strict=True):
@@ -134,7 +145,12 @@ def test_chain_pullback_is_reverse_order_and_the_adjoint_of_the_pushforward():
 def test_gradient_of_a_scalar_chain_is_the_pullback_of_one():
     rng = np.random.default_rng(5)
     A, t = rng.standard_normal((4, 3)), rng.standard_normal(4)
-    loss = LocalMap(lambda y: np.array([0.5 * np.sum((y - t) ** 2)]), lambda y, dy: np.array([(y - t) @ dy]), lambda y, s: s[0] * (y - t), "L")
+    loss = LocalMap(
+        lambda y: np.array([0.5 * np.sum((y - t) ** 2)]),
+        lambda y, dy: np.array([(y - t) @ dy]),
+        lambda y, s: s[0] * (y - t),
+        "L",
+    )
     maps = [LocalMap.linear(A), LocalMap.elementwise(np.tanh, lambda z: 1 - np.tanh(z) ** 2), loss]
     x = rng.standard_normal(3)
     xs = chain_forward(maps, x)
@@ -191,7 +207,10 @@ def test_backprop_gradients_match_finite_differences_over_all_parameters(net, ac
     sizes, As, bs, X, Y = net
     loss, grads = mlp_loss_and_grads(As, bs, X, Y, activation)
     assert mlp_loss(As, bs, X, Y, activation) == loss
-    J = lambda th: mlp_loss(*mlp_unpack(th, sizes), X, Y, activation)
+
+    def J(th):
+        return mlp_loss(*mlp_unpack(th, sizes), X, Y, activation)
+
     g_fd = numerical_gradient(J, mlp_pack(As, bs))
     np.testing.assert_allclose(mlp_pack(grads.A, grads.b), g_fd, rtol=1e-5, atol=1e-7)
 
@@ -201,7 +220,10 @@ def test_backward_is_the_adjoint_of_the_forward_differential(net):
     sizes, As, bs, X, _ = net
     theta0 = mlp_pack(As, bs)
     hL, cache = mlp_forward(As, bs, X, "tanh")
-    out = lambda th: mlp_forward(*mlp_unpack(th, sizes), X, "tanh")[0]
+
+    def out(th):
+        return mlp_forward(*mlp_unpack(th, sizes), X, "tanh")[0]
+
     Jac = jacobian(out, theta0)  # (hL.size, #params), vec order
     rng = np.random.default_rng(7)
     h_bar = rng.standard_normal(hL.shape)

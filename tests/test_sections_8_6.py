@@ -65,7 +65,10 @@ def test_attention_jvp_is_linear_and_sums_its_parts():
     whole = attention_jvp(cache, dQ, dK, dV)
     parts = attention_jvp(cache, dQ=dQ) + attention_jvp(cache, dK=dK) + attention_jvp(cache, dV=dV)
     assert np.allclose(whole, parts, rtol=1e-13, atol=1e-14)
-    assert np.allclose(attention_jvp(cache, 2.5 * dQ, -dK, 0.5 * dV), 2.5 * attention_jvp(cache, dQ=dQ) - attention_jvp(cache, dK=dK) + 0.5 * attention_jvp(cache, dV=dV))
+    assert np.allclose(
+        attention_jvp(cache, 2.5 * dQ, -dK, 0.5 * dV),
+        2.5 * attention_jvp(cache, dQ=dQ) - attention_jvp(cache, dK=dK) + 0.5 * attention_jvp(cache, dV=dV),
+    )
     assert np.array_equal(attention_jvp(cache), np.zeros_like(cache.Y))
 
 
@@ -82,11 +85,16 @@ def test_vjp_is_adjoint_of_jvp_dot_product_test(shape, seed):
         a, b, c = np.split(x, cut)
         return a.reshape(Q.shape), b.reshape(K.shape), c.reshape(V.shape)
 
-    A = lambda x: attention_jvp(cache, *unpack(x))
-    A_adj = lambda G_Y: np.concatenate([g.ravel() for g in attention_vjp(cache, G_Y)])
+    def A(x):
+        return attention_jvp(cache, *unpack(x))
+
+    def A_adj(G_Y):
+        return np.concatenate([g.ravel() for g in attention_vjp(cache, G_Y)])
+
     assert dot_product_test(A, A_adj, (sum(sizes),), cache.Y.shape, rng=np.random.default_rng(seed)) < 1e-13
     # and a wrong pullback (G_S Q in place of G_S^T Q, shapes permitting) fails it
     if K.shape == Q.shape:
+
         def wrong(G_Y):
             G_Q, G_K, G_V = attention_vjp(cache, G_Y)
             G_S = softmax_vjp(cache.P, G_Y @ V.T)
@@ -107,8 +115,12 @@ def test_vjp_partials_against_numerical_jvp(which):
         args[which] = Z
         return plain_attention(*args, scale)
 
-    A = lambda dX: directional_derivative(F, X, dX)
-    A_adj = lambda G_Y: attention_vjp(cache, G_Y)[which]
+    def A(dX):
+        return directional_derivative(F, X, dX)
+
+    def A_adj(G_Y):
+        return attention_vjp(cache, G_Y)[which]
+
     assert dot_product_test(A, A_adj, X.shape, cache.Y.shape, rng=np.random.default_rng(which)) < 1e-8
 
 
@@ -125,7 +137,10 @@ def test_squared_loss_gradient():
 def test_attention_loss_and_grads_against_finite_differences(shape, tau):
     Q, K, V, T, scale = problem(*shape, seed=7, tau=tau)
     loss, (G_Q, G_K, G_V) = attention_loss_and_grads(Q, K, V, T, scale=scale)
-    J = lambda Q, K, V: 0.5 * np.sum((plain_attention(Q, K, V, scale) - T) ** 2)
+
+    def J(Q, K, V):
+        return 0.5 * np.sum((plain_attention(Q, K, V, scale) - T) ** 2)
+
     assert loss == pytest.approx(J(Q, K, V), rel=1e-13)
     for G, num in [
         (G_Q, numerical_gradient(lambda Z: J(Z, K, V), Q)),
@@ -147,8 +162,13 @@ def test_stage_one_linear_map_Y_equals_PV():
     """grad_V = P^T G_Y and grad_P = G_Y V^T for J = <G_Y, P V> (P, V free)."""
     rng = np.random.default_rng(9)
     P, V, G_Y = rng.random((4, 5)), rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
-    f_V = lambda Z: frobenius(G_Y, P @ Z)
-    f_P = lambda Z: frobenius(G_Y, Z @ V)
+
+    def f_V(Z):
+        return frobenius(G_Y, P @ Z)
+
+    def f_P(Z):
+        return frobenius(G_Y, Z @ V)
+
     assert np.allclose(numerical_gradient(f_V, V), P.T @ G_Y, atol=1e-9)
     assert np.allclose(numerical_gradient(f_P, P), G_Y @ V.T, atol=1e-9)
 
@@ -178,8 +198,11 @@ def test_softmax_vjp_row_trick_and_c_identity():
     rows = np.stack([softmax_jacobian(cache.P[i]) @ G_P[i] for i in range(5)])
     assert np.allclose(G_S, rows, atol=1e-14)
     assert np.allclose(np.einsum("ij,ij->i", G_P, cache.P), np.einsum("ij,ij->i", G_Y, Y), atol=1e-14)
+
     # and it is the gradient of J as a function of S
-    J_of_S = lambda S: squared_loss(softmax(S) @ V, T)[0]
+    def J_of_S(S):
+        return squared_loss(softmax(S) @ V, T)[0]
+
     assert np.allclose(G_S, numerical_gradient(J_of_S, cache.S), atol=1e-8)
     # stage three: G_Q = scale G_S K, G_K = scale G_S^T Q
     G_Q, G_K, _ = attention_vjp(cache, G_Y)

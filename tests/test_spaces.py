@@ -56,12 +56,17 @@ def test_riesz_under_metric_represents_the_differential(shape, seed):
 def test_numerical_gradient_under_metric():
     rng = np.random.default_rng(1)
     A = rng.standard_normal((3, 3))
-    f = lambda X: float(np.sum(np.sin(X) * A))
+
+    def f(X):
+        return float(np.sum(np.sin(X) * A))
+
     X = rng.standard_normal((3, 3))
     M = spd(9, rng)
     c = np.cos(X) * A
     assert np.allclose(numerical_gradient(f, X), c, atol=1e-8)
-    assert np.allclose(numerical_gradient(f, X, inner=M), np.linalg.solve(M, vec(c)).reshape(3, 3, order="F"), atol=1e-7)
+    assert np.allclose(
+        numerical_gradient(f, X, inner=M), np.linalg.solve(M, vec(c)).reshape(3, 3, order="F"), atol=1e-7
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -99,7 +104,11 @@ def test_adjoint_of_matrix_map_sandwich():
     Y = rng.standard_normal((2, 5))
     assert np.allclose(A_adj(Y), A.T @ Y @ B.T)
     assert dot_product_test(lambda X: A @ X @ B, A_adj, (3, 4)) < 1e-12
-    assert dot_product_test(lambda X: A @ X @ B, lambda Y: A.T @ Y @ B, (3, 4)) > 1e-3 if B.shape[0] == B.shape[1] else True
+    assert (
+        dot_product_test(lambda X: A @ X @ B, lambda Y: A.T @ Y @ B, (3, 4)) > 1e-3
+        if B.shape[0] == B.shape[1]
+        else True
+    )
 
 
 def test_dot_product_test_detects_wrong_adjoint():
@@ -165,8 +174,9 @@ def test_kron_matrix_is_the_matrix_of_the_sandwich_on_vec():
         np.testing.assert_allclose(K[:, k], vec(A @ E @ B), atol=1e-14)
     # the map is linear, so its differential is itself: checked against finite differences
     V = rng.standard_normal((3, 4))
-    np.testing.assert_allclose(directional_derivative(lambda Z: sandwich(A, Z, B), X, V), sandwich(A, V, B),
-                               rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        directional_derivative(lambda Z: sandwich(A, Z, B), X, V), sandwich(A, V, B), rtol=1e-7, atol=1e-9
+    )
 
 
 def test_sandwich_adjoint_has_the_transposed_kronecker_matrix():
@@ -197,8 +207,13 @@ def test_sandwich_uses_the_cheaper_order_and_counts_it(a, b):
     np.testing.assert_allclose(sandwich(A, X, B), A @ X @ B, rtol=1e-12, atol=1e-12)
     (m, n), (p, q) = a, b
     cost = sandwich_cost(a, b)
-    assert cost == {"kron_entries": m * n * p * q, "kron_matvec": m * n * p * q, "left_first": m * n * p + m * p * q,
-                    "right_first": n * p * q + m * n * q, "factor_entries": m * n + p * q}
+    assert cost == {
+        "kron_entries": m * n * p * q,
+        "kron_matvec": m * n * p * q,
+        "left_first": m * n * p + m * p * q,
+        "right_first": n * p * q + m * n * q,
+        "factor_entries": m * n + p * q,
+    }
     assert min(cost["left_first"], cost["right_first"]) < cost["kron_matvec"]
 
 

@@ -157,10 +157,14 @@ def test_8_7_newton_is_not_called_first_order_nor_natural():
     assert "natural gradient of the quadratic" not in md
     assert "natural metric's ball" not in md and "natural-gradient path (green)" not in md
     # "natural" is said of the Fisher metric only (in the exercises too: 8.7.3 is about Fisher)
-    prose = "\n\n".join(c.source for c in notebook("8-7").cells if c.cell_type == "markdown" and not c.id.startswith("ex-"))
+    prose = "\n\n".join(
+        c.source for c in notebook("8-7").cells if c.cell_type == "markdown" and not c.id.startswith("ex-")
+    )
     for m in re.finditer(r"[Nn]atural", prose):
-        window = prose[max(0, m.start() - 300): m.end() + 300]
-        assert "Fisher" in window or "$F$" in window or "`\"natural\"`" in window, f"'natural' away from Fisher: ...{window}..."
+        window = prose[max(0, m.start() - 300) : m.end() + 300]
+        assert "Fisher" in window or "$F$" in window or '`"natural"`' in window, (
+            f"'natural' away from Fisher: ...{window}..."
+        )
     from companion.widgets.metrics import LABELS
 
     assert LABELS["natural"].startswith("Newton"), "the explorer's legend names M = H Newton"
@@ -174,6 +178,7 @@ def test_8_7_score_has_the_log_likelihood_sign():
     rng = np.random.default_rng(1)
     w, x = rng.standard_normal(3), rng.standard_normal(3)
     for y in (0, 1):
+
         def log_lik(w, y=y):
             p = 1 / (1 + np.exp(-w @ x))
             return y * np.log(p) + (1 - y) * np.log(1 - p)
@@ -224,7 +229,10 @@ def test_exercises_say_that_H_is_symmetric(eid):
     from companion.exercises import get
 
     ex = get(eid)
-    assert "symmetric matrix of\nthe data ($H = H^\\top$)" in ex.statement or "$H$ the\nsymmetric matrix of the data ($H = H^\\top$)" in ex.statement
+    assert (
+        "symmetric matrix of\nthe data ($H = H^\\top$)" in ex.statement
+        or "$H$ the\nsymmetric matrix of the data ($H = H^\\top$)" in ex.statement
+    )
     H = ex.data["H"]
     np.testing.assert_array_equal(H, H.T)
     prefix = "8-2" if eid == "8.2.5" else "8-7"
@@ -269,7 +277,9 @@ def test_chapter_opens_with_prerequisites_and_objectives(path):
     cells = [c for c in notebook(path.stem).cells if c.cell_type == "markdown"]
     assert cells[0].source.startswith("# 8."), "the title comes first"
     box = cells[1].source
-    assert box.startswith(":::{admonition} Before you start"), f"{path.stem}: the second cell states what the page assumes"
+    assert box.startswith(":::{admonition} Before you start"), (
+        f"{path.stem}: the second cell states what the page assumes"
+    )
     assert "**Assumes**" in box and "{doc}`" in box.split("**After")[0], "prerequisites are links"
     goals = re.findall(r"^\d\. ", box, re.M)
     assert 3 <= len(goals) <= 5, f"{path.stem}: {len(goals)} learning objectives"
@@ -328,7 +338,7 @@ def test_built_pages_link_notation_and_bibliography(built_book):
 
     for path in CHAPTERS:
         page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
-        body = page.split('<main', 1)[-1]
+        body = page.split("<main", 1)[-1]
         assert 'href="../notation.html' in body, f"{path.stem}: no link to the notation page"
         others = set(re.findall(r'href="(8-\d-[\w-]+)\.html', body)) - {path.stem}
         assert len(others) >= 2, f"{path.stem}: links to {others}"
@@ -346,8 +356,10 @@ def test_built_equation_numbers_carry_their_section(built_book):
     """Every labelled equation on the page of section 8.k is numbered (8.k.1), (8.k.2), ... in
     page order; an {eq} link from another page to an equation of 8.2 shows and targets that number;
     the sphinx-proof boxes are numbered Definition 8.k.n likewise."""
-    eqno = re.compile(r'<div class="math notranslate nohighlight" id="equation-([\w-]+)">\s*'
-                      r'<span class="eqno">\(([^)<]*)\)')
+    eqno = re.compile(
+        r'<div class="math notranslate nohighlight" id="equation-([\w-]+)">\s*'
+        r'<span class="eqno">\(([^)<]*)\)'
+    )
     numbers: dict[str, str] = {}
     for path in CHAPTERS:
         page = (built_book / "chapters" / path.stem).with_suffix(".html").read_text(encoding="utf-8")
