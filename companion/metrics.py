@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._numerics import sigmoid
 from ._validate import (
     MAX_SIZE,
     MAX_STEPS,
@@ -45,7 +46,6 @@ from ._validate import (
     describe,
     shape_str,
 )
-from .models import _sigmoid
 from .spaces import Metric, as_metric, rotation, steepest_ascent, unit_circle
 
 __all__ = [
@@ -208,7 +208,7 @@ class LogisticRegression:
 
     def probabilities(self, w) -> np.ndarray:
         """``p_i = sigmoid(w . x_i)``, shape ``(N,)``."""
-        return _sigmoid(_vector(w, "w", self.dim) @ self.X)
+        return sigmoid(_vector(w, "w", self.dim) @ self.X)
 
     def loss(self, w) -> float:
         s = _vector(w, "w", self.dim) @ self.X
@@ -258,7 +258,7 @@ def make_logistic_regression(
     )
     w_true = 1.0 / scales if w_true is None else _vector(w_true, "w_true", scales.size)
     X = scales[:, None] * rng.standard_normal((scales.size, N))
-    y = (rng.random(N) < _sigmoid(w_true @ X)).astype(float)
+    y = (rng.random(N) < sigmoid(w_true @ X)).astype(float)
     return LogisticRegression(X, y)
 
 

@@ -101,14 +101,13 @@ def _tanh_prime(z, h):
     return 1.0 - h * h
 
 
-_sigmoid = _numerics.sigmoid  # stable on both tails: exp of a non-positive number only
 
 
 ACTIVATIONS = {
     # name: (sigma(z), sigma'(z) expressed through z and h = sigma(z))
     "tanh": (np.tanh, _tanh_prime),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, h: (z > 0).astype(z.dtype)),
-    "sigmoid": (_sigmoid, lambda z, h: h * (1.0 - h)),
+    "sigmoid": (_numerics.sigmoid, lambda z, h: h * (1.0 - h)),
     "identity": (lambda z: z.copy(), lambda z, h: np.ones_like(z)),
 }
 

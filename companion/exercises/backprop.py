@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._numerics import sigmoid
 from .evidence import gradient_evidence
 from .exercise import Exercise, Mistake, Option
 from .registry import register
@@ -30,8 +31,6 @@ def _softplus(z):
     return np.logaddexp(0.0, z)
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 # ----------------------------------------------------------------------------- 8.5.1
@@ -122,7 +121,7 @@ def _backward_step_data(rng):
     return {"A_l": A_l, "b_l": b_l, "z_prev": z_prev, "z_l": z_l, "delta_l": rng.standard_normal(4)}
 
 
-def _delta_prev(A_l, z_prev, delta_l, *, D=_sigmoid, transpose=True, D_first=False):
+def _delta_prev(A_l, z_prev, delta_l, *, D=sigmoid, transpose=True, D_first=False):
     d = D(z_prev)
     At = A_l.T if transpose else A_l
     return At @ (d * delta_l) if D_first else d * (At @ delta_l)
@@ -153,7 +152,7 @@ Pull the error back one layer: compute $\delta_{\ell-1} = \nabla_{z_{\ell-1}}\ma
                 lambda A_l, b_l, z_prev, z_l, delta_l: A_l.T @ delta_l,
                 "A_l^T delta_l is grad_{h_{l-1}} L; going on to z_{l-1} crosses the activation: multiply by D_{l-1}"),
         Mistake("used D_l instead of D_{l-1}",
-                lambda A_l, b_l, z_prev, z_l, delta_l: _sigmoid(z_l) * (A_l.T @ delta_l),
+                lambda A_l, b_l, z_prev, z_l, delta_l: sigmoid(z_l) * (A_l.T @ delta_l),
                 "delta_l already contains D_l; the activation crossed on the way down is that of layer l-1, evaluated "
                 "at z_{l-1}"),
         Mistake("applied D_{l-1} before A_l^T instead of after",
