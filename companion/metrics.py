@@ -462,7 +462,7 @@ def metric_descent(
     ``natural_metric(w)`` (``Quadratic``, ``LogisticRegression``,
     ``Reparametrized``). ``metric``: a name in ``METRICS``, an ``(n, n)`` SPD
     array (constant metric), or a callable ``w -> M``; a name in ``ADAPTIVE`` runs
-    :func:`adaptive_descent` with its default betas. ``w0`` is ``(n,)``.
+    ``companion.metrics.adaptive_descent`` with its default betas. ``w0`` is ``(n,)``.
 
     A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric
     of a problem whose Hessian is constant) is factored once. More than ``max_steps``

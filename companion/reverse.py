@@ -16,7 +16,7 @@ How it runs:
 
 - :func:`vjp` (and :func:`grad`) wraps each primal in a :class:`Tensor` and calls ``f``.
   Every primitive applied to a Tensor is recorded, as it is evaluated, on a *tape* that
-  belongs to that call alone (a :class:`Node`): its rule, which tape entries are its
+  belongs to that call alone (a ``Node``): its rule, which tape entries are its
   arguments, and only the primal values its vjp rules declare they read (``reads``; the
   others are kept as an :class:`~companion.rules.Aval`, a shape and a dtype). The tape
   is in evaluation order, so walking it backwards visits every node after all of its

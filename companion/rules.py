@@ -15,7 +15,7 @@ index, an exponent), which are passed to the rules unchanged. The two rules of o
 argument are a linear map and its adjoint, ``<z_bar, df[dx]> = <df^*[z_bar], dx>``: the
 test suite checks this (the dot-product test) and checks ``jvp`` against finite
 differences, for every primitive registered here, on the random inputs its ``sample``
-draws (the samplers of the built-in primitives are in :mod:`companion._samples`). A
+draws (the samplers of the built-in primitives are in ``companion/_samples.py``). A
 primitive is added, and tested, by one :func:`defprimitive` call. A linear primitive
 (``-x``, a transpose, a sum, an index, the trace) is its own differential, and a bilinear
 one (``x * y``, ``A @ B``) has ``dz = f(dx, y) + f(x, dy)``: those derive their jvp rules

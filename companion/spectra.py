@@ -211,7 +211,7 @@ def jacobian_products(As, x, activation: str = "linear", *, norm: str | None = N
 
     ``J_l`` ``(n_l, n_0)`` is the Jacobian of ``x -> h_l``; each product extends the one
     before it, so every depth costs one matrix product. With ``norm="layer"`` each layer is
-    ``h_l = sigma(LN(z_l))`` and ``J_l = D_l J_LN(z_l) A_l J_{l-1}`` (:func:`layer_norm_jacobian`).
+    ``h_l = sigma(LN(z_l))`` and ``J_l = D_l J_LN(z_l) A_l J_{l-1}`` (``companion.spectra.layer_norm_jacobian``).
     """
     As = _check_layers(As)
     x = _check_x(As, x)
