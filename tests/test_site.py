@@ -152,3 +152,13 @@ def test_launch_and_download_links(built_book, path):
     missing = [k for k, v in expected.items() if v not in page]
     assert not missing, f"{rel}: no {missing} link"
     assert f'repo: "{org_repo}"' in page and f'ref: "{branch}"' in page, "Thebe's Binder settings"
+
+
+@pytest.mark.book
+def test_static_figures_have_text_alternatives(built_book):
+    """A figure's text alternative says what it shows (set in the cell's mystnb.image.alt), never its file name."""
+    for page in sorted((built_book / "chapters").glob("8-*.html")):
+        alts = re.findall(r'<img [^>]*?alt="([^"]*)"', page.read_text())
+        named = [a for a in alts if not a.strip() or a.startswith("../_images/") or a.endswith(".png")]
+        assert not named, f"{page.name}: images whose text alternative is missing or a file name: {named}"
+        assert any(len(a) > 80 for a in alts), f"{page.name}: no figure described in words"
