@@ -163,6 +163,15 @@ class Zoom:
     def curve(self, k: int) -> np.ndarray:
         return self.curves[k]
 
+    def at(self, eps: float, f, x, g, dx, *, s=S_GRID, f0: float | None = None):
+        """``(s, curve)`` at scale ``eps``: read from this zoom when ``eps`` is one of its scales and
+        ``s`` its grid, else computed (one :func:`zoom_study` of ``f`` at ``x`` along ``dx``)."""
+        hits = np.flatnonzero(self.eps == eps)
+        if hits.size and s is S_GRID and np.array_equal(self.s, S_GRID):
+            return self.s, self.curves[int(hits[0])]
+        z = zoom_study(f, x, g, dx, [eps], s=s, f0=f0)
+        return z.s, z.curve(0)
+
 
 def zoom_limits(curves, slope: float, s=S_GRID) -> tuple[float, float]:
     """The one padding policy of the zoom: the range of ``curves`` and of the line ``s * slope``,

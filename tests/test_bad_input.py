@@ -610,6 +610,7 @@ EXEMPT = {
     "companion.perturb.FirstOrderStudy.numbers": "a read of the record's arrays at a position (numpy's IndexError outside)",
     "companion.perturb.Zoom": "a record filled by zoom_study()",
     "companion.perturb.Zoom.curve": "a read of the record's array at a position (numpy's IndexError outside)",
+    "companion.perturb.Zoom.at": "a read of the record at eps, else zoom_study() (which checks every argument)",
     "companion.rules.Primitive": "built by defprimitive(), which checks its arguments",
     "companion.rules.Aval": "a stand-in the engine builds from an array's shape and dtype",
     "companion.rules.check_reads": "called by defprimitive() on the Primitive it has just checked and built",

@@ -147,11 +147,7 @@ def zoom(problem: AttentionProblem, eps: float, s=S_GRID):
 
     Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``.
     Returns ``(s, curve)``."""
-    k = problem.study.index(eps)
-    if k is not None and s is S_GRID:
-        return problem.zoom.s, problem.zoom.curve(k)
-    z = zoom_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps], s=s, f0=problem.study.f0)
-    return z.s, z.curve(0)
+    return problem.zoom.at(eps, problem.loss, problem.X, problem.G_X, problem.dX, s=s, f0=problem.study.f0)
 
 
 def readout(problem: AttentionProblem, eps: float) -> dict:

@@ -75,11 +75,7 @@ def zoom(problem: LeastSquaresProblem, eps: float, s=S_GRID):
     Its tangent line is ``s <G, dW>`` at every scale; the curve bends away from it by
     ``O(eps)``, so zooming in (``eps -> 0``) flattens the graph onto its linearization.
     Returns ``(s, curve)``."""
-    k = problem.study.index(eps)
-    if k is not None and s is S_GRID:
-        return problem.zoom.s, problem.zoom.curve(k)
-    z = zoom_study(problem.loss, problem.W, problem.G, problem.dW, [eps], s=s, f0=problem.study.f0)
-    return z.s, z.curve(0)
+    return problem.zoom.at(eps, problem.loss, problem.W, problem.G, problem.dW, s=s, f0=problem.study.f0)
 
 
 

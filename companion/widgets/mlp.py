@@ -118,11 +118,7 @@ def zoom(p: MLPProblem, eps: float, s=S_GRID):
     """The loss along ``E_ij`` seen at scale ``eps``: ``(J(A_l + s eps E_ij) - J) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s (grad A_l)[i, j]`` at every scale. Returns ``(s, curve)``."""
-    k = p.study.index(eps)
-    if k is not None and s is S_GRID:
-        return p.zoom.s, p.zoom.curve(k)
-    z = zoom_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps], s=s, f0=p.loss)
-    return z.s, z.curve(0)
+    return p.zoom.at(eps, p.loss_of, p.As[p.layer - 1], p.G, p.dW, s=s, f0=p.loss)
 
 
 def readout(p: MLPProblem, eps: float) -> dict:
