@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,14 @@ def built_book(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    # a hung build (a parallel reader that died, a kernel that never answers) fails here
+    # with what it printed, instead of running into CI's time limit
+    timeout = float(os.environ.get("COMPANION_BOOK_TIMEOUT", "1200"))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out_text = (exc.stdout or b"").decode(errors="replace")[-6000:]
+        pytest.fail(f"jupyter-book build did not finish in {timeout:.0f} s (COMPANION_BOOK_TIMEOUT):\n{out_text}")
     if proc.returncode != 0:
         pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     html = out / "_build" / "html"

@@ -59,7 +59,7 @@ def toc_pages() -> list[str]:
 
 
 # Sphinx's generated pages: no math or widgets of their own, but they must load clean too
-GENERATED = ["genindex.html", "py-modindex.html", "search.html"]
+GENERATED = ["genindex.html", "py-modindex.html", "search.html", "prf-prf.html"]  # prf-prf: sphinx-proof's index
 PAGES = toc_pages() + GENERATED
 REDIRECT = "index.html"  # Jupyter Book's redirect to the root page
 

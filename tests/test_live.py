@@ -201,14 +201,19 @@ def test_explorer_in_the_browser_draws_the_shown_frame_then_the_reached_ones(mon
     slider draws the others when it reaches them, and the note says the controls are live."""
     from companion.widgets import _base, make_least_squares_explorer
 
+    def drawn(e):  # the frames drawn so far (reading e.frames would draw the rest)
+        return [k for k, img in enumerate(e.option_frames[e._option()].children) if img.value]
+
     monkeypatch.setattr(_base, "IN_BROWSER", True)
     explorer = make_least_squares_explorer()
-    drawn = [k for k, img in enumerate(explorer.frames.children) if img.value]
-    assert drawn == [explorer.index]
+    explorer._repr_mimebundle_()  # shown in the live view: nobody saves the page
+    assert drawn(explorer) == [explorer.index]
     assert any(getattr(w, "value", None) == _base.LIVE_NOTE_BROWSER for w in explorer.children)
-    other = (explorer.index + 1) % len(explorer.values)
+    first, other = explorer.index, (explorer.index + 1) % len(explorer.values)
     explorer.slider.index = other
-    assert explorer.frames.children[other].value and explorer.image == bytes(explorer.frames.children[other].value)
+    assert drawn(explorer) == sorted([first, other])
+    assert explorer.image == bytes(explorer.option_frames[explorer._option()].children[other].value)
     monkeypatch.setattr(_base, "IN_BROWSER", False)
     static = make_least_squares_explorer()
-    assert all(img.value for img in static.frames.children)
+    static._repr_mimebundle_()  # shown in a notebook with no IPython shell: every frame, for the saved page
+    assert drawn(static) == list(range(len(static.values)))
