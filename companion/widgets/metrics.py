@@ -141,7 +141,7 @@ def level_ellipses(q: Quadratic, levels=LEVELS, num: int = 121) -> list:
 def draw_paths(ax, study: DescentStudy):
     """Level lines and the four paths on fixed limits. Returns ``(level_lines, path_lines)`` to update
     (``path_lines`` also holds the minimiser's marker, as ``"w*"``)."""
-    levels = [ax.plot(e[:, 0], e[:, 1], color="0.75", lw=0.8)[0] for e in level_ellipses(study.quadratic)]
+    levels = [ax.plot(e[:, 0], e[:, 1], color=palette.RULE, lw=0.8)[0] for e in level_ellipses(study.quadratic)]
     lines = {}
     for m in PATHS:
         p = study.paths[m]
@@ -186,8 +186,8 @@ def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
             zorder=ZORDER[m],
             label=path_name(study, m),
         )
-    ax.axhline(TOL, color="0.4", ls="--", lw=0.8)
-    lines["1e-6"] = ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color="0.3")
+    ax.axhline(TOL, color=palette.FRAME, ls="--", lw=0.8)
+    lines["1e-6"] = ax.text(0.01 * steps, TOL * 1.6, "1e-6", ha="left", va="bottom", fontsize=7, color=palette.MUTED)
     ax.set_xlim(0, steps)
     ax.set_ylim(*ylim)
     ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=9))
