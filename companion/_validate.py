@@ -61,14 +61,22 @@ def describe(x) -> str:
 
 # ----------------------------------------------------------------------------- arrays
 def as_float_array(
-    x, name: str, *, ndim=None, allow_complex: bool = False, copy: bool = False, allow_empty: bool = True
+    x,
+    name: str,
+    *,
+    ndim=None,
+    allow_complex: bool = False,
+    copy: bool = False,
+    allow_empty: bool = True,
+    allow_neg_inf: bool = False,
 ) -> np.ndarray:
     """Return ``x`` as a floating numpy array, or raise a clear error naming ``name``.
 
     Integer and boolean arrays are refused (``TypeError``): the derivative of a map on
     integers is not what anyone means, and silent casts hide bugs. Non-finite entries
     are refused (``ValueError``). ``ndim`` may be an int or a tuple of allowed ranks;
-    ``allow_empty=False`` refuses an array with no entries (``ValueError``).
+    ``allow_empty=False`` refuses an array with no entries (``ValueError``); ``allow_neg_inf=True``
+    lets ``-inf`` through (a masked score before a softmax), never NaN or ``+inf``.
     """
     if x is None:
         raise TypeError(f"{name} must be an array of floats, got None")
@@ -97,15 +105,31 @@ def as_float_array(
             raise ValueError(f"{name} must be {want}, got shape {shape_str(arr.shape)}")
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} must have at least one entry, got shape {shape_str(arr.shape)}")
-    return check_finite(arr, name)
+    return check_finite(arr, name, allow_neg_inf=allow_neg_inf)
 
 
-def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
+def check_rows_kept(arr: np.ndarray, axis: int, name: str) -> np.ndarray:
+    """``arr`` itself unless a slice along ``axis`` is ``-inf`` throughout (a row masked entirely:
+    its softmax is undefined), else ``ValueError`` naming ``name``, the shape and the first such row."""
+    masked = np.isneginf(arr).all(axis=axis)
+    if masked.any():
+        where = tuple(int(i) for i in np.argwhere(masked)[0])
+        raise ValueError(
+            f"{name} (shape {shape_str(arr.shape)}) has a row masked entirely (every entry -inf along axis "
+            f"{axis}, first at index {where} of the other axes): its softmax is undefined"
+        )
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str, *, allow_neg_inf: bool = False) -> np.ndarray:
     """``arr`` itself if every entry is finite; else ``ValueError`` naming ``name``, the shape, the first bad index."""
-    if not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))
-        where = tuple(int(i) for i in bad[0]) if bad.size else ()
-        raise ValueError(f"{name} (shape {shape_str(arr.shape)}) contains NaN or inf (first at index {where})")
+    ok = np.isfinite(arr)
+    if allow_neg_inf:
+        ok |= np.isneginf(arr)
+    if not ok.all():
+        where = tuple(int(i) for i in np.argwhere(~ok)[0])
+        what = "NaN or +inf" if allow_neg_inf else "NaN or inf"
+        raise ValueError(f"{name} (shape {shape_str(arr.shape)}) contains {what} (first at index {where})")
     return arr
 
 

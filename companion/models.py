@@ -29,6 +29,7 @@ from ._validate import (
     as_number,
     as_rng,
     check_limit,
+    check_rows_kept,
     describe,
     shape_str,
 )
@@ -345,14 +346,19 @@ def mlp_unpack(theta, sizes: Sequence[int]):
 
 # --------------------------------------------------------------------------- 8.6
 def softmax(S, axis: int = -1) -> np.ndarray:
-    """Softmax along ``axis`` (an integer), stable: the row maximum is subtracted before ``exp``."""
-    S = as_float_array(S, "S")
+    """Softmax along ``axis`` (an integer), stable: the row maximum is subtracted before ``exp``.
+
+    An entry ``-inf`` is a masked score (a causal mask, padding): its weight is exactly 0 and
+    the rest of its row is the softmax of the entries left. A row masked entirely has no
+    softmax (``ValueError``); NaN and ``+inf`` are refused.
+    """
+    S = as_float_array(S, "S", allow_neg_inf=True)
     if S.ndim == 0:
         raise ValueError("S must have at least one axis to take a softmax along, got a 0-d array")
     axis = as_axis(axis, S.ndim, "axis", shape=S.shape)
     if S.shape[axis] == 0:
         raise ValueError(f"S has shape {shape_str(S.shape)}: a softmax along an axis of length 0 is undefined")
-    return _numerics.softmax(S, axis)
+    return _numerics.softmax(check_rows_kept(S, axis, "S"), axis)
 
 
 def softmax_jacobian(p, *, max_size: int = MAX_SIZE) -> np.ndarray:

@@ -56,6 +56,7 @@ from ._validate import (
     as_int,
     check_callable,
     check_finite,
+    check_rows_kept,
     describe,
     shape_str,
 )
@@ -587,12 +588,14 @@ def softmax(x, axis=-1):
     """
     _static(axis, "softmax: axis")
     if not isinstance(x, Tensor):
-        x = as_float_array(x, "x")
+        x = as_float_array(x, "x", allow_neg_inf=True)  # -inf: a masked score, weight exactly 0
     if x.ndim == 0:
         raise ValueError(f"softmax: x must have at least one axis, got a 0-d {type(x).__name__}")
     axis = as_axis(axis, x.ndim, "softmax: axis", shape=x.shape)
     if x.shape[axis] == 0:
         raise ValueError(f"softmax: x has shape {shape_str(x.shape)}; a softmax along an axis of length 0 is undefined")
+    if isinstance(x, np.ndarray):  # a constant: the primitive's function, masked entries allowed
+        return _P["softmax"].value(check_rows_kept(x, axis, "x"), axis)
     return _call(_P["softmax"], x, axis, names=("x",))
 
 

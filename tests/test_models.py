@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -86,6 +88,47 @@ def test_softmax_is_stable_and_sums_to_one():
     assert np.allclose(P[1], 1 / 3)
     G = softmax_vjp(P, np.ones_like(P))
     assert np.allclose(G, 0.0)  # softmax is invariant to adding a constant: J^T 1 = 0
+
+
+def test_masked_softmax_is_the_softmax_of_the_entries_kept_and_its_pullback_passes_both_tests():
+    """8.6.3 with a causal mask (-inf above the diagonal): the weights of masked entries are exactly 0,
+    the others are the softmax of what is left, and the pullback at P is checked against finite
+    differences in the unmasked scores and by the dot-product test of the symmetric Jacobian."""
+    rng = np.random.default_rng(5)
+    n = 5
+    mask = np.triu(np.ones((n, n), bool), k=1)
+    S0 = rng.standard_normal((n, n))
+    S = np.where(mask, -np.inf, S0)
+    P = softmax(S)
+    assert np.all(P[mask] == 0.0) and np.allclose(P.sum(axis=1), 1.0)
+    for i in range(n):
+        kept = S0[i, : i + 1]
+        assert np.allclose(P[i, : i + 1], np.exp(kept - kept.max()) / np.exp(kept - kept.max()).sum())
+    G_P = rng.standard_normal((n, n))
+    G_S = softmax_vjp(P, G_P)
+    assert np.all(G_S[mask] == 0.0)
+
+    def loss(free):
+        return float(np.sum(G_P * softmax(np.where(mask, -np.inf, free))))
+
+    fd = numerical_gradient(loss, S0)
+    assert np.allclose(G_S[~mask], fd[~mask], atol=1e-7)
+    U, V = rng.standard_normal((2, n, n))
+    JU = np.einsum("ij,ij->i", P, U)[:, None]  # J U = P * (U - <P, U>) row-wise
+    assert np.isclose(np.sum(softmax_vjp(P, V) * U), np.sum(V * (P * (U - JU))), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "S, says",
+    [
+        (np.array([[0.0, np.inf]]), "NaN or +inf"),
+        (np.array([[np.nan, 0.0]]), "NaN or +inf"),
+        (np.array([[-np.inf, -np.inf], [0.0, 1.0]]), "masked entirely"),
+    ],
+)
+def test_softmax_refuses_nan_plus_inf_and_a_row_masked_entirely(S, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        softmax(S)
 
 
 def test_attention_saturated_scores_are_finite():
