@@ -39,9 +39,9 @@ matplotlib.use("Agg")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_explorers import set_other_value  # noqa: E402  (the contract's way to drive a control)
+from test_explorers import set_other_value  # the contract's way to drive a control
 
-import companion.widgets as cw  # noqa: E402  (after the Agg backend is chosen)
+import companion.widgets as cw  # after the Agg backend is chosen
 
 CREATE_S, MAIN_MS, CONTROL_MS = 1.0, 20.0, 100.0
 

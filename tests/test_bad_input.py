@@ -50,7 +50,7 @@ MEMORY_HEADROOM = 1_500_000_000  # bytes of address space a worker may add to wh
 
 # ============================================================================ discovery
 def public_modules() -> list[str]:
-    import companion
+    import companion  # imported for the registries its modules fill
 
     names = ["companion"]
     for m in pkgutil.walk_packages(companion.__path__, "companion."):
@@ -294,8 +294,8 @@ def build_specs() -> dict:
     from companion import examples, exercises, metrics, models, perturb, pullbacks, reverse, spaces, spectra
     from companion.exercises import exercise, registry
 
-    sq = lambda x: float(np.sum(np.asarray(x) ** 2))  # noqa: E731 - a one-line function, read as the formula it is
-    lin = lambda v: 2.0 * v  # noqa: E731 - a one-line function, read as the formula it is
+    sq = lambda x: float(np.sum(np.asarray(x) ** 2))
+    lin = lambda v: 2.0 * v
     S = Spec
     A = ARRAY
 
@@ -408,10 +408,10 @@ def build_specs() -> dict:
         "companion.metrics.rotation_matrix": S(lambda: {"degrees": 30.0}, {"degrees": NUMBER()}),
         "companion.metrics.LogisticRegression": S(lambda: {"X": R(2, 5), "y": np.array([0.0, 1, 1, 0, 1])}, {"X": A(), "y": A(extra=[("a label 2", np.array([0.0, 1, 2, 0, 1]))])}),
     }
-    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))  # noqa: E731 - a one-line function, read as the formula it is
+    logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))
     for m in ("probabilities", "loss", "differential", "hessian", "fisher", "natural_metric"):
         specs[f"companion.metrics.LogisticRegression.{m}"] = S(lambda: {"w": R(2)}, {"w": A()}, call=method(logreg, m))
-    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))  # noqa: E731 - a one-line function, read as the formula it is
+    repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))
     for m in ("loss", "differential", "hessian", "natural_metric"):
         specs[f"companion.metrics.Reparametrized.{m}"] = S(lambda: {"u": R(2)}, {"u": A()}, call=method(repar, m))
     specs["companion.metrics.Reparametrized.to_w"] = S(lambda: {"u": R(2)}, {"u": A(rank_free=True)}, call=method(repar, "to_w"))
@@ -692,7 +692,7 @@ def run_call(fn, kwargs):
             fn(**kwargs)
     except _Timeout:
         exc = _Timeout(f"stopped after {HARD_TIME_LIMIT} s")
-    except BaseException as e:  # noqa: BLE001 -- every outcome is recorded
+    except BaseException as e:  # every outcome is recorded
         if isinstance(e, KeyboardInterrupt):
             raise
         exc = e
@@ -777,7 +777,7 @@ def _worker(group: str, out: str):
     import matplotlib
 
     matplotlib.use("Agg")
-    import companion  # noqa: F401 - imported for the registries its modules fill
+    import companion
 
     if group.startswith("companion.widgets"):
         import companion.widgets  # noqa: F401 - imported for the explorers it registers

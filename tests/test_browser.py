@@ -812,10 +812,10 @@ def operate(page, area, name: str, kind: str) -> list[str]:
     el = page.evaluate_handle("() => document.activeElement")
     if kind == "select":
         last = el.evaluate("s => s.selectedIndex === s.options.length - 1")
-        action = lambda: page.keyboard.press("ArrowUp" if last else "ArrowDown")  # noqa: E731 (one key press)
+        action = lambda: page.keyboard.press("ArrowUp" if last else "ArrowDown")
     else:
         now, top = float(el.get_attribute("aria-valuenow")), float(el.get_attribute("aria-valuemax"))
-        action = lambda: page.keyboard.press("ArrowLeft" if now >= top else "ArrowRight")  # noqa: E731 (one key press)
+        action = lambda: page.keyboard.press("ArrowLeft" if now >= top else "ArrowRight")
     problems = figure_changes(page, area, action, f"{name} ({kind}) by keyboard")
     deadline = time.monotonic() + CHANGE_TIMEOUT_MS / 1000  # the image and its text come in two messages
     while not problems and area.evaluate(FRAME_ALT) == before_alt and time.monotonic() < deadline:

@@ -81,7 +81,7 @@ def test_primitive_jvp_against_differences_and_vjp_against_jvp(name, seed):
     rng = np.random.default_rng(seed)
     args = prim.sample(rng)
     xs, params = list(args[: prim.nin]), tuple(args[prim.nin:])
-    F = lambda *xs: call(prim, *xs, *params)  # noqa: E731 - a one-line function, read as the formula it is
+    F = lambda *xs: call(prim, *xs, *params)
 
     # pushforward of a random tangent, against (F(x + h v) - F(x - h v)) / 2h
     vs = [rng.standard_normal(x.shape) for x in xs]
@@ -97,13 +97,13 @@ def test_primitive_jvp_against_differences_and_vjp_against_jvp(name, seed):
     assert np.allclose(y, out, rtol=1e-14, atol=0)
     cots = pullback(np.ones(y.shape))
     assert [c.shape for c in cots] == [x.shape for x in xs] and all(c.dtype == np.float64 for c in cots)
-    J = lambda v: np.atleast_1d(jvp(F, xs, unflat(v, xs))[1])  # noqa: E731 - a one-line function, read as the formula it is
-    J_adj = lambda w: flat(pullback(w.reshape(y.shape)))  # noqa: E731 - a one-line function, read as the formula it is
+    J = lambda v: np.atleast_1d(jvp(F, xs, unflat(v, xs))[1])
+    J_adj = lambda w: flat(pullback(w.reshape(y.shape)))
     assert dot_product_test(J, J_adj, (sum(x.size for x in xs),), rng=rng) <= 1e-10
 
 
 def test_defprimitive_refuses_a_primitive_without_both_rules():
-    cube = lambda x: x ** 3  # noqa: E731 - a one-line function, read as the formula it is
+    cube = lambda x: x ** 3
     with pytest.raises(TypeError, match="missing vjp"):
         defprimitive("cube_test", cube, jvp=lambda dx, y, x: 3 * x ** 2 * dx)
     with pytest.raises(TypeError, match="missing jvp"):
@@ -134,7 +134,7 @@ def test_a_registered_primitive_is_differentiable_at_once():
 
 def test_a_rule_that_uses_a_value_it_does_not_declare_is_refused_when_registered():
     """x_bar = 3 x^2 y_bar needs x; reads="y" (x kept as its shape only) is caught by defprimitive, by name."""
-    sample = lambda rng: (rng.standard_normal(3),)  # noqa: E731 - a one-line function, read as the formula it is
+    sample = lambda rng: (rng.standard_normal(3),)
     with pytest.raises(TypeError, match=r"'cube_test'.*vjp rule 0 uses the value of 'x'.*add 'x' to reads"):
         defprimitive("cube_test", lambda x: x ** 3, jvp=lambda dx, y, x: 3 * x ** 2 * dx,
                      vjp=lambda y_bar, y, x: 3 * x ** 2 * y_bar, reads="y", sample=sample)
@@ -225,7 +225,7 @@ def test_broadcasting_is_undone_in_the_pullback(a, ones, drop, seed):
     rng = np.random.default_rng(seed)
     x, y = rng.standard_normal(sx), rng.standard_normal(sy)
     W = rng.standard_normal(np.broadcast_shapes(sx, sy))
-    f = lambda x, y: ((x * y + x) * W).sum()  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda x, y: ((x * y + x) * W).sum()
     gx, gy = grad(f, argnums=(0, 1))(x, y)
     assert gx.shape == sx and gy.shape == sy
     assert rel(gx, numerical_gradient(lambda x: f(x, y), x)) < FD_RTOL
@@ -240,7 +240,7 @@ def test_least_squares_gradient_equals_the_hand_written_pullback(batch):
     W = rng.standard_normal((3, 4))
     x = rng.standard_normal(4 if batch is None else (4, batch))
     b = rng.standard_normal(3 if batch is None else (3, batch))
-    loss = lambda W: 0.5 * ((W @ x - b) ** 2).sum()  # noqa: E731 - a one-line function, read as the formula it is
+    loss = lambda W: 0.5 * ((W @ x - b) ** 2).sum()
     value, g = value_and_grad(loss)(W)
     l0, g0 = models.least_squares(W, x, b)
     assert abs(float(value) - l0) <= RTOL * l0 and rel(g, g0) <= RTOL
@@ -293,7 +293,7 @@ def test_attention_gradients_equal_the_hand_written_pullback(shape):
     rng = np.random.default_rng(3)
     Q, K, V = rng.standard_normal((n, d)), rng.standard_normal((n_k, d)), rng.standard_normal((n_k, d_v))
     G = rng.standard_normal((n, d_v))
-    f = lambda Q, K, V: (softmax(Q @ K.T / np.sqrt(d)) @ V * G).sum()  # <Y, G>: so G_Y = G  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda Q, K, V: (softmax(Q @ K.T / np.sqrt(d)) @ V * G).sum()  # <Y, G>: so G_Y = G
     gQ, gK, gV = grad(f, argnums=(0, 1, 2))(Q, K, V)
     Y, cache = models.attention(Q, K, V)
     hQ, hK, hV = models.attention_vjp(cache, G)
@@ -416,7 +416,7 @@ def test_float32_is_preserved():
 
 
 def test_argnums_tuple_and_python_floats():
-    f = lambda a, X, b: a * (X ** 2).sum() + b  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda a, X, b: a * (X ** 2).sum() + b
     X = np.arange(6.0).reshape(2, 3)
     ga, gX, gb = grad(f, argnums=(0, 1, 2))(2.0, X, 1.5)
     assert float(ga) == (X ** 2).sum() and np.allclose(gX, 4 * X) and float(gb) == 1.0
@@ -428,7 +428,7 @@ def test_argnums_tuple_and_python_floats():
 def test_jvp_equals_the_jacobian_times_the_tangent():
     rng = np.random.default_rng(8)
     A = rng.standard_normal((3, 4))
-    F = lambda x: tanh(A @ x) * x[:3]  # noqa: E731 - a one-line function, read as the formula it is
+    F = lambda x: tanh(A @ x) * x[:3]
     x, v = rng.standard_normal(4), rng.standard_normal(4)
     out, t = jvp(F, (x,), (v,))
     J = companion.jacobian(lambda x: np.tanh(A @ x) * x[:3], x)

@@ -123,7 +123,7 @@ def test_random_programs(program, seed, zeros):
     constants = [rng.standard_normal((3, 4)), rng.standard_normal(4)]
     before = [x.copy() for x in xs]
     masks = Masks()
-    f = lambda *xs: run(program, xs, weights, constants, masks)  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda *xs: run(program, xs, weights, constants, masks)
 
     value, g = value_and_grad(f, argnums=(0, 1, 2))(*xs)
     masks.frozen = True  # the same program on numpy arrays, with the masks the engine's comparisons gave

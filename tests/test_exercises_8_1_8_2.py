@@ -29,7 +29,7 @@ def test_8_1_1_transposed_jacobian_gets_a_jacobian_hint_not_a_gradient_hint():
     assert not fb and fb.diagnosis == "known mistake" and fb.mistake.startswith("J^T"), str(fb)
     assert "J_ij = dF_i/dx_j" in str(fb) and "gradient" not in str(fb).lower()
     # the Jacobian is not symmetric at x0, so the transpose is really a different (wrong) linear map
-    F = lambda x: np.array([x[0] ** 2 * x[1], np.cos(x[0] * x[1])])  # noqa: E731 (the exercise's map, one line)
+    F = lambda x: np.array([x[0] ** 2 * x[1], np.cos(x[0] * x[1])])
     x0 = ex.data["x0"]
     np.testing.assert_allclose(jacobian(F, x0), J, atol=1e-7)
     v = np.array([0.6, -0.8])
@@ -59,7 +59,7 @@ def test_8_1_2_two_bases_reduce_to_the_page_formula_with_one():
 def test_8_1_5_normalization_differential_by_finite_differences_and_dot_product():
     ex = get("8.1.5")
     dN = ex.reference()
-    N = lambda x: x / np.linalg.norm(x)  # noqa: E731 (the exercise's map, one line)
+    N = lambda x: x / np.linalg.norm(x)
     rng = np.random.default_rng(5)
     for d in (2, 4, 7):
         x = rng.standard_normal(d)
@@ -128,7 +128,7 @@ def test_8_2_4_gradient_of_log_det_gram_twice_checked():
     ex = get("8.2.4")
     X = ex.data["X"]
     G = ex.reference()
-    f = lambda Z: float(np.linalg.slogdet(Z.T @ Z)[1])  # noqa: E731 (the exercise's function, one line)
+    f = lambda Z: float(np.linalg.slogdet(Z.T @ Z)[1])
     np.testing.assert_allclose(numerical_gradient(f, X), G, atol=1e-7)
     V = np.random.default_rng(4).standard_normal(X.shape)
     assert taylor_test(f, X, V, float(np.sum(G * V))).order > 1.8
@@ -149,7 +149,7 @@ def test_8_2_5_metric_from_coordinates_and_the_z_gradient_slip():
     ex = get("8.2.5")
     H, c, w, P = ex.data["H"], ex.data["c"], ex.data["w"], ex.data["P"]
     G = ex.reference()
-    f = lambda z: 0.5 * z @ H @ z + c @ z  # noqa: E731 (the exercise's function, one line)
+    f = lambda z: 0.5 * z @ H @ z + c @ z
     for u in np.random.default_rng(5).standard_normal((4, 3)):
         assert (P @ G) @ (P @ u) == pytest.approx(directional_derivative(f, w, u), rel=1e-7)
     np.testing.assert_allclose(riesz(H @ w + c, Metric(P.T @ P)), G, atol=1e-10)
@@ -169,11 +169,11 @@ def test_8_2_6_kronecker_jacobian_of_the_square_twice_checked():
     X = ex.data["X"]
     K = ex.reference()
     # finite differences of vec(X^2) in vec(X): the matrix of the map, column by column
-    sq = lambda v: vec(unvec(v, (3, 3)) @ unvec(v, (3, 3)))  # noqa: E731 (vec F o unvec, one line)
+    sq = lambda v: vec(unvec(v, (3, 3)) @ unvec(v, (3, 3)))
     np.testing.assert_allclose(jacobian(sq, vec(X)), K, atol=1e-6)
     # the dot-product test: K^T is the adjoint dY -> X^T dY + dY X^T
-    dF = lambda dX: X @ dX + dX @ X  # noqa: E731 (the differential, one line)
-    adj = lambda dY: X.T @ dY + dY @ X.T  # noqa: E731 (its adjoint, one line)
+    dF = lambda dX: X @ dX + dX @ X
+    adj = lambda dY: X.T @ dY + dY @ X.T
     assert dot_product_test(dF, adj, (3, 3), (3, 3), rng=np.random.default_rng(7)) < 1e-12
     Y = np.random.default_rng(8).standard_normal((3, 3))
     np.testing.assert_allclose(K.T @ vec(Y), vec(adj(Y)), atol=1e-12)

@@ -53,7 +53,7 @@ def test_six_exercises_with_a_transfer_and_a_concept(section):
 def _loss(eid):
     """The exercise's loss as a function of the matrix whose gradient is asked, and that matrix."""
     d = data(eid)
-    softmax = lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum()  # noqa: E731  (a one-line helper)
+    softmax = lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum()
     losses = {
         "8.3.1": (lambda Z: 0.5 * np.sum((Z @ d["x"] - d["b"]) ** 2), "W"),
         "8.3.2": (lambda Z: 0.5 * np.sum(d["c"] * np.sum((Z @ d["X"] - d["T"]) ** 2, axis=0)) / 6, "W"),
@@ -127,7 +127,7 @@ def test_8_3_5_one_hot_target_gives_p_minus_e_k():
     ex = get("8.3.5")
     d = data("8.3.5")
     y = np.array([0.0, 1.0, 0.0])
-    f = lambda W: -float(np.log(np.exp(W @ d["x"]) / np.exp(W @ d["x"]).sum()) @ y)  # noqa: E731
+    f = lambda W: -float(np.log(np.exp(W @ d["x"]) / np.exp(W @ d["x"]).sum()) @ y)
     np.testing.assert_allclose(ex.solution(W=d["W"], x=d["x"], y=y), numerical_gradient(f, d["W"]), atol=1e-8)
 
 
@@ -202,7 +202,7 @@ def test_8_4_4_transposed_B_is_named():
 
 
 def _residual(d):
-    block = lambda A, B, x: x + A @ np.tanh(B @ x)  # noqa: E731
+    block = lambda A, B, x: x + A @ np.tanh(B @ x)
     return lambda x: block(d["A2"], d["B2"], block(d["A1"], d["B1"], x))
 
 
@@ -217,7 +217,7 @@ def test_8_4_pullbacks_against_finite_differences_and_the_dot_product_test(eid):
         F, x, cot = _residual(d), d["x0"], "y_bar"
     J = jacobian(F, x)
     np.testing.assert_allclose(ex.reference(), J.T @ d[cot], atol=1e-7)
-    pull = lambda w: ex.solution(**dict(d, **{cot: w}))  # noqa: E731
+    pull = lambda w: ex.solution(**dict(d, **{cot: w}))
     assert dot_product_test(lambda v: J @ v, pull, x.shape, (J.shape[0],), rng=np.random.default_rng(0)) < 1e-7
 
 
@@ -272,7 +272,7 @@ def test_8_4_vec_form_of_X_to_AXB_and_its_adjoint():
     rng = np.random.default_rng(0)
     A, B = rng.standard_normal((3, 3)), rng.standard_normal((4, 4))
     X, Y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
-    vec = lambda Z: Z.reshape(-1, order="F")  # noqa: E731  (columns stacked)
+    vec = lambda Z: Z.reshape(-1, order="F")
     np.testing.assert_allclose(np.kron(B.T, A) @ vec(X), vec(A @ X @ B), atol=1e-12)
     np.testing.assert_allclose(np.kron(B.T, A).T, np.kron(B, A.T), atol=0)
     np.testing.assert_allclose(np.kron(B, A.T) @ vec(Y), vec(A.T @ Y @ B.T), atol=1e-12)
@@ -306,7 +306,7 @@ def test_8_3_batch_gradient_with_examples_as_rows():
     np.testing.assert_allclose(R_rows, (W @ X - T).T, atol=1e-12)
     grad = companion.least_squares(W, X, T)[1]
     np.testing.assert_allclose(R_rows.T @ X_rows, grad, atol=1e-12)
-    f = lambda Z: 0.5 * float(np.sum((X_rows @ Z.T - T_rows) ** 2))  # noqa: E731
+    f = lambda Z: 0.5 * float(np.sum((X_rows @ Z.T - T_rows) ** 2))
     np.testing.assert_allclose(numerical_gradient(f, W), grad, rtol=1e-6, atol=1e-8)
 
 

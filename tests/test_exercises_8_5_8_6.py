@@ -33,7 +33,7 @@ def test_8_5_1_the_tanh_derivative_in_place_of_tanh_is_named():
     # the page's formula without the mask is its own slip; the reference is the masked outer product
     assert "mask" in mistake_of("8.5.1", np.outer(delta, np.tanh(z))).mistake
     A = np.zeros((3, 4))
-    L = lambda A: float(delta @ (A @ (m * np.tanh(z))))  # noqa: E731  (dL = delta^T dz_l, 8.5)
+    L = lambda A: float(delta @ (A @ (m * np.tanh(z))))
     np.testing.assert_allclose(get("8.5.1").reference(), numerical_gradient(L, A), atol=1e-9)
     assert np.all(get("8.5.1").reference()[:, m == 0] == 0), "a dropped unit's column is zero"
 
@@ -43,13 +43,13 @@ def test_8_5_2_softplus_step_is_the_adjoint_of_the_layer():
     d = ex.data
     A, z, delta = d["A_l"], d["z_prev"], d["delta_l"]
     sig = 1 / (1 + np.exp(-z))
-    softplus = lambda v: np.logaddexp(0.0, v)  # noqa: E731
+    softplus = lambda v: np.logaddexp(0.0, v)
     np.testing.assert_allclose(jacobian(softplus, z), np.diag(sig), atol=1e-9)  # softplus' = sigmoid
-    push = lambda v: A @ (sig * v)   # noqa: E731  dz_l = A_l D_{l-1} dz_{l-1}
-    pull = lambda w: sig * (A.T @ w)  # noqa: E731  delta_{l-1} = D_{l-1} A_l^T delta_l (8.5, backward recursion)
+    push = lambda v: A @ (sig * v)
+    pull = lambda w: sig * (A.T @ w)
     assert dot_product_test(push, pull, (4,), (4,)) < 1e-13
     np.testing.assert_allclose(ex.reference(), pull(delta), rtol=1e-12)
-    L = lambda v: float(delta @ (A @ np.logaddexp(0.0, v) + d["b_l"]))  # noqa: E731
+    L = lambda v: float(delta @ (A @ np.logaddexp(0.0, v) + d["b_l"]))
     assert rel(ex.reference(), numerical_gradient(L, z)) < 1e-7
     assert "softplus" in mistake_of("8.5.2", (1 - np.tanh(z) ** 2) * (A.T @ delta)).mistake
 
@@ -59,7 +59,7 @@ def test_8_5_3_rows_are_the_columns_formula_transposed():
     H, Delta = ex.data["H_prev"], ex.data["Delta_l"]
     gA, gb = ex.reference()
     # d<Delta, H A^T + 1 b^T>_F, by finite differences in A and in b
-    L = lambda A, b: float(np.sum(Delta * (H @ A.T + b)))  # noqa: E731
+    L = lambda A, b: float(np.sum(Delta * (H @ A.T + b)))
     np.testing.assert_allclose(gA, numerical_gradient(lambda A: L(A, np.zeros(3)), np.zeros((3, 4))), atol=1e-9)
     np.testing.assert_allclose(gb, numerical_gradient(lambda b: L(np.zeros((3, 4)), b), np.zeros(3)), atol=1e-9)
     # the page's batch formula Delta_c H_c^T (examples as columns: Delta_c = Delta^T, H_c = H^T) gives the same
@@ -73,14 +73,14 @@ def test_8_5_5_residual_pullback_against_engine_and_dot_product():
     ex = get("8.5.5")
     d = ex.data
     h, A1, b1, A2, u_bar = (d[k] for k in ("h", "A_1", "b_1", "A_2", "u_bar"))
-    block = lambda v: v + A2 @ companion.tanh(A1 @ v + b1)  # noqa: E731
+    block = lambda v: v + A2 @ companion.tanh(A1 @ v + b1)
     _, pullback = companion.vjp(block, h)
     np.testing.assert_allclose(ex.reference(), pullback(u_bar)[0], rtol=1e-12)
     D = 1 - np.tanh(A1 @ h + b1) ** 2
-    push = lambda v: v + A2 @ (D * (A1 @ v))   # noqa: E731
-    pull = lambda w: w + A1.T @ (D * (A2.T @ w))  # noqa: E731
+    push = lambda v: v + A2 @ (D * (A1 @ v))
+    pull = lambda w: w + A1.T @ (D * (A2.T @ w))
     assert dot_product_test(push, pull, (4,), (4,)) < 1e-13
-    L = lambda v: float(u_bar @ (v + A2 @ np.tanh(A1 @ v + b1)))  # noqa: E731
+    L = lambda v: float(u_bar @ (v + A2 @ np.tanh(A1 @ v + b1)))
     assert rel(ex.reference(), numerical_gradient(L, h)) < 1e-7
     assert "skip" in mistake_of("8.5.5", pull(u_bar) - u_bar).mistake
     assert "branch" in mistake_of("8.5.5", u_bar).mistake
@@ -92,7 +92,7 @@ def test_8_5_6_one_pullback_gives_one_weighted_row():
     # what options (a)-(c) say, on a small tall-and-wide map with the engine
     rng = np.random.default_rng(0)
     A = rng.standard_normal((3, 7))
-    f = lambda x: companion.tanh(A @ x)  # noqa: E731  R^7 -> R^3
+    f = lambda x: companion.tanh(A @ x)
     x, w = rng.standard_normal(7), rng.standard_normal(3)
     J = jacobian(lambda v: np.tanh(A @ v), x)
     _, pullback = companion.vjp(f, x)
@@ -111,7 +111,7 @@ def test_8_6_1_value_weights_through_V_equals_X_W_V():
     Y, cache = attention(Q, K, X @ W)
     G_V = attention_vjp(cache, G_Y)[2]
     np.testing.assert_allclose(ex.reference(), X.T @ G_V, rtol=1e-12)  # 8.6.2: grad_V = P^T G_Y, then X^T
-    L = lambda Wv: float(np.sum(G_Y * attention(Q, K, X @ Wv)[0]))  # noqa: E731
+    L = lambda Wv: float(np.sum(G_Y * attention(Q, K, X @ Wv)[0]))
     assert rel(ex.reference(), numerical_gradient(L, W)) < 1e-7
     assert "G_V" in mistake_of("8.6.1", G_V).mistake
 
@@ -126,7 +126,7 @@ def test_8_6_2_stacks_are_handled_head_by_head():
     for k in range(3):  # 8.6.3: row-wise (Diag(p) - p p^T) g, one head at a time
         np.testing.assert_allclose(got[k], softmax_vjp(P[k], G_P[k]), rtol=1e-12)
     # the axis=1 slip: right on one matrix, wrong on a stack, and named
-    axis1 = lambda P, G_P: P * (G_P - np.sum(P * G_P, axis=1, keepdims=True))  # noqa: E731
+    axis1 = lambda P, G_P: P * (G_P - np.sum(P * G_P, axis=1, keepdims=True))
     np.testing.assert_allclose(axis1(P[0], G_P[0]), got[0], rtol=1e-12)
     assert rel(axis1(P, G_P), got) > 0.1
     assert "axis=1" in mistake_of("8.6.2", axis1).mistake
@@ -138,7 +138,7 @@ def test_8_6_3_G_Q_submitted_for_G_K_gets_its_own_message():
     Q, K, V, W_O, T = (d[k] for k in ("Q", "K", "V", "W_O", "T"))
     Y, cache = attention(Q, K, V)
     G_Y = (Y @ W_O - T) @ W_O.T
-    L = lambda Y_: 0.5 * float(np.sum((Y_ @ W_O - T) ** 2))  # noqa: E731
+    L = lambda Y_: 0.5 * float(np.sum((Y_ @ W_O - T) ** 2))
     np.testing.assert_allclose(G_Y, numerical_gradient(L, Y), atol=1e-8)
     G_Q, G_K, _ = attention_vjp(cache, G_Y)
     np.testing.assert_allclose(ex.reference(), G_K, rtol=1e-12)
@@ -160,9 +160,9 @@ def test_8_6_4_stack_pullback_is_the_adjoint_of_the_stack_pushforward():
             np.testing.assert_allclose(got[k], want, rtol=1e-12)
     shapes = (Q.shape, K.shape, V.shape)
     sizes = np.cumsum([np.prod(s) for s in shapes])[:-1]
-    unpack = lambda x: [a.reshape(s) for a, s in zip(np.split(x, sizes), shapes, strict=True)]  # noqa: E731
-    push = lambda x: np.stack([attention_jvp(c, *(a[k] for a in unpack(x))) for k, c in enumerate(caches)])  # noqa: E731
-    pull = lambda w: np.concatenate([g.ravel() for g in fn(Q, K, V, w)])  # noqa: E731
+    unpack = lambda x: [a.reshape(s) for a, s in zip(np.split(x, sizes), shapes, strict=True)]
+    push = lambda x: np.stack([attention_jvp(c, *(a[k] for a in unpack(x))) for k, c in enumerate(caches)])
+    pull = lambda w: np.concatenate([g.ravel() for g in fn(Q, K, V, w)])
     n_in = sum(int(np.prod(s)) for s in shapes)
     assert dot_product_test(push, pull, (n_in,), G_Y.shape) < 1e-12
 
@@ -183,9 +183,9 @@ def test_8_6_5_causal_mask_pullback():
     assert rel(G_Q, numerical_gradient(lambda Q_: float(np.sum(G_Y * Y_of(Q_))), Q)) < 1e-7
     assert np.all(G_Q[0] == 0), "token 1 sees only itself: a one-hot row has a zero softmax Jacobian"
     # the pullback in Q is the adjoint of the masked pushforward (finite differences)
-    push = lambda dQ: (Y_of(Q + 1e-6 * dQ) - Y_of(Q - 1e-6 * dQ)) / 2e-6  # noqa: E731
+    push = lambda dQ: (Y_of(Q + 1e-6 * dQ) - Y_of(Q - 1e-6 * dQ)) / 2e-6
     P = softmax(np.where(allowed, Q @ K.T / np.sqrt(dim), -1e300))
-    pull = lambda W: softmax_vjp(P, W @ V.T) @ K / np.sqrt(dim)  # noqa: E731
+    pull = lambda W: softmax_vjp(P, W @ V.T) @ K / np.sqrt(dim)
     assert dot_product_test(push, pull, Q.shape, (n, 2)) < 1e-8
     np.testing.assert_allclose(pull(G_Y), G_Q, rtol=1e-12)
     assert np.allclose(np.triu(softmax_vjp(P, G_Y @ V.T), 1), 0), "the masked scores get no gradient"

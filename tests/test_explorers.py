@@ -110,7 +110,7 @@ def test_frames_are_rendered_when_the_cell_has_run(monkeypatch):
     shell = type("Shell", (), {"events": FakeEvents()})()
     monkeypatch.setattr(_base, "_ipython", lambda: shell)
     e = getattr(cw, FACTORIES[0])()
-    drawn = lambda: sum(bool(img.value) for stack in e.option_frames for img in stack.children)  # noqa: E731 (a probe)
+    drawn = lambda: sum(bool(img.value) for stack in e.option_frames for img in stack.children)
     assert drawn() == 1
     e._repr_mimebundle_()
     e._repr_mimebundle_()  # shown twice: one hook

@@ -36,7 +36,7 @@ from test_browser import SCREENSHOTS, book_html, browser, site  # noqa: F401  (f
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
-import live_view  # noqa: E402
+import live_view  # noqa: E402  (from _ext, put on the path above)
 
 SECTIONS = sorted(p.stem for p in (ROOT / "chapters").glob("8-*.ipynb"))
 

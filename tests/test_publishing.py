@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "_ext"))
 
 import publishing  # noqa: E402  (the footer extension)
 
-import companion  # noqa: E402
-from companion import _version  # noqa: E402
+import companion  # noqa: E402  (after the extensions folder is on the path)
+from companion import _version  # noqa: E402  (same)
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -52,13 +52,13 @@ def test_the_two_modes_are_adjoint_by_the_dot_product_test():
 
 def test_scalar_and_vector_shapes():
     c = RNG.standard_normal(5)
-    wide = lambda x: companion.tanh(A @ x) @ c  # noqa: E731  (R^6 -> R, one row)
+    wide = lambda x: companion.tanh(A @ x) @ c
     x = RNG.standard_normal(6)
     for mode in ("forward", "reverse"):
         J = jacobian_by_mode(wide, x, mode=mode)
         assert J.shape == (1, 6)
         np.testing.assert_allclose(J[0], A.T @ ((1 - np.tanh(A @ x) ** 2) * c), rtol=1e-12)
-    tall = lambda t: companion.tanh(A[:, :1] @ t)  # noqa: E731  (R^1 -> R^5, one column)
+    tall = lambda t: companion.tanh(A[:, :1] @ t)
     J = jacobian_by_mode(tall, np.array([0.3]), mode="forward")
     np.testing.assert_allclose(J[:, 0], (1 - np.tanh(0.3 * A[:, 0]) ** 2) * A[:, 0], rtol=1e-12)
 

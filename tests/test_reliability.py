@@ -132,7 +132,7 @@ def test_complex_step_refuses_a_function_that_is_not_analytic(f, what):
 
 
 def test_complex_step_still_exact_on_analytic_functions():
-    f = lambda x: (np.sin(x) * np.exp(x)).sum()  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda x: (np.sin(x) * np.exp(x)).sum()
     exact = float(((np.cos(X0) + np.sin(X0)) * np.exp(X0)) @ V0)
     assert abs(directional_derivative(f, X0, V0, method="complex") - exact) < 1e-15
 
@@ -195,7 +195,7 @@ def test_huge_requests_are_refused_with_the_size_and_the_limit(name, call, argum
 
 
 def test_a_keyword_raises_the_limit():
-    f = lambda x: float((x**2).sum())  # noqa: E731 - a one-line function, read as the formula it is
+    f = lambda x: float((x**2).sum())
     x = np.linspace(-1, 1, 4000)
     with pytest.raises(ValueError, match="max_size=10,000,000"):
         numerical_gradient(f, x)

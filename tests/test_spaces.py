@@ -189,7 +189,7 @@ def test_sandwich_adjoint_has_the_transposed_kronecker_matrix():
     np.testing.assert_allclose(K.T, np.kron(B, A.T), atol=1e-14)
     Y = rng.standard_normal((3, 4))
     np.testing.assert_allclose(vec(sandwich_adjoint(A, Y, B)), K.T @ vec(Y), rtol=1e-12, atol=1e-12)
-    fwd = lambda X: sandwich(A, X, B)  # noqa: E731 (a one-line map handed to the test)
+    fwd = lambda X: sandwich(A, X, B)
     assert dot_product_test(fwd, lambda Y: sandwich_adjoint(A, Y, B), (2, 4), (3, 4), rng=rng) < 1e-12
     # the slips: forgetting to transpose B (it is square here, so the shapes fit) fails the test
     assert dot_product_test(fwd, lambda Y: A.T @ Y @ B, (2, 4), (3, 4), rng=rng) > 1e-3

@@ -387,7 +387,7 @@ def test_parameter_jacobian_matches_finite_differences_and_the_engine_pullback(a
         return H.T
 
     _, pullback = vjp(f, *As)
-    pull = lambda w: _flat(pullback(w.reshape(3, 4)))  # noqa: E731 (a one-line adapter)
+    pull = lambda w: _flat(pullback(w.reshape(3, 4)))
     assert dot_product_test(Jt, pull, (Jt.shape[1],), (Jt.shape[0],), rng=rng) < 1e-10
 
 

@@ -38,7 +38,7 @@ def run_cells(prefix: str, *cell_ids: str) -> dict:
     """Execute the page's own code cells (in order) and return their namespace."""
     ns: dict = {}
     for cid in cell_ids:
-        exec(compile(source(prefix, cid), f"{prefix}:{cid}", "exec"), ns)  # noqa: S102
+        exec(compile(source(prefix, cid), f"{prefix}:{cid}", "exec"), ns)
     return ns
 
 
@@ -121,9 +121,9 @@ def test_8_4_dual_map_and_metric_adjoint_have_distinct_symbols_related_by_riesz(
     A = rng.standard_normal((2, 3))
     Gx, Gy = rng.standard_normal((3, 3)), rng.standard_normal((2, 2))
     Mx, My = Gx @ Gx.T + np.eye(3), Gy @ Gy.T + np.eye(2)
-    flat_W = lambda w: My @ w  # noqa: E731  (vector -> covector coefficients)
-    dual = lambda coeffs: A.T @ coeffs  # noqa: E731  (coefficients of eta o A)
-    sharp_V = lambda coeffs: np.linalg.solve(Mx, coeffs)  # noqa: E731
+    flat_W = lambda w: My @ w
+    dual = lambda coeffs: A.T @ coeffs
+    sharp_V = lambda coeffs: np.linalg.solve(Mx, coeffs)
     w = rng.standard_normal(2)
     expected = adjoint(A, (3,), (2,), inner_x=Mx, inner_y=My)(w)
     np.testing.assert_allclose(sharp_V(dual(flat_W(w))), expected, atol=1e-12)
@@ -219,7 +219,7 @@ def test_8_8_1_solution_uses_the_data():
     for code in (ex.solution_code, source("8-8", "ex-8-8-1-solution")):
         assert not re.search(r"^\s*sigma_w\s*,\s*L\s*=\s*[\d.]", code, re.M), "the solution overwrites its data"
     ns = {"np": np, "sigma_w": 1.7, "L": 3}
-    exec(ex.solution_code, ns)  # noqa: S102
+    exec(ex.solution_code, ns)
     assert ns["solution"] == pytest.approx(1.7**6)
 
 
