@@ -308,6 +308,29 @@ def check_static_sliders(page) -> list[str]:
         )
         if handle.get_attribute("aria-valuenow") == start:
             problems.append(f"explorer {k + 1}: the main slider did not move")
+        problems += check_kernel_only_disabled(area, f"explorer {k + 1}")
+    return problems
+
+
+def check_kernel_only_disabled(area, what: str) -> list[str]:
+    """With no kernel, the controls only a kernel can serve are disabled, say so, and do not move."""
+    controls = area.locator(".companion-kernel-only .noUi-handle[role='slider'], .companion-kernel-only select")
+    if not controls.count():
+        return [f"{what}: no kernel-only controls marked (class companion-kernel-only)"]
+    problems = []
+    for j in range(controls.count()):
+        c = controls.nth(j)
+        name = c.get_attribute("aria-label") or f"control {j + 1}"
+        if c.get_attribute("aria-disabled") != "true" and not c.is_disabled():
+            problems.append(f"{what}: {name} looks operable in the static page, where it can change nothing")
+        elif not (c.get_attribute("aria-description") or "").startswith("needs Python"):
+            problems.append(f"{what}: {name} is disabled without saying why")
+    handle = area.locator(".companion-kernel-only .noUi-handle[role='slider']").first
+    if handle.count():
+        start = handle.get_attribute("aria-valuenow")
+        press_slider(handle)
+        if handle.get_attribute("aria-valuenow") != start:
+            problems.append(f"{what}: a disabled kernel-only slider moved with the keyboard")
     return problems
 
 

@@ -11,6 +11,9 @@
  * 4. The entries of Sphinx's citation lists (role="list") are list items: Sphinx marks them
  *    role="doc-biblioentry", a role ARIA 1.3 deprecates, so the list has no items for a
  *    screen reader (axe: aria-required-children).
+ * 5. In the static page (widgets with no kernel: "jupyter-widgets-disconnected"), an explorer's
+ *    kernel-only controls (class companion-kernel-only) are disabled and say why: they would
+ *    move without changing anything. Under Voila (a kernel) they stay live.
  */
 (function () {
   "use strict";
@@ -54,8 +57,29 @@
     });
   }
 
+  var KERNEL_ONLY = "needs Python: use \u201cRun live in your browser\u201d below, or a kernel";
+
+  function disableKernelOnly(root) {
+    root.querySelectorAll(".companion-kernel-only").forEach(function (box) {
+      if (!box.querySelector(".jupyter-widgets-disconnected") &&
+          !box.classList.contains("jupyter-widgets-disconnected")) return;
+      box.querySelectorAll(".noUi-target:not([disabled])").forEach(function (t) {
+        t.setAttribute("disabled", "");
+      });
+      box.querySelectorAll(".noUi-handle[role='slider']:not([aria-disabled])").forEach(function (h) {
+        h.setAttribute("aria-disabled", "true");
+        h.setAttribute("aria-description", KERNEL_ONLY);
+      });
+      box.querySelectorAll("select:not([disabled]), input:not([disabled]), button:not([disabled])").forEach(function (c) {
+        c.disabled = true;
+        c.setAttribute("aria-description", KERNEL_ONLY);
+      });
+    });
+  }
+
   function fix(root) {
     citationItems(root);
+    disableKernelOnly(root);
     nameSliders(root);
     altImages(root);
     labelInName(root);

@@ -291,7 +291,9 @@ class Explorer(widgets.VBox):
         if live_controls:
             note = LIVE_NOTE_WITH_CHOICE if choice else LIVE_NOTE
             note = LIVE_NOTE_BROWSER if IN_BROWSER else LIVE_NOTE_SERVED if _under_voila() else note
-            live = [widgets.HTML(note), widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))]
+            box = widgets.HBox(live_controls, layout=widgets.Layout(flex_flow="row wrap"))
+            box.add_class("companion-kernel-only")  # disabled in the static page (_ext/assets/a11y.js)
+            live = [widgets.HTML(note), box]
         static = [self.slider]
         if choice:
             self.controls[choice].add_class("companion-static-choice")  # found by the browser tests
