@@ -96,10 +96,11 @@ __all__ = [
 ]
 
 LIVE_NOTE = (
-    "<b>Live controls</b> &mdash; these need a running Python kernel: launch this page on "
-    "Binder or Colab with the rocket icon at the top of the page, or run the notebook "
-    "locally (<code>make lab</code>, or <code>make live</code> for the explorers alone). "
-    "In the static book only the slider above moves."
+    "<b>Live controls</b> &mdash; these need a running Python kernel. In the book, press "
+    "<i>Run live in your browser</i> below the explorer (Python in the page, nothing to install); "
+    "or launch this page on Binder or Colab with the rocket icon at the top of the page, or run "
+    "the notebook locally (<code>make lab</code>, or <code>make live</code> for the explorers "
+    "alone). In the static book only the slider above moves."
 )
 LIVE_NOTE_WITH_CHOICE = LIVE_NOTE.replace("only the slider above moves", "only the slider and the choice above work")
 LIVE_NOTE_BROWSER = (

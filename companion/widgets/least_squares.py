@@ -168,7 +168,7 @@ def _render(fig, p):
         outer = draw_outer_product(
             fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G
         )
-        label = fig.text(0.06, 0.8, "", fontsize=10, fontweight="bold")
+        label = fig.text(0.01, 0.02, "", fontsize=10, fontweight="bold")  # below the y ticks: clear of any legend
         panels = fig._least_squares_panels = dict(first=first, outer=outer, label=label)
     else:
         panels["first"].show(prob.study, prob.zoom)
