@@ -290,7 +290,7 @@ Compute $G_K = \nabla_K\mathcal{L}$.
     hints=(
         r"""Start where the loss is: with $R = YW_O - T$, $d\mathcal{L} = \langle R, dY\,W_O\rangle_F$.
 Move $W_O$ across
-to find $G_Y$ (the trace rule of 8.3).""",
+to find $G_Y$ (the trace rule of {doc}`8.3 <8-3-trace-principle>`).""",
         r"""Then the page's stages in reverse order: $Y = PV$ gives $G_P$, the row softmax gives $G_S$.""",
         r"""$K$ enters the scores transposed, $dS = Q\,dK^\top/\sqrt d$: rewrite $\langle G_S, Q\,dK^\top\rangle_F$ as a
 pairing with $dK$ (a trace equals the trace of its transpose).""",
