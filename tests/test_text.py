@@ -196,7 +196,7 @@ def test_8_8_tanh_takeaway_is_qualified_and_the_recursion_is_on_the_page():
     takeaway = source("8-8", "cell-16")
     assert "1 for linear and tanh" not in takeaway
     text = source("8-8", "cell-09")
-    assert r"q_{l+1} = \sigma_w^2\; \mathbb{E}\big[\tanh\big(\sqrt{q_l}\,\xi\big)^2\big]" in text
+    assert r"q_{\ell+1} = \sigma_w^2\; \mathbb{E}\big[\tanh\big(\sqrt{q_{\ell}}\,\xi\big)^2\big]" in text
     # the stated factor is the one the recursion gives (and the page's table prints)
     loss = 1 / predicted_mean_squared_singular_value(1.0, 32, "tanh")[-1]
     for t in (text, takeaway):
@@ -441,7 +441,7 @@ def test_8_8_gauss_newton_block_is_h_transpose_kron_B_for_column_vec():
     """8.8, eq-8-8-gauss-newton: with vec stacking columns, d h_L = B_l (dA_l) h_{l-1} has the block h^T kron B_l;
     the batch size is N (not B, which names the backward products)."""
     text = source("8-8", "curv-00")
-    assert r"h_{l-1}^{(i)\top}\otimes B_l^{(i)}" in text and r"B_l^{(b)} \otimes" not in text
+    assert r"h_{\ell-1}^{(i)\top}\otimes B_{\ell}^{(i)}" in text and r"B_l^{(b)} \otimes" not in text
     assert "/B" not in text and r"Bn \times Bn" not in text and "/B" not in source("8-8", "cell-16")
     from companion import vec
 
@@ -456,7 +456,7 @@ def test_8_8_tanh_above_the_gain_and_the_admonition_closes():
     recursion: the per-layer factor settles near 1.05 and the mean square at depth 32 is about 1.4."""
     text = source("8-8", "cell-09")
     assert "``` `companion`" not in text
-    assert r"$\chi_l \approx 1.05$" in text and "only reached about 1.4" in text
+    assert r"$\chi_{\ell} \approx 1.05$" in text and "only reached about 1.4" in text
     from companion.spectra import predicted_mean_squared_singular_value
 
     ms = predicted_mean_squared_singular_value(1.25, 400, "tanh")
