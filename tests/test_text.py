@@ -484,3 +484,21 @@ def test_check_gradient_shows_indices_from_1_and_no_contradictory_taylor_line():
     ns = run_cells("8-6", "cell-01", "cell-05", "cell-11", "cell-15")
     bad = check_gradient(ns["L_of_K"], ns["K"], ns["G_S"] @ ns["Q"] / np.sqrt(ns["d"]))
     assert not bad and "the linear model is right" not in str(bad)
+
+
+def test_8_7_adam_metric_shrinks_seven_to_eightfold():
+    """8.7, adaptive methods: the printed diag M_1 and diag M_200 of Adam shrink by 7.1 and 7.8, not 'eightfold'."""
+    assert "seven- to eightfold" in source("8-7", "adaptive-02")
+    from companion import ill_conditioned_quadratic
+    from companion.metrics import adaptive_descent
+
+    q = ill_conditioned_quadratic(cond=100.0, rotation=30.0)
+    path = adaptive_descent(q, np.array([-2.0, 2.0]), method="adam", eta=0.1, steps=200)
+    ratios = path.diagonals[0] / path.diagonals[-1]
+    assert ratios.min() > 6.5 and ratios.max() < 8.5, ratios
+
+
+def test_notation_lists_the_symbols_added_in_review_14():
+    notation = (ROOT / "notation.md").read_text()
+    assert "| $\\tau$ |" in notation and "*inverse* temperature" in notation
+    assert "| $B_\\ell$, $G$ (8.8) |" in notation
