@@ -502,3 +502,18 @@ def test_notation_lists_the_symbols_added_in_review_14():
     notation = (ROOT / "notation.md").read_text()
     assert "| $\\tau$ |" in notation and "*inverse* temperature" in notation
     assert "| $B_\\ell$, $G$ (8.8) |" in notation
+
+
+def test_8_6_6_solution_states_the_row_sum_of_G_S_correctly():
+    """8.6, exercise 8.6.6: row i of G_S sums to 1^T J_p g = (J_p 1)^T g = 0 (1^T G_S would be the column sums);
+    the columns of G_K sum to zero, those of G_Q need not."""
+    from companion.exercises import get
+
+    text = get("8.6.6").solution_text
+    assert "$\\mathbf{1}^\\top G_S$'s rows" not in text and "the sum of row $i$ of $G_S$" in text
+    ns = run_cells("8-6", "cell-01", "cell-05", "cell-11")
+    G_S, Q, K = ns["G_S"], ns["Q"], ns["K"]
+    d = Q.shape[1]
+    np.testing.assert_allclose(G_S.sum(axis=1), 0, atol=1e-12)
+    assert np.abs((G_S.T @ Q / np.sqrt(d)).sum(axis=0)).max() < 1e-12
+    assert np.abs((G_S @ K / np.sqrt(d)).sum(axis=0)).max() > 1e-3
