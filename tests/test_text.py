@@ -517,3 +517,12 @@ def test_8_6_6_solution_states_the_row_sum_of_G_S_correctly():
     np.testing.assert_allclose(G_S.sum(axis=1), 0, atol=1e-12)
     assert np.abs((G_S.T @ Q / np.sqrt(d)).sum(axis=0)).max() < 1e-12
     assert np.abs((G_S @ K / np.sqrt(d)).sum(axis=0)).max() > 1e-3
+
+
+def test_ml_translations_do_not_echo_the_chapter_sentences():
+    """8.3, 8.5, 8.6, 8.7: four sentences that followed the chapter's own wording closely are rewritten."""
+    book = " ".join(" ".join(markdown(p.stem[:3]).split()) for p in CHAPTERS)
+    for echo in ("does not choose transposes and outer products", "are not\nhabits of a tensor library",
+                 "are not habits of a tensor library", "the calculus of linear maps and their adjoints",
+                 "are forced by the Frobenius Riesz identity", "identify covectors with vectors differently"):
+        assert echo not in book, echo
