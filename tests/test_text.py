@@ -526,3 +526,12 @@ def test_ml_translations_do_not_echo_the_chapter_sentences():
                  "are not habits of a tensor library", "the calculus of linear maps and their adjoints",
                  "are forced by the Frobenius Riesz identity", "identify covectors with vectors differently"):
         assert echo not in book, echo
+
+
+def test_intro_and_teaching_call_M_equal_H_newton():
+    """intro.md and teaching.md describe the 8.7 explorer as the page does: four paths, Newton for M = H
+    (the natural gradient is the Fisher metric's), not 'three metrics ... natural-gradient paths'."""
+    intro = (ROOT / "intro.md").read_text()
+    assert "natural-gradient paths" not in intro and "*Descent under four metrics*" in intro
+    assert "descent under three metrics" not in (ROOT / "teaching.md").read_text()
+    assert "## Explorer: descent under four metrics" in source("8-7", "cell-16")
