@@ -13,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import MAX_SIZE, as_count, as_float_array, as_limit, as_rng, check_callable, check_limit, shape_str
-from .diagnosis import Verdict, describe_factor, finite_finding, mismatch_finding, shape_finding, slip_finding
+from .diagnosis import (
+    Verdict,
+    describe_factor,
+    finite_finding,
+    mismatch_finding,
+    reader_index,
+    shape_finding,
+    slip_finding,
+)
 from .differentials import directional_derivative, numerical_gradient, taylor_test
 
 __all__ = ["GradientReport", "check_gradient", "describe_factor"]
@@ -138,7 +146,8 @@ def _mismatch(f, x, g, d_true, d_g) -> dict:
     msg = (f"f is flat at the point: its derivative is zero in every direction tried (to round-off), so its gradient "
            f"here is zero, but your answer is not (largest entry {float(np.abs(g).max()):.3g})")
     found = mismatch_finding(_ASKED, float("inf"), rtol=_AGREE, where=where)
-    return {**found, "message": msg + (f" at index {found['where']}" if found["where"] is not None else "")}
+    at = f" at index {reader_index(found['where'])} (counting from 1)" if found["where"] is not None else ""
+    return {**found, "message": msg + at}
 
 
 def _value(f, x, where):

@@ -196,7 +196,7 @@ def test_8_8_tanh_takeaway_is_qualified_and_the_recursion_is_on_the_page():
     takeaway = source("8-8", "cell-16")
     assert "1 for linear and tanh" not in takeaway
     text = source("8-8", "cell-09")
-    assert r"q_{l+1} = \sigma_w^2\; \mathbb{E}\big[\tanh\big(\sqrt{q_l}\,\xi\big)^2\big]" in text
+    assert r"q_{\ell+1} = \sigma_w^2\; \mathbb{E}\big[\tanh\big(\sqrt{q_{\ell}}\,\xi\big)^2\big]" in text
     # the stated factor is the one the recursion gives (and the page's table prints)
     loss = 1 / predicted_mean_squared_singular_value(1.0, 32, "tanh")[-1]
     for t in (text, takeaway):
@@ -383,3 +383,155 @@ def test_built_equation_numbers_carry_their_section(built_book):
     # pages outside the sections number without a section, if at all
     for page in ("intro.html", "notation.html"):
         assert not re.search(r'class="eqno">\(8\.', (built_book / page).read_text(encoding="utf-8")), page
+
+
+# ----------------------------------------------------------------------------- review 14
+def test_8_1_6_single_entries_do_not_survive_an_orthonormal_change_of_basis():
+    """8.1, exercise 8.1.6: symmetry and the Frobenius norm survive orthonormal bases; single entries do not."""
+    from companion.exercises import get
+
+    text = get("8.1.6").solution_text
+    assert "and single entries survive orthonormal" not in text and "single entries not even" in text
+    A = np.arange(1.0, 10.0).reshape(3, 3)
+    c, s = np.cos(0.3), np.sin(0.3)
+    Q = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    A_Q = Q.T @ A @ Q  # Q^{-1} A Q for an orthonormal basis
+    assert abs(A_Q[0, 0] - A[0, 0]) > 0.1
+    assert np.linalg.norm(A_Q) == pytest.approx(np.linalg.norm(A))
+
+
+def test_8_3_stray_factor_example_doubles_the_gradient():
+    """8.3, "When the gradient is wrong": the stray-factor slip named in the text gives 2 r x^T, which check_gradient
+    calls a scale error (the two slips of the old wording, u for 2u *and* no 1/2, would cancel)."""
+    text = source("8-3", "cell-09")
+    assert "as $u$ instead of $2u$" not in text and "doubles the answer" in text
+    from companion import check_gradient, least_squares
+
+    rng = np.random.default_rng(0)
+    W, x, b = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.standard_normal(3)
+    G = np.outer(W @ x - b, x)
+    report = check_gradient(lambda W: least_squares(W, x, b)[0], W, 2 * G)
+    assert report.diagnosis == "scale" and report.factor == pytest.approx(0.5)
+
+
+def test_8_5_no_objective_called_J_and_the_batch_gradient_uses_the_page_symbols():
+    """8.5 (notation: J is always a Jacobian): the loss in code is not J; the batch gradient is written with
+    delta_l, h_{l-1} (not Delta_l, a perturbation symbol, nor H, the Hessian); the cost ratios claimed match m/n."""
+    nb = notebook("8-5")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.search(r"\bdef J\w*\(", code) and "grad_{h_2} J" not in code
+    assert r"\Delta_\ell H_{\ell-1}^\top" not in source("8-5", "cell-05-params")
+    text = source("8-5", "fwd-rev-explain")
+    assert "a few times more than one jvp" not in text and "$m/n = 200$" in text
+
+
+def test_8_6_tau_is_an_inverse_temperature():
+    """8.6: tau multiplies the scores, so a growing tau is a falling temperature and a more peaked softmax."""
+    text = source("8-6", "cell-22")
+    assert "*inverse* temperature" in text and "$1-\\delta$" not in text
+    from companion.models import softmax
+
+    s = np.random.default_rng(0).standard_normal(6)
+    peaks = [softmax(tau * s).max() for tau in (0.25, 1.0, 4.0, 64.0)]
+    assert peaks == sorted(peaks) and peaks[-1] > 0.99
+    assert not re.search(r"def J\w*\(", source("8-6", "cell-29"))
+
+
+def test_8_8_gauss_newton_block_is_h_transpose_kron_B_for_column_vec():
+    """8.8, eq-8-8-gauss-newton: with vec stacking columns, d h_L = B_l (dA_l) h_{l-1} has the block h^T kron B_l;
+    the batch size is N (not B, which names the backward products)."""
+    text = source("8-8", "curv-00")
+    assert r"h_{\ell-1}^{(i)\top}\otimes B_{\ell}^{(i)}" in text and r"B_l^{(b)} \otimes" not in text
+    assert "/B" not in text and r"Bn \times Bn" not in text and "/B" not in source("8-8", "cell-16")
+    from companion import vec
+
+    rng = np.random.default_rng(1)
+    B_l, dA, h = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)
+    np.testing.assert_allclose(np.kron(h[None, :], B_l) @ vec(dA), B_l @ dA @ h, atol=1e-12)
+    assert not np.allclose(np.kron(B_l, h[None, :]) @ vec(dA), B_l @ dA @ h)
+
+
+def test_8_8_tanh_above_the_gain_and_the_admonition_closes():
+    """8.8: the ML-translation box is closed (no stray fence), and the tanh claim above the gain matches the
+    recursion: the per-layer factor settles near 1.05 and the mean square at depth 32 is about 1.4."""
+    text = source("8-8", "cell-09")
+    assert "``` `companion`" not in text
+    assert r"$\chi_{\ell} \approx 1.05$" in text and "only reached about 1.4" in text
+    from companion.spectra import predicted_mean_squared_singular_value
+
+    ms = predicted_mean_squared_singular_value(1.25, 400, "tanh")
+    assert ms[-1] / ms[-2] == pytest.approx(1.05, abs=0.005)
+    assert ms[31] == pytest.approx(1.4, abs=0.05)
+
+
+def test_8_8_singular_values_printed_with_significant_digits():
+    """8.8, cell-04: singular values spanning four decades are printed to 3 significant digits, not rounded to 4
+    decimals (which printed 3.000e-04 for 2.7e-04)."""
+    assert "np.round(s, 4)" not in source("8-8", "cell-04")
+
+
+def test_check_gradient_shows_indices_from_1_and_no_contradictory_taylor_line():
+    """Readers count from 1 (notation): the mismatch index is 1-based; a rejected gradient whose first Taylor
+    direction happens to look second order (8.6, G_S Q for the keys) is not called right by the Taylor line."""
+    from companion import check_gradient
+
+    target = np.zeros((2, 3))
+    f = lambda X: float(np.sum((X - target) ** 2))  # noqa: E731  gradient 2 X
+    X = np.ones((2, 3))
+    wrong = 2 * X + np.array([[5.0, 0, 0], [0, 0, 0.5]])  # largest error at 0-based (0, 0)
+    report = check_gradient(f, X, wrong)
+    assert report.where == (0, 0) and "largest at index (1, 1) (counting from 1)" in str(report)
+    ns = run_cells("8-6", "cell-01", "cell-05", "cell-11", "cell-15")
+    bad = check_gradient(ns["L_of_K"], ns["K"], ns["G_S"] @ ns["Q"] / np.sqrt(ns["d"]))
+    assert not bad and "the linear model is right" not in str(bad)
+
+
+def test_8_7_adam_metric_shrinks_seven_to_eightfold():
+    """8.7, adaptive methods: the printed diag M_1 and diag M_200 of Adam shrink by 7.1 and 7.8, not 'eightfold'."""
+    assert "seven- to eightfold" in source("8-7", "adaptive-02")
+    from companion import ill_conditioned_quadratic
+    from companion.metrics import adaptive_descent
+
+    q = ill_conditioned_quadratic(cond=100.0, rotation=30.0)
+    path = adaptive_descent(q, np.array([-2.0, 2.0]), method="adam", eta=0.1, steps=200)
+    ratios = path.diagonals[0] / path.diagonals[-1]
+    assert ratios.min() > 6.5 and ratios.max() < 8.5, ratios
+
+
+def test_notation_lists_the_symbols_added_in_review_14():
+    notation = (ROOT / "notation.md").read_text()
+    assert "| $\\tau$ |" in notation and "*inverse* temperature" in notation
+    assert "| $B_\\ell$, $G$ (8.8) |" in notation
+
+
+def test_8_6_6_solution_states_the_row_sum_of_G_S_correctly():
+    """8.6, exercise 8.6.6: row i of G_S sums to 1^T J_p g = (J_p 1)^T g = 0 (1^T G_S would be the column sums);
+    the columns of G_K sum to zero, those of G_Q need not."""
+    from companion.exercises import get
+
+    text = get("8.6.6").solution_text
+    assert "$\\mathbf{1}^\\top G_S$'s rows" not in text and "the sum of row $i$ of $G_S$" in text
+    ns = run_cells("8-6", "cell-01", "cell-05", "cell-11")
+    G_S, Q, K = ns["G_S"], ns["Q"], ns["K"]
+    d = Q.shape[1]
+    np.testing.assert_allclose(G_S.sum(axis=1), 0, atol=1e-12)
+    assert np.abs((G_S.T @ Q / np.sqrt(d)).sum(axis=0)).max() < 1e-12
+    assert np.abs((G_S @ K / np.sqrt(d)).sum(axis=0)).max() > 1e-3
+
+
+def test_ml_translations_do_not_echo_the_chapter_sentences():
+    """8.3, 8.5, 8.6, 8.7: four sentences that followed the chapter's own wording closely are rewritten."""
+    book = " ".join(" ".join(markdown(p.stem[:3]).split()) for p in CHAPTERS)
+    for echo in ("does not choose transposes and outer products", "are not\nhabits of a tensor library",
+                 "are not habits of a tensor library", "the calculus of linear maps and their adjoints",
+                 "are forced by the Frobenius Riesz identity", "identify covectors with vectors differently"):
+        assert echo not in book, echo
+
+
+def test_intro_and_teaching_call_M_equal_H_newton():
+    """intro.md and teaching.md describe the 8.7 explorer as the page does: four paths, Newton for M = H
+    (the natural gradient is the Fisher metric's), not 'three metrics ... natural-gradient paths'."""
+    intro = (ROOT / "intro.md").read_text()
+    assert "natural-gradient paths" not in intro and "*Descent under four metrics*" in intro
+    assert "descent under three metrics" not in (ROOT / "teaching.md").read_text()
+    assert "## Explorer: descent under four metrics" in source("8-7", "cell-16")

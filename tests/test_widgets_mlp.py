@@ -39,7 +39,7 @@ def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0
 
 
 def test_every_frame_predicts_eps_times_the_gradient_entry(explorer):
-    """The main slider runs over EPS_GRID; the prediction is eps (grad A_l)[i, j] on every frame; J does not move."""
+    """The main slider runs over EPS_GRID; the prediction is eps (grad A_l)[i, j] on every frame; the loss is fixed."""
     assert explorer.values == list(EPS_GRID)
     frames = [numbers(r.value) for r in explorer.readouts.children]
     entry = frames[0]["(grad A_l)[i, j]"]
@@ -47,7 +47,7 @@ def test_every_frame_predicts_eps_times_the_gradient_entry(explorer):
     assert [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)] == pytest.approx(
         [entry] * len(frames), rel=1e-3
     )
-    assert len({f["J"] for f in frames}) == 1
+    assert len({f["loss"] for f in frames}) == 1
 
 
 @pytest.mark.parametrize("k", range(len(EPS_GRID)))
@@ -58,7 +58,7 @@ def test_shown_numbers_match_an_independent_forward_pass(explorer, k):
     shown = numbers(explorer.readout)
     J0 = loss_from_scratch(3, 8, "tanh", 0)
     J1 = loss_from_scratch(3, 8, "tanh", 0, layer=2, ij=(0, 0), eps=eps)
-    assert shown["J"] == pytest.approx(J0, rel=1e-3)
+    assert shown["loss"] == pytest.approx(J0, rel=1e-3)
     assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
     assert shown["predicted change"] == pytest.approx(eps * shown["(grad A_l)[i, j]"], rel=1e-3)
 
@@ -125,7 +125,7 @@ def test_live_controls_rerender_and_entry_is_clamped():
     i, j = e.controls["i"].value, e.controls["j"].value
     J0 = loss_from_scratch(2, 9, "relu", 4)
     J1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i, j), eps=EPS_GRID[6])
-    assert shown["J"] == pytest.approx(J0, rel=1e-3)
+    assert shown["loss"] == pytest.approx(J0, rel=1e-3)
     assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
 
 

@@ -290,7 +290,7 @@ Compute $G_K = \nabla_K\mathcal{L}$.
     hints=(
         r"""Start where the loss is: with $R = YW_O - T$, $d\mathcal{L} = \langle R, dY\,W_O\rangle_F$.
 Move $W_O$ across
-to find $G_Y$ (the trace rule of 8.3).""",
+to find $G_Y$ (the trace rule of {doc}`8.3 <8-3-trace-principle>`).""",
         r"""Then the page's stages in reverse order: $Y = PV$ gives $G_P$, the row softmax gives $G_S$.""",
         r"""$K$ enters the scores transposed, $dS = Q\,dK^\top/\sqrt d$: rewrite $\langle G_S, Q\,dK^\top\rangle_F$ as a
 pairing with $dK$ (a trace equals the trace of its transpose).""",
@@ -564,7 +564,8 @@ Adding $t$ to every score of row $i$, $dS = t\,e_i\mathbf{1}^\top$, does not cha
 invariant under shifts: $J_p\mathbf{1} = p - p\,(p^\top\mathbf{1}) = 0$). So
 $0 = d\mathcal{L} = \langle G_S, e_i\mathbf{1}^\top\rangle_F\,t$,
 which is $t$ times the sum of row $i$ of $G_S$: (a). The reason is the invariance, not the
-normalization (b): $\mathbf{1}^\top G_S$'s rows are $(J_p\mathbf{1})^\top g$, and a normalization such as $s/\sum s$
+normalization (b): the sum of row $i$ of $G_S$ is $\mathbf{1}^\top J_p\,g = (J_p\mathbf{1})^\top g$ ($J_p$ symmetric),
+and a normalization such as $s/\sum s$
 sums to
 one without being shift invariant. Neither $G_P$ (c) nor the scale (d) plays a part.
 
@@ -573,7 +574,7 @@ $q_i^\top c/\sqrt d$,
 so the loss does not move and $\langle G_K, \mathbf{1}c^\top\rangle_F = c^\top G_K^\top\mathbf{1} = 0$ for every $c$:
 the columns of
 $G_K$ sum to zero (e). For the queries, $dQ = \mathbf{1}c^\top$ gives $dS_{ij} = c^\top k_j/\sqrt d$, which varies
-along a row, so nothing forces the columns of $G_Q$ to vanish (f).
+along a row, so nothing forces the columns of $G_Q$ to sum to zero (f).
 """,
 )
 

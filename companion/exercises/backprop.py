@@ -375,7 +375,7 @@ batch adds up the examples' outer products.
     solution_code="""\
 z_1 = A_1 @ x + b_1[:, None]; h_1 = np.tanh(z_1)
 z_2 = A_2 @ h_1 + b_2[:, None]; h_2 = np.tanh(z_2)
-delta_2 = (1 - h_2**2) * (h_2 - y)          # D_2 grad_{h_2} J
+delta_2 = (1 - h_2**2) * (h_2 - y)          # D_2 grad_{h_2} L
 delta_1 = (1 - h_1**2) * (A_2.T @ delta_2)  # D_1 A_2^T delta_2
 solution = delta_1 @ x.T                    # delta_1 h_0^T, summed over the batch
 """,

@@ -85,7 +85,8 @@ $$
 J = \begin{pmatrix} 2x_1x_2 & x_1^2 \\ -x_2\sin(x_1x_2) & -x_1\sin(x_1x_2)\end{pmatrix},
 $$
 
-evaluated at $x_0$. The check is the Taylor test of 8.1: $\|F(x_0+\varepsilon v) - F(x_0) - \varepsilon Jv\|$
+evaluated at $x_0$. The check is the Taylor test ({prf:ref}`prop-8-1-taylor-test`):
+$\|F(x_0+\varepsilon v) - F(x_0) - \varepsilon Jv\|$
 shrinks like $\varepsilon^2$. The transposed array fails it (slope 1), because $J$ is not symmetric here.
 """,
     solution_code="""\
@@ -224,7 +225,7 @@ $$
 $$
 
 The last term satisfies $\|\Delta X^2\| \le \|\Delta X\|^2 = o(\|\Delta X\|)$, so by the definition of the
-differential (8.1)
+differential ({prf:ref}`def-8-1-differential`)
 
 $$
 dF_X[\Delta X] = X\,\Delta X + \Delta X\,X .
@@ -405,7 +406,8 @@ $$
 
 $I - uu^\top$ is the orthogonal projection onto the plane perpendicular to $u$, the tangent plane of
 the sphere at $N(x)$: moving $x$ along itself does not move $N(x)$ ($dN_x[x] = 0$), and a sideways
-step of length $h$ moves it by $h/\|x\|$. The Jacobian is symmetric, so this map is its own adjoint.
+step of length $h$ moves it by $h/\|x\|$. The Jacobian is symmetric, so for the Euclidean
+inner product this map is its own adjoint.
 """,
     solution_code="""\
 def dN(x, dx):
@@ -429,7 +431,8 @@ invariants = Exercise(
     kind="choice",
     statement=r"""
 A linear map $T$ of $\mathbb{R}^3$ has the array $A$ in the standard basis and the array $B^{-1}AB$
-in the basis formed by the columns of an invertible $B$ (8.1). Which of the following are
+in the basis formed by the columns of an invertible $B$
+({prf:ref}`prop-8-1-change-of-basis`). Which of the following are
 properties of the map $T$ itself, that is, the same for the array in **every** basis?
 """,
     options=(
@@ -466,7 +469,8 @@ $\mathrm{tr}(B^{-1}AB) = \mathrm{tr}(ABB^{-1}) = \mathrm{tr}A$; $\det(B^{-1}AB) 
 determinant is multiplicative; and $\det(B^{-1}AB - \lambda I) = \det\big(B^{-1}(A - \lambda I)B\big)
 = \det(A - \lambda I)$ gives the same characteristic polynomial. So (a), (b), (c).
 
-Symmetry, the Frobenius norm and single entries survive orthonormal changes of basis only. With
+Symmetry and the Frobenius norm survive orthonormal changes of basis only, and single entries not even
+those (a rotation of the plane moves the entries of most arrays). With
 $B = \mathrm{Diag}(1, 1, 10)$ the entry $(1, 3)$ of $B^{-1}AB$ is $10A_{13}$ and the entry $(3, 1)$ is
 $A_{31}/10$: a symmetric $A$ with $A_{13}\neq 0$ stops being symmetric, and the norm and the entries change.
 These depend on an inner product as well as on the map.

@@ -60,7 +60,7 @@ $$
 = \langle A^\top B^\top, \Delta X\rangle_F .
 $$
 
-By uniqueness of the representer (8.2), $\nabla_X f = A^\top B^\top = (BA)^\top$.
+By uniqueness of the representer ({prf:ref}`thm-8-2-riesz`), $\nabla_X f = A^\top B^\top = (BA)^\top$.
 """,
     solution_code="""\
 solution = A.T @ B.T   # tr(A dX B) = tr(B A dX) = tr((A^T B^T)^T dX)
@@ -194,7 +194,8 @@ On $4\times 2$ matrices $X$ of full column rank, let $f(X) = \log\det(X^\top X)$
 area spanned by the two columns of $X$ (such terms appear in Gaussian log-likelihoods and in
 volume-based regularizers). Find $\nabla_X f$ at the point `X` of the data.
 
-A fact you may use (8.2): for an invertible $S$, $d(\log\det S)[\Delta S] = \mathrm{tr}(S^{-1}\Delta S)$.
+A fact you may use (from the proof of {prf:ref}`prop-8-2-logdet`):
+for an invertible $S$, $d(\log\det S)[\Delta S] = \mathrm{tr}(S^{-1}\Delta S)$.
 """,
     build=_gram_data,
     solution=lambda X: _gram_grad(X),
@@ -344,7 +345,8 @@ kron_square = Exercise(
     category="transfer",
     statement=r"""
 The differential of $F(X) = X^2$ on $3\times 3$ matrices is $dF_X[\Delta X] = X\,\Delta X + \Delta X\,X$
-(exercise 8.1.3). Seen on $\mathrm{vec}$ (columns stacked), it is a linear map of $\mathbb{R}^9$, so it has a
+({doc}`exercise 8.1.3 <8-1-linearization>`).
+Seen on $\mathrm{vec}$ (columns stacked), it is a linear map of $\mathbb{R}^9$, so it has a
 $9\times 9$ matrix $K$ with $\mathrm{vec}(dF_X[\Delta X]) = K\,\mathrm{vec}(\Delta X)$: the Jacobian of
 $\mathrm{vec}(X^2)$ with respect to $\mathrm{vec}(X)$.
 
@@ -374,7 +376,7 @@ Find $K$ at the point `X` of the data, as a sum of Kronecker products (`np.kron`
     ),
     solution_text=r"""
 Write the two terms as sandwiches: $X\,\Delta X = X\,\Delta X\,I$ and $\Delta X\,X = I\,\Delta X\,X$. By
-$\mathrm{vec}(A\,\Delta X\,B) = (B^\top\otimes A)\,\mathrm{vec}(\Delta X)$ (8.2),
+$\mathrm{vec}(A\,\Delta X\,B) = (B^\top\otimes A)\,\mathrm{vec}(\Delta X)$ ({eq}`eq-8-2-vec-kron`),
 
 $$
 \mathrm{vec}(X\,\Delta X + \Delta X\,X) = \big(I\otimes X + X^\top\otimes I\big)\,\mathrm{vec}(\Delta X),

@@ -404,12 +404,14 @@ Which statement says correctly why that second step is needed?
     ),
     hints=(
         r"What does $d\mathcal{L}_W$ take as its input, and what does it return?",
-        r"Recall how 8.2 defines the gradient: by an equation that must hold for every direction $\Delta W$. "
+        r"Recall how {doc}`8.2 <8-2-frobenius-riesz>` defines the gradient: "
+        r"by an equation that must hold for every direction $\Delta W$. "
         r"Which of the statements is about that equation?",
     ),
     solution_text=r"""
 **(b)**. $d\mathcal{L}_W$ is a linear map from $\mathbb{R}^{m\times n}$ to $\mathbb{R}$; the gradient is defined
-(in 8.2) as the unique matrix $G$ with $d\mathcal{L}_W[\Delta W] = \langle G, \Delta W\rangle_F$ for all $\Delta W$.
+(in {doc}`8.2 <8-2-frobenius-riesz>`) as the unique matrix $G$
+with $d\mathcal{L}_W[\Delta W] = \langle G, \Delta W\rangle_F$ for all $\Delta W$.
 Knowing the functional, $\Delta W\mapsto r^\top(\Delta W)x$, does not yet give that matrix; rewriting it as
 $\mathrm{tr}\big((rx^\top)^\top\Delta W\big)$ does. Nothing is approximated (a), no shape is fixed (c), and the
 factors around $\Delta W$ cannot simply be multiplied (d).

@@ -125,7 +125,7 @@ def readout(p: MLPProblem, eps: float) -> dict:
     """The numbers shown for the nudge ``A_l[i, j] += eps`` (read from the study when ``eps`` is on its grid)."""
     k = p.study.index(eps)
     s = p.study if k is not None else first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
-    return {"J": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **s.numbers(k or 0)}
+    return {"loss": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **s.numbers(k or 0)}
 
 
 def draw_delta_norms(ax, norms, layer: int):
@@ -167,7 +167,7 @@ def draw_weight_gradient(ax, G, i: int, j: int, layer: int):
     Returns ``update(G, i, j, layer)`` for another gradient (any shape)."""
 
     def title(layer):
-        return rf"$\nabla_{{A_{layer}}}J = \delta_{layer} h_{layer - 1}^\top$"
+        return rf"$\nabla_{{A_{layer}}}\mathcal{{L}} = \delta_{layer} h_{layer - 1}^\top$"
 
     heat = Heatmap(ax, G, title=title(layer), xlabel="column j", ylabel="row i", fontsize=9)
     box = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=palette.INK, lw=2.2))
