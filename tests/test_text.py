@@ -476,7 +476,7 @@ def test_check_gradient_shows_indices_from_1_and_no_contradictory_taylor_line():
     from companion import check_gradient
 
     target = np.zeros((2, 3))
-    f = lambda X: float(np.sum((X - target) ** 2))  # noqa: E731  gradient 2 X
+    f = lambda X: float(np.sum((X - target) ** 2))  # gradient 2 X
     X = np.ones((2, 3))
     wrong = 2 * X + np.array([[5.0, 0, 0], [0, 0, 0.5]])  # largest error at 0-based (0, 0)
     report = check_gradient(f, X, wrong)
