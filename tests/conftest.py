@@ -41,6 +41,21 @@ def root() -> Path:
     return ROOT
 
 
+KERNEL_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
+
+
+def _build(out: Path, timeout: float) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` into ``out``, -W -n; a hung build (a parallel reader that died, a kernel
+    that never answers) fails after ``timeout`` s with what it printed, not at CI's time limit."""
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out_text = (exc.stdout or b"").decode(errors="replace")[-6000:]
+        pytest.fail(f"jupyter-book build did not finish in {timeout:.0f} s (COMPANION_BOOK_TIMEOUT):\n{out_text}")
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     """Build the book once, every notebook executed, warnings as errors (-W -n).
@@ -48,18 +63,19 @@ def built_book(tmp_path_factory) -> Path:
     Returns the ``html`` folder. The build output goes to a temporary folder so that
     a developer's ``_build`` (and its execution cache) is never used or touched.
     """
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    # a hung build (a parallel reader that died, a kernel that never answers) fails here
-    # with what it printed, instead of running into CI's time limit
     timeout = float(os.environ.get("COMPANION_BOOK_TIMEOUT", "1200"))
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        out_text = (exc.stdout or b"").decode(errors="replace")[-6000:]
-        pytest.fail(f"jupyter-book build did not finish in {timeout:.0f} s (COMPANION_BOOK_TIMEOUT):\n{out_text}")
-    if proc.returncode != 0:
+    for attempt in (1, 2):
+        out = tmp_path_factory.mktemp("book")
+        proc = _build(out, timeout)
+        if proc.returncode == 0:
+            break
+        log = proc.stdout + proc.stderr
+        # Two kernels started at once in parallel readers can race for one port (jupyter_client
+        # picks a free port, then the kernel binds it): seen about once in six builds here. That
+        # failure, and only it, is retried once, and said.
+        if attempt == 1 and any(s in log for s in KERNEL_RACE):
+            print("book build: a kernel lost a port race while starting; building once more")
+            continue
         pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     html = out / "_build" / "html"
     assert (html / "index.html").exists()
