@@ -443,6 +443,18 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
             "right",
         ),
         Mistake(
+            "W^T W G_F: the right factor, on the wrong side",
+            lambda W, S: W.T @ W @ _frobenius_unmixing(W, S),
+            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), so the Riesz map multiplies "
+            "G_F on the right, G = G_F W^T W; matrices do not commute",
+        ),
+        Mistake(
+            "G_F W W^T: the factors of W^T W in the wrong order",
+            lambda W, S: _frobenius_unmixing(W, S) @ W @ W.T,
+            "tr((U W^-1)^T (V W^-1)) = tr(U^T V W^-1 W^-T), and W^-1 W^-T = (W^T W)^-1: its inverse is W^T W, "
+            "not W W^T",
+        ),
+        Mistake(
             "d log det W[V] = tr(W^-1 V) read as the gradient W^-1",
             lambda W, S: _frobenius_unmixing(W, S, inverse_not_transposed=True) @ W.T @ W,
             "tr(W^-1 V) = <W^-T, V>_F: the Frobenius gradient of log det W is W^-T; it equals W^-1 only for symmetric "
