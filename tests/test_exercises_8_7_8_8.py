@@ -246,3 +246,12 @@ def test_8_7_5_the_metric_factor_on_the_wrong_side_or_in_the_wrong_order_is_name
         fb = check("8.7.5", answer, record=False)
         assert not fb and fb.diagnosis == "known mistake" and name in fb.message, str(fb)
     assert check("8.7.5", G_F @ W.T @ W, record=False)
+
+
+def test_8_7_1_r_as_the_metric_and_8_7_4_the_metric_carried_the_wrong_way_are_named():
+    d = get("8.7.1").data
+    fb = check("8.7.1", -d["eta"] * np.linalg.solve(d["R"], d["H"] @ d["theta"] - d["c"]), record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "R taken as the metric" in fb.message, str(fb)
+    d = get("8.7.4").data
+    fb = check("8.7.4", -d["eta"] * np.linalg.solve(d["C"].T @ d["N"] @ d["C"], d["g"]), record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "the wrong way" in fb.message, str(fb)

@@ -90,6 +90,12 @@ Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) f
             "-eta (H theta - c) is the step for the Euclidean inner product; here lengths are measured after R",
         ),
         Mistake(
+            "R taken as the metric: -eta R^-1 (H theta - c)",
+            lambda H, c, theta, R, eta: -eta * np.linalg.solve(R, H @ theta - c),
+            "R is the map applied before measuring, not the metric's matrix: (R u)^T (R v) = u^T (R^T R) v, so "
+            "M = R^T R",
+        ),
+        Mistake(
             "forgot the learning rate",
             lambda H, c, theta, R, eta: _metric_step(H, c, theta, R, 1.0),
             "the step is scaled by eta = 0.1",
@@ -348,6 +354,12 @@ Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: under which m
             "pulled the covector back with C^-1 instead of C^T",
             lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
             "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
+        ),
+        Mistake(
+            "-eta (C^T N C)^-1 g: the metric N carried to theta the wrong way",
+            lambda C, N, g, eta: -eta * np.linalg.solve(C.T @ N @ C, g),
+            "N measures phi = C^-1 theta, so in theta the metric is C^-T N C^-1 (not C^T N C), and its inverse is "
+            "C N^-1 C^T",
         ),
     ),
     hints=(
