@@ -676,3 +676,13 @@ def test_a_scale_that_is_a_constant_of_the_data_is_named():
     ref = get("8.3.3").reference()
     fb = check("8.3.3", ref / 0.3, record=False)
     assert fb.diagnosis == "scale" and "lam = 0.3" in fb.message and "a factor lam is missing" in fb.hint
+
+
+def test_a_complex_answer_says_what_to_change():
+    ref = np.asarray(get("8.3.1").reference(), float)
+    fb = check("8.3.1", ref + 0j, record=False)
+    assert fb.diagnosis == "invalid" and "answer.real" in fb.message
+    fb = check("8.3.1", ref + 0.5j, record=False)
+    assert fb.diagnosis == "invalid" and "imaginary parts up to 0.5" in fb.message and "answer.real" not in fb.message
+    fb = check("8.8.4", complex(get("8.8.4").reference()), record=False)
+    assert fb.diagnosis == "invalid" and "answer.real" in fb.message

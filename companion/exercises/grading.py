@@ -67,7 +67,11 @@ def _as_numbers(ex: Exercise, x, label: str) -> np.ndarray:
     if kind == "b":
         bad("holds booleans (True/False); give numbers")
     if kind == "c":
-        bad("is complex; the answer is real")
+        imag = float(np.max(np.abs(a.imag))) if a.size else 0.0
+        if imag <= 1e-12 * (1.0 + (float(np.max(np.abs(a.real))) if a.size else 0.0)):
+            bad("is complex with zero imaginary parts (as np.linalg.eigvals or np.fft return); "
+                "the answer is real: pass its real part, e.g. answer.real")
+        bad(f"is complex, with imaginary parts up to {imag:.3g}; the answer is real")
     if kind not in "fiu":
         bad(f"is not an array of numbers (it reads as dtype {a.dtype}: a list of the wrong kind, "
             f"e.g. strings or arrays of different shapes)")
