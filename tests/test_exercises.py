@@ -686,3 +686,13 @@ def test_a_complex_answer_says_what_to_change():
     assert fb.diagnosis == "invalid" and "imaginary parts up to 0.5" in fb.message and "answer.real" not in fb.message
     fb = check("8.8.4", complex(get("8.8.4").reference()), record=False)
     assert fb.diagnosis == "invalid" and "answer.real" in fb.message
+
+
+def test_digits_rounded_from_a_print_are_a_near_miss_even_with_a_loose_tolerance():
+    fb = check("8.8.1", 23, record=False)  # 1.3^12 = 23.298..., the tolerance is 1 %
+    assert fb.diagnosis == "near miss" and "rounded to 2 significant digits" in fb.message
+    assert "more digits" in fb.message
+    assert check("8.8.1", 20, record=False).diagnosis == "mismatch", "one digit is not close"
+    ref = get("8.2.1").reference()
+    fb = check("8.2.1", np.round(ref, 2), record=False)
+    assert fb.diagnosis == "near miss" and "rounded to 2 decimals" in fb.message

@@ -376,7 +376,31 @@ def _slip(ex: Exercise, got, want, p: int) -> dict:
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess[t])), w.shape)) if w.ndim else None
         detail = _detail(g, w, where, ex.rtol)
         found = mismatch_finding(asked, _relative(g, w), rtol=ex.rtol, where=where, detail=detail + _on_trial(ex, t))
+        # digits typed from a print: every entry is the answer rounded (and the whole within 5 %): a near miss
+        rounded = (_rounded(g, w) if found["diagnosis"] == "mismatch" and ex.kind != "function"
+                   and _relative(g, w) < 0.05 else None)
+        if rounded:
+            found = {**found, "diagnosis": "near miss",
+                     "message": f"close: your numbers are the answer rounded to {rounded}; give more digits "
+                                f"(the tolerance is {ex.rtol:g} of each entry's own size)",
+                     "hint": "the method is right; pass the computed array or number itself, not digits copied "
+                             "from a print"}
     return {**found, "message": _label(ex, p) + found["message"]}
+
+
+def _rounded(g: np.ndarray, w: np.ndarray) -> str | None:
+    """``"2 significant digits"`` (or ``"3 decimals"``) when every entry of ``g`` is ``w`` rounded so; else None."""
+    if g.shape != w.shape or not np.all(np.isfinite(w)):
+        return None
+    for k in range(1, 7):
+        if np.array_equal(g, np.round(w, k)):
+            return f"{k} decimal{'s' if k > 1 else ''}"
+        with np.errstate(all="ignore"):
+            e = np.floor(np.log10(np.abs(np.where(w == 0, 1.0, w))))
+            sig = np.round(w / 10.0**e, k - 1) * 10.0**e
+        if k > 1 and np.allclose(g, sig, rtol=1e-12, atol=0.0):
+            return f"{k} significant digit{'s' if k > 1 else ''}"
+    return None
 
 
 def _name_constant(ex: Exercise, found: dict) -> dict:
