@@ -255,3 +255,8 @@ def test_8_7_1_r_as_the_metric_and_8_7_4_the_metric_carried_the_wrong_way_are_na
     d = get("8.7.4").data
     fb = check("8.7.4", -d["eta"] * np.linalg.solve(d["C"].T @ d["N"] @ d["C"], d["g"]), record=False)
     assert not fb and fb.diagnosis == "known mistake" and "the wrong way" in fb.message, str(fb)
+
+
+def test_8_7_1_the_statement_says_which_way_the_step_goes():
+    statement = get("8.7.1").statement
+    assert "against the gradient" in statement and "along the gradient" not in statement

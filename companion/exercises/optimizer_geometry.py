@@ -59,7 +59,7 @@ preconditioned_step = Exercise(
 Let $\mathcal{L}(\theta) = \tfrac12\theta^\top H\theta - c^\top\theta$ on $\mathbb{R}^3$, with $H$ the
 symmetric matrix of the data ($H = H^\top$). Lengths are measured after a fixed linear map $R$
 (a whitening, say): the inner product is $\langle u, v\rangle = (Ru)^\top(Rv)$. Gradient descent
-under this inner product takes the step along the gradient it defines, with learning rate
+under this inner product takes the step against the gradient it defines, scaled by the learning rate
 $\eta$ (`eta` $= 0.1$).
 
 Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) from the point
