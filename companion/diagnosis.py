@@ -38,7 +38,7 @@ from .differentials import TaylorResult
 __all__ = ["DIAGNOSES", "NEAR", "Verdict", "describe_factor"]
 
 DIAGNOSES = (
-    "correct", "not attempted", "invalid", "shape", "not finite", "not differentiable", "known mistake",
+    "correct", "not attempted", "invalid", "order", "shape", "not finite", "not differentiable", "known mistake",
     "wrong choice", "incomplete", "transpose", "sign", "near miss", "scale", "mismatch",
 )
 
@@ -175,6 +175,11 @@ def _shape_phrase(s: tuple) -> str:
     return "a single number" if s == () else f"shape {shape_str(s)}"
 
 
+#: the shape step's generic hint (a caller that knows what is asked may say it in its own words)
+SHAPE_HINT = ("the answer has the shape of the variable it is the gradient/cotangent of; "
+              "check which dimensions your products contract")
+
+
 def shape_finding(expected, got, *, name: str = "answer", expected_what: str = "") -> dict | None:
     """The shape step: ``None`` when the shapes agree, else the finding.
 
@@ -189,8 +194,7 @@ def shape_finding(expected, got, *, name: str = "answer", expected_what: str = "
         return None
     what = f" ({expected_what})" if expected_what else ""
     message = f"expected {_shape_phrase(expected)}{what}, got {_shape_phrase(got)}"
-    hint = ("the answer has the shape of the variable it is the gradient/cotangent of; "
-            "check which dimensions your products contract")
+    hint = SHAPE_HINT
     if expected and [s for s in got if s != 1] == [s for s in expected if s != 1]:
         fix = f"{name}.ravel()" if len(expected) == 1 else f"{name}.reshape{shape_str(expected)}"
         message += f": give an array of {_shape_phrase(expected)}: e.g. {fix}"
@@ -213,16 +217,17 @@ def finite_finding(g: np.ndarray) -> dict | None:
 
 
 def _scale_hint(c: float, asked: str) -> str:
-    name = describe_factor(c)
+    name = describe_factor(c).lstrip("-")  # the sign is in the message ("opposite direction")
     if name in ("2", "1/2"):
         why = "a 1/2 that should cancel the 2 from differentiating a square (or cancelled twice)"
     elif "sqrt" in name:
         why = "a square root: a 1/sqrt(d) scaling applied twice, or not at all"
-    elif name.lstrip("-").replace("1/", "").isdigit():
+    elif name.replace("1/", "").isdigit():
         why = "a count: a sum taken as a mean (or the reverse), a batch size, a number of layers or terms"
     else:
         why = "a constant of the problem: a learning rate, a penalty weight, a variance"
-    return f"redo the derivation of {asked} keeping every constant: look for {why}"
+    sign = ", and a minus sign lost or added" if c < 0 else ""
+    return f"redo the derivation of {asked} keeping every constant: look for {why}{sign}"
 
 
 def slip_finding(G: list, explains: Callable, *, factor: float, asked: str) -> dict | None:
@@ -247,8 +252,10 @@ def slip_finding(G: list, explains: Callable, *, factor: float, asked: str) -> d
     # a factor within NEAR of 1 is no slip of method: it is left to the near miss (see mismatch_finding)
     scalable = all(g.size > 1 for g in G) and np.isfinite(factor) and factor != 0 and abs(factor - 1) > NEAR
     if scalable and explains([factor * g for g in G]):
+        # a negative factor (other than -1) reverses the direction as well: say so, not "right direction"
+        how = "right direction, wrong scale" if factor > 0 else "opposite direction and wrong scale"
         return {"diagnosis": "scale", "factor": float(factor),
-                "message": f"right direction, wrong scale: {asked} is {describe_factor(factor)} times yours",
+                "message": f"{how}: {asked} is {describe_factor(factor)} times yours",
                 "hint": _scale_hint(factor, asked)}
     return None
 

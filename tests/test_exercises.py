@@ -629,3 +629,70 @@ def test_shipped_solution_cells_run(tmp_path):
         exec(compile(cells["verify"].source, f"<{ex.id} verify cell>", "exec"), ns)
         ns2 = {"np": np, "get": get_, "check": check_}
         exec(compile(cells["answer"].source, f"<{ex.id} answer cell>", "exec"), ns2)
+
+
+# ----------------------------------------------------------------------------- review 15
+def test_incomplete_choice_explains_the_chosen_options():
+    ex = get("8.1.6")
+    chosen = ex.correct_labels[0]
+    fb = check(ex, chosen, record=False)
+    assert fb.diagnosis == "incomplete" and ex.options["abcdefghij".index(chosen)].why.strip() in fb.message
+    missing = [o for o in ex.options if o.correct and o.label != chosen]
+    assert all(o.why.strip() not in fb.message for o in missing), "it does not reveal the missing options"
+
+
+@pytest.mark.parametrize("eid", [e for e in IDS if len(get(e).outputs) > 1])
+def test_a_tuple_in_the_wrong_order_is_named(eid):
+    ex = get(eid)
+    ref = ex.reference()
+    answer = (lambda *a: tuple(reversed(ref(*a)))) if ex.kind == "function" else tuple(reversed(ref))
+    fb = check(eid, answer, record=False)
+    assert not fb and fb.diagnosis == "order", str(fb)
+    assert f"give ({', '.join(ex.outputs)})" in fb.message
+    assert f"you gave ({', '.join(reversed(ex.outputs))})" in fb.message
+
+
+@pytest.mark.parametrize("eid", ["8.1.1", "8.1.2", "8.2.6", "8.8.3"])
+def test_the_shape_hint_names_the_exercise_not_a_gradient(eid):
+    ref = np.asarray(get(eid).reference(), float)
+    fb = check(eid, np.append(ref.ravel(), 0.0), record=False)
+    assert fb.diagnosis == "shape" and "gradient/cotangent" not in fb.hint
+    assert f"the answer to {eid}" in fb.hint and f"has shape {ref.shape}" in fb.hint
+
+
+def test_a_negative_scale_is_not_called_the_right_direction():
+    ref = get("8.3.1").reference()
+    fb = check("8.3.1", -3 * ref, record=False)
+    assert fb.diagnosis == "scale" and fb.message.startswith("opposite direction and wrong scale")
+    assert "right direction" not in fb.message and "minus sign" in fb.hint
+
+
+def test_a_scale_that_is_a_constant_of_the_data_is_named():
+    ex = get("8.7.1")
+    step = ex.reference()
+    fb = check("8.7.1", -step / ex.data["eta"], record=False)  # the metric gradient itself, not the step
+    assert fb.diagnosis == "scale" and "-eta with eta = 0.1 of the data" in fb.message
+    assert "a factor -eta is missing" in fb.hint and "a count" not in fb.hint
+    ref = get("8.3.3").reference()
+    fb = check("8.3.3", ref / 0.3, record=False)
+    assert fb.diagnosis == "scale" and "lam = 0.3" in fb.message and "a factor lam is missing" in fb.hint
+
+
+def test_a_complex_answer_says_what_to_change():
+    ref = np.asarray(get("8.3.1").reference(), float)
+    fb = check("8.3.1", ref + 0j, record=False)
+    assert fb.diagnosis == "invalid" and "answer.real" in fb.message
+    fb = check("8.3.1", ref + 0.5j, record=False)
+    assert fb.diagnosis == "invalid" and "imaginary parts up to 0.5" in fb.message and "answer.real" not in fb.message
+    fb = check("8.8.4", complex(get("8.8.4").reference()), record=False)
+    assert fb.diagnosis == "invalid" and "answer.real" in fb.message
+
+
+def test_digits_rounded_from_a_print_are_a_near_miss_even_with_a_loose_tolerance():
+    fb = check("8.8.1", 23, record=False)  # 1.3^12 = 23.298..., the tolerance is 1 %
+    assert fb.diagnosis == "near miss" and "rounded to 2 significant digits" in fb.message
+    assert "more digits" in fb.message
+    assert check("8.8.1", 20, record=False).diagnosis == "mismatch", "one digit is not close"
+    ref = get("8.2.1").reference()
+    fb = check("8.2.1", np.round(ref, 2), record=False)
+    assert fb.diagnosis == "near miss" and "rounded to 2 decimals" in fb.message

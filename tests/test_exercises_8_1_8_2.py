@@ -198,3 +198,10 @@ def test_8_2_7_the_whys_are_true():
     assert np.allclose(np.linalg.solve(M, np.zeros(6)), 0.0)  # (d): g_M = 0 iff c = 0
     fb = check("8.2.7", "a", record=False)
     assert not fb and "no inner product enters" in str(fb)
+
+
+def test_8_1_3_and_8_1_4_the_whole_change_instead_of_the_differential_is_named():
+    for eid, change in (("8.1.3", lambda X, dX: (X + dX) @ (X + dX) - X @ X),
+                        ("8.1.4", lambda X, dX: np.linalg.inv(X + dX) - np.linalg.inv(X))):
+        fb = check(eid, change, record=False)
+        assert not fb and fb.diagnosis == "known mistake" and "the whole change" in fb.message, str(fb)

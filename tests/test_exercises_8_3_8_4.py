@@ -340,3 +340,13 @@ def test_8_4_7_each_option_of_the_change_of_basis_question_is_what_it_says():
     assert ex.correct_labels == ("a", "c", "e")
     assert check("8.4.7", "a,c,e", record=False) and not check("8.4.7", "a,b,c,e", record=False)
     assert not check("8.4.7", "a,c", record=False)
+
+
+def test_8_4_1_the_map_itself_and_8_4_4_a_dropped_term_are_named():
+    d = get("8.4.1").data
+    A, B, M = d["A"], d["B"], d["M"]
+    fb = check("8.4.1", lambda Y: M * (A @ Y @ B), record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "the map itself" in fb.message, str(fb)
+    A, B = get("8.4.4").data["A"], get("8.4.4").data["B"]
+    fb = check("8.4.4", lambda Y: A.T @ Y, record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "X^T B is missing" in fb.message, str(fb)

@@ -221,3 +221,26 @@ def test_8_6_6_what_the_concept_question_claims():
 def test_new_problems_are_transfer_or_concept(eid):
     ex = get(eid)
     assert ex.category in ("transfer", "concept") and ex.solution_text.strip() and len(ex.hints) >= 2
+
+
+def test_8_5_5_the_branch_jacobian_instead_of_its_transpose_is_named():
+    d = get("8.5.5").data
+    h, A_1, b_1, A_2, u_bar = d["h"], d["A_1"], d["b_1"], d["A_2"], d["u_bar"]
+    D = 1 - np.tanh(A_1 @ h + b_1) ** 2
+    fb = mistake_of("8.5.5", u_bar + A_2 @ (D * (A_1 @ u_bar)))
+    assert "not its transpose" in fb.message
+    assert check("8.5.5", u_bar + A_1.T @ (D * (A_2.T @ u_bar)), record=False)
+
+
+def test_8_6_5_the_keys_gradient_in_place_of_the_queries_is_named():
+    d = get("8.6.5").data
+    Q, K, V, G_Y = d["Q"], d["K"], d["V"], d["G_Y"]
+    n = Q.shape[0]
+    S = np.where(np.tril(np.ones((n, n), dtype=bool)), Q @ K.T / np.sqrt(3), -np.inf)
+    P = np.exp(S - S.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    G_P = G_Y @ V.T
+    G_S = P * (G_P - (P * G_P).sum(axis=1, keepdims=True))
+    fb = mistake_of("8.6.5", G_S.T @ Q / np.sqrt(3))
+    assert "G_K submitted" in fb.message
+    assert check("8.6.5", G_S @ K / np.sqrt(3), record=False)

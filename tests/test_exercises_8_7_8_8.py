@@ -236,3 +236,27 @@ def test_adaptive_method_is_on_the_page_and_in_a_transfer():
     path = adaptive_descent(q, [1.0, 1.0], method="adam", eta=0.1, steps=1)
     # first Adam step: m_hat = c, v_hat = c^2, so the step is -eta sign(c) (up to eps)
     np.testing.assert_allclose(path.w[1] - path.w[0], -0.1 * np.sign(q.differential([1.0, 1.0])), rtol=1e-6)
+
+
+def test_8_7_5_the_metric_factor_on_the_wrong_side_or_in_the_wrong_order_is_named():
+    d = get("8.7.5").data
+    W, S = d["W"], d["S"]
+    G_F = np.linalg.inv(W).T - W @ S
+    for answer, name in ((W.T @ W @ G_F, "on the wrong side"), (G_F @ W @ W.T, "W W^T: the factors")):
+        fb = check("8.7.5", answer, record=False)
+        assert not fb and fb.diagnosis == "known mistake" and name in fb.message, str(fb)
+    assert check("8.7.5", G_F @ W.T @ W, record=False)
+
+
+def test_8_7_1_r_as_the_metric_and_8_7_4_the_metric_carried_the_wrong_way_are_named():
+    d = get("8.7.1").data
+    fb = check("8.7.1", -d["eta"] * np.linalg.solve(d["R"], d["H"] @ d["theta"] - d["c"]), record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "R taken as the metric" in fb.message, str(fb)
+    d = get("8.7.4").data
+    fb = check("8.7.4", -d["eta"] * np.linalg.solve(d["C"].T @ d["N"] @ d["C"], d["g"]), record=False)
+    assert not fb and fb.diagnosis == "known mistake" and "the wrong way" in fb.message, str(fb)
+
+
+def test_8_7_1_the_statement_says_which_way_the_step_goes():
+    statement = get("8.7.1").statement
+    assert "against the gradient" in statement and "along the gradient" not in statement

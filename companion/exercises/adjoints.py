@@ -61,6 +61,9 @@ use the data's `A`, `B` and `M` as fixed matrices.
                 "as A^T and B^T"),
         Mistake("A^T (M * Y) B: B was not transposed", lambda A, B, Y, M: (lambda Y: A.T @ (M * Y) @ B),
                 "B multiplies X on the right; moving it across the pairing transposes it as well: ... B^T"),
+        Mistake("M * (A Y B): the map itself, it is not self-adjoint", lambda A, B, Y, M: (lambda Y: M * (A @ Y @ B)),
+                "the adjoint is the map with <A(X), Y>_F = <X, A*(Y)>_F: move each step of the map across the pairing "
+                "(the mask stays a mask, A and B become A^T and B^T), and reverse their order"),
     ),
     hints=(
         r"$\mathcal{A}$ is a composition of two linear maps: $X\mapsto AXB$, then $Z\mapsto M\odot Z$. Find the "
@@ -264,6 +267,9 @@ returning $\mathcal{T}^*(Y)$. Test it yourself with
                 "<X^T B, Y>_F = tr(B^T X Y) = tr(X^T B Y^T) = <X, B Y^T>_F: B ends up on the left of Y^T"),
         Mistake("A Y + Y^T B: the map itself, it is not self-adjoint", lambda A, B, Y: (lambda Y: A @ Y + Y.T @ B),
                 "take the adjoint term by term: X -> A X has adjoint Y -> A^T Y; X -> X^T B has adjoint Y -> B Y^T"),
+        Mistake("A^T Y: the adjoint of the term X^T B is missing", lambda A, B, Y: (lambda Y: A.T @ Y),
+                "the adjoint of a sum is the sum of the adjoints: X -> X^T B contributes its own term, found by "
+                "writing <X^T B, Y>_F as a pairing with X"),
     ),
     hints=(
         r"The adjoint of a sum is the sum of the adjoints: treat $X\mapsto AX$ and $X\mapsto X^\top B$ apart.",

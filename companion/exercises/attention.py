@@ -461,6 +461,10 @@ Compute $G_Q = \nabla_Q\mathcal{L}$.
     build=_causal_data,
     solution=lambda **d: _causal_G_Q(**d),
     mistakes=(
+        Mistake("G_K submitted: that is the gradient for the keys, not the queries",
+                lambda Q, K, V, G_Y: _backward(Q, K, V, G_Y, allowed=_causal(Q.shape[0]))[1],
+                "Q enters the scores as dS = dQ K^T / sqrt(d): pair it with G_S and read off G_Q = G_S K / sqrt(d); "
+                "G_S^T Q / sqrt(d) is the keys' gradient"),
         Mistake("no mask: the gradient of ordinary (bidirectional) attention",
                 lambda **d: _causal_G_Q(**d, allowed=None),
                 "the forward pass must use the masked P (zero above the diagonal); everything downstream is computed "

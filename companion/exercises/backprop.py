@@ -429,6 +429,10 @@ Compute $\nabla_h\mathcal{L}$, the cotangent the block passes to the layer below
         Mistake("the tanh factor evaluated without the bias b_1",
                 lambda **d: _residual_pullback(**d, bias=False),
                 "D is evaluated at the pre-activation the forward pass used, z = A_1 h + b_1"),
+        Mistake("u_bar + A_2 D A_1 u_bar: the branch's Jacobian applied, not its transpose",
+                lambda h, A_1, b_1, A_2, u_bar: u_bar + A_2 @ ((1 - np.tanh(A_1 @ h + b_1) ** 2) * (A_1 @ u_bar)),
+                "that pushes u_bar forward through the branch; a cotangent is pulled back by the adjoint, "
+                "(A_2 D A_1)^T = A_1^T D A_2^T: the last map first"),
     ),
     category="transfer",
     hints=(

@@ -8,7 +8,8 @@ The order of the questions asked of an answer:
 2. is it the reference answer, within the exercise's relative tolerance, entry by entry? ("correct",
    with the evidence: a Taylor test for a derivative, a dot-product test for an adjoint)
 3. is it one of the exercise's known mistakes? (by name, with the targeted hint; this
-   is asked before the shape, because some slips produce an array of the wrong shape)
+   is asked before the shape, because some slips produce an array of the wrong shape); for a
+   tuple, are its parts right but in another order ("order", naming the order to give)?
 4. then the one ladder of :mod:`companion.diagnosis`, shared with ``check_gradient``: the shape
    (a column where a flat vector is asked is told exactly what to change), NaN or inf, the
    transpose, the sign, a constant factor, a near miss (right to about four digits: "give more
@@ -24,10 +25,12 @@ each checked answer is noted for :func:`companion.exercises.progress`.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .._validate import as_bool, describe, shape_str
-from ..diagnosis import finite_finding, mismatch_finding, shape_finding, slip_finding
+from ..diagnosis import SHAPE_HINT, describe_factor, finite_finding, mismatch_finding, shape_finding, slip_finding
 from .exercise import Exercise
 from .feedback import Feedback
 
@@ -64,7 +67,11 @@ def _as_numbers(ex: Exercise, x, label: str) -> np.ndarray:
     if kind == "b":
         bad("holds booleans (True/False); give numbers")
     if kind == "c":
-        bad("is complex; the answer is real")
+        imag = float(np.max(np.abs(a.imag))) if a.size else 0.0
+        if imag <= 1e-12 * (1.0 + (float(np.max(np.abs(a.real))) if a.size else 0.0)):
+            bad("is complex with zero imaginary parts (as np.linalg.eigvals or np.fft return); "
+                "the answer is real: pass its real part, e.g. answer.real")
+        bad(f"is complex, with imaginary parts up to {imag:.3g}; the answer is real")
     if kind not in "fiu":
         bad(f"is not an array of numbers (it reads as dtype {a.dtype}: a list of the wrong kind, "
             f"e.g. strings or arrays of different shapes)")
@@ -248,7 +255,8 @@ def _grade_choice(ex: Exercise, answer) -> Feedback:
     missing = len(right - chosen)
     return Feedback(ex.id, False, "incomplete",
                     f"what you chose is right, but {missing} more statement{'s are' if missing > 1 else ' is'} "
-                    f"also true: read the others again", chosen=tuple(sorted(chosen)))
+                    f"also true: read the others again. Why yours {'are' if len(chosen) > 1 else 'is'} right: "
+                    + " ".join(why[k] for k in sorted(chosen)), chosen=tuple(sorted(chosen)))
 
 
 def _read(ex: Exercise, answer) -> list:
@@ -279,7 +287,8 @@ def _grade(ex: Exercise, answer) -> Feedback:
         where = f" on all {len(want)} test inputs" if ex.kind == "function" else ""
         return Feedback(ex.id, True, "correct", f"matches the reference answer{where} (relative difference {rel:.1e})",
                         relative_error=rel, taylor=taylor, evidence=note)
-    found = _known_mistake(ex, got, want, wrong) or _malformed(ex, got, want, wrong) or _slip(ex, got, want, wrong[0])
+    found = (_known_mistake(ex, got, want, wrong) or _misordered(ex, got, want) or _malformed(ex, got, want, wrong)
+             or _slip(ex, got, want, wrong[0]))
     return Feedback(ex.id, False, taylor=taylor, evidence=note, **found)
 
 
@@ -308,6 +317,31 @@ def _known_mistake(ex: Exercise, got, want, wrong) -> dict | None:
     return None
 
 
+def _misordered(ex: Exercise, got, want) -> dict | None:
+    """A tuple answer whose parts are all right but in another order, e.g. ``(grad_b, grad_A)``."""
+    n = len(want[0])
+    if n < 2:
+        return None
+    for perm in itertools.permutations(range(n)):
+        if perm == tuple(range(n)):
+            continue
+        if all(_close(g[perm[p]], w[p], ex.rtol) for g, w in zip(got, want, strict=True) for p in range(n)):
+            given = ", ".join(ex.outputs[perm.index(p)] for p in range(n))
+            return {"diagnosis": "order",
+                    "message": f"each part is right, but they are in the wrong order: you gave ({given}); "
+                               f"give ({', '.join(ex.outputs)})",
+                    "hint": f"return the tuple in the order the exercise names it: ({', '.join(ex.outputs)})"}
+    return None
+
+
+def _shape_hint(ex: Exercise, expected: tuple, p: int) -> str:
+    """The shape step's hint, in the words of this exercise (not every answer is a gradient)."""
+    what = f"{ex.outputs[p]} in {ex.id}" if len(ex.outputs) > 1 else f"the answer to {ex.id} ({ex.title})"
+    shape = "a single number" if expected == () else f"shape {shape_str(expected)}"
+    return (f"{what} has {shape}: write down the shape of each factor of your formula and check which "
+            f"dimensions your products contract")
+
+
 def _malformed(ex: Exercise, got, want, wrong) -> dict | None:
     """The ladder's first rungs, on every wrong part and trial: the shape, then NaN or inf."""
     for step in ("shape", "finite"):
@@ -316,6 +350,8 @@ def _malformed(ex: Exercise, got, want, wrong) -> dict | None:
                 name = ex.outputs[p] if len(ex.outputs) > 1 else "answer"
                 found = shape_finding(w[p].shape, g[p].shape, name=name) if step == "shape" else finite_finding(g[p])
                 if found is not None:
+                    if found["hint"] == SHAPE_HINT:
+                        found["hint"] = _shape_hint(ex, w[p].shape, p)
                     return {**found, "message": f"{_label(ex, p)}{found['message']}{_on_trial(ex, t)}"}
     return None
 
@@ -331,6 +367,8 @@ def _slip(ex: Exercise, got, want, p: int) -> dict:
         return all(_close(c, w, ex.rtol) for c, w in zip(candidates, W, strict=True))
 
     found = slip_finding(G, explains, factor=factor, asked=asked)
+    if found is not None and found["diagnosis"] == "scale":
+        found = _name_constant(ex, found)
     if found is None:
         excess = [_excess(g, w, ex.rtol) for g, w in zip(G, W, strict=True)]  # each entry's error over its tolerance
         t = int(np.argmax([float(e.max()) if e.size else 0.0 for e in excess]))
@@ -338,7 +376,53 @@ def _slip(ex: Exercise, got, want, p: int) -> dict:
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess[t])), w.shape)) if w.ndim else None
         detail = _detail(g, w, where, ex.rtol)
         found = mismatch_finding(asked, _relative(g, w), rtol=ex.rtol, where=where, detail=detail + _on_trial(ex, t))
+        # digits typed from a print: every entry is the answer rounded (and the whole within 5 %): a near miss
+        rounded = (_rounded(g, w) if found["diagnosis"] == "mismatch" and ex.kind != "function"
+                   and _relative(g, w) < 0.05 else None)
+        if rounded:
+            found = {**found, "diagnosis": "near miss",
+                     "message": f"close: your numbers are the answer rounded to {rounded}; give more digits "
+                                f"(the tolerance is {ex.rtol:g} of each entry's own size)",
+                     "hint": "the method is right; pass the computed array or number itself, not digits copied "
+                             "from a print"}
     return {**found, "message": _label(ex, p) + found["message"]}
+
+
+def _rounded(g: np.ndarray, w: np.ndarray) -> str | None:
+    """``"2 significant digits"`` (or ``"3 decimals"``) when every entry of ``g`` is ``w`` rounded so; else None."""
+    if g.shape != w.shape or not np.all(np.isfinite(w)):
+        return None
+    for k in range(1, 7):
+        if np.array_equal(g, np.round(w, k)):
+            return f"{k} decimal{'s' if k > 1 else ''}"
+        with np.errstate(all="ignore"):
+            e = np.floor(np.log10(np.abs(np.where(w == 0, 1.0, w))))
+            sig = np.round(w / 10.0**e, k - 1) * 10.0**e
+        if k > 1 and np.allclose(g, sig, rtol=1e-12, atol=0.0):
+            return f"{k} significant digit{'s' if k > 1 else ''}"
+    return None
+
+
+def _name_constant(ex: Exercise, found: dict) -> dict:
+    """A scale factor that is a constant of the exercise's data (``eta``, ``lam``, ...) is named as such."""
+    c = found["factor"]
+    for k, v in ex._data().items():
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            continue
+        v = float(v)
+        if not np.isfinite(v) or v <= 0 or abs(v - 1) < 1e-9:
+            continue
+        for value, missing in ((v, True), (1 / v, False)):
+            if abs(abs(c) - value) <= 1e-6 * value:
+                sign = "-" if c < 0 else ""
+                what = (f"a factor {sign}{k} is missing from yours" if missing
+                        else f"yours has a factor {k} too many" + (" and the opposite sign" if c < 0 else ""))
+                return {**found,
+                        "message": f"{found['message']}: {describe_factor(c)} = {sign}{k if missing else '1/' + k} "
+                                   f"with {k} = {v:g} of the data",
+                        "hint": f"{what}: check where {k} enters the derivation of the answer to {ex.id}, "
+                                f"and that it enters once"}
+    return found
 
 
 def _detail(g: np.ndarray, w: np.ndarray, where, rtol: float) -> str:

@@ -209,6 +209,10 @@ same size (any size). The data hold one example pair; your function is also trie
                 "the perturbation enters through both factors of X X: keep X dX and dX X"),
         Mistake("only dX X: one of the two first-order terms is missing", lambda X, dX: (lambda X, dX: dX @ X),
                 "the perturbation enters through both factors of X X: keep X dX and dX X"),
+        Mistake("F(X + dX) - F(X): the whole change, with the second-order term dX dX",
+                lambda X, dX: (lambda X, dX: X @ dX + dX @ X + dX @ dX),
+                "the differential is the part of the change that is linear in dX: of the four products, drop dX dX, "
+                "which is of degree 2"),
     ),
     hints=(
         r"Write $F(X + \Delta X) = (X + \Delta X)(X + \Delta X)$ and multiply out: four products.",
@@ -292,6 +296,10 @@ the remainder should shrink like $\varepsilon^2$.
                 "matrices do not commute: dX must sit between the two inverses, -X^-1 dX X^-1"),
         Mistake("X^-1 dX X^-1: the minus sign is lost", lambda X, dX: (lambda X, dX: -_inv_dF(X, dX)),
                 "differentiate X X^-1 = I: dX X^-1 + X d(X^-1) = 0, so d(X^-1) = -X^-1 dX X^-1"),
+        Mistake("(X + dX)^-1 - X^-1: the whole change, not its linear part",
+                lambda X, dX: (lambda X, dX: np.linalg.inv(X + dX) - np.linalg.inv(X)),
+                "a difference of inverses is the change for this dX, with all its higher-order terms; the "
+                "differential is the linear map dX -> d(X^-1): differentiate X X^-1 = I instead"),
     ),
     hints=(
         r"Do not expand $(X + \Delta X)^{-1}$: start from the identity that defines the inverse, "

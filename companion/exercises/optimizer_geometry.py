@@ -59,7 +59,7 @@ preconditioned_step = Exercise(
 Let $\mathcal{L}(\theta) = \tfrac12\theta^\top H\theta - c^\top\theta$ on $\mathbb{R}^3$, with $H$ the
 symmetric matrix of the data ($H = H^\top$). Lengths are measured after a fixed linear map $R$
 (a whitening, say): the inner product is $\langle u, v\rangle = (Ru)^\top(Rv)$. Gradient descent
-under this inner product takes the step along the gradient it defines, with learning rate
+under this inner product takes the step against the gradient it defines, scaled by the learning rate
 $\eta$ (`eta` $= 0.1$).
 
 Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) from the point
@@ -88,6 +88,12 @@ Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) f
             "ignored the metric: a plain gradient step",
             lambda H, c, theta, R, eta: -eta * (H @ theta - c),
             "-eta (H theta - c) is the step for the Euclidean inner product; here lengths are measured after R",
+        ),
+        Mistake(
+            "R taken as the metric: -eta R^-1 (H theta - c)",
+            lambda H, c, theta, R, eta: -eta * np.linalg.solve(R, H @ theta - c),
+            "R is the map applied before measuring, not the metric's matrix: (R u)^T (R v) = u^T (R^T R) v, so "
+            "M = R^T R",
         ),
         Mistake(
             "forgot the learning rate",
@@ -349,6 +355,12 @@ Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: under which m
             lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
             "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
         ),
+        Mistake(
+            "-eta (C^T N C)^-1 g: the metric N carried to theta the wrong way",
+            lambda C, N, g, eta: -eta * np.linalg.solve(C.T @ N @ C, g),
+            "N measures phi = C^-1 theta, so in theta the metric is C^-T N C^-1 (not C^T N C), and its inverse is "
+            "C N^-1 C^T",
+        ),
     ),
     hints=(
         r"By the chain rule, what is $\nabla_\varphi\,\mathcal{L}(C\varphi)$ in terms of $g$?",
@@ -441,6 +453,18 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
             lambda W, S: W @ W.T @ _frobenius_unmixing(W, S),
             "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), and the factor goes on the "
             "right",
+        ),
+        Mistake(
+            "W^T W G_F: the right factor, on the wrong side",
+            lambda W, S: W.T @ W @ _frobenius_unmixing(W, S),
+            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), so the Riesz map multiplies "
+            "G_F on the right, G = G_F W^T W; matrices do not commute",
+        ),
+        Mistake(
+            "G_F W W^T: the factors of W^T W in the wrong order",
+            lambda W, S: _frobenius_unmixing(W, S) @ W @ W.T,
+            "tr((U W^-1)^T (V W^-1)) = tr(U^T V W^-1 W^-T), and W^-1 W^-T = (W^T W)^-1: its inverse is W^T W, "
+            "not W W^T",
         ),
         Mistake(
             "d log det W[V] = tr(W^-1 V) read as the gradient W^-1",
