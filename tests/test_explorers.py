@@ -217,6 +217,29 @@ def test_every_frame_has_alt_text_with_its_numbers(explorer):
             assert numbers and all(html.unescape(x) in alt for x in numbers)
 
 
+def test_indices_shown_count_from_one(explorer):
+    """A reader counts rows and columns from 1 (notation.md): every heatmap's ticks sit on the array
+    positions 0..n-1 and are labelled 1..n, and a slider choosing an entry or a row starts at 1."""
+    from matplotlib.image import AxesImage
+
+    heatmaps = [ax for fig in explorer.figures for ax in fig.axes if any(isinstance(a, AxesImage) for a in ax.images)]
+    for ax in heatmaps:
+        for ticks, labels in ((ax.get_xticks(), ax.get_xticklabels()), (ax.get_yticks(), ax.get_yticklabels())):
+            if len(ticks):
+                assert [t.get_text() for t in labels] == [str(int(k) + 1) for k in ticks], ax.get_title()
+                assert ticks[0] == 0 and labels[0].get_text() == "1"
+    for name, w in explorer.controls.items():
+        if w.description.startswith("entry ") or w.description.endswith(" row"):
+            assert w.min == 1 and 1 <= w.value <= w.max, name
+
+
+def test_index_ticks_are_labelled_from_one():
+    from companion.widgets._heatmap import index_labels, index_ticks
+
+    assert (index_ticks(3), index_labels(index_ticks(3))) == ([0, 1, 2], ["1", "2", "3"])
+    assert (index_ticks(6), index_labels(index_ticks(6))) == ([0, 2, 4], ["1", "3", "5"])
+
+
 # ---------------------------------------------------------------- these change the explorer's controls
 def test_an_error_while_rendering_is_shown_not_raised(explorer, monkeypatch):
     def broken(fig, params):

@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from companion import jacobian, numerical_gradient
+from companion.models import softmax_jacobian
 from companion.widgets import make_attention_explorer
 from companion.widgets._base import parse_readout as numbers
 from companion.widgets.attention import (
@@ -164,6 +165,8 @@ def test_softmax_jacobian_panel(row):
     prob = attention_problem(n=6, seed=3, tau=2.0)
     ax = Figure().add_subplot()
     im = draw_softmax_jacobian(ax, prob.cache.P[row], row)
+    assert ax.get_title().endswith(f"row {row + 1}")  # P[row] is row row + 1 as the page counts
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "1"
     Jm = np.asarray(im.get_array())
     s = prob.cache.S[row]
     assert np.allclose(Jm, jacobian(plain_softmax, s), atol=1e-9)
@@ -172,8 +175,8 @@ def test_softmax_jacobian_panel(row):
 
 
 def test_figure_shows_the_problem_arrays():
-    e = make_attention_explorer(n=5, d=2, d_v=3, seed=6, target="K", kind="entry", i=2, j=1, row=4, tau=4.0)
-    prob = attention_problem(5, 2, 3, 6, "K", "entry", 2, 1, 4.0)
+    e = make_attention_explorer(n=5, d=2, d_v=3, seed=6, target="K", kind="entry", i=3, j=2, row=5, tau=4.0)
+    prob = attention_problem(5, 2, 3, 6, "K", "entry", 2, 1, 4.0)  # the sliders count from 1, the arrays from 0
     shown = [np.asarray(ax.images[0].get_array()) for ax in e.figure.axes if ax.images]
     expected = [prob.cache.S, prob.cache.P, prob.cache.Y, None, prob.G_Q, prob.G_K, prob.G_V, prob.G_S]
     assert len(shown) == len(expected)
@@ -197,9 +200,9 @@ def test_live_controls_rerender_and_shown_numbers_match():
     with e.hold():  # these controls change together: one render, with their final values
         e.controls["d_v"].value = 2
         e.controls["target"].value = "V"
-        assert e.controls["j"].max == 1
+        assert e.controls["j"].max == 2  # columns 1..d_v, as on the page
         e.controls["n"].value = 4
-        assert e.controls["i"].max == 3 and e.controls["row"].max == 3
+        assert e.controls["i"].max == 4 and e.controls["row"].max == 4
         e.controls["kind"].value = "gradient"
     assert e.last_error is None
     shown = numbers(e.readout)
@@ -219,7 +222,7 @@ def test_bad_defaults_rejected_and_ranges_clamped():
         attention_problem(target="P")
     e = make_attention_explorer(n=50, d=1, d_v=9, i=99, j=99, row=-3, tau=1000.0, eps_index=99)
     p = e.params
-    assert (p["n"], p["d"], p["d_v"], p["i"], p["j"], p["row"]) == (8, 2, 4, 7, 1, 0)
+    assert (p["n"], p["d"], p["d_v"], p["i"], p["j"], p["row"]) == (8, 2, 4, 8, 2, 1)
     assert p["tau"] == TAU_GRID[-1] and e.slider.index == len(EPS_GRID) - 1
     assert e.last_error is None
 
@@ -244,3 +247,35 @@ def test_updated_figure_equals_a_fresh_one():
             eps_index=e.slider.index,
         )
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+
+
+def test_indices_shown_count_from_one():
+    """The entry and row sliders run over 1..n, 1..columns (the page's count); the defaults show the
+    same entry and row as the arrays' (1, 0) and row 1; slider entry (i, j) and row r are the array
+    entry (i - 1, j - 1) and row r - 1: outlined on heatmaps whose ticks are labelled from 1, perturbed,
+    and named by the Jacobian's title and the frame's label."""
+    e = make_attention_explorer()
+    p = e.params
+    assert (p["i"], p["j"], p["row"]) == (2, 1, 2)
+    assert all(e.controls[k].min == 1 for k in ("i", "j", "row"))
+    assert (e.controls["i"].max, e.controls["j"].max, e.controls["row"].max) == (6, 3, 6)
+    with e.hold():
+        e.controls["target"].value = "K"
+        e.controls["i"].value, e.controls["j"].value, e.controls["row"].value = 4, 3, 5
+    assert e.last_error is None
+    axes = {ax.get_title().split(",")[0]: ax for ax in e.figure.axes if ax.images}
+    ax_P, ax_J, ax_GK = axes[r"$P = \mathrm{softmax}(S)$"], axes[r"$\mathrm{Diag}(p) - pp^\top$"], axes["$G_K$"]
+    for ax in (ax_P, ax_J, ax_GK):
+        assert [t.get_text() for t in ax.get_xticklabels()][0] == "1"
+        assert [t.get_text() for t in ax.get_yticklabels()][0] == "1"
+    assert list(ax_P.get_yticks()) == [0, 2, 4] and [t.get_text() for t in ax_P.get_yticklabels()] == ["1", "3", "5"]
+    (dashed,) = ax_P.patches
+    assert dashed.get_y() == 5 - 1 - 0.5  # row 5 as labelled: the array row 4
+    assert ax_J.get_title().endswith("row 5")
+    prob = attention_problem(6, 3, 3, 0, "K", "entry", 3, 2, 1.0)
+    assert np.allclose(np.asarray(ax_J.images[0].get_array()), softmax_jacobian(prob.cache.P[4]))
+    assert prob.dX[3, 2] == 1.0 and np.count_nonzero(prob.dX) == 1
+    assert {b.get_xy() for b in ax_GK.patches} == {(3 - 1 - 0.5, 4 - 1 - 0.5)}  # entry (4, 3): the array [3, 2]
+    assert any(t.get_text().endswith("(dK: entry (4, 3))") for t in e.figure.texts)
+    eps = e.values[e.slider.index]
+    assert numbers(e.readout)["predicted change"] == pytest.approx(eps * prob.G_K[3, 2], rel=1e-3)

@@ -56,10 +56,14 @@ def test_live_controls_rerender_and_shown_numbers_match():
     # sizes change; the entry sliders are clamped to the new W
     with e.hold():  # these controls change together: one render, with their final values
         e.controls["m"].value = 2
-        assert e.controls["i"].max == 1
+        assert (e.controls["i"].min, e.controls["i"].max) == (1, 2)  # rows 1..m, as on the page
         e.controls["kind"].value = "entry"
-        e.controls["i"].value = 1
+        e.controls["i"].value = 2
     assert e.last_error is None
+    # entry (2, j) of the page is the array entry (1, j - 1): the prediction is eps r_2 x_j
+    j = e.controls["j"].value
+    prob = least_squares_problem(2, 4, 0, "entry", 1, j - 1)
+    assert numbers(e.readout)["predicted change"] == pytest.approx(EPS_GRID[5] * prob.r[1] * prob.x[j - 1], rel=1e-3)
 
 
 def test_bad_defaults_rejected():
@@ -72,3 +76,28 @@ def test_entry_sliders_enabled_only_for_entry_direction():
     assert e.controls["i"].disabled and e.controls["j"].disabled
     e.controls["kind"].value = "entry"
     assert not e.controls["i"].disabled and not e.controls["j"].disabled
+
+
+def test_indices_shown_count_from_one():
+    """The entry sliders run over 1..m, 1..n (the page's count); the default shows the first entry;
+    the heatmaps' ticks sit on the array positions and are labelled from 1; slider entry (i, j) is
+    the array entry (i - 1, j - 1)."""
+    e = make_least_squares_explorer(m=3, n=5)
+    assert (e.controls["i"].min, e.controls["i"].max, e.controls["i"].value) == (1, 3, 1)
+    assert (e.controls["j"].min, e.controls["j"].max, e.controls["j"].value) == (1, 5, 1)
+    ax_G = next(ax for ax in e.figure.axes if ax.images and ax.get_xlabel() == "column j")
+    assert list(ax_G.get_xticks()) == [0, 1, 2, 3, 4]
+    assert [t.get_text() for t in ax_G.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+    ax_r = next(ax for ax in e.figure.axes if ax.images and ax.get_ylabel().startswith("row"))
+    assert [t.get_text() for t in ax_r.get_yticklabels()] == ["1", "2", "3"]
+    with e.hold():
+        e.controls["kind"].value = "entry"
+        e.controls["i"].value, e.controls["j"].value = 3, 2
+    assert e.last_error is None
+    prob = least_squares_problem(3, 5, 0, "entry", 2, 1)
+    assert prob.dW[2, 1] == 1.0 and np.count_nonzero(prob.dW) == 1
+    eps = e.values[e.slider.index]
+    assert numbers(e.readout)["predicted change"] == pytest.approx(eps * prob.r[2] * prob.x[1], rel=1e-3)
+    # the factory's i, j are the sliders' values, clamped into 1..m, 1..n
+    e = make_least_squares_explorer(m=2, n=3, i=9, j=-4)
+    assert (e.controls["i"].value, e.controls["j"].value) == (2, 1)

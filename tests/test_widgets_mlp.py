@@ -105,7 +105,7 @@ def test_delta_norms_are_those_of_the_backward_recursion():
 def test_live_controls_rerender_and_entry_is_clamped():
     e = make_mlp_explorer(eps_index=6)
     before = e.image
-    for name, value in (("activation", "relu"), ("seed", 4), ("j", 1)):
+    for name, value in (("activation", "relu"), ("seed", 4), ("j", 2)):
         img = e.image
         e.controls[name].value = value
         assert e.last_error is None and e.image != img, name
@@ -115,16 +115,16 @@ def test_live_controls_rerender_and_entry_is_clamped():
         e.controls["depth"].value = 4
         e.controls["width"].value = 9
         e.controls["layer"].value = 1
-        assert (e.controls["i"].max, e.controls["j"].max) == (8, D_IN - 1)
+        assert (e.controls["i"].max, e.controls["j"].max) == (9, D_IN)  # counting from 1: i in 1..d_1
         e.controls["layer"].value = 4
-        assert (e.controls["i"].max, e.controls["j"].max) == (D_OUT - 1, 8)
+        assert (e.controls["i"].max, e.controls["j"].max) == (D_OUT, 9)
         e.controls["depth"].value = 2  # layer 4 no longer exists
         assert e.controls["layer"].value == 2 and e.controls["layer"].max == 2
     assert e.last_error is None
     shown = numbers(e.readout)
-    i, j = e.controls["i"].value, e.controls["j"].value
+    i, j = e.controls["i"].value, e.controls["j"].value  # the page's count: the array entry (i - 1, j - 1)
     J0 = loss_from_scratch(2, 9, "relu", 4)
-    J1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i, j), eps=EPS_GRID[6])
+    J1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i - 1, j - 1), eps=EPS_GRID[6])
     assert shown["loss"] == pytest.approx(J0, rel=1e-3)
     assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
 
@@ -133,7 +133,7 @@ def test_depth_one_network():
     e = make_mlp_explorer(depth=1, layer=5, i=7, j=7)
     assert e.last_error is None
     assert e.controls["layer"].value == 1
-    assert (e.controls["i"].value, e.controls["j"].value) == (D_OUT - 1, D_IN - 1)
+    assert (e.controls["i"].value, e.controls["j"].value) == (D_OUT, D_IN)
 
 
 def test_bad_defaults_rejected():
@@ -167,3 +167,28 @@ def test_updated_figure_equals_a_fresh_one():
         e.slider.index = (e.slider.index + 5) % len(e.values)
         fresh = make_mlp_explorer(**{k: e.controls[k].value for k in names}, eps_index=e.slider.index)
         assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+
+
+def test_indices_shown_count_from_one():
+    """The entry sliders run over 1..d_l, 1..d_{l-1} (the page's count) and start on the first entry;
+    slider entry (i, j) is the array entry (i - 1, j - 1): the cell outlined on the gradient heatmap
+    (whose ticks are labelled from 1), the one nudged, and the one the frame's label names."""
+    e = make_mlp_explorer(depth=3, width=6, layer=2)
+    assert (e.controls["i"].min, e.controls["i"].max, e.controls["i"].value) == (1, 6, 1)
+    assert (e.controls["j"].min, e.controls["j"].max, e.controls["j"].value) == (1, 6, 1)
+    with e.hold():
+        e.controls["i"].value, e.controls["j"].value = 4, 2
+    assert e.last_error is None
+    ax = next(ax for ax in e.figure.axes if ax.images)
+    assert list(ax.get_yticks()) == [0, 2, 4] and [t.get_text() for t in ax.get_yticklabels()] == ["1", "3", "5"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "3", "5"]
+    (box,) = ax.patches
+    assert box.get_xy() == (2 - 1 - 0.5, 4 - 1 - 0.5)  # column j = 2, row i = 4: the array cell [3, 1]
+    assert any(t.get_text().startswith("A_2[4, 2] += eps") for t in e.figure.texts)
+    p = mlp_problem(3, 6, "tanh", 0, 2, 3, 1)
+    assert p.dW[3, 1] == 1.0 and np.count_nonzero(p.dW) == 1
+    shown = numbers(e.readout)
+    assert shown["(grad A_l)[i, j]"] == pytest.approx(p.G[3, 1], rel=1e-3)
+    eps = e.values[e.slider.index]
+    J1 = loss_from_scratch(3, 6, "tanh", 0, layer=2, ij=(3, 1), eps=eps)
+    assert shown["actual change"] == pytest.approx(J1 - p.loss, rel=1e-3, abs=1e-12)

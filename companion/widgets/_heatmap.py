@@ -1,6 +1,7 @@
 """A matrix drawn as a heatmap, the way every explorer draws one: integer tick labels (row and
-column indices from 0), axis labels, a title, a colour bar, and an in-place update that also
-takes a matrix of another shape (the explorers' size controls redraw no axes)."""
+column indices counted from 1, as on the page; the ticks sit at the array positions 0..n-1), axis
+labels, a title, a colour bar, and an in-place update that also takes a matrix of another shape
+(the explorers' size controls redraw no axes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from matplotlib.transforms import ScaledTranslation
 
 from . import palette
 
-__all__ = ["Heatmap", "index_ticks", "symmetric_limits"]
+__all__ = ["Heatmap", "index_ticks", "index_labels", "symmetric_limits"]
 
 TICK_SIZE = 6.5
 
@@ -22,8 +23,15 @@ def symmetric_limits(M, floor: float = 1e-300) -> tuple[float, float]:
 
 
 def index_ticks(n: int) -> list[int]:
-    """Tick positions for ``n`` rows or columns: every index up to 5, every other one above."""
+    """Tick positions for ``n`` rows or columns (array positions, from 0): every index up to 5, every
+    other one above. They are labelled by :func:`index_labels`."""
     return list(range(0, n, 1 if n <= 5 else 2))
+
+
+def index_labels(ticks) -> list[str]:
+    """The labels of the tick positions ``ticks``: the indices as a reader counts them, from 1
+    (position 0 is row or column 1)."""
+    return [str(int(t) + 1) for t in ticks]
 
 
 def fix_text_positions(ax, *, xlabel_pt: float = 11.0, ylabel_pt: float = 9.0) -> None:
@@ -41,7 +49,7 @@ def fix_text_positions(ax, *, xlabel_pt: float = 11.0, ylabel_pt: float = 9.0) -
 
 
 class Heatmap:
-    """``M`` on ``ax``: ``imshow`` with cell ``(i, j)`` centred on ``(j, i)``, integer ticks, labels.
+    """``M`` on ``ax``: ``imshow`` with cell ``(i, j)`` centred on ``(j, i)``, integer ticks labelled from 1, labels.
 
     clim : colour range, or ``None`` for :func:`symmetric_limits` of each matrix shown.
     colorbar : draw a colour bar in a thin inset to the right of the axes (three ticks).
@@ -104,9 +112,11 @@ class Heatmap:
             self.ax.set_xlim(-0.5, cols - 0.5)
             self.ax.set_ylim(rows - 0.5, -0.5)
             if self.xlabel is not None:
-                self.ax.set_xticks(index_ticks(cols))
+                ticks = index_ticks(cols)
+                self.ax.set_xticks(ticks, labels=index_labels(ticks))
             if self.ylabel is not None:
-                self.ax.set_yticks(index_ticks(rows))
+                ticks = index_ticks(rows)
+                self.ax.set_yticks(ticks, labels=index_labels(ticks))
             self._shape = M.shape
         if title is not None:
             self.ax.set_title(title, fontsize=self.fontsize, pad=3, y=1.0)

@@ -184,9 +184,10 @@ def draw_heatmap(
     colorbar=True,
 ) -> Heatmap:
     """``M`` as a heatmap (symmetric colour range ``[-lim, lim]`` unless ``vmin``/``vmax``), integer
-    ticks, axis labels, a colour bar.
+    ticks labelled from 1, axis labels, a colour bar.
 
-    ``entry=(i, j)`` outlines one cell, ``row=r`` outlines a row, ``frame=True`` colours the
+    ``entry=(i, j)`` outlines one cell, ``row=r`` outlines a row (array positions, from 0: the cell
+    labelled ``(i + 1, j + 1)``, the row labelled ``r + 1``), ``frame=True`` colours the
     border (the panel of the perturbed input). Returns the ``Heatmap`` (its ``image``: the image)."""
     M = np.asarray(M)
     clim = (vmin, vmax) if vmin is not None else ((-lim, lim) if lim is not None else None)
@@ -205,7 +206,7 @@ def mark_perturbed(ax, perturbed: bool) -> None:
 
 def outline(ax, shape, *, row=None, entry=None) -> None:
     """Outline row ``row`` (dashed) and cell ``entry=(i, j)`` (black and coloured) of a heatmap of ``shape``
-    (replacing earlier outlines)."""
+    (replacing earlier outlines). Array positions, from 0: row ``r`` is the one labelled ``r + 1``."""
     for patch in list(ax.patches):
         patch.remove()
     if row is not None:
@@ -220,11 +221,13 @@ JACOBIAN_TITLE = r"$\mathrm{{Diag}}(p) - pp^\top$, row {row}"
 
 def draw_softmax_jacobian(ax, p, row: int):
     """The softmax Jacobian of one row, ``Diag(p) - p p^T``, on the fixed colour range ``[-1/4, 1/4]``.
+    ``p`` is ``P[row]`` (``row`` an array position, from 0); the title names it as a reader counts,
+    row ``row + 1`` (the row whose tick label is that number in a heatmap of ``P``).
 
     Every entry is bounded by 1/4 (``p_k (1 - p_k)`` on the diagonal, ``-p_k p_l`` off it), so
     a saturated row (``p`` near one-hot) fades to white. Returns the image."""
     Jm = softmax_jacobian(p)
-    return draw_heatmap(ax, Jm, JACOBIAN_TITLE.format(row=row), lim=0.25, xlabel="l", ylabel="k").image
+    return draw_heatmap(ax, Jm, JACOBIAN_TITLE.format(row=row + 1), lim=0.25, xlabel="l", ylabel="k").image
 
 
 # ---------------------------------------------------------------------- wire
@@ -238,7 +241,8 @@ def _cols(target, d, d_v) -> int:
 
 
 def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
-    """The explorer's controls; the entry and the row are kept inside the current matrices."""
+    """The explorer's controls; the entry and the row (counting from 1, as on the page) are kept inside
+    the current matrices."""
     style = {"description_width": "initial"}
     cols = _cols(target, d, d_v)
     controls = {
@@ -252,9 +256,9 @@ def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
         "kind": widgets.Dropdown(
             options=list(KINDS), value=kind, description="direction", style=style, layout=widgets.Layout(width="180px")
         ),
-        "i": widgets.IntSlider(value=int(np.clip(i, 0, n - 1)), min=0, max=n - 1, description="entry i"),
-        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols - 1)), min=0, max=cols - 1, description="entry j"),
-        "row": widgets.IntSlider(value=int(np.clip(row, 0, n - 1)), min=0, max=n - 1, description="softmax row"),
+        "i": widgets.IntSlider(value=int(np.clip(i, 1, n)), min=1, max=n, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 1, cols)), min=1, max=cols, description="entry j"),
+        "row": widgets.IntSlider(value=int(np.clip(row, 1, n)), min=1, max=n, description="softmax row"),
         "tau": widgets.SelectionSlider(
             options=[(f"{t:.3g}", t) for t in TAU_GRID],
             value=_nearest(TAU_GRID, tau),
@@ -267,11 +271,11 @@ def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
         "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
     }
 
-    def clamp(change):  # keep (i, j) and the row inside the current matrices
+    def clamp(change):  # keep (i, j) and the row inside the current matrices: 1..n, 1..columns
         nn = controls["n"].value
-        controls["i"].max = nn - 1
-        controls["row"].max = nn - 1
-        controls["j"].max = _cols(controls["target"].value, controls["d"].value, controls["d_v"].value) - 1
+        controls["i"].max = nn
+        controls["row"].max = nn
+        controls["j"].max = _cols(controls["target"].value, controls["d"].value, controls["d_v"].value)
 
     for name in ("n", "d", "d_v", "target"):
         controls[name].observe(clamp, names="value")
@@ -347,7 +351,7 @@ def _titles(prob, r) -> dict:
         "S": rf"$S = \tau QK^\top/\sqrt{{d}}$, $\tau = {prob.tau:g}$",
         "P": r"$P = \mathrm{softmax}(S)$",
         "Y": r"$Y = PV$",
-        "J": JACOBIAN_TITLE.format(row=r),
+        "J": JACOBIAN_TITLE.format(row=r + 1),  # r: an array position; the title counts from 1
         **{f"G_{k}": rf"$G_{k}$, $\|G_{k}\|_F = {norm(prob.grads[k])}$" for k in TARGETS},
         "G_S": rf"$G_S$, $\|G_S\|_F = {norm(prob.G_S)}$",
     }
@@ -392,17 +396,18 @@ def _update(panels, prob, r) -> None:
 
 
 def _render(fig, p):
-    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``."""
+    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``.
+    The entry and row sliders count from 1; the problem and the drawing take array positions, from 0."""
     nn, t = p["n"], p["target"]
-    ii, jj = min(p["i"], nn - 1), min(p["j"], _cols(t, p["d"], p["d_v"]) - 1)
-    r = min(p["row"], nn - 1)
+    ii, jj = min(p["i"], nn) - 1, min(p["j"], _cols(t, p["d"], p["d_v"])) - 1
+    r = min(p["row"], nn) - 1
     prob = attention_problem(nn, p["d"], p["d_v"], p["seed"], t, p["kind"], ii, jj, p["tau"])
     panels = getattr(fig, "_attention_panels", None)
     if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
         panels = _build(fig, prob)
     _update(panels, prob, r)
     first, label, entry = panels["first"], panels["label"], prob.index
-    what = f"entry ({entry[0]}, {entry[1]})" if entry else prob.kind
+    what = f"entry ({entry[0] + 1}, {entry[1] + 1})" if entry else prob.kind
 
     def frame(eps):
         label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
@@ -424,9 +429,9 @@ def make_attention_explorer(
     seed: int = 0,
     target: str = "Q",
     kind: str = "entry",
-    i: int = 1,
-    j: int = 0,
-    row: int = 1,
+    i: int = 2,
+    j: int = 1,
+    row: int = 2,
     tau: float = 1.0,
     eps_index: int = 8,
 ) -> Explorer:
@@ -435,7 +440,9 @@ def make_attention_explorer(
     Static (pre-rendered): which input is perturbed (Q, K, V) x the ``eps`` slider (13
     values, 1e-4 to 1). Live: the direction (one entry (i, j), random, the gradient), the entry, the row
     of the softmax Jacobian shown, the temperature ``tau`` (0.25 to 1024) multiplying the
-    scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed.
+    scores, the sizes ``n`` (4-8), ``d`` and ``d_v`` (2-4), and the seed. ``i``, ``j``, ``row``: the
+    sliders' initial values, counting from 1, as on the page (clamped to ``1..n`` and the columns
+    of the perturbed input).
     """
     _validate.check_integers(n=n, d=d, d_v=d_v, seed=seed, i=i, j=j, row=row, eps_index=eps_index)
     _validate.as_number(tau, "tau", positive=True)

@@ -113,19 +113,20 @@ def readout(problem: LeastSquaresProblem, eps: float) -> dict:
 
 
 def _controls(m, n, seed, kind, i, j) -> dict:
-    """The explorer's controls, with the entry sliders clamped to W and enabled for the entry direction only."""
+    """The explorer's controls, with the entry sliders (counting from 1, as on the page) clamped to W and
+    enabled for the entry direction only."""
     controls = {
         "kind": widgets.Dropdown(options=list(DIRECTIONS), value=kind, description="direction dW"),
-        "i": widgets.IntSlider(value=int(np.clip(i, 0, m - 1)), min=0, max=m - 1, description="entry i"),
-        "j": widgets.IntSlider(value=int(np.clip(j, 0, n - 1)), min=0, max=n - 1, description="entry j"),
+        "i": widgets.IntSlider(value=int(np.clip(i, 1, m)), min=1, max=m, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 1, n)), min=1, max=n, description="entry j"),
         "m": widgets.IntSlider(value=m, min=1, max=8, description="m (rows)"),
         "n": widgets.IntSlider(value=n, min=1, max=8, description="n (cols)"),
         "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
     }
 
-    def clamp_entry(change):  # keep (i, j) inside the current W
-        controls["i"].max = controls["m"].value - 1
-        controls["j"].max = controls["n"].value - 1
+    def clamp_entry(change):  # keep (i, j) inside the current W: 1..m, 1..n
+        controls["i"].max = controls["m"].value
+        controls["j"].max = controls["n"].value
 
     controls["m"].observe(clamp_entry, names="value")
     controls["n"].observe(clamp_entry, names="value")
@@ -139,8 +140,10 @@ def _controls(m, n, seed, kind, i, j) -> dict:
 
 
 def _render(fig, p):
-    """Draw (the first time) or update (after) the figure for the controls ``p``; returns ``frame(eps)``."""
-    prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], min(p["i"], p["m"] - 1), min(p["j"], p["n"] - 1))
+    """Draw (the first time) or update (after) the figure for the controls ``p``; returns ``frame(eps)``.
+    The entry sliders count from 1; the problem takes the array entry, from 0."""
+    i, j = min(p["i"], p["m"]) - 1, min(p["j"], p["n"]) - 1
+    prob = least_squares_problem(p["m"], p["n"], p["seed"], p["kind"], i, j)
     panels = getattr(fig, "_least_squares_panels", None)
     if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
         fig.clear()
@@ -187,13 +190,14 @@ _render.reuses_figure = True
 
 
 def make_least_squares_explorer(
-    m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 0, j: int = 0, eps_index: int = 8
+    m: int = 3, n: int = 4, seed: int = 0, kind: str = "random", i: int = 1, j: int = 1, eps_index: int = 8
 ) -> Explorer:
     """The client's "perturb W" explorer for 8.3; returns an ipywidgets widget.
 
     Static (pre-rendered): the direction ``kind`` (random, the gradient, one entry (i, j),
     rank-one u v^T) x the ``eps`` slider (13 values, 1e-3 to 1). Live: the entry, the sizes,
-    the seed.
+    the seed. ``i``, ``j``: the entry sliders' initial values, counting from 1, as on the page
+    (clamped to ``1..m``, ``1..n``).
     """
     _validate.check_integers(m=m, n=n, seed=seed, i=i, j=j, eps_index=eps_index)
     if kind not in DIRECTIONS:

@@ -56,7 +56,7 @@ class MLPProblem:
     Y: np.ndarray  # (D_OUT, BATCH)
     activation: str
     layer: int  # l, 1-based as in the chapter
-    i: int
+    i: int  # the entry of A_l, array positions (from 0)
     j: int
     loss: float
     G: np.ndarray  # grad A_l, shape of A_l
@@ -162,7 +162,8 @@ def draw_delta_norms(ax, norms, layer: int):
 
 
 def draw_weight_gradient(ax, G, i: int, j: int, layer: int):
-    """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined.
+    """Heatmap of ``grad A_l = delta_l h_{l-1}^T`` (summed over the batch), entry ``(i, j)`` outlined
+    (array positions, from 0; the tick labels count from 1, so the outlined cell is labelled ``(i + 1, j + 1)``).
 
     Returns ``update(G, i, j, layer)`` for another gradient (any shape)."""
 
@@ -188,7 +189,8 @@ def draw_remainders(ax, study: FirstOrderStudy, eps: float):
 
 
 def _controls(depth, width, activation, seed, layer, i, j) -> dict:
-    """The explorer's controls; the layer and the entry are kept inside the current network."""
+    """The explorer's controls; the layer and the entry (counting from 1, as on the page) are kept inside
+    the current network."""
     sizes = mlp_sizes(depth, width)
     rows, cols = sizes[layer], sizes[layer - 1]
     controls = {
@@ -197,16 +199,16 @@ def _controls(depth, width, activation, seed, layer, i, j) -> dict:
         "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation"),
         "seed": widgets.IntSlider(value=int(np.clip(seed, 0, 99)), min=0, max=99, description="seed"),
         "layer": widgets.IntSlider(value=layer, min=1, max=depth, description="layer l"),
-        "i": widgets.IntSlider(value=int(np.clip(i, 0, rows - 1)), min=0, max=rows - 1, description="entry i"),
-        "j": widgets.IntSlider(value=int(np.clip(j, 0, cols - 1)), min=0, max=cols - 1, description="entry j"),
+        "i": widgets.IntSlider(value=int(np.clip(i, 1, rows)), min=1, max=rows, description="entry i"),
+        "j": widgets.IntSlider(value=int(np.clip(j, 1, cols)), min=1, max=cols, description="entry j"),
     }
 
     def clamp(change):  # keep the layer and the entry inside the current network
         c = controls
         c["layer"].max = c["depth"].value  # ipywidgets clamps .value to the new max
         s = mlp_sizes(c["depth"].value, c["width"].value)
-        c["i"].max = s[c["layer"].value] - 1
-        c["j"].max = s[c["layer"].value - 1] - 1
+        c["i"].max = s[c["layer"].value]  # A_l is (d_l, d_{l-1}): i in 1..d_l, j in 1..d_{l-1}
+        c["j"].max = s[c["layer"].value - 1]
 
     for name in ("depth", "width", "layer"):
         controls[name].observe(clamp, names="value")
@@ -214,8 +216,9 @@ def _controls(depth, width, activation, seed, layer, i, j) -> dict:
 
 
 def _render(fig, p):
-    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``."""
-    prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"], p["j"])
+    """Draw (the first time) or update in place (after) the figure for the controls ``p``; returns ``frame(eps)``.
+    The entry sliders count from 1; the problem takes the array entry, from 0."""
+    prob = mlp_problem(p["depth"], p["width"], p["activation"], p["seed"], p["layer"], p["i"] - 1, p["j"] - 1)
     panels = getattr(fig, "_mlp_panels", None)
     if panels is None or not all(ax in fig.axes for ax in panels["first"].axes):
         fig.clear()
@@ -246,7 +249,7 @@ def _render(fig, p):
     what = f"({prob.activation}, L = {prob.depth}, widths {mlp_sizes(prob.depth, p['width'])})"
 
     def frame(eps):
-        label.set_text(f"A_{prob.layer}[{prob.i}, {prob.j}] += eps = {eps:.3g}     {what}")
+        label.set_text(f"A_{prob.layer}[{prob.i + 1}, {prob.j + 1}] += eps = {eps:.3g}     {what}")
         return [*first.frame(prob.study.index(eps)), label], readout_html(readout(prob, eps))
 
     return frame
@@ -261,15 +264,15 @@ def make_mlp_explorer(
     activation: str = "tanh",
     seed: int = 0,
     layer: int = 2,
-    i: int = 0,
-    j: int = 0,
+    i: int = 1,
+    j: int = 1,
     eps_index: int = 8,
 ) -> Explorer:
     """The "perturb W" explorer for 8.5 (an MLP); returns an ipywidgets widget.
 
     Static (pre-rendered): the activation x ``eps`` (13 values, 1e-4 to 1). Live: depth (1-6
-    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged
-    (clamped to the layer's shape).
+    layers), hidden width (2-16), seed, the layer ``l`` and the entry ``(i, j)`` of ``A_l`` that is nudged,
+    counting from 1, as on the page (clamped to the layer's shape: ``1..d_l``, ``1..d_{l-1}``).
     """
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
