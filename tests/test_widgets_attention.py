@@ -265,10 +265,13 @@ def test_indices_shown_count_from_one():
     assert e.last_error is None
     axes = {ax.get_title().split(",")[0]: ax for ax in e.figure.axes if ax.images}
     ax_P, ax_J, ax_GK = axes[r"$P = \mathrm{softmax}(S)$"], axes[r"$\mathrm{Diag}(p) - pp^\top$"], axes["$G_K$"]
+    ax_S, ax_GQ = (next(ax for t, ax in axes.items() if t.startswith(s)) for s in ("$S", "$G_Q"))
     for ax in (ax_P, ax_J, ax_GK):
         assert [t.get_text() for t in ax.get_xticklabels()][0] == "1"
-        assert [t.get_text() for t in ax.get_yticklabels()][0] == "1"
-    assert list(ax_P.get_yticks()) == [0, 2, 4] and [t.get_text() for t in ax_P.get_yticklabels()] == ["1", "3", "5"]
+        # rows are labelled once, on the first column (S, G_Q): every panel has the same n rows, in line
+        assert list(ax.get_yticks()) == [0, 2, 4] and ax.get_yticklabels() == []
+    for ax in (ax_S, ax_GQ):
+        assert list(ax.get_yticks()) == [0, 2, 4] and [t.get_text() for t in ax.get_yticklabels()] == ["1", "3", "5"]
     (dashed,) = ax_P.patches
     assert dashed.get_y() == 5 - 1 - 0.5  # row 5 as labelled: the array row 4
     assert ax_J.get_title().endswith("row 5")

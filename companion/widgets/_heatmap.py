@@ -97,9 +97,11 @@ class Heatmap:
 
     def content(self) -> list:
         """The artists that change with the matrix shown (not with its shape): the image, the title,
-        the patches drawn on it, the spines (drawn over the image's edge) and the colour bar."""
+        the patches drawn on it, the spines (drawn over the image's edge) and the colour bar, unless
+        its range is fixed (then it never changes)."""
         ax = self.ax
-        return [self.image, ax.title, *ax.patches, *ax.spines.values(), *([self.colorbar.ax] if self.colorbar else [])]
+        bar = [self.colorbar.ax] if self.colorbar and self.clim is None else []
+        return [self.image, ax.title, *ax.patches, *ax.spines.values(), *bar]
 
     def update(self, M, *, title: str | None = None, clim=None) -> None:
         """Show ``M`` (any shape) with the colour range ``clim`` (else the heatmap's own rule) and ``title``."""

@@ -326,6 +326,8 @@ def _build(fig, prob):
             ylabel=ylabel,
             colorbar=bar,
         )
+        if c > 0:  # every panel has n rows, in line with the first column's: its numbers serve the row
+            heat[name].ax.tick_params(labelleft=False)
     fig.text(0.004, 0.88, "forward", fontsize=8, color=palette.MUTED, rotation=90, va="top")
     fig.text(0.004, 0.44, "pullback", fontsize=8, color=palette.MUTED, rotation=90, va="top")
     first = FirstOrderPanels(
