@@ -530,10 +530,11 @@ def _batch(As, X):
 
 
 def parameter_jacobian(As, X, activation: str = "linear") -> np.ndarray:
-    """``J_theta`` ``(B n_L, sum_l n_l n_{l-1})``: the Jacobian of the outputs ``h_L(x_b)`` (the rows ``x_b`` of ``X``
-    ``(B, n_0)``, stacked) with respect to the weights ``A_1, ..., A_L`` (each flattened row by row, concatenated).
+    """``J_theta`` ``(N n_L, sum_l n_l n_{l-1})``: the Jacobian of the outputs ``h_L(x_i)`` (the rows ``x_i`` of ``X``
+    ``(N, n_0)``, a batch of ``N`` inputs, stacked) with respect to the weights ``A_1, ..., A_L`` (each flattened
+    row by row, concatenated).
 
-    The block of ``A_l`` for the input ``x_b`` is ``dh_L / dz_l`` times ``dz_l = dA_l h_{l-1}``, i.e. the Kronecker
+    The block of ``A_l`` for the input ``x_i`` is ``dh_L / dz_l`` times ``dz_l = dA_l h_{l-1}``, i.e. the Kronecker
     product ``(J_{L<-l} D_l) kron h_{l-1}^T``. Formed explicitly: meant for small networks (tests, pictures).
     """
     As = _check_layers(As)
@@ -547,13 +548,12 @@ def parameter_jacobian(As, X, activation: str = "linear") -> np.ndarray:
 
 
 def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
-    """The nonzero spectrum (decreasing, ``B n_L`` values) of the Gauss-Newton matrix ``G = J_theta^T J_theta / B``
-    of the
-    squared loss ``(1 / 2B) sum_b |h_L(x_b) - y_b|^2`` at the weights ``As`` (``X`` ``(B, n_0)``).
+    """The nonzero spectrum (decreasing, ``N n_L`` values) of the Gauss-Newton matrix ``G = J_theta^T J_theta / N``
+    of the squared loss ``(1 / 2N) sum_i |h_L(x_i) - y_i|^2`` at the weights ``As`` (``X`` ``(N, n_0)``).
 
-    ``G`` is as large as the number of weights, but its nonzero eigenvalues are those of the ``(B n_L, B n_L)`` matrix
-    ``K = J_theta J_theta^T / B``, which is formed without ``J_theta``: block ``(a, b)`` is
-    ``sum_l <h_{l-1}^a, h_{l-1}^b> B_l^a (B_l^b)^T / B`` with ``B_l = J_{L<-l} D_l``. Where the residuals vanish (the
+    ``G`` is as large as the number of weights, but its nonzero eigenvalues are those of the ``(N n_L, N n_L)`` matrix
+    ``K = J_theta J_theta^T / N``, which is formed without ``J_theta``: block ``(a, b)`` is
+    ``sum_l <h_{l-1}^a, h_{l-1}^b> B_l^a (B_l^b)^T / N`` with ``B_l = J_{L<-l} D_l``. Where the residuals vanish (the
     targets are the network's own outputs), ``G`` is the Hessian of the loss.
     """
     As = _check_layers(As)
@@ -562,8 +562,8 @@ def gauss_newton_eigenvalues(As, X, activation: str = "linear") -> np.ndarray:
     per_input = [_forward_backward(As, x, name) for x in X]
     K = 0.0
     for ell in range(len(As)):
-        H = np.stack([hs[ell] for hs, _ in per_input])  # (B, n_{l-1}): the inputs of layer l
-        Bst = np.vstack([Bs[ell] for _, Bs in per_input])  # (B n_L, n_l)
+        H = np.stack([hs[ell] for hs, _ in per_input])  # (N, n_{l-1}): the inputs of layer l
+        Bst = np.vstack([Bs[ell] for _, Bs in per_input])  # (N n_L, n_l)
         n_out = As[-1].shape[0]
         K = K + np.kron(H @ H.T, np.ones((n_out, n_out))) * (Bst @ Bst.T)
     K = K / X.shape[0]

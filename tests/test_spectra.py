@@ -452,6 +452,24 @@ def test_gauss_newton_condition_of_a_linear_network_ignores_the_gain_but_not_the
     assert orth[1] < 3 * orth[0]
 
 
+def test_saturated_tanh_outputs_condition_the_gauss_newton_matrix_at_depth_one():
+    """8.8, "The onset of pathological curvature": with tanh units the last layer's derivatives D_L enter every
+    block of J_theta; inputs that saturate some units make G ill-conditioned at depth 1, inputs small enough that
+    none saturates do not (then D_L is close to the identity, as for a linear layer)."""
+    rng = np.random.default_rng(11)
+
+    def median_condition(scale):
+        cs = []
+        for _ in range(5):
+            As, X = sample_weights(32, 1, rng=rng), scale * rng.standard_normal((4, 32))
+            e = gauss_newton_eigenvalues(As, X, activation="tanh")
+            cs.append(e[0] / e[-1])
+        return np.median(cs)
+
+    assert median_condition(1.0) > 100
+    assert median_condition(0.05) < 10
+
+
 def test_markdown_table():
     text = markdown_table(["L", "value"], [[1, 2.34567], ["x", np.float64(1.5e-5)]])
     assert text.splitlines() == ["| L | value |", "|---|---|", "| 1 | 2.35 |", "| x | 1.5e-05 |"]
