@@ -282,3 +282,22 @@ def test_indices_shown_count_from_one():
     assert any(t.get_text().endswith("(dK: entry (4, 3))") for t in e.figure.texts)
     eps = e.values[e.slider.index]
     assert numbers(e.readout)["predicted change"] == pytest.approx(eps * prob.G_K[3, 2], rel=1e-3)
+
+
+def test_heatmaps_carry_colour_bars_with_their_ranges():
+    """8.6 heatmaps: S, P, Y, the Jacobian, G_S have colour bars; G_Q, G_K, G_V share one range, shown by G_V's bar.
+    A fixed range (P in [0, 1], the Jacobian in [-1/4, 1/4]) is the bar's; the others are symmetric about 0."""
+    e = make_attention_explorer()
+    heat = e.figure._attention_panels["heat"]
+    assert {name for name, h in heat.items() if h.colorbar} == {"S", "P", "Y", "J", "G_V", "G_S"}
+    assert heat["P"].colorbar.ax.get_ylim() == pytest.approx((0.0, 1.0))
+    assert heat["J"].colorbar.ax.get_ylim() == pytest.approx((-0.25, 0.25))
+    lims = [h.image.get_clim() for name, h in heat.items() if name.startswith("G_") and name != "G_S"]
+    assert lims[0] == lims[1] == lims[2] and lims[0][0] == -lims[0][1] > -np.inf
+    for name in ("S", "Y", "G_S"):
+        lo, hi = heat[name].image.get_clim()
+        assert lo == -hi and hi == pytest.approx(np.abs(heat[name].image.get_array()).max())
+    for h in heat.values():
+        if h.colorbar:
+            assert all(t.get_text() for t in h.colorbar.ax.get_yticklabels()), "a colour bar without numbers"
+            assert len(h.colorbar.ax.get_yticklabels()) >= 2

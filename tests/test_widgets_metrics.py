@@ -182,3 +182,27 @@ def test_bad_adaptive_defaults_rejected():
         make_metric_descent_explorer(adaptive="sgd")
     with pytest.raises(ValueError, match="adaptive_eta"):
         make_metric_descent_explorer(adaptive_eta=-0.1)
+
+
+def test_path_figure_shows_every_path():
+    """8.7 path figure and explorer: no path hides another. Each path has its own marker and line style (readable
+    without colour); where paths overlap, the ones drawn on top are thinner than the one below, which stays visible
+    at their edges; every path starts inside the frame and stays mostly in it."""
+    from matplotlib.figure import Figure
+
+    from companion.widgets.metrics import LIMITS, PATHS, draw_paths
+
+    study = descent_study(100.0, eta=0.9, steps=60, rotation=30.0)
+    ax = Figure().add_subplot()
+    _, lines = draw_paths(ax, study)
+    paths = [lines[m] for m in PATHS]
+    assert len({(ln.get_marker(), ln.get_linestyle()) for ln in paths}) == len(PATHS)
+    by_depth = sorted(paths, key=lambda ln: ln.get_zorder())
+    assert by_depth[0].get_linewidth() == max(ln.get_linewidth() for ln in paths)
+    assert by_depth[0].get_markersize() == max(ln.get_markersize() for ln in paths)
+    assert by_depth[0].get_markerfacecolor() == "none"  # open markers: what lies under them shows through
+    lo, hi = LIMITS
+    for ln in paths:
+        xy = np.column_stack([ln.get_xdata(), ln.get_ydata()])
+        assert np.all((lo < xy[0]) & (xy[0] < hi)), ln.get_label()
+        assert np.mean(np.all((lo <= xy) & (xy <= hi), axis=1)) > 0.5, ln.get_label()
