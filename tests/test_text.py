@@ -130,6 +130,23 @@ def test_8_4_dual_map_and_metric_adjoint_have_distinct_symbols_related_by_riesz(
 
 
 # ----------------------------------------------------------------------------- 8.6
+def test_8_4_plane_pictures_sit_with_the_definitions_they_show():
+    """8.4: the plane picture of the adjoint follows the definition of the adjoint (Euclidean) in the same section,
+    and the metric picture follows the metric adjoint, before the dual map's section begins."""
+    cells = notebook("8-4").cells
+    ids = [c.get("id") for c in cells]
+    at = {cid: k for k, cid in enumerate(ids)}
+
+    def section_of(k):
+        return max(j for j in range(k + 1) if cells[j].cell_type == "markdown" and cells[j].source.startswith("## "))
+
+    definition = next(k for k, c in enumerate(cells) if ":label: def-8-4-adjoint" in c.source)
+    assert at["fig-8-4-plane"] > definition and section_of(at["fig-8-4-plane"]) == section_of(definition)
+    metric = next(k for k, c in enumerate(cells) if "Under a metric" in c.source and c.source.startswith("## "))
+    dual = next(k for k, c in enumerate(cells) if c.source.startswith("## Pulling back a covector"))
+    assert metric < at["fig-8-4-plane-metric"] < dual
+
+
 def test_8_6_c_is_a_row_wise_inner_product_not_a_row_sum():
     text = source("8-6", "cell-10") + source("8-6", "cell-32")
     assert "row sums $c_i$" not in text and "the row sums come" not in text
