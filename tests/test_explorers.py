@@ -224,8 +224,10 @@ def test_indices_shown_count_from_one(explorer):
 
     heatmaps = [ax for fig in explorer.figures for ax in fig.axes if any(isinstance(a, AxesImage) for a in ax.images)]
     for ax in heatmaps:
+        # labels may be left to a neighbour in line (8.6 labels each row of panels once): then none are shown
+        assert not (len(ax.get_xticks()) or len(ax.get_yticks())) or ax.get_xticklabels() or ax.get_yticklabels()
         for ticks, labels in ((ax.get_xticks(), ax.get_xticklabels()), (ax.get_yticks(), ax.get_yticklabels())):
-            if len(ticks):
+            if len(ticks) and labels:
                 assert [t.get_text() for t in labels] == [str(int(k) + 1) for k in ticks], ax.get_title()
                 assert ticks[0] == 0 and labels[0].get_text() == "1"
     for name, w in explorer.controls.items():
