@@ -494,7 +494,7 @@ def test_exercise_refuses_bad_new_fields():
         _concept(category="exam")
     with pytest.raises(TypeError, match="hints must be a tuple"):
         _concept(hints="one string")
-    with pytest.raises(ValueError, match="1 to 3"):
+    with pytest.raises(ValueError, match="hints must be 2 or 3 graded steps, got 4"):
         _concept(hints=("a", "b", "c", "d"))
     with pytest.raises(ValueError, match="at least one option must be correct"):
         _concept(options=(Option("a", "x", False, "w"), Option("b", "y", False, "w")))
@@ -510,13 +510,28 @@ def test_exercise_refuses_bad_new_fields():
         Option("a", "x", "yes", "w")
     with pytest.raises(ValueError, match="options are for a choice exercise"):
         Exercise(id="8.2.9", title="t", level="easy", statement="s", build=lambda rng: {}, solution=lambda: 1.0,
-                 kind="number", options=_concept().options)
+                 kind="number", options=_concept().options, hints=("one", "two"))
     with pytest.raises(TypeError, match="build must be callable"):
-        Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number")
+        Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number",
+                 hints=("one", "two"))
+
+
+@pytest.mark.parametrize("hints", [(), ("only one",), ("a", "b", "c", "d")], ids=["none", "one", "four"])
+def test_an_exercise_needs_two_or_three_hints(hints):
+    """The hints are graded steps, revealed one at a time: two or three of them, as the docstrings say."""
+    with pytest.raises(ValueError, match=rf"exercise 8\.2\.9: hints must be 2 or 3 graded steps, got {len(hints)}$"):
+        _concept(hints=hints)
+
+
+def test_two_or_three_nonempty_hints_are_accepted():
+    assert len(_concept(hints=("one", "two")).hints) == 2 and len(_concept(hints=["a", "b", "c"]).hints) == 3
+    with pytest.raises(ValueError, match=r"exercise 8\.2\.9: hints must be non-empty steps, but hint 2 of 3 is empty$"):
+        _concept(hints=("one", "  ", "three"))
 
 
 def test_hints_and_solution_markdown():
-    assert _concept(hints=("The pairing.",)).hints_markdown() == "```{dropdown} Hint\nThe pairing.\n```"
+    assert _concept(hints=("The pairing.", "Change it.")).hints_markdown() == (
+        "```{dropdown} Hint 1 of 2\nThe pairing.\n```\n\n```{dropdown} Hint 2 of 2: the key step\nChange it.\n```")
     three = _concept(hints=("one", "two", "three"))
     assert three.hints_markdown() == ("```{dropdown} Hint 1 of 3\none\n```\n\n```{dropdown} Hint 2 of 3\ntwo\n```\n\n"
                                       "```{dropdown} Hint 3 of 3: the key step\nthree\n```")
