@@ -176,10 +176,16 @@ def test_8_8_4_hints_no_longer_give_the_code():
 
 
 def test_8_8_4_near_miss_is_not_accepted():
-    """Four significant digits (relative error ~4e-5) is not the answer the exercise asks for ("to full precision")."""
+    """Four significant digits (relative error ~4e-5) is not the answer the exercise asks for ("to full precision"):
+    it is named a near miss, with the relative error and the request for more digits, not a wrong method."""
     ref = get("8.8.4").reference()
-    ok, _ = diagnosis("8.8.4", float(f"{ref:.4g}"))
-    assert not ok
+    rounded = float(f"{ref:.4g}")
+    assert rounded != ref and abs(rounded - ref) / abs(ref) > get("8.8.4").rtol
+    fb = check("8.8.4", rounded, record=False)
+    assert not fb and fb.diagnosis == "near miss", str(fb)
+    error = abs(rounded - ref) / abs(ref)
+    assert fb.message.startswith(f"close: relative error {error:.0e}") and "give more digits" in fb.message, fb.message
+    assert "the method is right" in fb.hint and "mistake" not in fb.message
 
 
 def test_8_8_5_residual_law_in_simulation():
