@@ -98,6 +98,26 @@ def test_8_7_5_metric_gradient_satisfies_the_riesz_equation_by_finite_difference
     np.testing.assert_allclose((np.eye(3) - Ws @ S @ Ws.T) @ Ws, 0.0, atol=1e-10)
 
 
+def test_8_7_5_hints_give_the_method_not_the_answer():
+    """No hint writes G_F, the metric's factor (W^T W)^-1 or the equation G (W^T W)^-1 = G_F; the facts the hints do
+    state hold (d log det W[V] = tr(W^-1 V), by central differences), and so does the step they leave to the reader:
+    the factor next to G is undone on its own side, not on the other."""
+    ex = get("8.7.5")
+    for h in ex.hints:
+        assert "W^{-\\top} - WS" not in h and "(W^\\top W)^{-1}" not in h and "must be $G_F$" not in h, h
+    assert "same side" in ex.hints[-1]
+    d = ex.data
+    W, S = d["W"], d["S"]
+    rng = np.random.default_rng(3)
+    V = rng.standard_normal((3, 3))
+    logdet = lambda Y: np.linalg.slogdet(Y)[1]
+    assert (logdet(W + 1e-6 * V) - logdet(W - 1e-6 * V)) / 2e-6 == pytest.approx(np.trace(np.linalg.solve(W, V)))
+    G, G_F = ex.reference(), np.linalg.inv(W).T - W @ S
+    R = np.linalg.inv(W.T @ W)  # <G, V>_W = tr((G R)^T V): X = G R
+    np.testing.assert_allclose(G @ R, G_F, atol=1e-12)
+    assert not np.allclose(R @ G, G_F, atol=1e-3)
+
+
 def test_8_7_5_the_frobenius_gradient_and_the_transpose_slip_are_named():
     d = get("8.7.5").data
     W, S = d["W"], d["S"]
@@ -201,6 +221,24 @@ def test_8_8_5_residual_law_in_simulation():
     assert np.mean(ms) == pytest.approx((1 + sw**2) ** L, abs=4 * np.std(ms) / np.sqrt(2000))
     ok, msg = diagnosis("8.8.5", 0.5**32)
     assert not ok and "skip" in msg
+
+
+def test_8_8_5_hints_give_the_method_not_the_factor():
+    """No hint states the per-layer factor 1 + sigma_w^2 or the two expectations that give it; the last hint points
+    at the page's one-layer computation, whose two facts it leaves to the reader hold (by simulation)."""
+    ex = get("8.8.5")
+    for h in ex.hints:
+        assert "1 + \\sigma_w^2" not in h and "\\sigma_w^2\\|v\\|^2" not in h and "= 0" not in h, h
+    assert "prop-8-8-linear" in ex.hints[-1]
+    rng = np.random.default_rng(7)
+    n, sw = 30, 0.5
+    v = rng.standard_normal(n)
+    v /= np.linalg.norm(v)
+    As = sw / np.sqrt(n) * rng.standard_normal((4000, n, n))
+    Av = As @ v
+    cross, square = Av @ v, np.sum(Av**2, axis=1)
+    assert np.mean(cross) == pytest.approx(0.0, abs=4 * np.std(cross) / np.sqrt(4000))  # E[v^T A v] = 0
+    assert np.mean(square) == pytest.approx(sw**2, abs=4 * np.std(square) / np.sqrt(4000))  # E|Av|^2 = sw^2
 
 
 @pytest.mark.parametrize(

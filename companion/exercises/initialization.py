@@ -419,10 +419,12 @@ Predict the mean squared singular value $\tfrac1n\sum_i s_i(J)^2$ in expectation
         ),
     ),
     hints=(
-        r"As for a plain network, follow $\mathbb{E}\|Jv\|^2$ for a fixed unit $v$, one layer at a time.",
-        r"Expand $\|(I + A)v\|^2 = \|v\|^2 + 2\,v^\top Av + \|Av\|^2$ for one layer.",
-        r"$\mathbb{E}[v^\top Av] = 0$ (the entries have mean zero) and $\mathbb{E}\|Av\|^2 = \sigma_w^2\|v\|^2$: each "
-        r"layer multiplies the mean square by one factor.",
+        r"As for a plain network, follow $\mathbb{E}\|Jv\|^2$ for a fixed unit $v$, one layer at a time, conditioning "
+        r"on the layers before it.",
+        r"For one layer, expand $\|(I + A)v\|^2$ into three terms.",
+        r"Average each term over $A$ alone, with $v$ fixed: the middle term is linear in the entries of $A$, and the "
+        r"last is the one-layer computation in the proof of {prf:ref}`prop-8-8-linear`. The factor you find does not "
+        r"depend on $v$, so the layers' factors multiply.",
     ),
     solution_text=r"""
 For a fixed $v$ and one layer, $\mathbb{E}\|(I + A)v\|^2 = \|v\|^2 + 2\,\mathbb{E}[v^\top Av] + \mathbb{E}\|Av\|^2 =

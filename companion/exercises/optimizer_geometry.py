@@ -474,13 +474,14 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
         ),
     ),
     hints=(
-        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$ and $d\,\tfrac12\mathrm{tr}(WSW^\top)[V] "
-        r"= \mathrm{tr}(SW^\top V)$; "
-        r"write $df_W[V] = \mathrm{tr}(G_F^\top V)$.",
-        r"Rewrite the metric with the cyclic property: $\langle U, V\rangle_W = \mathrm{tr}\big(U^\top V\,(W^\top "
-        r"W)^{-1}\big)$.",
-        r"Match $\mathrm{tr}\big((G(W^\top W)^{-1})^\top V\big) = \mathrm{tr}(G_F^\top V)$ for every $V$: $G(W^\top "
-        r"W)^{-1}$ must be $G_F$.",
+        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$, and the product rule for "
+        r"$\tfrac12\mathrm{tr}(WSW^\top)$ ($S$ is symmetric). Collect the result as $df_W[V] = \mathrm{tr}(G_F^\top V)$: "
+        r"$G_F$ is the Frobenius gradient, not yet the answer.",
+        r"Now the metric: with the cyclic property, bring $\langle G, V\rangle_W$ to the form $\mathrm{tr}(X^\top V)$, "
+        r"where $X$ is built from $G$ and $W$ (gather both factors $W^{-1}$ on the same side of $V$).",
+        r"The Riesz condition asks $\mathrm{tr}(X^\top V) = \mathrm{tr}(G_F^\top V)$ for every $V$, which forces "
+        r"$X = G_F$ (try $V = E_{ij}$). Solve that matrix equation for $G$: the factor next to $G$ is invertible, "
+        r"and its inverse must multiply on the same side, since matrices do not commute.",
     ),
     solution_text=r"""
 The differential is $df_W[V] = \mathrm{tr}(W^{-1}V) - \mathrm{tr}(SW^\top V) = \mathrm{tr}(G_F^\top V)$ with the
