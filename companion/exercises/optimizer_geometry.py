@@ -475,8 +475,8 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
     ),
     hints=(
         r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$, and the product rule for "
-        r"$\tfrac12\mathrm{tr}(WSW^\top)$ ($S$ is symmetric). Collect the result as $df_W[V] = \mathrm{tr}(G_F^\top V)$: "
-        r"$G_F$ is the Frobenius gradient, not yet the answer.",
+        r"$\tfrac12\mathrm{tr}(WSW^\top)$ ($S$ is symmetric). Collect the result as "
+        r"$df_W[V] = \mathrm{tr}(G_F^\top V)$: $G_F$ is the Frobenius gradient, not yet the answer.",
         r"Now the metric: with the cyclic property, bring $\langle G, V\rangle_W$ to the form $\mathrm{tr}(X^\top V)$, "
         r"where $X$ is built from $G$ and $W$ (gather both factors $W^{-1}$ on the same side of $V$).",
         r"The Riesz condition asks $\mathrm{tr}(X^\top V) = \mathrm{tr}(G_F^\top V)$ for every $V$, which forces "
