@@ -545,6 +545,7 @@ def build_specs() -> dict:
         "companion.exercises.registry.listing": S(lambda: {"section": "8.3", "category": "drill"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)]),
                                                                                           "category": Kind(lambda v: [("an unknown category", "exam"), ("a number", 3), ("a list", ["drill"])])}),
         "companion.exercises.registry.progress": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
+        "companion.exercises.registry.intro": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("None", None), ("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
         "companion.exercises.registry.register": S(lambda: {"exercise": exercise.Exercise(**_exercise_kwargs(_fresh_id()))}, {"exercise": OBJECT},
                                                    call=lambda exercise: registry.register(exercise)),
         "companion.exercises.registry.Markdown": S(lambda: {"text": "# t"}, {"text": TEXT}),
