@@ -559,21 +559,45 @@ by $B$ before comparing. Which of these are the **same** before and after? (Seve
             r'"unit length" in $u$ is $u^\top u = 1$, i.e. $w^\top B^{-\top}B^{-1}w = 1$ in $w$: a different unit '
             r"ball, so a different steepest direction",
         ),
+        Option(
+            "g",
+            r"the damped Newton step $-\eta(H + \lambda I)^{-1}c$, with the same $\lambda > 0$ in both systems, mapped "
+            r"back by $B$",
+            False,
+            r"in $u$ it is $-\eta(B^\top HB + \lambda I)^{-1}B^\top c$, which $B$ maps back to "
+            r"$-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$: the Hessian part pulls back like a metric, the damping "
+            r"$\lambda I$ does not ($B^\top(\lambda I)B\neq\lambda I$). The step is the same only for an orthogonal "
+            r"$B$",
+        ),
+        Option(
+            "h",
+            r"for a least-squares loss $\mathcal{L}(w) = \tfrac12\|r(w)\|^2$, the Gauss–Newton step "
+            r"$-\eta(J_r^\top J_r)^{-1}c$ ($J_r$ the Jacobian of the residual $r$), mapped back by $B$",
+            True,
+            r"the residual in $u$ is $r(Bu)$, whose Jacobian is $J_rB$, so the Gauss–Newton matrix becomes "
+            r"$B^\top J_r^\top J_rB$: it pulls back like a metric, and the step is the same, as for Newton (c)",
+        ),
     ),
     hints=(
         "Sort the objects into covectors (they eat tangents), vectors (they are tangents) and choices of a metric.",
         r"Under $w = Bu$, tangents transform by $B^{-1}$, covector coefficients by $B^\top$, metrics by "
         r"$B^\top(\cdot)B$.",
         r"An object is the same after the change when it is built only from the covector, or from the covector "
-        r"and a metric that pulls back by $B^\top(\cdot)B$ as well.",
+        r"and a metric that pulls back by $B^\top(\cdot)B$ as well. For each step, compute the matrix it uses in "
+        r"$u$ from its definition there, and compare it with $B^\top(\cdot)B$ of the matrix used in $w$.",
     ),
     solution_text=r"""
 The differential is a covector: its *values* $d\mathcal{L}_w[v]$ are coordinate-free (a), and so is anything defined
 from them alone (e). Its *coefficients* are not: $\tilde c = B^\top c$ (b). Turning $c$ into a step needs a metric; the
 step is coordinate-free exactly when the metric pulls back like $\tilde M = B^\top MB$, since then
 $B\tilde M^{-1}\tilde c = BB^{-1}M^{-1}B^{-\top}B^\top c = M^{-1}c$. The Hessian does (c); the identity of each
-coordinate
-system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
+coordinate system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
+
+The Gauss–Newton and the damped steps are settled the same way. For a least-squares loss the residual in $u$ is
+$r(Bu)$, with Jacobian $J_rB$, so the Gauss–Newton matrix becomes $B^\top J_r^\top J_rB$, a pullback like the
+Hessian's: the step is the same (h). Damping adds $\lambda I$ in each system, and $\lambda I$ is not
+$B^\top(\lambda I)B$: mapped back, the damped step in $u$ is $-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$, damped by
+another matrix (g). The answer is (a), (c), (e), (h).
 """,
 )
 
