@@ -12,7 +12,10 @@ from there, so the page and the checker cannot drift apart. Per exercise ``8.k.n
 - ``ex-8-k-n-verify``: code, tagged ``remove-cell``: the book's build checks the shipped solution
   (without counting it as the reader's progress) and fails if it is wrong;
 
-and after the section's last exercise a cell ``ex-progress`` calling ``progress("8.k")``.
+and after the section's last exercise a cell ``ex-progress`` calling ``progress("8.k")``. Before the first
+exercise come two cells shared by the eight sections: ``ex-heading``, markdown, ``intro("8.k")`` (the heading
+"Exercises", the categories with this section's counts, how answers are checked, the graded hints, the written
+solution, the progress cell), and ``ex-setup``, code, the imports the exercise cells use.
 
 Cells of exercises the notebook does not have yet are inserted in id order (after the exercise
 before them, else after the last exercise); cells of exercises the package no longer has are
@@ -38,10 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from companion.exercises import by_section  # noqa: E402  (the repository's package, after the path is set)
+from companion.exercises import by_section, intro  # noqa: E402  (the repository's package, after the path is set)
 
 CELL = re.compile(r"^ex-(8-\d+-\d+)-(statement|answer|hints?|solution-text|solution|verify)$")
 PROGRESS_ID = "ex-progress"
+HEADING_ID, SETUP_ID = "ex-heading", "ex-setup"
+SETUP = "import numpy as np\nfrom companion.exercises import check, get"
 HIDE, REMOVE = "hide-cell", "remove-cell"
 
 
@@ -99,6 +104,11 @@ def generated_cells(ex, answer=None) -> list:
     return cells
 
 
+def intro_cells(section: str) -> list:
+    """The two cells before a section's first exercise: the introduction (markdown) and the imports (code)."""
+    return [_markdown(HEADING_ID, str(intro(section))), _code(SETUP_ID, SETUP)]
+
+
 def _kept_answer(cell) -> nbformat.NotebookNode:
     cell = nbformat.from_dict(dict(cell))
     cell.outputs, cell.execution_count = [], None
@@ -120,7 +130,8 @@ def synced(nb, section: str):
     last = None  # index in out just after the last exercise emitted
     for cell in nb.cells:
         m = CELL.match(cell.get("id", ""))
-        if cell.get("id") == PROGRESS_ID or (m and (m.group(1) in done or m.group(1) not in exercises)):
+        stale = m and (m.group(1) in done or m.group(1) not in exercises)
+        if cell.get("id") in (PROGRESS_ID, HEADING_ID, SETUP_ID) or stale:
             continue
         if m:
             for key in [k for k in pending if k not in done and _before(k, m.group(1))]:
@@ -136,8 +147,10 @@ def synced(nb, section: str):
         ans = answers.get(key)
         extra.extend(generated_cells(exercises[key], None if ans is None else _kept_answer(ans)))
     extra.append(_code(PROGRESS_ID, f'from companion.exercises import progress\n\nprogress("{section}")'))
+    cells = out[:at] + extra + out[at:]
+    first = next(i for i, c in enumerate(cells) if CELL.match(c.get("id", "")))
     new = nbformat.from_dict(dict(nb))
-    new.cells = out[:at] + extra + out[at:]
+    new.cells = cells[:first] + intro_cells(section) + cells[first:]
     return new
 
 

@@ -279,7 +279,7 @@ def _fixtures():
 def _exercise_kwargs(eid="8.1.9"):
     return dict(id=eid, title="t", level="easy", statement="s", build=lambda rng: {"a": np.ones(2)}, solution=lambda a: a, kind="array",
                 mistakes=(), solution_code="", signature=None, trials=None, outputs=(), evidence=None, answer_note="", rtol=1e-6, seed=0,
-                category="drill", hints=(), solution_text="", options=())
+                category="drill", hints=("h1", "h2"), solution_text="", options=())
 
 
 _COUNTER = [0]
@@ -545,6 +545,7 @@ def build_specs() -> dict:
         "companion.exercises.registry.listing": S(lambda: {"section": "8.3", "category": "drill"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)]),
                                                                                           "category": Kind(lambda v: [("an unknown category", "exam"), ("a number", 3), ("a list", ["drill"])])}),
         "companion.exercises.registry.progress": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
+        "companion.exercises.registry.intro": S(lambda: {"section": "8.3"}, {"section": Kind(lambda v: [("None", None), ("an unknown section", "9.9"), ("a list", ["8.3"]), ("a bool", True)])}),
         "companion.exercises.registry.register": S(lambda: {"exercise": exercise.Exercise(**_exercise_kwargs(_fresh_id()))}, {"exercise": OBJECT},
                                                    call=lambda exercise: registry.register(exercise)),
         "companion.exercises.registry.Markdown": S(lambda: {"text": "# t"}, {"text": TEXT}),
@@ -556,7 +557,7 @@ def build_specs() -> dict:
                                                     "trials": Kind(lambda v: [("a number", 3), ("a string", "t")]), "evidence": Kind(lambda v: [("a number", 3), ("a string", "t")]),
                                                     "outputs": Kind(lambda v: [("None", None), ("a string", "G"), ("a list of numbers", [1, 2])]),
                                                     "rtol": NUMBER(positive=True), "seed": SEED(), "category": CHOICE(), "solution_text": TEXT,
-                                                    "hints": Kind(lambda v: [("None", None), ("a string", "h"), ("a list of numbers", [3]), ("an empty hint", ("",))]),
+                                                    "hints": Kind(lambda v: [("None", None), ("a string", "h"), ("a list of numbers", [3]), ("an empty hint", ("", "h")), ("one hint", ("h",)), ("four hints", ("h",) * 4)]),
                                                     "options": Kind(lambda v: [("None", None), ("a string", "abc"), ("options for an array exercise", (exercise.Option("a", "t", True, "w"),))])}),
         "companion.exercises.exercise.Exercise.memo": S(lambda: {"key": "k", "compute": lambda: 1}, {"key": TEXT, "compute": CALLABLE},
                                                         call=method(lambda: exercise.Exercise(**_exercise_kwargs()), "memo")),

@@ -29,6 +29,7 @@ from companion.exercises import (
     by_section,
     check,
     get,
+    intro,
     listing,
     progress,
     show,
@@ -494,7 +495,7 @@ def test_exercise_refuses_bad_new_fields():
         _concept(category="exam")
     with pytest.raises(TypeError, match="hints must be a tuple"):
         _concept(hints="one string")
-    with pytest.raises(ValueError, match="1 to 3"):
+    with pytest.raises(ValueError, match="hints must be 2 or 3 graded steps, got 4"):
         _concept(hints=("a", "b", "c", "d"))
     with pytest.raises(ValueError, match="at least one option must be correct"):
         _concept(options=(Option("a", "x", False, "w"), Option("b", "y", False, "w")))
@@ -510,13 +511,28 @@ def test_exercise_refuses_bad_new_fields():
         Option("a", "x", "yes", "w")
     with pytest.raises(ValueError, match="options are for a choice exercise"):
         Exercise(id="8.2.9", title="t", level="easy", statement="s", build=lambda rng: {}, solution=lambda: 1.0,
-                 kind="number", options=_concept().options)
+                 kind="number", options=_concept().options, hints=("one", "two"))
     with pytest.raises(TypeError, match="build must be callable"):
-        Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number")
+        Exercise(id="8.2.9", title="t", level="easy", statement="s", solution=lambda: 1.0, kind="number",
+                 hints=("one", "two"))
+
+
+@pytest.mark.parametrize("hints", [(), ("only one",), ("a", "b", "c", "d")], ids=["none", "one", "four"])
+def test_an_exercise_needs_two_or_three_hints(hints):
+    """The hints are graded steps, revealed one at a time: two or three of them, as the docstrings say."""
+    with pytest.raises(ValueError, match=rf"exercise 8\.2\.9: hints must be 2 or 3 graded steps, got {len(hints)}$"):
+        _concept(hints=hints)
+
+
+def test_two_or_three_nonempty_hints_are_accepted():
+    assert len(_concept(hints=("one", "two")).hints) == 2 and len(_concept(hints=["a", "b", "c"]).hints) == 3
+    with pytest.raises(ValueError, match=r"exercise 8\.2\.9: hints must be non-empty steps, but hint 2 of 3 is empty$"):
+        _concept(hints=("one", "  ", "three"))
 
 
 def test_hints_and_solution_markdown():
-    assert _concept(hints=("The pairing.",)).hints_markdown() == "```{dropdown} Hint\nThe pairing.\n```"
+    assert _concept(hints=("The pairing.", "Change it.")).hints_markdown() == (
+        "```{dropdown} Hint 1 of 2\nThe pairing.\n```\n\n```{dropdown} Hint 2 of 2: the key step\nChange it.\n```")
     three = _concept(hints=("one", "two", "three"))
     assert three.hints_markdown() == ("```{dropdown} Hint 1 of 3\none\n```\n\n```{dropdown} Hint 2 of 3\ntwo\n```\n\n"
                                       "```{dropdown} Hint 3 of 3: the key step\nthree\n```")
@@ -570,6 +586,49 @@ def test_notebooks_match_the_package():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def _normalized_intro(section):
+    """The introduction with its section-specific bits (the section, the counts) replaced by placeholders."""
+    text = "\n\n".join(" ".join(p.split()) for p in str(intro(section)).split("\n\n"))  # the same wrapping
+    text = re.sub(r"section 8\.\d", "section 8.S", text)
+    number = r"\b(?:no|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+    text = re.sub(number + r" exercises", "N exercises", text)
+    return re.sub(number + r" \*(drill|transfer|concept)(?:s\*|\*)( problem| question)?s?(?= )", r"N *\1*\2(s)", text)
+
+
+def test_the_exercise_introduction_is_one_wording_with_the_section_counts():
+    """Every section's exercises open with the same text (audit: 8.7 and 8.8 still said 'a hint and a solution
+    follow each exercise', 8.1-8.6 used three wordings); only the section and its counts differ, and they are right."""
+    assert len({_normalized_intro(s) for s in SECTIONS}) == 1
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    for section in SECTIONS:
+        text, exs = str(intro(section)), by_section(section)
+        assert text.startswith("## Exercises\n\n") and f"The {words[len(exs)]} exercises of section {section}" in text
+        nouns = (("drill", "*drill"), ("transfer", "*transfer* problem"), ("concept", "*concept* question"))
+        for category, noun in nouns:
+            assert f"{words[sum(e.category == category for e in exs)]} {noun}" in text, (section, category)
+        for phrase in ("`get(id).data`", "`check(id, answer)`", "two or three graded hints open one at a time",
+                       "the last being the key step", "written solution and its code", "cell at the end of the page"):
+            assert phrase in text, (section, phrase)
+        assert all(2 <= len(e.hints) <= 3 for e in exs) and all(e.solution_text.strip() for e in exs)
+        assert "a hint and a solution" not in text and all(len(line) <= 115 for line in text.splitlines())
+    assert intro(3)._repr_markdown_() == str(intro("8.3"))
+    with pytest.raises(ValueError):
+        intro("8.9")
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_notebook_opens_its_exercises_with_the_introduction_and_the_imports(section):
+    (path,) = (ROOT / "chapters").glob(f"8-{section[-1]}-*.ipynb")
+    cells = nbformat.read(path, as_version=4).cells
+    ids = [c.id for c in cells]
+    at = ids.index("ex-heading")
+    assert cells[at].source == str(intro(section)) and cells[at].cell_type == "markdown"
+    assert ids[at + 1] == "ex-setup"
+    assert cells[at + 1].source == "import numpy as np\nfrom companion.exercises import check, get"
+    assert ids[at + 2] == f"ex-{section.replace('.', '-')}-1-statement"
+    assert not any(i.startswith("ex-8-") for i in ids[:at]), "the introduction comes before every exercise cell"
+
+
 def test_sync_restores_a_removed_exercise_and_keeps_the_answer_cells(tmp_path):
     nb_path = tmp_path / "8-3-trace-principle.ipynb"
     nb_path.write_text((ROOT / "chapters" / "8-3-trace-principle.ipynb").read_text())
@@ -593,6 +652,20 @@ def test_sync_restores_a_removed_exercise_and_keeps_the_answer_cells(tmp_path):
         assert cells[f"{stem}-verify"].metadata["tags"] == ["remove-cell"]
         assert f'check("{ex.id}", solution, record=False)' in cells[f"{stem}-verify"].source
     assert ids[-1] == "ex-progress" and 'progress("8.3")' in synced.cells[-1].source
+    # the introduction: an edited wording or a lost imports cell is reported, then rewritten in place
+    heading = next(c for c in synced.cells if c.id == "ex-heading")
+    assert heading.source == str(intro("8.3")) and ids.index("ex-setup") == ids.index("ex-heading") + 1
+    drifted = nbformat.from_dict(dict(synced))
+    drifted.cells = [nbformat.from_dict(dict(c)) for c in synced.cells if c.id != "ex-setup"]
+    next(c for c in drifted.cells if c.id == "ex-heading").source = (
+        "## Exercises\n\nReplace `None` with your answer; a hint and a solution follow each exercise, folded.")
+    nbformat.write(drifted, nb_path)
+    proc = _sync("--check", nb_path)
+    assert proc.returncode == 1 and "ex-heading differs from the package" in proc.stdout, proc.stdout
+    assert "ex-setup is missing" in proc.stdout
+    assert _sync(nb_path).returncode == 0
+    restored = nbformat.read(nb_path, as_version=4).cells
+    assert [(c.id, c.source) for c in restored] == [(c.id, c.source) for c in synced.cells]
     nbformat.validate(synced)
     assert all(c.outputs == [] and c.execution_count is None for c in synced.cells if c.cell_type == "code")
     # an edited answer cell is kept; a removed exercise comes back, in its place

@@ -87,26 +87,41 @@ def test_8_1_5_each_slip_is_named_and_wrong(start):
 
 # ----------------------------------------------------------------------------- 8.1.6
 def test_8_1_6_the_whys_are_true():
-    """Trace, determinant, eigenvalues survive every basis; symmetry, norm and entries do not."""
+    """Each option's claim, on a random symmetric S and a non-orthonormal basis B: trace, determinant, eigenvalues,
+    the trace of the square and the rank survive; symmetry, the norm, an entry and the singular values do not."""
     ex = get("8.1.6")
-    assert ex.correct_labels == ("a", "b", "c")
+    assert ex.correct_labels == ("a", "b", "c", "h", "i")
     rng = np.random.default_rng(6)
     S = rng.standard_normal((3, 3))
     S = S + S.T
     B = np.diag([1.0, 1.0, 10.0]) + 0.1 * rng.standard_normal((3, 3))
     S_B = np.linalg.solve(B, S @ B)
-    assert np.trace(S_B) == pytest.approx(np.trace(S)) and np.linalg.det(S_B) == pytest.approx(np.linalg.det(S))
-    np.testing.assert_allclose(np.sort(np.linalg.eigvals(S_B).real), np.sort(np.linalg.eigvalsh(S)), atol=1e-10)
-    assert not np.allclose(S_B, S_B.T) and abs(np.linalg.norm(S_B) - np.linalg.norm(S)) > 0.1
-    assert abs(S_B[0, 0] - S[0, 0]) > 1e-3
+    assert np.trace(S_B) == pytest.approx(np.trace(S)) and np.linalg.det(S_B) == pytest.approx(np.linalg.det(S))  # a b
+    np.testing.assert_allclose(np.sort(np.linalg.eigvals(S_B).real), np.sort(np.linalg.eigvalsh(S)), atol=1e-10)  # c
+    assert not np.allclose(S_B, S_B.T) and abs(np.linalg.norm(S_B) - np.linalg.norm(S)) > 0.1  # d, e
+    assert abs(S_B[0, 0] - S[0, 0]) > 1e-3  # f
+    s, s_B = np.linalg.svd(S, compute_uv=False), np.linalg.svd(S_B, compute_uv=False)  # g: they move, not their product
+    assert np.max(np.abs(s_B - s) / s) > 0.1 and np.prod(s_B) == pytest.approx(abs(np.linalg.det(S)))
+    assert np.trace(S_B @ S_B) == pytest.approx(np.trace(S @ S))  # h, while tr(A^T A) moves (e)
+    assert np.trace(S_B.T @ S_B) != pytest.approx(np.trace(S.T @ S), rel=1e-2)
+    u, v, w, z = rng.standard_normal((4, 3))
+    R = np.outer(u, v) + np.outer(w, z)  # i: a map of rank 2
+    assert np.linalg.matrix_rank(R) == 2 and np.linalg.matrix_rank(np.linalg.solve(B, R @ B)) == 2
     # the hint's basis Diag(1, 1, 10): entry (1, 3) scales by 10, entry (3, 1) by 1/10
     D = np.diag([1.0, 1.0, 10.0])
     S_D = np.linalg.solve(D, S @ D)
     assert S_D[0, 2] == pytest.approx(10 * S[0, 2]) and S_D[2, 0] == pytest.approx(S[2, 0] / 10)
+    # an orthonormal basis keeps the singular values: (g) is about non-orthonormal bases
+    Q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    np.testing.assert_allclose(np.linalg.svd(Q.T @ S @ Q, compute_uv=False), s, rtol=1e-12)
     # the page's numbers quoted in option (e): |S|_F 3.77 -> 13.07 in the page's general basis
     assert "3.77" in ex.options[4].why and "13.07" in ex.options[4].why
     fb = check("8.1.6", "a,b,c,d", record=False)
     assert not fb and "self-adjoint" in str(fb)
+    fb = check("8.1.6", "a,b,c", record=False)
+    assert not fb and fb.diagnosis == "incomplete", "the page's three are no longer the whole answer"
+    fb = check("8.1.6", "a,b,c,g,h,i", record=False)
+    assert not fb and fb.diagnosis == "wrong choice" and r"|\det A|" in fb.message
 
 
 # ----------------------------------------------------------------------------- 8.2.1
@@ -183,21 +198,62 @@ def test_8_2_6_kronecker_jacobian_of_the_square_twice_checked():
 
 
 # ----------------------------------------------------------------------------- 8.2.7
-def test_8_2_7_the_whys_are_true():
-    ex = get("8.2.7")
-    assert ex.correct_labels == ("b", "c", "e")
+def _metric_problem():
+    """A non-quadratic loss on 2 x 3 matrices, a point, its Frobenius gradient c and a random SPD metric M on vec."""
     rng = np.random.default_rng(9)
-    c = rng.standard_normal(6)
+    x, T = rng.standard_normal(3), rng.standard_normal((2, 3))
+
+    def loss(W):
+        return float(np.sum(np.log1p((W @ x) ** 2)) + 0.5 * np.sum((W - T) ** 2) * np.sum(W**2) / 10)
+
+    W = rng.standard_normal((2, 3))
     Q = rng.standard_normal((6, 6))
-    M = Q @ Q.T + 0.5 * np.eye(6)
-    g = np.linalg.solve(M, c)
-    assert not np.allclose(g, c)  # (b)
-    assert np.sqrt(c @ g) != pytest.approx(np.linalg.norm(c))  # (e): |g_M|_M = sqrt(c^T M^-1 c)
-    best = max(c @ v / np.sqrt(v @ M @ v) for v in rng.standard_normal((4000, 6)))
-    assert best <= np.sqrt(c @ g) + 1e-12  # (c), (e): no M-unit direction beats g_M / |g_M|_M
-    assert np.allclose(np.linalg.solve(M, np.zeros(6)), 0.0)  # (d): g_M = 0 iff c = 0
+    return loss, W, numerical_gradient(loss, W), Q @ Q.T + 0.5 * np.eye(6), rng
+
+
+def _unit_directions(M, rng, count=4000):
+    """Random directions of unit M-length (vec form, M symmetric positive definite)."""
+    V = rng.standard_normal((count, M.shape[0]))
+    return V / np.sqrt(np.einsum("ki,ij,kj->k", V, M, V))[:, None]
+
+
+def test_8_2_7_the_whys_are_true():
+    """Each option's claim, on a non-quadratic loss, a random metric M, and M = 4I for (h), (i)."""
+    ex = get("8.2.7")
+    assert ex.correct_labels == ("b", "c", "e", "i")
+    loss, W, c, M, rng = _metric_problem()
+    cv = vec(c)
+    g = np.linalg.solve(M, cv)  # vec(g_M)
+    V = rng.standard_normal((2, 3))
+    dL = float(directional_derivative(loss, W, V))
+    assert dL == pytest.approx(float(np.sum(c * V)), rel=1e-6) and dL == pytest.approx(g @ M @ vec(V), rel=1e-6)  # a, f
+    assert not np.allclose(g, cv)  # b
+    U = _unit_directions(M, rng)
+    rates = U @ cv
+    best = g / np.sqrt(g @ M @ g)  # the steepest M-unit direction, with the rate |g_M|_M = sqrt(c^T M^-1 c)
+    assert rates.max() <= best @ cv + 1e-12 and best @ cv == pytest.approx(np.sqrt(cv @ g))  # c, e
+    assert abs(best @ cv / np.linalg.norm(best) / np.linalg.norm(cv)) < 0.999  # c: not along c
+    assert np.sqrt(cv @ g) != pytest.approx(np.linalg.norm(cv), rel=1e-2)  # e
+    assert np.allclose(np.linalg.solve(M, np.zeros(6)), 0.0)  # d: g_M = 0 iff c = 0
+    for seed in range(5):  # g: against the gradient lowers the loss, for every metric
+        P = np.random.default_rng(seed).standard_normal((6, 6))
+        M_s = P @ P.T + 0.1 * np.eye(6)
+        g_s = unvec(np.linalg.solve(M_s, cv), (2, 3))
+        assert cv @ vec(g_s) > 0 and loss(W - 1e-4 * g_s) < loss(W)
+    four = 4 * np.eye(6)  # h, i: M = 4I
+    g4 = np.linalg.solve(four, cv)
+    np.testing.assert_allclose(g4, cv / 4)
+    best4 = g4 / np.sqrt(g4 @ four @ g4)
+    np.testing.assert_allclose(best4 / np.linalg.norm(best4), cv / np.linalg.norm(cv), rtol=1e-12)  # h: same ray
+    assert (_unit_directions(four, rng) @ cv).max() <= best4 @ cv + 1e-12
+    assert best4 @ cv == pytest.approx(np.linalg.norm(cv) / 2)  # i: half the Frobenius rate, ...
+    assert best4 @ cv != pytest.approx(np.linalg.norm(g4))  # ... not |g_4I|_F = |c|_F / 4
     fb = check("8.2.7", "a", record=False)
     assert not fb and "no inner product enters" in str(fb)
+    fb = check("8.2.7", "b,c,e", record=False)
+    assert not fb and fb.diagnosis == "incomplete"
+    fb = check("8.2.7", "b,c,e,h,i", record=False)
+    assert not fb and fb.diagnosis == "wrong choice" and "round ball" in fb.message
 
 
 def test_8_1_3_and_8_1_4_the_whole_change_instead_of_the_differential_is_named():

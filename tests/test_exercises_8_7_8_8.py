@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion import jacobian
+from companion import jacobian, numerical_gradient
 from companion.exercises import by_section, check, get
 from companion.metrics import adaptive_descent, ill_conditioned_quadratic, metric_step
 from companion.spectra import input_output_jacobian, layer_norm_jacobian, mean_squared_singular_value, sample_weights
@@ -98,6 +98,26 @@ def test_8_7_5_metric_gradient_satisfies_the_riesz_equation_by_finite_difference
     np.testing.assert_allclose((np.eye(3) - Ws @ S @ Ws.T) @ Ws, 0.0, atol=1e-10)
 
 
+def test_8_7_5_hints_give_the_method_not_the_answer():
+    """No hint writes G_F, the metric's factor (W^T W)^-1 or the equation G (W^T W)^-1 = G_F; the facts the hints do
+    state hold (d log det W[V] = tr(W^-1 V), by central differences), and so does the step they leave to the reader:
+    the factor next to G is undone on its own side, not on the other."""
+    ex = get("8.7.5")
+    for h in ex.hints:
+        assert "W^{-\\top} - WS" not in h and "(W^\\top W)^{-1}" not in h and "must be $G_F$" not in h, h
+    assert "same side" in ex.hints[-1]
+    d = ex.data
+    W, S = d["W"], d["S"]
+    rng = np.random.default_rng(3)
+    V = rng.standard_normal((3, 3))
+    logdet = lambda Y: np.linalg.slogdet(Y)[1]
+    assert (logdet(W + 1e-6 * V) - logdet(W - 1e-6 * V)) / 2e-6 == pytest.approx(np.trace(np.linalg.solve(W, V)))
+    G, G_F = ex.reference(), np.linalg.inv(W).T - W @ S
+    R = np.linalg.inv(W.T @ W)  # <G, V>_W = tr((G R)^T V): X = G R
+    np.testing.assert_allclose(G @ R, G_F, atol=1e-12)
+    assert not np.allclose(R @ G, G_F, atol=1e-3)
+
+
 def test_8_7_5_the_frobenius_gradient_and_the_transpose_slip_are_named():
     d = get("8.7.5").data
     W, S = d["W"], d["S"]
@@ -109,12 +129,13 @@ def test_8_7_5_the_frobenius_gradient_and_the_transpose_slip_are_named():
 
 @pytest.mark.parametrize(
     "answer, right",
-    [("a,c,e", True), ({"a", "c", "e"}, True), ("ace", True), ("a,c", False), ("b", False), ("a,c,d,e", False)],
+    [("a,c,e,h", True), ({"a", "c", "e", "h"}, True), ("heca", True), ("a,c,e", False), ("b", False),
+     ("a,c,d,e,h", False), ("a,c,e,g,h", False)],
 )
 def test_8_7_6_change_of_coordinates(answer, right):
     ok, msg = diagnosis("8.7.6", answer)
     assert ok is right, msg
-    if "d" in answer:
+    if "d" in answer or "g" in answer:
         assert "orthogonal" in msg
 
 
@@ -133,6 +154,38 @@ def test_8_7_6_options_are_true_and_false_numerically():
     assert not np.allclose(ct, c)  # b: the coefficients change
     np.testing.assert_allclose(B @ np.linalg.solve(Ht, ct), np.linalg.solve(H, c), rtol=1e-10)  # c: Newton
     assert not np.allclose(B @ ct, c)  # d: the plain step changes
+    for v in rng.standard_normal((20, 3)):  # e: the same tangents are descent directions in both systems
+        assert np.sign(ct @ np.linalg.solve(B, v)) == np.sign(c @ v)
+    e_u, e_w = B @ (-ct / np.linalg.norm(ct)), -c / np.linalg.norm(c)  # f: Euclidean unit balls differ
+    assert abs(e_u @ e_w) / np.linalg.norm(e_u) < 0.999
+    lam = 0.5  # g: damping lambda I in each system is not a pullback
+    damped_u = B @ np.linalg.solve(Ht + lam * np.eye(3), ct)
+    assert not np.allclose(damped_u, np.linalg.solve(H + lam * np.eye(3), c), rtol=1e-3)
+    np.testing.assert_allclose(damped_u, np.linalg.solve(H + lam * np.linalg.inv(B @ B.T), c), rtol=1e-10)
+    Qo = np.linalg.qr(rng.standard_normal((3, 3)))[0]  # ... except for an orthogonal B
+    np.testing.assert_allclose(Qo @ np.linalg.solve(Qo.T @ H @ Qo + lam * np.eye(3), Qo.T @ c),
+                               np.linalg.solve(H + lam * np.eye(3), c), rtol=1e-10)
+
+
+def test_8_7_6_the_gauss_newton_step_is_the_same_in_both_coordinate_systems():
+    """Option (h), on a nonlinear residual r(w) = tanh(A w) - y: every derivative is computed numerically in each
+    system from its own loss (no pullback formula used), and B maps the u-step onto the w-step; option (g)'s damped
+    step, computed the same way, does not map."""
+    rng = np.random.default_rng(8)
+    A, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    B = rng.standard_normal((3, 3)) + 2 * np.eye(3)
+    r = lambda w: np.tanh(A @ w) - y
+    r_u = lambda u: r(B @ u)
+    w = rng.standard_normal(3)
+    u = np.linalg.solve(B, w)
+    steps = {}
+    for name, res, point in (("w", r, w), ("u", r_u, u)):
+        J = jacobian(res, point)
+        c = numerical_gradient(lambda p, res=res: 0.5 * np.sum(res(p) ** 2), point)
+        np.testing.assert_allclose(c, J.T @ res(point), rtol=1e-6)
+        steps[name] = (np.linalg.solve(J.T @ J, c), np.linalg.solve(J.T @ J + 0.5 * np.eye(3), c))
+    np.testing.assert_allclose(B @ steps["u"][0], steps["w"][0], rtol=1e-5)  # h: the same step (numerical Jacobians)
+    assert not np.allclose(B @ steps["u"][1], steps["w"][1], rtol=1e-2)  # g: Levenberg damping, another step
 
 
 # ----------------------------------------------------------------------------- 8.8
@@ -176,10 +229,16 @@ def test_8_8_4_hints_no_longer_give_the_code():
 
 
 def test_8_8_4_near_miss_is_not_accepted():
-    """Four significant digits (relative error ~4e-5) is not the answer the exercise asks for ("to full precision")."""
+    """Four significant digits (relative error ~4e-5) is not the answer the exercise asks for ("to full precision"):
+    it is named a near miss, with the relative error and the request for more digits, not a wrong method."""
     ref = get("8.8.4").reference()
-    ok, _ = diagnosis("8.8.4", float(f"{ref:.4g}"))
-    assert not ok
+    rounded = float(f"{ref:.4g}")
+    assert rounded != ref and abs(rounded - ref) / abs(ref) > get("8.8.4").rtol
+    fb = check("8.8.4", rounded, record=False)
+    assert not fb and fb.diagnosis == "near miss", str(fb)
+    error = abs(rounded - ref) / abs(ref)
+    assert fb.message.startswith(f"close: relative error {error:.0e}") and "give more digits" in fb.message, fb.message
+    assert "the method is right" in fb.hint and "mistake" not in fb.message
 
 
 def test_8_8_5_residual_law_in_simulation():
@@ -197,8 +256,28 @@ def test_8_8_5_residual_law_in_simulation():
     assert not ok and "skip" in msg
 
 
+def test_8_8_5_hints_give_the_method_not_the_factor():
+    """No hint states the per-layer factor 1 + sigma_w^2 or the two expectations that give it; the last hint points
+    at the page's one-layer computation, whose two facts it leaves to the reader hold (by simulation)."""
+    ex = get("8.8.5")
+    for h in ex.hints:
+        assert "1 + \\sigma_w^2" not in h and "\\sigma_w^2\\|v\\|^2" not in h and "= 0" not in h, h
+    assert "prop-8-8-linear" in ex.hints[-1]
+    rng = np.random.default_rng(7)
+    n, sw = 30, 0.5
+    v = rng.standard_normal(n)
+    v /= np.linalg.norm(v)
+    As = sw / np.sqrt(n) * rng.standard_normal((4000, n, n))
+    Av = As @ v
+    cross, square = Av @ v, np.sum(Av**2, axis=1)
+    assert np.mean(cross) == pytest.approx(0.0, abs=4 * np.std(cross) / np.sqrt(4000))  # E[v^T A v] = 0
+    assert np.mean(square) == pytest.approx(sw**2, abs=4 * np.std(square) / np.sqrt(4000))  # E|Av|^2 = sw^2
+
+
 @pytest.mark.parametrize(
-    "answer, right", [("a,c", True), ("c,a", True), ("a", False), ("a,b,c", False), ("d", False), ("e", False)]
+    "answer, right",
+    [("a,c,g,h", True), ("h,g,c,a", True), ("a,c", False), ("a,b,c,g,h", False), ("d", False), ("e", False),
+     ("a,c,f,g,h", False)],
 )
 def test_8_8_6_layer_norm_choices(answer, right):
     ok, msg = diagnosis("8.8.6", answer)
@@ -206,8 +285,8 @@ def test_8_8_6_layer_norm_choices(answer, right):
 
 
 def test_8_8_6_claims_hold_numerically():
-    """(a) the gain cancels, (c) two zero singular values, (d) the pullback divides by s: checked on a sampled "
-    "network."""
+    """(a) the gain cancels, (c) two zero singular values, (d) the pullback divides by s, (b) the spectrum still
+    spreads, (e) a gain above 1 no longer grows the mean square: checked on a sampled network."""
     rng = np.random.default_rng(6)
     As, x = sample_weights(10, 4, rng=rng), rng.standard_normal(10)
     J = input_output_jacobian(As, x, norm="layer")
@@ -218,6 +297,35 @@ def test_8_8_6_claims_hold_numerically():
     JL = layer_norm_jacobian(z)
     np.testing.assert_allclose(JL, JL.T, atol=1e-15)
     np.testing.assert_allclose(JL, jacobian(lambda u: (u - u.mean()) / u.std(), z), atol=1e-7)
+    assert s[0] / s[-3] > 10  # b: not an isometry; the Gaussian product still spreads the spectrum
+    ms = mean_squared_singular_value(J)  # e: a gain of 3 leaves the mean square where it was
+    assert mean_squared_singular_value(input_output_jacobian([3.0 * A for A in As], x, norm="layer")) == (
+        pytest.approx(ms, rel=1e-9))
+
+
+@pytest.mark.parametrize("n, depth", [(10, 4), (8, 6), (6, 5)])
+def test_8_8_6_two_zero_singular_values_at_every_depth(n, depth):
+    """Option (f) is false: the rank stays n - 2 (a clear gap after the second smallest singular value), not
+    n - min(n, 2L)."""
+    rng = np.random.default_rng(n + depth)
+    s = np.linalg.svd(input_output_jacobian(sample_weights(n, depth, rng=rng), rng.standard_normal(n), norm="layer"),
+                      compute_uv=False)
+    assert s[-2] < 1e-12 * s[0] and s[-3] > 1e-8 * s[0], s / s[0]
+    assert min(n, 2 * depth) > 2
+
+
+def test_8_8_6_width_two_and_the_single_layer_norm():
+    """Option (g): at n = 2 the Jacobian vanishes for any weights and input; option (h): J_LN at z = (3, -1, 3, -1)
+    has the singular values 1/2, 1/2, 0, 0 (s(z) = |Pz| / 2 = 2, not |z| / 2 = sqrt 5)."""
+    rng = np.random.default_rng(12)
+    for depth in (1, 3):
+        for _ in range(5):
+            J = input_output_jacobian(sample_weights(2, depth, rng=rng), rng.standard_normal(2), norm="layer")
+            np.testing.assert_allclose(J, 0.0, atol=1e-12)
+    z = np.array([3.0, -1.0, 3.0, -1.0])
+    np.testing.assert_allclose(np.linalg.svd(layer_norm_jacobian(z), compute_uv=False), [0.5, 0.5, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(layer_norm_jacobian(z), jacobian(lambda u: (u - u.mean()) / u.std(), z), atol=1e-7)
+    assert np.linalg.norm(z) / 2 == pytest.approx(np.sqrt(5))
 
 
 # ----------------------------------------------------------------------------- both sections

@@ -164,6 +164,34 @@ def test_8_6_c_is_a_row_wise_inner_product_not_a_row_sum():
     assert not np.allclose(c, G_P.sum(axis=1)), "c_i is not the row sum of G_P"
 
 
+def test_8_6_the_page_points_at_exercise_8_6_5_without_giving_its_method():
+    """8.6: the margin note after eq-8-6-softmax-vjp and the takeaway point at exercise 8.6.5 (what a causal mask
+    changes) without stating its method (where the softmax is linearized, which scores receive no gradient); the
+    fact the note keeps holds: `softmax` takes -inf as a masked score, of weight exactly 0, and a causal mask leaves
+    token i the tokens j <= i, with the softmax of their scores."""
+    page = "\n\n".join(c.source for c in notebook("8-6").cells
+                        if c.cell_type == "markdown" and not c.get("id", "").startswith("ex-"))
+    for giveaway in ("masked $P$", "linearized at the masked", "kills the gradient", "receive no gradient",
+                     "same pullback", "masked scores receive"):
+        assert giveaway not in page, giveaway
+    margin, takeaway = source("8-6", "cell-10"), source("8-6", "cell-32")
+    assert "Exercise 8.6.5 asks what masking changes in this pullback" in margin
+    assert "Exercise 8.6.5 asks what a causal mask changes" in takeaway and "exercise 8.6.4" in takeaway
+    from companion.exercises import get
+    from companion.models import softmax
+
+    assert "masked scores receive no gradient" in get("8.6.5").solution_text  # the method stays with the exercise
+    rng = np.random.default_rng(5)
+    n = 5
+    S = rng.standard_normal((n, n))
+    mask = np.where(np.triu(np.ones((n, n)), k=1) > 0, -np.inf, 0.0)
+    P = softmax(S + mask)
+    assert np.all(P[np.triu_indices(n, k=1)] == 0.0)
+    for i in range(n):
+        kept = np.exp(S[i, : i + 1] - S[i, : i + 1].max())
+        np.testing.assert_allclose(P[i, : i + 1], kept / kept.sum(), rtol=1e-12)
+
+
 # ----------------------------------------------------------------------------- 8.7
 def test_8_7_newton_is_not_called_first_order_nor_natural():
     md = markdown("8-7")

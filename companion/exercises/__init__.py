@@ -48,9 +48,9 @@ from . import (  # noqa: F401  (imported for their registration, not used by nam
 from .exercise import CATEGORIES, KINDS, LEVELS, Exercise, Mistake, Option
 from .feedback import DIAGNOSES, Feedback
 from .grading import check
-from .registry import EXERCISES, by_section, get, listing, progress, register, show
+from .registry import EXERCISES, by_section, get, intro, listing, progress, register, show
 
 __all__ = [
     "CATEGORIES", "DIAGNOSES", "EXERCISES", "Exercise", "Feedback", "KINDS", "LEVELS", "Mistake", "Option",
-    "by_section", "check", "get", "listing", "progress", "register", "show",
+    "by_section", "check", "get", "intro", "listing", "progress", "register", "show",
 ]

@@ -189,14 +189,18 @@ class Exercise:
             raise ValueError(f"exercise {self.id}: mistake names must be distinct, got {names}")
 
     def _check_hints(self) -> None:
-        """``hints``: a tuple of 1 to 3 non-empty strings."""
+        """``hints``: a tuple of 2 or 3 non-empty strings (graded steps, the last the key step)."""
         if isinstance(self.hints, str) or not isinstance(self.hints, (tuple, list)) \
                 or not all(isinstance(h, str) for h in self.hints):
             raise TypeError(f"exercise {self.id}: hints must be a tuple of strings (markdown), "
                             f"got {describe(self.hints)}")
         self.hints = tuple(self.hints)
-        if len(self.hints) > 3 or any(not h.strip() for h in self.hints):
-            raise ValueError(f"exercise {self.id}: hints must be 1 to 3 non-empty steps, got {len(self.hints)}")
+        if len(self.hints) not in (2, 3):
+            raise ValueError(f"exercise {self.id}: hints must be 2 or 3 graded steps, got {len(self.hints)}")
+        empty = [k for k, h in enumerate(self.hints, 1) if not h.strip()]
+        if empty:
+            raise ValueError(f"exercise {self.id}: hints must be non-empty steps, "
+                             f"but hint {empty[0]} of {len(self.hints)} is empty")
 
     def _check_options(self) -> None:
         """A choice exercise: options labelled a, b, ... in order, at least two, at least one correct."""
@@ -341,7 +345,7 @@ class Exercise:
         n = len(self.hints)
         blocks = []
         for k, h in enumerate(self.hints, 1):
-            title = "Hint" if n == 1 else f"Hint {k} of {n}" + (": the key step" if k == n else "")
+            title = f"Hint {k} of {n}" + (": the key step" if k == n else "")
             blocks.append(f"```{{dropdown}} {title}\n{h.strip()}\n```")
         return "\n\n".join(blocks)
 

@@ -419,10 +419,12 @@ Predict the mean squared singular value $\tfrac1n\sum_i s_i(J)^2$ in expectation
         ),
     ),
     hints=(
-        r"As for a plain network, follow $\mathbb{E}\|Jv\|^2$ for a fixed unit $v$, one layer at a time.",
-        r"Expand $\|(I + A)v\|^2 = \|v\|^2 + 2\,v^\top Av + \|Av\|^2$ for one layer.",
-        r"$\mathbb{E}[v^\top Av] = 0$ (the entries have mean zero) and $\mathbb{E}\|Av\|^2 = \sigma_w^2\|v\|^2$: each "
-        r"layer multiplies the mean square by one factor.",
+        r"As for a plain network, follow $\mathbb{E}\|Jv\|^2$ for a fixed unit $v$, one layer at a time, conditioning "
+        r"on the layers before it.",
+        r"For one layer, expand $\|(I + A)v\|^2$ into three terms.",
+        r"Average each term over $A$ alone, with $v$ fixed: the middle term is linear in the entries of $A$, and the "
+        r"last is the one-layer computation in the proof of {prf:ref}`prop-8-8-linear`. The factor you find does not "
+        r"depend on $v$, so the layers' factors multiply.",
     ),
     solution_text=r"""
 For a fixed $v$ and one layer, $\mathbb{E}\|(I + A)v\|^2 = \|v\|^2 + 2\,\mathbb{E}[v^\top Av] + \mathbb{E}\|Av\|^2 =
@@ -453,8 +455,8 @@ Put a layer norm after every weight matrix of a deep linear network with Gaussia
 $h_\ell = \mathrm{LN}(A_\ell h_{\ell-1})$ with $\mathrm{LN}(z) = Pz/s(z)$, $P = I - \tfrac1n\mathbf 1\mathbf 1^\top$
 and $s(z) = \|Pz\|/\sqrt n$, whose
 Jacobian is $J_{\mathrm{LN}}(z) = \tfrac1{s(z)}\big(P - \tfrac1n yy^\top\big)$ with $y = \mathrm{LN}(z)$. Which
-statements about the
-singular values of the input-output Jacobian at depth $L$ are true? (Several may be.)
+statements about the singular values of the input-output Jacobian at depth $L$, and about the layer norm's own
+$J_{\mathrm{LN}}$, are true? (Several may be.)
 """,
     options=(
         Option(
@@ -491,13 +493,41 @@ singular values of the input-output Jacobian at depth $L$ are true? (Several may
             False,
             r"the $1/s(z)$ factor divides out the gain at every layer: it no longer grows like $\sigma_w^{2L}$",
         ),
+        Option(
+            "f",
+            r"every layer norm adds two more zero singular values, so at depth $L$ at least $\min(n, 2L)$ are zero",
+            False,
+            r"each projection has the two-dimensional kernel $\mathrm{span}\{\mathbf 1, y_\ell\}$, but after the "
+            r"first one the range passed on, of dimension $n - 2$ through the invertible Gaussian $A_\ell$, meets that "
+            r"kernel only at 0 (with probability one). The rank stays $n - 2$ at every depth: exactly two zeros, "
+            r"however small the spread makes the others",
+        ),
+        Option(
+            "g",
+            r"at width $n = 2$ the Jacobian is zero, whatever the weights and the input (where the layer norms are "
+            r"defined)",
+            True,
+            r"for $n = 2$, $y\perp\mathbf 1$ and both are non-zero, so $\mathrm{span}\{\mathbf 1, y\}$ is the whole "
+            r"plane and the projection onto its complement is 0: the layer norm's output is $\pm(1, -1)$, constant "
+            r"near any $z$ with $z_1\neq z_2$",
+        ),
+        Option(
+            "h",
+            r"for one layer norm alone at $n = 4$ and $z = (3, -1, 3, -1)$, the singular values of "
+            r"$J_{\mathrm{LN}}(z)$ are $\tfrac12, \tfrac12, 0, 0$",
+            True,
+            r"$Pz = (2, -2, 2, -2)$ (the mean 1 removed), so $s(z) = \|Pz\|/\sqrt4 = 2$, and $P - \tfrac1n yy^\top$ is "
+            r"a projection of rank $n - 2 = 2$: singular values $1/s = \tfrac12$ twice and 0 twice. Computing $s$ "
+            r"from $z$ itself, $\|z\|/2 = \sqrt5$, forgets the centring",
+        ),
     ),
     hints=(
         r"What is $\mathrm{LN}(cz)$ for $c > 0$? Differentiate both sides of that identity in $z$.",
         r"Check that $\Pi = P - \tfrac1n yy^\top$ is symmetric with $\Pi^2 = \Pi$, using $P\mathbf 1 = 0$, $Py = y$ "
-        r"and $y^\top y = n$.",
-        r"A product whose last factor is a projection of rank $n - 2$ has rank at most $n - 2$; and a scale factor "
-        r"does not undo a spread.",
+        r"and $y^\top y = n$: what are the singular values of one $J_{\mathrm{LN}}(z) = \Pi/s(z)$?",
+        r"For the whole network, count ranks: the last factor is a projection of rank $n - 2$, so the rank is at most "
+        r"$n - 2$; going through the layers, it drops at a layer norm only where the range passed on to it meets the "
+        r"kernel $\mathrm{span}\{\mathbf 1, y_\ell\}$ of its projection. And a scale factor does not undo a spread.",
     ),
     solution_text=r"""
 $\mathrm{LN}(cz) = \mathrm{LN}(z)$ for $c > 0$; differentiating, $c\,J_{\mathrm{LN}}(cz) = J_{\mathrm{LN}}(z)$. A
@@ -511,6 +541,12 @@ values (c). The pullback is
 $J_{\mathrm{LN}}^\top = J_{\mathrm{LN}}$: divided by $s$ (d is false). The Gaussian factors $A_\ell$ are still there,
 and their product spreads
 the spectrum (b is false).
+
+The zeros do not accumulate with depth (f is false): each $A_\ell$ is invertible, and the $(n-2)$-dimensional range
+passed on to layer $\ell$ meets the two-dimensional kernel $\mathrm{span}\{\mathbf 1, y_\ell\}$ of its projection only
+at 0, with probability one, so the rank stays $n - 2$. At $n = 2$ that rank is 0: the Jacobian vanishes, because the
+output $\pm(1, -1)$ does not move (g). For a single $z = (3, -1, 3, -1)$, the centred $Pz = (2, -2, 2, -2)$ gives
+$s(z) = 4/2 = 2$, and $\Pi/s$ has the singular values $\tfrac12, \tfrac12, 0, 0$ (h). The answer is (a), (c), (g), (h).
 """,
 )
 

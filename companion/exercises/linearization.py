@@ -463,25 +463,42 @@ properties of the map $T$ itself, that is, the same for the array in **every** b
         Option("f", r"the entry in row 1, column 1", False,
                r"wrong: entries are coordinates. The $(1,1)$ entry of $B^{-1}AB$ is the first coordinate of "
                r"$T(b_1)$ in the new basis, which changes with $b_1$"),
+        Option("g", r"the singular values of the array", False,
+               r"wrong: they are the square roots of the eigenvalues of $A^\top A$, and the transpose is the adjoint "
+               r"for the standard inner product: $(B^{-1}AB)^\top(B^{-1}AB) = B^\top A^\top(BB^\top)^{-1}AB$, similar "
+               r"to $A^\top A$ when $BB^\top = I$ but not for a general $B$. Their squares sum to $\|A\|_F^2$, which "
+               r"(e) shows to change; only their product, $|\det A|$, is kept"),
+        Option("h", r"the trace of $A^2$", True,
+               r"right: $(B^{-1}AB)^2 = B^{-1}A^2B$, so $A^2$ changes basis by the same rule and (a) applies to it; "
+               r"it is $\sum_i\lambda_i^2$, a function of the eigenvalues. Compare $\mathrm{tr}(A^\top A) = "
+               r"\|A\|_F^2$ in (e): the transpose, not the square, is what needs an inner product"),
+        Option("i", r"the rank", True,
+               r"right: multiplying by the invertible $B$ and $B^{-1}$ does not change the rank; it is the "
+               r"dimension of the image of $T$, defined without coordinates"),
     ),
     hints=(
-        r"Test each candidate on $B^{-1}AB$: does the formula give the same number as for $A$, whatever $B$?",
-        r"Three tools decide it: $\mathrm{tr}(PQ) = \mathrm{tr}(QP)$, $\det(PQ) = \det P\det Q$, and "
-        r"$B^{-1}AB - \lambda I = B^{-1}(A-\lambda I)B$.",
-        r"For the others, try a basis that is not orthonormal, e.g. $B = \mathrm{Diag}(1, 1, 10)$: "
-        r"what happens to a symmetric array, and to its entries?",
+        r"Test each candidate on $B^{-1}AB$: does it give the same as for $A$, whatever the invertible $B$?",
+        r"Tools that decide several at once: $\mathrm{tr}(PQ) = \mathrm{tr}(QP)$, $\det(PQ) = \det P\det Q$, "
+        r"$B^{-1}AB - \lambda I = B^{-1}(A-\lambda I)B$, and $(B^{-1}AB)^k = B^{-1}A^kB$.",
+        r"The transpose is the adjoint for the standard inner product, and $(B^{-1}AB)^\top = B^\top A^\top B^{-\top}$ "
+        r"is not $B^{-1}A^\top B$ in general, unless $B^{-1} = B^\top$. So look for a transpose in each candidate's "
+        r"definition, and test the suspects on a basis that is not orthonormal, e.g. $B = \mathrm{Diag}(1, 1, 10)$.",
     ),
     solution_text=r"""
 The trace, the determinant and the eigenvalues are the same for $A$ and $B^{-1}AB$:
 $\mathrm{tr}(B^{-1}AB) = \mathrm{tr}(ABB^{-1}) = \mathrm{tr}A$; $\det(B^{-1}AB) = \det A$ because the
 determinant is multiplicative; and $\det(B^{-1}AB - \lambda I) = \det\big(B^{-1}(A - \lambda I)B\big)
-= \det(A - \lambda I)$ gives the same characteristic polynomial. So (a), (b), (c).
+= \det(A - \lambda I)$ gives the same characteristic polynomial. So (a), (b), (c). The same argument covers
+powers: $(B^{-1}AB)^2 = B^{-1}A^2B$, so $\mathrm{tr}(A^2) = \sum_i\lambda_i^2$ is kept (h); and the rank is
+kept because invertible factors do not change it (i).
 
-Symmetry and the Frobenius norm survive orthonormal changes of basis only, and single entries not even
-those (a rotation of the plane moves the entries of most arrays). With
-$B = \mathrm{Diag}(1, 1, 10)$ the entry $(1, 3)$ of $B^{-1}AB$ is $10A_{13}$ and the entry $(3, 1)$ is
-$A_{31}/10$: a symmetric $A$ with $A_{13}\neq 0$ stops being symmetric, and the norm and the entries change.
-These depend on an inner product as well as on the map.
+Everything defined through a transpose uses the standard inner product as well as the map. Symmetry, the
+Frobenius norm $\|A\|_F^2 = \mathrm{tr}(A^\top A)$ and the singular values (the square roots of the eigenvalues
+of $A^\top A$) survive orthonormal changes of basis only, and single entries not even those (a rotation of
+the plane moves the entries of most arrays). With $B = \mathrm{Diag}(1, 1, 10)$ the entry $(1, 3)$ of
+$B^{-1}AB$ is $10A_{13}$ and the entry $(3, 1)$ is $A_{31}/10$: a symmetric $A$ with $A_{13}\neq 0$ stops being
+symmetric, and the norm, the singular values and the entries change (d, e, f, g). The product of the singular
+values, $|\det A|$, is the one combination of them that stays. The answer is (a), (b), (c), (h), (i).
 """,
 )
 

@@ -403,9 +403,11 @@ metric_concept = Exercise(
     category="concept",
     kind="choice",
     statement=r"""
-A loss $\mathcal{L}$ on $\mathbb{R}^{m\times n}$ is fixed, and so is the point $W$. Replace the Frobenius
-inner product by $\langle U, V\rangle_M = \mathrm{vec}(U)^\top M\,\mathrm{vec}(V)$ for a symmetric positive
-definite $M\neq I$. Which of the following **change** (for a typical $\mathcal{L}$, $W$ and $M$)?
+A loss $\mathcal{L}$ on $\mathbb{R}^{m\times n}$ is fixed, and so is the point $W$; $c$ is the Frobenius gradient
+there. Replace the Frobenius inner product by
+$\langle U, V\rangle_M = \mathrm{vec}(U)^\top M\,\mathrm{vec}(V)$ for a symmetric positive definite $M\neq I$, and
+write $g_M$ for the gradient under it. Which of the following **change** (for a typical $\mathcal{L}$, $W$ and $M$,
+or for the $M$ an option names)?
 """,
     options=(
         Option("a", r"the number $d\mathcal{L}_W[V]$, for each fixed direction $V$", False,
@@ -426,12 +428,29 @@ definite $M\neq I$. Which of the following **change** (for a typical $\mathcal{L
         Option("f", r"the level sets $\{V : d\mathcal{L}_W[V] = t\}$ of the differential", False,
                r"wrong: they are defined by the linear functional alone; the metric only decides which direction "
                r"counts as perpendicular to them, and so where the gradient points"),
+        Option("g", r"whether a small step against the gradient, $W - t\,g_M$ with a small $t > 0$, lowers "
+               r"$\mathcal{L}$ (at a $W$ that is not a critical point)", False,
+               r"wrong: to first order the change is $-t\,d\mathcal{L}_W[g_M] = -t\,\mathrm{vec}(c)^\top M^{-1}"
+               r"\mathrm{vec}(c)$, negative for every symmetric positive definite $M$ since $c\neq0$. The gradients "
+               r"of different metrics point in different directions, but each is a direction of ascent"),
+        Option("h", r"for $M = 4I$: the direction of steepest ascent", False,
+               r"wrong: $g_{4I} = c/4$ points along $c$, and the unit ball of $4I$ is a round ball, only smaller "
+               r"(radius $\tfrac12$): the same direction wins. A metric turns the steepest direction only when it is "
+               r"not a multiple of $I$; the gradient (b) still changes here, by the factor $\tfrac14$"),
+        Option("i", r"for $M = 4I$: the largest rate of ascent per unit length", True,
+               r"right: a unit vector now has $\|V\|_F = \tfrac12$, so the largest rate is $\tfrac12\|c\|_F$, "
+               r"half the Frobenius value. It is $\|g_{4I}\|_{4I} = 2\,\|c/4\|_F$, not the Frobenius length of the "
+               r"new gradient, $\tfrac14\|c\|_F$"),
     ),
     hints=(
         r"Sort the objects: which are defined by $\mathcal{L}$ alone, and which use a length or an angle?",
         r"The differential is a limit of difference quotients; the gradient, and the length that makes a "
         r"direction a unit direction, are defined through the inner product.",
-        r"For the critical points, use $\mathrm{vec}(c) = M\,\mathrm{vec}(g_M)$ with an invertible $M$.",
+        r"Write each object with $c$ and $M$ alone, in $\mathrm{vec}$ form: the gradient "
+        r"$\mathrm{vec}(g_M) = M^{-1}\mathrm{vec}(c)$, the first-order change along a direction $V$, "
+        r"$\langle c, V\rangle_F$, and the unit sphere "
+        r"$\mathrm{vec}(V)^\top M\,\mathrm{vec}(V) = 1$. An object changes when its expression does, for the $M$ "
+        r"in question.",
     ),
     solution_text=r"""
 The differential $d\mathcal{L}_W$ is a property of $\mathcal{L}$: its values (a) and its level sets (f) do
@@ -439,7 +458,14 @@ not involve an inner product. The gradient is its representer, $\mathrm{vec}(g_M
 so it changes (b). Steepest ascent maximizes $d\mathcal{L}_W[V] = \langle g_M, V\rangle_M$ over
 $\|V\|_M = 1$; by Cauchy–Schwarz the maximizer is $g_M/\|g_M\|_M$ and the maximum is $\|g_M\|_M$, and both
 change with $M$ (c, e). Finally $g_M = 0 \iff c = 0$ since $M$ is invertible, so the critical points do
-not change (d). The answer is (b), (c), (e).
+not change (d).
+
+What the metric cannot change is that its gradient is an ascent direction:
+$d\mathcal{L}_W[g_M] = \mathrm{vec}(c)^\top M^{-1}\mathrm{vec}(c) > 0$, so a small step against $g_M$ lowers the
+loss whatever $M$ is (g). For $M = 4I$, $g_{4I} = c/4$ points along $c$ and the unit sphere is the round
+sphere $\|V\|_F = \tfrac12$, so the steepest direction is the Frobenius one (h); but the largest rate per unit
+length is $\|g_{4I}\|_{4I} = \sqrt{\mathrm{vec}(c)^\top\mathrm{vec}(c)/4} = \tfrac12\|c\|_F$, half the Frobenius
+value (i). The answer is (b), (c), (e), (i).
 """,
 )
 

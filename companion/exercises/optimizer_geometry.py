@@ -474,13 +474,14 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
         ),
     ),
     hints=(
-        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$ and $d\,\tfrac12\mathrm{tr}(WSW^\top)[V] "
-        r"= \mathrm{tr}(SW^\top V)$; "
-        r"write $df_W[V] = \mathrm{tr}(G_F^\top V)$.",
-        r"Rewrite the metric with the cyclic property: $\langle U, V\rangle_W = \mathrm{tr}\big(U^\top V\,(W^\top "
-        r"W)^{-1}\big)$.",
-        r"Match $\mathrm{tr}\big((G(W^\top W)^{-1})^\top V\big) = \mathrm{tr}(G_F^\top V)$ for every $V$: $G(W^\top "
-        r"W)^{-1}$ must be $G_F$.",
+        r"The differential first: $d(\log\det W)[V] = \mathrm{tr}(W^{-1}V)$, and the product rule for "
+        r"$\tfrac12\mathrm{tr}(WSW^\top)$ ($S$ is symmetric). Collect the result as "
+        r"$df_W[V] = \mathrm{tr}(G_F^\top V)$: $G_F$ is the Frobenius gradient, not yet the answer.",
+        r"Now the metric: with the cyclic property, bring $\langle G, V\rangle_W$ to the form $\mathrm{tr}(X^\top V)$, "
+        r"where $X$ is built from $G$ and $W$ (gather both factors $W^{-1}$ on the same side of $V$).",
+        r"The Riesz condition asks $\mathrm{tr}(X^\top V) = \mathrm{tr}(G_F^\top V)$ for every $V$, which forces "
+        r"$X = G_F$ (try $V = E_{ij}$). Solve that matrix equation for $G$: the factor next to $G$ is invertible, "
+        r"and its inverse must multiply on the same side, since matrices do not commute.",
     ),
     solution_text=r"""
 The differential is $df_W[V] = \mathrm{tr}(W^{-1}V) - \mathrm{tr}(SW^\top V) = \mathrm{tr}(G_F^\top V)$ with the
@@ -558,21 +559,45 @@ by $B$ before comparing. Which of these are the **same** before and after? (Seve
             r'"unit length" in $u$ is $u^\top u = 1$, i.e. $w^\top B^{-\top}B^{-1}w = 1$ in $w$: a different unit '
             r"ball, so a different steepest direction",
         ),
+        Option(
+            "g",
+            r"the damped Newton step $-\eta(H + \lambda I)^{-1}c$, with the same $\lambda > 0$ in both systems, mapped "
+            r"back by $B$",
+            False,
+            r"in $u$ it is $-\eta(B^\top HB + \lambda I)^{-1}B^\top c$, which $B$ maps back to "
+            r"$-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$: the Hessian part pulls back like a metric, the damping "
+            r"$\lambda I$ does not ($B^\top(\lambda I)B\neq\lambda I$). The step is the same only for an orthogonal "
+            r"$B$",
+        ),
+        Option(
+            "h",
+            r"for a least-squares loss $\mathcal{L}(w) = \tfrac12\|r(w)\|^2$, the Gauss–Newton step "
+            r"$-\eta(J_r^\top J_r)^{-1}c$ ($J_r$ the Jacobian of the residual $r$), mapped back by $B$",
+            True,
+            r"the residual in $u$ is $r(Bu)$, whose Jacobian is $J_rB$, so the Gauss–Newton matrix becomes "
+            r"$B^\top J_r^\top J_rB$: it pulls back like a metric, and the step is the same, as for Newton (c)",
+        ),
     ),
     hints=(
         "Sort the objects into covectors (they eat tangents), vectors (they are tangents) and choices of a metric.",
         r"Under $w = Bu$, tangents transform by $B^{-1}$, covector coefficients by $B^\top$, metrics by "
         r"$B^\top(\cdot)B$.",
         r"An object is the same after the change when it is built only from the covector, or from the covector "
-        r"and a metric that pulls back by $B^\top(\cdot)B$ as well.",
+        r"and a metric that pulls back by $B^\top(\cdot)B$ as well. For each step, compute the matrix it uses in "
+        r"$u$ from its definition there, and compare it with $B^\top(\cdot)B$ of the matrix used in $w$.",
     ),
     solution_text=r"""
 The differential is a covector: its *values* $d\mathcal{L}_w[v]$ are coordinate-free (a), and so is anything defined
 from them alone (e). Its *coefficients* are not: $\tilde c = B^\top c$ (b). Turning $c$ into a step needs a metric; the
 step is coordinate-free exactly when the metric pulls back like $\tilde M = B^\top MB$, since then
 $B\tilde M^{-1}\tilde c = BB^{-1}M^{-1}B^{-\top}B^\top c = M^{-1}c$. The Hessian does (c); the identity of each
-coordinate
-system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
+coordinate system does not, which gives $-\eta BB^\top c$ (d) and a different unit ball (f).
+
+The Gauss–Newton and the damped steps are settled the same way. For a least-squares loss the residual in $u$ is
+$r(Bu)$, with Jacobian $J_rB$, so the Gauss–Newton matrix becomes $B^\top J_r^\top J_rB$, a pullback like the
+Hessian's: the step is the same (h). Damping adds $\lambda I$ in each system, and $\lambda I$ is not
+$B^\top(\lambda I)B$: mapped back, the damped step in $u$ is $-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$, damped by
+another matrix (g). The answer is (a), (c), (e), (h).
 """,
 )
 

@@ -1,12 +1,15 @@
 """The registry of exercises: ``EXERCISES`` (by id, in order), ``get``, ``by_section``, ``show``, ``listing``,
-and the reader's ``progress`` in this session."""
+``intro`` (what a section's exercises are and how they work) and the reader's ``progress`` in this session."""
 
 from __future__ import annotations
+
+import re
+import textwrap
 
 from .._validate import as_choice, describe
 from .exercise import CATEGORIES, Exercise
 
-__all__ = ["EXERCISES", "register", "get", "by_section", "show", "listing", "progress", "Markdown"]
+__all__ = ["EXERCISES", "register", "get", "by_section", "show", "listing", "intro", "progress", "Markdown"]
 
 #: every exercise, by id, in the order of the chapter
 EXERCISES: dict = {}
@@ -94,6 +97,52 @@ def listing(section=None, category=None) -> Markdown:
     exs = [ex for ex in exs if category is None or ex.category == category]
     rows = [(ex.id, ex.level, ex.category, ex.title, "; ".join(m.name for m in ex.mistakes)) for ex in exs]
     return Markdown(_table(("id", "level", "category", "title", "known mistakes"), rows))
+
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``"one drill"``, ``"four drills"`` (numbers in words up to ten)."""
+    return f"{_WORDS[n] if n < len(_WORDS) else n} {one if n == 1 else many}"
+
+
+def _paragraph(text: str, width: int = 112) -> str:
+    """``text`` wrapped at ``width``, never inside a code span."""
+    spans = re.split(r"(`[^`]*`)", " ".join(text.split()))
+    glued = "".join(p.replace(" ", "\0") if p.startswith("`") else p for p in spans)
+    return textwrap.fill(glued, width, break_long_words=False, break_on_hyphens=False).replace("\0", " ")
+
+
+def intro(section) -> Markdown:
+    """The introduction to one section's exercises, as its page shows it above them: the heading, the three
+    categories (with this section's counts), how an answer is given and checked, the graded hints, the written
+    solution, and the progress cell at the end. ``_ext/sync_exercises.py`` writes it into every section notebook,
+    so the eight pages say the same thing in the same words."""
+    exs = by_section(section)
+    count = {c: sum(ex.category == c for ex in exs) for c in CATEGORIES}
+    kinds = (
+        f"The {_WORDS[len(exs)] if len(exs) < len(_WORDS) else len(exs)} exercises of section {exs[0].section} are "
+        f"of three kinds, each named under its title with its level: "
+        f"{_count(count['drill'], '*drill*', '*drills*')} (the page's method on the page's objects), "
+        f"{_count(count['transfer'], '*transfer* problem', '*transfer* problems')} (the method carried to an "
+        f"object the page does not treat) and {_count(count['concept'], '*concept* question', '*concept* questions')} "
+        f"(choose the true statements among labelled options)."
+    )
+    answer = (
+        "The data of an exercise, if it has any, are in `get(id).data`. Write your answer in its answer cell in "
+        "place of `None` and run the cell: `check(id, answer)` says whether the answer is right, with the "
+        "evidence where the exercise has a measurement to show (a Taylor test, a dot-product test, a simulation); "
+        "otherwise it names the mistake when it recognizes one (a transpose, a sign, a missing factor, a wrong "
+        "shape, too few digits, or a slip typical of this section). For a concept question it explains each "
+        "option you chose."
+    )
+    help_ = (
+        "Under each exercise, two or three graded hints open one at a time, the last being the key step; then "
+        "come the written solution and its code, both folded. The cell at the end of the page shows which "
+        "exercises of this section you have answered correctly in this session."
+    )
+    return Markdown("## Exercises\n\n" + "\n\n".join(_paragraph(p) for p in (kinds, answer, help_)))
 
 
 def note_attempt(exercise_id: str, feedback) -> None:

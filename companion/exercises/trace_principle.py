@@ -248,11 +248,12 @@ $r = UVx - b$. Find the gradient with respect to $V$, $\nabla_V\mathcal{L}$, wit
                 "the input of V is x itself; V x is the input of U"),
     ),
     hints=(
-        r"Only $V$ moves: $\delta r = U(\Delta V)x$, so $d\mathcal{L} = r^\top U(\Delta V)\,x$.",
-        r"Everything to the left of $\Delta V$ is one row vector, $r^\top U$. Which column vector is it the "
-        r"transpose of?",
-        r"$r^\top U = (U^\top r)^\top$: the error that reaches $V$ is $r$ carried back through $U$. The rest is the "
-        r"trace step of the page.",
+        r"Only $V$ moves: $\delta r = U(\Delta V)x$, so $d\mathcal{L} = r^\top\delta r = r^\top U(\Delta V)\,x$.",
+        r"This number is a $1\times1$ matrix, so it equals its own trace, and a trace does not change when its "
+        r"factors are rotated cyclically.",
+        r"Rotate until $\Delta V$ stands last, $d\mathcal{L} = \mathrm{tr}(M\,\Delta V)$, and compare with "
+        r"$\langle G, \Delta V\rangle_F = \mathrm{tr}(G^\top\Delta V)$: the gradient is $M^\top$. Transpose a "
+        r"product factor by factor, in reverse order, and check that the result is $2\times4$, like $V$.",
     ),
     solution_text=r"""
 With $U$ fixed, $\delta r = U(\Delta V)x$, so
