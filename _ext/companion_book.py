@@ -26,6 +26,9 @@ five things, each small:
 5. **The API reference**: the ``companion-api`` directive documents ``companion`` and every
    public module under it (found with :mod:`pkgutil`, so a new module appears without
    editing anything); each object once, where the public API exports it.
+6. **A bibliography style for an undated chapter**: ``companion`` is pybtex's ``alpha`` style
+   except that a chapter in a book (``@incollection``) may have no year, as the chapter this
+   book accompanies has none known (``alpha`` would stop the build on it).
 
 And it keeps the build fast: the notebooks are read, and so executed, by 4 processes in
 parallel (``jupyter-book build`` has no ``-j``; ``COMPANION_BOOK_JOBS`` changes the number,
@@ -279,6 +282,45 @@ def section_equation_numbers(app: Sphinx, env) -> list[str]:
     return changed
 
 
+# ----------------------------------------------------------------------------- bibliography
+def register_bibliography_style() -> None:
+    """Register the pybtex style ``companion`` (``bibtex_default_style`` in ``_config.yml``).
+
+    It is ``alpha`` (labels such as [MN19], entries sorted by author) with one change: the year of an
+    ``@incollection`` is optional, so an undated chapter is listed without a date instead of failing.
+    """
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting import toplevel
+    from pybtex.style.formatting.alpha import Style as AlphaStyle
+    from pybtex.style.formatting.unsrt import date
+    from pybtex.style.template import optional, optional_field, sentence, words
+
+    class CompanionStyle(AlphaStyle):
+        def get_incollection_template(self, e):
+            return toplevel[
+                sentence[self.format_names("author")],
+                self.format_title(e, "title"),
+                words[
+                    "In",
+                    sentence[
+                        optional[self.format_editor(e, as_sentence=False)],
+                        self.format_btitle(e, "booktitle", as_sentence=False),
+                        self.format_volume_and_series(e, as_sentence=False),
+                        self.format_chapter_and_pages(e),
+                    ],
+                ],
+                sentence[
+                    optional_field("publisher"),
+                    optional_field("address"),
+                    self.format_edition(e),
+                    optional[date],  # alpha requires the date
+                ],
+                self.format_web_refs(e),
+            ]
+
+    register_plugin("pybtex.style.formatting", "companion", CompanionStyle, force=True)
+
+
 # ----------------------------------------------------------------------------- API reference
 def public_modules(package: str, location=None) -> list[str]:
     """``package`` and its public modules (no ``_private`` parts) that import.
@@ -392,6 +434,7 @@ def _source_of(module: str) -> str:
 
 
 def setup(app: Sphinx):
+    register_bibliography_style()
     app.connect("config-inited", configure, priority=100)
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", create_execution_cache, priority=900)  # after myst-nb's configuration

@@ -345,9 +345,12 @@ def test_no_unlinked_section_references():
 
 
 def test_bibliography_entries_are_all_cited_in_the_chapters():
+    """Every entry is cited on a page of the book (the chapter pages, and intro.md and teaching.md,
+    where the chapter this book accompanies is credited); every citation has an entry."""
     keys = _bib_keys()
     assert len(keys) >= 15 and len(set(keys)) == len(keys)
-    chapters = "\n".join(markdown(p.stem) for p in CHAPTERS)
+    pages = [markdown(p.stem) for p in CHAPTERS] + [(ROOT / f).read_text() for f in ("intro.md", "teaching.md")]
+    chapters = "\n".join(pages)
     cited = set()
     for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", chapters):
         cited.update(k.strip() for k in group.split(","))
@@ -546,7 +549,7 @@ def test_8_7_adam_metric_shrinks_seven_to_eightfold():
 def test_notation_lists_the_symbols_added_in_review_14():
     notation = (ROOT / "notation.md").read_text()
     assert "| $\\tau$ |" in notation and "*inverse* temperature" in notation
-    assert "| $B_\\ell$, $G$ (8.8) |" in notation
+    assert "| $B_\\ell$, $G$ | in {doc}`8.8 <chapters/8-8-jacobian-spectra>`: the backward product" in notation
 
 
 def test_8_6_6_solution_states_the_row_sum_of_G_S_correctly():
@@ -580,3 +583,238 @@ def test_intro_and_teaching_call_M_equal_H_newton():
     assert "natural-gradient paths" not in intro and "*Descent under four metrics*" in intro
     assert "descent under three metrics" not in (ROOT / "teaching.md").read_text()
     assert "## Explorer: descent under four metrics" in source("8-7", "cell-16")
+
+
+
+# ----------------------------------------------------------------------------- issue 14, second audit
+PROOF_BOX = re.compile(r"^(`{3,4})\{prf:(\w+)\}[^\n]*\n(.*?)^\1\s*$", re.M | re.S)
+
+
+def prf_boxes(prefix: str) -> list[tuple[str, str, str]]:
+    """The page's sphinx-proof boxes, in order: (kind, label or "", content)."""
+    boxes = []
+    for c in notebook(prefix).cells:
+        if c.cell_type != "markdown":
+            continue
+        for m in PROOF_BOX.finditer(c.source):
+            label = re.search(r"^:label: ([\w-]+)$", m.group(3), re.M)
+            boxes.append((m.group(2), label.group(1) if label else "", m.group(3)))
+    return boxes
+
+
+def box(prefix: str, label: str, kind: str | None = None) -> str:
+    """The content of the box ``label``; with ``kind="proof"``, of the proof box right after it."""
+    boxes = prf_boxes(prefix)
+    (i,) = [i for i, b in enumerate(boxes) if b[1] == label]
+    if kind is None:
+        return boxes[i][2]
+    assert boxes[i + 1][0] == kind, f"{label}: no {kind} right after it"
+    return boxes[i + 1][2]
+
+
+@pytest.mark.parametrize(
+    "prefix, label, kind, equations, also",
+    [
+        ("8-7", "prop-8-7-steepest", None, ["eq-8-7-steepest"], []),
+        ("8-7", "prop-8-7-invariance", "proof", ["eq-8-7-invariance"], [r"B B^\top = I", "orthogonal"]),
+        ("8-7", "def-8-7-adaptive", None, ["eq-8-7-adaptive"], [r"\varepsilon"]),
+        ("8-8", "def-8-8-mean-square", None, ["eq-8-8-meansq"], []),
+        ("8-8", "prop-8-8-linear", None, ["eq-8-8-linear"], []),
+        ("8-8", "prop-8-8-layer-norm", None, ["eq-8-8-layer-norm"], [r"\mathrm{LN}(cz) = \mathrm{LN}", "rank $n - 2$"]),
+    ],
+)
+def test_8_7_8_8_boxes_hold_their_statement(prefix, label, kind, equations, also):
+    """The definitions, propositions and proofs of 8.7 and 8.8 hold their labelled equations (as in
+    8.1-8.6), so the box is the whole statement; the labels stay, so the {eq} links keep working."""
+    content = box(prefix, label, kind)
+    for eq in equations:
+        assert re.search(r"^\$\$ \(" + eq + r"\)$", content, re.M), f"{label}: {eq} is not in the box"
+    for text in also:
+        assert text in content, f"{label}: {text!r} is not in the box"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_no_box_stops_mid_statement(path):
+    """No box ends on a colon or a comma, or points at an equation 'below' it (the statement continues
+    outside the box)."""
+    for kind, label, content in prf_boxes(path.stem):
+        last = [line for line in content.splitlines() if line.strip()][-1].rstrip()
+        assert not last.endswith((":", ",")) and not last.endswith(" is"), f"{path.stem} {label or kind}: ends {last!r}"
+        assert "` below" not in content, f"{path.stem} {label or kind}: refers to an equation below the box"
+
+
+CITED_WHERE_USED = [
+    ("8-4", "cell-17", ["griewank2008", "baydin2018"]),  # reverse mode as pullbacks
+    ("8-5", "fwd-rev-intro", ["griewank2008", "baydin2018"]),  # forward against reverse mode
+    ("8-6", "cell-00", ["vaswani2017"]),  # attention, defined right below in the same cell
+    ("8-7", "cell-00", ["amari1998"]),  # the natural gradient, first mention
+    ("8-7", "cell-12", ["amari1998", "martens2020"]),  # the natural gradient of a model
+    ("8-7", "adaptive-00", ["duchi2011", "tieleman2012", "kingma2015"]),  # AdaGrad, RMSProp, Adam
+    ("8-8", "cell-05", ["marchenko1967"]),  # the Marchenko-Pastur law
+    ("8-8", "cell-07", ["saxe2014", "pennington2017", "pennington2018"]),  # orthogonal layers, dynamical isometry
+    ("8-8", "cell-09", ["he2015"]),  # the critical gain of ReLU
+    ("8-8", "norm-00", ["ba2016"]),  # layer norm
+    ("8-8", "curv-00", ["martens2020"]),  # the Gauss-Newton matrix
+]
+
+
+def _cited(text: str) -> set[str]:
+    return {k.strip() for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for k in group.split(",")}
+
+
+@pytest.mark.parametrize("prefix, cell_id, keys", CITED_WHERE_USED, ids=lambda v: v if isinstance(v, str) else None)
+def test_sources_are_cited_where_they_are_used(prefix, cell_id, keys):
+    """Each source is cited in the text where its subject comes up, not only in the page's "Read
+    further" line; the keys exist in references.bib."""
+    assert not set(keys) - set(_bib_keys())
+    assert cell_id != "before-you-start"
+    missing = set(keys) - _cited(source(prefix, cell_id))
+    assert not missing, f"{prefix} {cell_id}: {sorted(missing)} not cited there"
+
+
+def test_adaptive_methods_are_cited_in_their_definition():
+    assert {"duchi2011", "tieleman2012", "kingma2015"} <= _cited(box("8-7", "def-8-7-adaptive"))
+
+
+def test_the_chapter_is_an_entry_of_the_bibliography_and_credited_where_it_is_named():
+    bib = (ROOT / "references.bib").read_text()
+    entry = re.search(r"^@(\w+)\{tang_ch8,\n(.*?)^\}", bib, re.M | re.S)
+    assert entry and entry.group(1) in ("incollection", "inbook")
+    fields = dict(re.findall(r"^\s*(\w+)\s*=\s*\{(.*)\},?$", entry.group(2), re.M))
+    assert fields["author"] == "Tang, Xujiang" and fields["chapter"] == "8"
+    assert fields["title"] == "Matrix Calculus: Differentials, Adjoint Geometry, and Reverse-Mode Learning Dynamics"
+    assert "Volume {I}" in fields["booktitle"]
+    assert not {"url", "doi", "year"} & set(fields), "no URL, DOI or year is known: none is invented"
+    intro = (ROOT / "intro.md").read_text()
+    assert "by **Xujiang Tang** {cite}`tang_ch8`" in intro
+    assert _cited((ROOT / "teaching.md").read_text()) >= {"tang_ch8"}
+    assert "tang_ch8" in _cited((ROOT / "bibliography.md").read_text())
+    # the style that lists it undated is registered by the book's extension and selected in _config.yml
+    import sys
+
+    import yaml
+
+    assert yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["bibtex_default_style"] == "companion"
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        import companion_book
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    from pybtex.database import parse_string
+    from pybtex.plugin import find_plugin
+
+    companion_book.register_bibliography_style()
+    style = find_plugin("pybtex.style.formatting", "companion")()
+    entries = parse_string(bib, "bibtex").entries
+    text = {e.key: e.text.render_as("text") for e in style.format_entries(entries.values())}
+    assert text["tang_ch8"].startswith("Xujiang Tang. Matrix calculus: differentials, adjoint geometry")
+    assert "chapter 8" in text["tang_ch8"]
+    assert text["magnus2019"].endswith("Wiley, third edition, 2019.")  # the other entries as alpha lists them
+
+
+NOTATION_ROWS = [
+    r"| $\otimes$ | the **Kronecker product**",
+    r"| $\odot$ | the **entrywise** (Hadamard) product",
+    r"| $\varepsilon$ | the **size of a perturbation**",
+    r"| $\lambda$, $\lambda_i$ | an eigenvalue",
+    r"| $w^\star$, $e_k$ |",
+    r"| $s_i$ | in {doc}`8.7 <chapters/8-7-metrics>`: the **score**",
+    r"| $c_k$, $m_k$, $v_k$ | adaptive methods",
+    r"| $\beta_1$, $\beta_2$ |",
+    r"| $s_i$, $s_1\ge\dots\ge s_n$ | in {doc}`8.8 <chapters/8-8-jacobian-spectra>`: the **singular values**",
+    r"| $\lambda$, $\nu$, $\rho(t)$ | in {doc}`8.8 <chapters/8-8-jacobian-spectra>`, the Marchenko–Pastur law",
+    r"| $\mathrm{LN}$, $P$, $s(z)$ |",
+    r"| $J_{\mathrm{LN}}$, $\chi_{\mathrm{LN}}$ |",
+]
+
+
+def test_notation_has_a_row_for_every_symbol_and_resolves_the_clashes():
+    notation = (ROOT / "notation.md").read_text()
+    for row in NOTATION_ROWS:
+        assert row in notation, row
+    clashes = notation.split("## Clashes resolved", 1)[1].split("## Terminology bridge")[0]
+    for letter in (r"**$\varepsilon$.**", "**$P$.**", "**$s$.**", r"**$\lambda$.**", "**$c$.**"):
+        assert f"\n- {letter}" in clashes, letter
+    assert r"\varepsilon_{\mathrm{mach}}" in clashes and r"\varepsilon_{\mathrm{mach}}" in source("8-8", "cell-09")
+    assert "$n\\,\\varepsilon\\," not in source("8-8", "cell-09"), "machine precision is not the perturbation size"
+
+
+def test_notation_and_teaching_link_every_section_they_name():
+    """Every "8.x" in notation.md and teaching.md is a {doc} link (exercise ids such as 8.2.5 and
+    equation numbers such as (8.4.3) are not sections)."""
+    for name in ("notation.md", "teaching.md"):
+        text = (ROOT / name).read_text()
+        text = re.sub(r"\{doc\}`[^`]*`", "", text)
+        text = re.sub(r"`[^`\n]*`", "", text)  # code: exercise ids in show("8.3.1")
+        for line in text.splitlines():
+            assert not re.search(r"(?<![\d.])8\.[1-8](?![.\d])", line), f"{name}: unlinked section in {line!r}"
+
+
+@pytest.mark.parametrize("name", ["bibliography.md", "teaching.md", "api.md", "intro.md"])
+def test_the_other_pages_link_the_notation_page(name):
+    assert re.search(r"\{doc\}`(?:[^`<]*<)?notation>?`", (ROOT / name).read_text()), name
+
+
+def test_8_7_adam_bias_corrections_as_the_code_computes_them():
+    """def-8-7-adaptive divides the first average by 1 - beta_1^k and the second by 1 - beta_2^k, and the
+    ML translation says that PyTorch's exp_avg / exp_avg_sq are the averages before that correction.
+    Both are what companion.metrics.adaptive_descent computes: rebuilt here from the text's formulas."""
+    definition = box("8-7", "def-8-7-adaptive")
+    assert r"$1 - \beta_1^k$" in definition and r"$1 - \beta_2^k$" in definition
+    assert r"1 - \beta^k" not in definition
+    ml = source("8-7", "adaptive-00").split("ML translation", 1)[1]
+    assert "`exp_avg_sq` is $v_k$" not in ml
+    assert "*before* the\nbias correction" in ml and r"$(1 - \beta_2^k)\,v_k$" in ml
+    from companion import ill_conditioned_quadratic
+    from companion.metrics import adaptive_descent
+
+    q = ill_conditioned_quadratic(cond=100.0, rotation=30.0)
+    b1, b2, eps, eta = 0.9, 0.999, 1e-8, 0.1
+    path = adaptive_descent(q, np.array([-2.0, 2.0]), method="adam", eta=eta, steps=6, beta1=b1, beta2=b2, eps=eps)
+    avg1 = avg2 = np.zeros(2)  # exp_avg, exp_avg_sq: the uncorrected averages
+    for k in range(1, 7):
+        c = q.differential(path.w[k - 1])
+        avg1, avg2 = b1 * avg1 + (1 - b1) * c, b2 * avg2 + (1 - b2) * c * c
+        m, v = avg1 / (1 - b1**k), avg2 / (1 - b2**k)
+        np.testing.assert_allclose(path.diagonals[k - 1], np.sqrt(v) + eps, rtol=1e-12)  # M_k = diag(sqrt(v_k)) + eps I
+        np.testing.assert_allclose(path.w[k] - path.w[k - 1], -eta * m / (np.sqrt(v) + eps), rtol=1e-12)
+    assert not np.allclose(np.sqrt(avg2) + eps, path.diagonals[-1]), "the uncorrected average is not v_k"
+
+
+def test_8_6_saturation_figure_titles_in_the_books_notation():
+    code = source("8-6", "cell-27")
+    assert "P at tau" not in code and '"tau (inverse' not in code
+    assert r'rf"$P$ at $\tau = {tau:g}$"' in code and r'r"$\tau$ (inverse temperature)"' in code
+
+
+
+@pytest.mark.book
+def test_built_8_7_8_8_boxes_show_their_equations(built_book):
+    """In the built pages the numbered equations of the 8.7 and 8.8 statements are inside their boxes."""
+    for page, label, equation in [
+        ("8-7-metrics", "prop-8-7-steepest", "eq-8-7-steepest"),
+        ("8-7-metrics", "def-8-7-adaptive", "eq-8-7-adaptive"),
+        ("8-8-jacobian-spectra", "def-8-8-mean-square", "eq-8-8-meansq"),
+        ("8-8-jacobian-spectra", "prop-8-8-linear", "eq-8-8-linear"),
+        ("8-8-jacobian-spectra", "prop-8-8-layer-norm", "eq-8-8-layer-norm"),
+        ("8-7-metrics", "proof", "eq-8-7-invariance"),
+    ]:
+        html = (built_book / "chapters" / f"{page}.html").read_text(encoding="utf-8")
+        target = html.index(f'id="equation-{equation}"')
+        opened = []  # the <div> elements open at the equation
+        for m in re.finditer(r"<div\b[^>]*>|</div>", html[:target]):
+            if m.group(0) == "</div>":
+                opened.pop()
+            else:
+                opened.append(m.group(0))
+        assert any(f'id="{label}"' in div and "proof" in div for div in opened), f"{page}: {equation} outside {label}"
+
+
+@pytest.mark.book
+def test_built_front_pages_link_notation_and_credit_the_chapter(built_book):
+    for page in ("bibliography.html", "teaching.html", "api.html", "intro.html"):
+        body = (built_book / page).read_text(encoding="utf-8").split("<main", 1)[-1]
+        assert 'href="notation.html' in body, f"{page}: no link to the notation page"
+    intro = (built_book / "intro.html").read_text(encoding="utf-8")
+    cite = r'Xujiang Tang</strong> <span class="bibtex-citation"[^>]*>\[<a [^>]*href="bibliography\.html#'
+    assert re.search(cite, intro), "the chapter's citation on the landing page links the bibliography"
