@@ -1,11 +1,12 @@
 """``check_gradient``: is this the gradient, and if not, which mistake is it?
 
-A reader's gradient ``g`` of a scalar ``f`` at ``x`` is checked the way the book checks
-its own formulas: the shape first, then the Taylor test along random directions (the
-remainder of ``f(x) + eps <g, v>_F`` must shrink like ``eps**2``). When it does not,
-the same directional derivatives say what went wrong: ``g`` transposed, with the wrong
-sign, or pointing the right way at the wrong scale (with the factor). Otherwise the
-report gives the relative error and, for small problems, where it is largest.
+A reader's gradient ``g`` of a scalar ``f`` at a point (the argument ``x``: any array, ``W`` or
+``theta`` on the pages) is checked the way the book checks its own formulas: the shape first,
+then the Taylor test along random directions (the remainder of ``f(x) + eps <g, v>_F`` must
+shrink like ``eps**2``). When it does not, the same directional derivatives say what went wrong:
+``g`` transposed, with the wrong sign, or pointing the right way at the wrong scale (with the
+factor). Otherwise the report gives the relative error and, for small problems, where it is
+largest. Every report and error calls ``x`` "the point".
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ class GradientReport(Verdict):
     """Outcome of :func:`check_gradient`: a :class:`companion.diagnosis.Verdict` (truthy when right).
 
     ``diagnosis`` is one of ``"correct"``, ``"not attempted"``, ``"invalid"``, ``"shape"``,
-    ``"not finite"``, ``"not differentiable"`` (``f`` has a kink at ``x``), ``"transpose"``,
+    ``"not finite"``, ``"not differentiable"`` (``f`` has a kink at the point), ``"transpose"``,
     ``"sign"``, ``"scale"``, ``"near miss"``, ``"mismatch"`` (its message says when ``f`` is flat
-    at ``x``). ``worst_index`` is the index where a mismatch is largest (``where``).
+    at the point). ``worst_index`` is the index where a mismatch is largest (``where``).
     """
 
     @property
@@ -50,18 +51,22 @@ def _pair(g, v):
 
 
 def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = MAX_SIZE) -> GradientReport:
-    """Check that ``g`` is the Frobenius gradient of the scalar ``f`` at ``x``.
+    """Check that ``g`` is the Frobenius gradient of the scalar ``f`` at the point ``x``.
+
+    ``x`` is the point where ``f`` is differentiated, any array (the parameter: ``W``, ``theta``...; not
+    the data vector that the pages call x), and ``g`` must have its shape. The reports and
+    errors call it "the point".
 
     Never raises because of ``g`` (the answer under test): a missing, malformed,
     wrongly shaped or non-finite ``g`` is a report saying so. Raises ``TypeError`` /
-    ``ValueError`` for a bad ``f``, ``x`` or option (the problem itself), including an
-    ``f`` that returns NaN or inf at ``x`` or next to it (no gradient to check).
+    ``ValueError`` for a bad ``f``, point or option (the problem itself), including an
+    ``f`` that returns NaN or inf at the point or next to it (no gradient to check).
     ``rng`` (a numpy Generator, default seed 0) draws the ``n_directions`` directions;
-    ``n_directions * x.size`` above ``max_size`` is refused up front.
+    ``n_directions`` times the point's size above ``max_size`` is refused up front.
 
     A wrong ``g`` goes down the ladder of :mod:`companion.diagnosis` (transpose, sign, scale,
     near miss, mismatch), the same as an exercise's answer. Besides, the report says when ``f``
-    is flat at ``x`` (its gradient is zero there) and when ``f`` has a kink at ``x`` (its
+    is flat at the point (its gradient is zero there) and when ``f`` has a kink there (its
     one-sided derivatives differ along a direction tried: no gradient exists; diagnosis
     ``"not differentiable"``).
     """
@@ -70,9 +75,9 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = 
     rng = as_rng(rng, default_seed=0)
     n_directions = as_count(n_directions, "n_directions")
     check_limit(n_directions * max(x.size, 1), as_limit(max_size),
-                name=f"n_directions={n_directions} (x with {x.size} entries)",
-                what="entries of random directions (n_directions * x.size)")
-    fx = _value(f, x, "x")
+                name=f"n_directions={n_directions} (the point has {x.size} entries)",
+                what="entries of random directions (n_directions times the point's size)")
+    fx = _value(f, x, "the point")
     if fx.size != 1:
         raise ValueError(f"check_gradient needs a scalar f, but f at the point has shape {shape_str(fx.shape)}")
     g = _read_answer(g, x)
@@ -97,7 +102,7 @@ def check_gradient(f, x, g, *, rng=None, n_directions: int = 3, max_size: int = 
             False, "not differentiable",
             f"f is not differentiable at the point: along a direction tried its one-sided derivatives differ "
             f"({kink[0]:.6g} from one side, {kink[1]:.6g} from the other), a kink like |t| or relu at 0; "
-            f"no gradient exists here, so no answer can be checked at this x (try a nearby point)", taylor=taylor)
+            f"no gradient exists here, so no answer can be checked at this point (try a nearby one)", taylor=taylor)
     denom = float(d_g @ d_g)
     factor = float(d_true @ d_g) / denom if denom > 0 else 0.0
     found = slip_finding([g], explains, factor=factor, asked=_ASKED)
@@ -126,15 +131,16 @@ def _read_answer(g, x):
 
 
 def _directional(f, x, V) -> np.ndarray:
-    """``f``'s derivative along each direction; ``ValueError`` when ``f`` is NaN or inf next to ``x``."""
+    """``f``'s derivative along each direction; ``ValueError`` when ``f`` is NaN or inf next to the point ``x``."""
     d_true = np.array([float(np.squeeze(directional_derivative(f, x, v))) for v in V])
     if not np.all(np.isfinite(d_true)):
         k = int(np.flatnonzero(~np.isfinite(d_true))[0])
         h = 1e-5 * max(1.0, float(np.abs(x).max()) if x.size else 1.0) / max(float(np.abs(V[k]).max()), 1e-300)
-        _value(f, x + h * V[k], f"x + h v, next to x (h = {h:.1e}, v a random direction)")
-        _value(f, x - h * V[k], f"x - h v, next to x (h = {h:.1e}, v a random direction)")
-        raise ValueError("check_gradient: f returned NaN or inf next to x (at x +- h v for a random direction v): "
-                         "f has no gradient to check at x")
+        step = f"h = {h:.1e} along a random direction"
+        _value(f, x + h * V[k], f"a point next to the point (a step forward, {step})")
+        _value(f, x - h * V[k], f"a point next to the point (a step back, {step})")
+        raise ValueError(f"check_gradient: f returned NaN or inf next to the point (a step forward or back, {step}): "
+                         "f has no gradient to check at the point")
     return d_true
 
 
@@ -188,7 +194,7 @@ def _kink(f, x, V, fx):
 
 
 def _relative_error(f, x, g, d_true, d_g):
-    """``(relative error, index of the largest error or None, is f flat at x?)``."""
+    """``(relative error, index of the largest error or None, is f flat at the point x?)``."""
     if x.size <= _FULL_GRADIENT_MAX_SIZE:
         g_num = numerical_gradient(f, x, max_size=_FULL_GRADIENT_MAX_SIZE**2)
         err = g - g_num

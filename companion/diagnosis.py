@@ -242,7 +242,7 @@ def slip_finding(G: list, explains: Callable, *, factor: float, asked: str) -> d
     if all(g.ndim == 2 and g.shape[0] == g.shape[1] > 1 for g in G) and explains([g.T for g in G]):
         return {"diagnosis": "transpose", "message": f"your answer is the transpose of {asked}",
                 "hint": f"check which index of {asked} belongs to what: entry (i, j) of a gradient pairs with entry "
-                        "(i, j) of the variable (read it off dL = <G, dX>_F = tr(G^T dX)); row i of a Jacobian is "
+                        "(i, j) of the variable (read it off dℒ = <G, dX>_F = tr(G^T dX)); row i of a Jacobian is "
                         "output i and column j is input j; and check the order of each outer product"}
     if explains([-g for g in G]):
         return {"diagnosis": "sign", "factor": -1.0,

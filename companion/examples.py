@@ -152,14 +152,14 @@ def nonlinear_map(name: str) -> NonlinearMap:
     return NONLINEAR_MAPS[name]
 
 
-# L(w) = log sum_k exp(a_k^T w + c_k): a smooth convex function of w in R^2 with a minimiser
+# ℒ(w) = log sum_k exp(a_k^T w + c_k): a smooth convex function of w in R^2 with a minimiser
 # (a positive combination of the a_k vanishes), whose level lines are rounded triangles.
 PLANE_LOSS_A = _read_only(np.array([[1.0, 0.5], [-1.0, 1.0], [0.0, -1.0]]))
 PLANE_LOSS_c = _read_only(np.array([0.0, 0.3, -0.2]))
 
 
 def plane_loss(w) -> np.ndarray | float:
-    """``L(w) = log sum_k exp(a_k^T w + c_k)`` (log-sum-exp of three affine scores).
+    """``ℒ(w) = log sum_k exp(a_k^T w + c_k)`` (log-sum-exp of three affine scores).
 
     ``w``: ``(2,)`` (returns a float) or ``(2, N)`` points as columns (returns ``(N,)``).
     """

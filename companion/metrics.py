@@ -1,7 +1,7 @@
 """Gradient descent under a metric: the step is the Riesz image of the differential (8.7).
 
-The differential ``dL_w`` is a covector: it eats a tangent ``v`` and returns a number,
-``dL_w[v] = <c, v>`` where ``c`` holds its coefficients (the array that Euclidean
+The differential ``dℒ_w`` of the loss ``ℒ`` is a covector: it eats a tangent ``v`` and returns a number,
+``dℒ_w[v] = <c, v>`` where ``c`` holds its coefficients (the array that Euclidean
 calculus calls "the gradient"). To move the parameters one needs a *vector*, and the
 only way from covectors to vectors is an inner product ``<u, v>_M = u^T M v``: its Riesz
 map sends ``c`` to ``M^{-1} c``. A descent step is therefore
@@ -9,9 +9,10 @@ map sends ``c`` to ``M^{-1} c``. A descent step is therefore
     step = -eta M^{-1} c,
 
 and each choice of ``M`` is a different optimizer: ``M = I`` (Euclidean gradient
-descent), ``M = diag(H)`` (a diagonal, Jacobi preconditioner), ``M = H`` (Newton's
-method, which is not first-order: it uses the Hessian) or ``M = F`` (the Fisher
-information: the natural gradient of a probabilistic model, here logistic regression).
+descent, ``"euclidean"``), ``M = diag(H)`` (a diagonal, Jacobi preconditioner, ``"jacobi"``),
+``M = H`` (Newton's method, which is not first-order: it uses the Hessian; ``"newton"``) or
+``M = F`` (the Fisher information: the natural gradient of a probabilistic model, here
+logistic regression; ``"fisher"``).
 The adaptive methods (AdaGrad, RMSProp, Adam) take a diagonal metric built from the
 past differentials, ``M_k = diag(sqrt(v_k)) + eps I`` with ``v_k`` a running mean (or
 sum) of the squared coefficients ``c_k * c_k``: the metric is learned along the path.
@@ -70,9 +71,19 @@ __all__ = [
     "adaptive_descent",
 ]
 
-METRICS = ("euclidean", "jacobi", "natural")
-"""The named metrics: ``I``, ``diag(Hessian)``, and the problem's own one, ``natural_metric``: the Hessian of a
-quadratic (Newton's method) or the Fisher information of a model (the natural gradient)."""
+METRICS = ("euclidean", "jacobi", "newton")
+"""The named metrics of every problem: ``I``, ``diag(H)`` and the Hessian ``H`` itself (Newton's method). A
+probabilistic model (``LogisticRegression``, or one reparametrized) has one more, ``"fisher"``: its Fisher
+information, the metric of the natural gradient."""
+
+_NAMED = (*METRICS, "fisher")
+_RENAMED = {
+    "natural": (
+        'metric "natural" was renamed "newton": M = H, the Hessian, is the metric of Newton\'s method, not of the '
+        'natural gradient; the natural gradient is descent under the Fisher metric, metric="fisher" (the Fisher '
+        "information of a probabilistic model, LogisticRegression.fisher)"
+    ),
+}
 
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
 """The adaptive methods: descent under a diagonal metric ``diag(sqrt(v_k)) + eps I`` built from past differentials."""
@@ -97,12 +108,12 @@ def _spd(M, name: str, n: int, on: str | None = None) -> Metric:
     return as_metric(M, (n,), name)
 
 
-_PROBLEM_METHODS = ("dim", "loss", "differential", "hessian", "natural_metric")
+_PROBLEM_METHODS = ("dim", "loss", "differential", "hessian")
 
 
 def _problem(problem, name: str = "problem"):
     """A problem of this module (``Quadratic``, ``LogisticRegression``, ``Reparametrized``, or anything with
-    ``dim``, ``loss``, ``differential``, ``hessian`` and ``natural_metric``)."""
+    ``dim``, ``loss``, ``differential`` and ``hessian``; ``fisher`` too for the metric ``"fisher"``)."""
     missing = [m for m in _PROBLEM_METHODS if not hasattr(problem, m)]
     if missing:
         raise TypeError(
@@ -115,10 +126,11 @@ def _problem(problem, name: str = "problem"):
 # --------------------------------------------------------------------------- problems
 @dataclass
 class Quadratic:
-    """``L(w) = 1/2 (w - w*)^T H (w - w*)`` with ``H`` ``(n, n)`` SPD and ``w*`` ``(n,)``.
+    """``ℒ(w) = 1/2 (w - w*)^T H (w - w*)`` with ``H`` ``(n, n)`` SPD and ``w*`` ``(n,)``.
 
     Its differential at ``w`` has coefficients ``c = H (w - w*)``; its Hessian is ``H``
-    everywhere, so its natural (Newton) metric is ``H`` itself.
+    everywhere, so Newton's metric (``"newton"``) is ``H`` itself, and under it the step with
+    ``eta = 1`` lands on ``w*``. It is not a probabilistic model: it has no Fisher information.
     """
 
     H: np.ndarray
@@ -140,7 +152,7 @@ class Quadratic:
         return 0.5 * float(e @ self.H @ e)
 
     def differential(self, w) -> np.ndarray:
-        """Coefficients of the covector ``dL_w``: ``c = H (w - w*)``, so ``dL_w[v] = c . v``."""
+        """Coefficients of the covector ``dℒ_w``: ``c = H (w - w*)``, so ``dℒ_w[v] = c . v``."""
         return self.H @ (_vector(w, "w", self.dim) - self.w_star)
 
     def hessian(self, w=None) -> np.ndarray:
@@ -148,10 +160,6 @@ class Quadratic:
         if w is not None:
             _vector(w, "w", self.dim)
         return self.H
-
-    def natural_metric(self, w=None) -> np.ndarray:
-        """The Newton metric ``H``: under it the gradient step with ``eta = 1`` lands on ``w*``."""
-        return self.hessian(w)
 
 
 def rotation_matrix(degrees: float) -> np.ndarray:
@@ -179,7 +187,7 @@ def ill_conditioned_quadratic(
 
 @dataclass
 class LogisticRegression:
-    """``L(w) = (1/N) sum_i [log(1 + exp(w . x_i)) - y_i w . x_i]``, examples ``x_i`` the columns of ``X`` ``(n, N)``.
+    """``ℒ(w) = (1/N) sum_i [log(1 + exp(w . x_i)) - y_i w . x_i]``, examples ``x_i`` the columns of ``X`` ``(n, N)``.
 
     ``y`` ``(N,)`` holds labels in ``{0, 1}``; ``p_i = sigmoid(w . x_i)``. The differential
     has coefficients ``X (p - y) / N``; the Hessian ``X Diag(p (1 - p)) X^T / N`` equals the
@@ -216,7 +224,7 @@ class LogisticRegression:
         return float(np.mean(np.logaddexp(0.0, s) - self.y * s))
 
     def differential(self, w) -> np.ndarray:
-        """Coefficients ``X (p - y) / N`` of the covector ``dL_w``."""
+        """Coefficients ``X (p - y) / N`` of the covector ``dℒ_w``."""
         return self.X @ (self.probabilities(w) - self.y) / self.X.shape[1]
 
     def hessian(self, w) -> np.ndarray:
@@ -233,9 +241,6 @@ class LogisticRegression:
         p = self.probabilities(w)
         weight = p * (p - 1) ** 2 + (1 - p) * p**2  # E[(p - y)^2]
         return (self.X * weight) @ self.X.T / self.X.shape[1]
-
-    def natural_metric(self, w) -> np.ndarray:
-        return self.fisher(w)
 
 
 def make_logistic_regression(
@@ -264,11 +269,11 @@ def make_logistic_regression(
 
 @dataclass
 class Reparametrized:
-    """The problem ``L~(u) = L(B u)`` in new coordinates ``w = B u`` (``B`` ``(n, n)`` invertible).
+    """The problem ``ℒ~(u) = ℒ(B u)`` in new coordinates ``w = B u`` (``B`` ``(n, n)`` invertible).
 
     Covectors pull back by the adjoint, ``c_u = B^T c_w``; a metric pulls back twice,
     ``M_u = B^T M_w B``: the Hessian and the Fisher information do that on their own,
-    which is why the natural-gradient step does not depend on the coordinates.
+    which is why neither Newton's step nor the natural gradient's depends on the coordinates.
     """
 
     problem: object
@@ -315,36 +320,67 @@ class Reparametrized:
     def hessian(self, u) -> np.ndarray:
         return self.B.T @ self.problem.hessian(self.B @ _vector(u, "u", self.dim)) @ self.B
 
-    def natural_metric(self, u) -> np.ndarray:
-        return self.B.T @ self.problem.natural_metric(self.B @ _vector(u, "u", self.dim)) @ self.B
+    def fisher(self, u) -> np.ndarray:
+        """The Fisher information in the coordinates ``u``: ``B^T F(B u) B``, for a problem that has one
+        (``LogisticRegression``); ``TypeError`` for one that has none (a ``Quadratic``)."""
+        u = _vector(u, "u", self.dim)
+        if not _has_fisher(self.problem):
+            raise TypeError(f"this problem has no Fisher information: it reparametrizes {describe(self.problem)}")
+        return self.B.T @ self.problem.fisher(self.B @ u) @ self.B
 
 
 def reparametrize(problem, B) -> Reparametrized:
-    """``L~(u) = L(B u)``: the same loss seen in the coordinates ``u = B^{-1} w``."""
+    """``ℒ~(u) = ℒ(B u)``: the same loss seen in the coordinates ``u = B^{-1} w``."""
     return Reparametrized(problem, B)
 
 
 # --------------------------------------------------------------------------- metrics
+def _has_fisher(problem) -> bool:
+    """Whether ``problem`` (or the problem it reparametrizes) has a Fisher information."""
+    while isinstance(problem, Reparametrized):
+        problem = problem.problem
+    return hasattr(problem, "fisher")
+
+
+def _metric_name(metric: str, problem) -> str:
+    """``metric``, a name of ``METRICS`` or ``"fisher"`` that ``problem`` has, or a ``ValueError`` saying why not."""
+    if metric in _RENAMED:
+        raise ValueError(_RENAMED[metric])
+    if metric not in _NAMED:
+        raise ValueError(f"metric must be one of {_NAMED}, an (n, n) array or a callable, got {metric!r}")
+    if metric == "fisher" and not _has_fisher(problem):
+        raise ValueError(
+            'metric "fisher" needs a probabilistic model with a Fisher information (LogisticRegression, or one '
+            f'reparametrized), got {describe(problem)}; for M = H, Newton\'s metric, use metric="newton"'
+        )
+    return metric
+
+
 def metric_at(problem, metric, w) -> np.ndarray:
     """The metric ``M`` ``(n, n)`` at ``w``: ``"euclidean"`` (``I``), ``"jacobi"`` (``diag`` of the
-    Hessian), ``"natural"`` (``problem.natural_metric(w)``), an array, or a callable ``w -> M``."""
+    Hessian), ``"newton"`` (the Hessian ``H``: Newton's method), ``"fisher"`` (``problem.fisher(w)``, the
+    Fisher information of a probabilistic model: the natural gradient), an array, or a callable ``w -> M``.
+
+    The name ``"natural"`` (which meant ``M = H`` here) is refused with a ``ValueError``: it is ``"newton"``
+    now, since the natural gradient is the Fisher metric's."""
     n = _problem(problem).dim
     w = _vector(w, "w", n)
     if isinstance(metric, str):
-        if metric not in METRICS:
-            raise ValueError(f"metric must be one of {METRICS}, an (n, n) array or a callable, got {metric!r}")
+        metric = _metric_name(metric, problem)
         if metric == "euclidean":
             return np.eye(n)
-        if metric == "jacobi":
-            d = np.diag(problem.hessian(w)).copy()
-            if np.any(d <= 0):
-                raise ValueError(f"the Jacobi metric needs a positive Hessian diagonal, got {d}")
-            return np.diag(d)
-        return np.asarray(problem.natural_metric(w), dtype=float)
+        if metric == "fisher":
+            return np.asarray(problem.fisher(w), dtype=float)
+        if metric == "newton":
+            return np.asarray(problem.hessian(w), dtype=float)
+        d = np.diag(problem.hessian(w)).copy()
+        if np.any(d <= 0):
+            raise ValueError(f"the Jacobi metric needs a positive Hessian diagonal, got {d}")
+        return np.diag(d)
     if callable(metric):
         return np.asarray(metric(w), dtype=float)
     if metric is None or isinstance(metric, (bool, int, float, np.number)):
-        raise TypeError(f"metric must be one of {METRICS}, an ({n}, {n}) array or a callable, got {describe(metric)}")
+        raise TypeError(f"metric must be one of {_NAMED}, an ({n}, {n}) array or a callable, got {describe(metric)}")
     M = as_float_array(metric, "metric", ndim=2)
     if M.shape != (n, n):
         raise ValueError(f"metric must have shape ({n}, {n}) for a problem in dimension {n}, got {shape_str(M.shape)}")
@@ -458,14 +494,14 @@ def metric_descent(
     """Gradient descent under a metric: ``w_{k+1} = w_k - eta M(w_k)^{-1} c(w_k)``, ``c`` the differential's
     coefficients.
 
-    ``problem`` has ``dim``, ``loss(w)``, ``differential(w)``, ``hessian(w)`` and
-    ``natural_metric(w)`` (``Quadratic``, ``LogisticRegression``,
-    ``Reparametrized``). ``metric``: a name in ``METRICS``, an ``(n, n)`` SPD
+    ``problem`` has ``dim``, ``loss(w)``, ``differential(w)`` and ``hessian(w)``, and ``fisher(w)`` for the metric
+    ``"fisher"`` (``Quadratic``, ``LogisticRegression``, ``Reparametrized``). ``metric``: a name in ``METRICS``
+    (``"euclidean"``, ``"jacobi"``, ``"newton"``) or ``"fisher"`` (see :func:`metric_at`), an ``(n, n)`` SPD
     array (constant metric), or a callable ``w -> M``; a name in ``ADAPTIVE`` runs
     ``companion.metrics.adaptive_descent`` with its default betas. ``w0`` is ``(n,)``.
 
-    A metric that does not depend on ``w`` (an array, ``"euclidean"``, or a named metric
-    of a problem whose Hessian is constant) is factored once. More than ``max_steps``
+    A metric that does not depend on ``w`` (an array, ``"euclidean"``, or ``"jacobi"`` and ``"newton"`` on a
+    problem whose Hessian is constant) is factored once. More than ``max_steps``
     steps, or a path of more than ``max_size`` entries (``(steps + 1) * n``), are refused
     up front (``ValueError``): raise the limits if you mean it.
     """
@@ -478,7 +514,8 @@ def metric_descent(
     if not callable(metric):
         metric_at(problem, metric, w)  # checks a name or an array now, not at the first step
     if isinstance(metric, str):
-        constant = metric == "euclidean" or getattr(problem, "hessian_is_constant", False)
+        hessian_metric = metric in ("jacobi", "newton") and getattr(problem, "hessian_is_constant", False)
+        constant = metric == "euclidean" or hessian_metric
     else:
         constant = not callable(metric)
     if constant:  # factor once: P = M^{-1}
@@ -492,7 +529,7 @@ def metric_descent(
     limit = 1e12 * max(1.0, abs(losses[0]))
     diverged = False
     for k in range(steps):
-        c = differential(w)  # the covector dL_w
+        c = differential(w)  # the covector dℒ_w
         g = P @ c if constant else _spd(metric_at(problem, metric, w), "metric", n).sharp(c)  # Riesz image M^{-1} c
         w = w - eta * g
         lk = loss(w) if np.all(np.isfinite(w)) else np.inf
@@ -593,7 +630,7 @@ def adaptive_descent(
     limit = 1e12 * max(1.0, abs(losses[0]))
     m, v, diverged = np.zeros(n), np.zeros(n), False
     for k in range(1, steps + 1):
-        c = differential(w)  # the covector dL_w
+        c = differential(w)  # the covector dℒ_w
         m = beta1 * m + (1 - beta1) * c
         v = v + c * c if beta2 is None else beta2 * v + (1 - beta2) * c * c
         m_hat = m / (1 - beta1**k) if method == "adam" else m

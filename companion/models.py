@@ -80,7 +80,7 @@ def _least_squares_inputs(W, x, b):
 
 
 def least_squares(W, x, b):
-    """Loss ``L(W) = 1/2 |W x - b|^2`` and its Frobenius gradient ``(W x - b) x^T`` (8.3.2).
+    """Loss ``ℒ(W) = 1/2 |W x - b|^2`` and its Frobenius gradient ``(W x - b) x^T`` (8.3.2).
 
     Parameters
     ----------
@@ -151,7 +151,7 @@ class MLPCache:
 
 @dataclass
 class MLPGrads:
-    """Gradients of an MLP loss: ``deltas[l-1] = delta_l = grad_{z_l} J``, ``A[l-1] = delta_l h_{l-1}^T``,
+    """Gradients of an MLP loss: ``deltas[l-1] = delta_l = grad_{z_l} ℒ``, ``A[l-1] = delta_l h_{l-1}^T``,
     ``b[l-1] = delta_l`` (summed over the batch), and ``x`` the gradient with respect to the input."""
 
     deltas: list
@@ -244,7 +244,7 @@ def mlp_forward(As, bs, x, activations="tanh"):
 
 
 def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLPGrads:
-    """Backward recursion by adjoints (8.5.4, 8.5.5), from ``h_bar = grad_{h_L} J``.
+    """Backward recursion by adjoints (8.5.4, 8.5.5), from ``h_bar = grad_{h_L} ℒ``.
 
     ``delta_L = D_L h_bar``; ``delta_{l-1} = D_{l-1} (A_l^T delta_l)``;
     ``grad A_l = delta_l h_{l-1}^T``; ``grad b_l = delta_l`` (summed over batch columns).
@@ -285,9 +285,9 @@ def mlp_backward(As, cache: MLPCache, h_bar, *, input_grad: bool = False) -> MLP
 
 
 def mlp_loss_and_grads(As, bs, x, y, activations="tanh"):
-    """Squared loss ``J = 1/2 |h_L - y|^2`` (summed over the batch) and its gradients.
+    """Squared loss ``ℒ = 1/2 |h_L - y|^2`` (summed over the batch) and its gradients.
 
-    Returns ``(loss, grads)`` with ``grads`` an :class:`MLPGrads`; ``grad_{h_L} J = h_L - y``.
+    Returns ``(loss, grads)`` with ``grads`` an :class:`MLPGrads`; ``grad_{h_L} ℒ = h_L - y``.
     """
     hL, cache = mlp_forward(As, bs, x, activations)
     r = hL - _target(y, hL, x)
@@ -305,7 +305,7 @@ def _target(y, hL, x):
 
 
 def mlp_loss(As, bs, x, y, activations="tanh") -> float:
-    """The squared loss alone, ``J = 1/2 |h_L - y|^2`` (summed over the batch): one forward pass."""
+    """The squared loss alone, ``ℒ = 1/2 |h_L - y|^2`` (summed over the batch): one forward pass."""
     hL, _ = mlp_forward(As, bs, x, activations)
     r = hL - _target(y, hL, x)
     return 0.5 * float(np.vdot(r, r))
@@ -526,7 +526,7 @@ def attention_jvp(cache: AttentionCache, dQ=None, dK=None, dV=None) -> np.ndarra
 
 
 def squared_loss(Y, T):
-    """Loss ``L(Y) = 1/2 |Y - T|_F^2`` and its Frobenius gradient ``G_Y = Y - T``.
+    """Loss ``ℒ(Y) = 1/2 |Y - T|_F^2`` and its Frobenius gradient ``G_Y = Y - T``.
 
     ``Y``, ``T``: arrays of the same shape. Returns ``(loss, G_Y)``.
     """
@@ -541,7 +541,7 @@ def squared_loss(Y, T):
 
 
 def attention_loss_and_grads(Q, K, V, T, *, scale=None):
-    """``J = 1/2 |Y - T|_F^2`` with ``Y = softmax(scale Q K^T) V``, and ``(G_Q, G_K, G_V)``.
+    """The loss ``ℒ = 1/2 |Y - T|_F^2`` with ``Y = softmax(scale Q K^T) V``, and ``(G_Q, G_K, G_V)``.
 
     The forward pass (:func:`attention`), the loss's ``G_Y = Y - T``, then the pullback
     (:func:`attention_vjp`). ``T``: (n, d_v), like ``Y``. Returns ``(loss, (G_Q, G_K, G_V))``.

@@ -1,7 +1,7 @@
 """Perturb a parameter and compare the true change with the first-order prediction.
 
 The "perturb W" studies of 8.3, 8.5 and 8.6: pick a direction ``dW``, step ``eps`` along
-it, and watch ``L(W + eps dW) - L(W)`` against its linearization ``eps <G, dW>_F``.
+it, and watch ``ℒ(W + eps dW) - ℒ(W)`` against its linearization ``eps <G, dW>_F``.
 The gap (the remainder) shrinks like ``eps**2`` exactly when ``G`` is the gradient.
 """
 

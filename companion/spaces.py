@@ -184,10 +184,10 @@ def inner(U, V, metric=None) -> float:
 
 
 def riesz(covector, metric=None) -> np.ndarray:
-    """Gradient from differential (8.2.2): the ``G`` with ``<G, U>_metric = dL[U]`` for all ``U``.
+    """Gradient from differential (8.2.2): the ``G`` with ``<G, U>_metric = dℒ[U]`` for all ``U``.
 
     ``covector`` is the array ``c`` of the differential's Euclidean coefficients,
-    ``dL[U] = <c, U>_F`` (a Frobenius gradient). Under Frobenius, ``G = c``; under a metric
+    ``dℒ[U] = <c, U>_F`` (a Frobenius gradient). Under Frobenius, ``G = c``; under a metric
     ``M``, ``G = M^{-1} c`` (acting on ``vec``).
     """
     c = as_float_array(covector, "covector", allow_empty=False)
@@ -382,9 +382,9 @@ def plane_metric(kappa, theta=0.0) -> Metric:
 
 
 def steepest_ascent(covector, metric=None) -> np.ndarray:
-    """The unit direction of fastest increase: ``argmax dL[V]`` over ``|V|_metric = 1`` (8.2, 8.7).
+    """The unit direction of fastest increase: ``argmax dℒ[V]`` over ``|V|_metric = 1`` (8.2, 8.7).
 
-    ``covector`` holds the differential's Euclidean coefficients (``dL[V] = <c, V>_F``).
+    ``covector`` holds the differential's Euclidean coefficients (``dℒ[V] = <c, V>_F``).
     By Cauchy-Schwarz in the chosen inner product the maximiser is ``G / |G|_metric`` with
     ``G = riesz(c, metric)``, and the maximal rate is ``|G|_metric``. Same shape as ``c``.
     """

@@ -402,18 +402,19 @@ def build_specs() -> dict:
         "companion.metrics.Quadratic.loss": S(lambda: {"w": R(2)}, {"w": A()}, call=method(lambda: metrics.ill_conditioned_quadratic(10.0), "loss")),
         "companion.metrics.Quadratic.differential": S(lambda: {"w": R(2)}, {"w": A()}, call=method(lambda: metrics.ill_conditioned_quadratic(10.0), "differential")),
         "companion.metrics.Quadratic.hessian": S(lambda: {"w": R(2)}, {"w": A(none_ok=True)}, call=method(lambda: metrics.ill_conditioned_quadratic(10.0), "hessian")),
-        "companion.metrics.Quadratic.natural_metric": S(lambda: {"w": R(2)}, {"w": A(none_ok=True)}, call=method(lambda: metrics.ill_conditioned_quadratic(10.0), "natural_metric")),
         "companion.metrics.ill_conditioned_quadratic": S(lambda: {"cond": 10.0, "rotation": 30.0, "w_star": (0.0, 0.0), "lam_max": 1.0},
                                                          {"cond": NUMBER(positive=True, extra=[("below 1", 0.5)]), "rotation": NUMBER(), "w_star": A(), "lam_max": NUMBER(positive=True)}),
         "companion.metrics.rotation_matrix": S(lambda: {"degrees": 30.0}, {"degrees": NUMBER()}),
         "companion.metrics.LogisticRegression": S(lambda: {"X": R(2, 5), "y": np.array([0.0, 1, 1, 0, 1])}, {"X": A(), "y": A(extra=[("a label 2", np.array([0.0, 1, 2, 0, 1]))])}),
     }
     logreg = lambda: metrics.make_logistic_regression(20, rng=np.random.default_rng(3))
-    for m in ("probabilities", "loss", "differential", "hessian", "fisher", "natural_metric"):
+    for m in ("probabilities", "loss", "differential", "hessian", "fisher"):
         specs[f"companion.metrics.LogisticRegression.{m}"] = S(lambda: {"w": R(2)}, {"w": A()}, call=method(logreg, m))
     repar = lambda: metrics.reparametrize(metrics.ill_conditioned_quadratic(10.0), 2 * np.eye(2))
-    for m in ("loss", "differential", "hessian", "natural_metric"):
+    for m in ("loss", "differential", "hessian"):
         specs[f"companion.metrics.Reparametrized.{m}"] = S(lambda: {"u": R(2)}, {"u": A()}, call=method(repar, m))
+    repar_logreg = lambda: metrics.reparametrize(logreg(), 2 * np.eye(2))
+    specs["companion.metrics.Reparametrized.fisher"] = S(lambda: {"u": R(2)}, {"u": A()}, call=method(repar_logreg, "fisher"))
     specs["companion.metrics.Reparametrized.to_w"] = S(lambda: {"u": R(2)}, {"u": A(rank_free=True)}, call=method(repar, "to_w"))
     specs["companion.metrics.Reparametrized.to_u"] = S(lambda: {"w": R(2)}, {"w": A(rank_free=True)}, call=method(repar, "to_u"))
     problems = Kind(lambda v: COMMON + [("a number", 3), ("an array", np.eye(2))])
@@ -421,7 +422,7 @@ def build_specs() -> dict:
         "companion.metrics.Reparametrized": S(lambda: {"problem": metrics.ill_conditioned_quadratic(10.0), "B": 2 * np.eye(2)}, {"problem": problems, "B": A(extra=[("a singular B", np.zeros((2, 2)))])}),
         "companion.metrics.reparametrize": S(lambda: {"problem": metrics.ill_conditioned_quadratic(10.0), "B": 2 * np.eye(2)}, {"problem": problems, "B": A(extra=[("a singular B", np.zeros((2, 2)))])}),
         "companion.metrics.metric_at": S(lambda: {"problem": metrics.ill_conditioned_quadratic(10.0), "metric": "jacobi", "w": R(2)},
-                                         {"problem": problems, "metric": Kind(lambda v: [("None", None), ("a number", 3), ("an unknown name", "nope"), ("a NaN matrix", np.full((2, 2), np.nan)), ("a wrong shape", np.eye(3))]),
+                                         {"problem": problems, "metric": Kind(lambda v: [("None", None), ("a number", 3), ("an unknown name", "nope"), ("the old name 'natural' (now 'newton')", "natural"), ("'fisher' for a quadratic", "fisher"), ("a NaN matrix", np.full((2, 2), np.nan)), ("a wrong shape", np.eye(3))]),
                                           "w": A()}),
         "companion.metrics.metric_step": S(lambda: {"c": R(2), "M": 2 * np.eye(2), "eta": 0.5}, {"c": A(), "M": METRIC_ARG, "eta": NUMBER(positive=True)}),
         "companion.metrics.steepest_direction": S(lambda: {"c": R(2), "M": 2 * np.eye(2)}, {"c": A(extra=[("zero", np.zeros(2))]), "M": METRIC_ARG}),
@@ -429,7 +430,7 @@ def build_specs() -> dict:
         "companion.metrics.DescentPath.steps_to": S(lambda: {"tol": 1e-3}, {"tol": NUMBER(finite=False)},
                                                     call=method(lambda: metrics.metric_descent(metrics.ill_conditioned_quadratic(10.0), np.ones(2), steps=5), "steps_to")),
         "companion.metrics.metric_descent": S(lambda: {"problem": metrics.ill_conditioned_quadratic(10.0), "w0": np.ones(2), "metric": "euclidean", "eta": 0.1, "steps": 5, "max_steps": 100, "max_size": 1000},
-                                              {"problem": problems, "w0": A(), "metric": Kind(lambda v: [("None", None), ("a number", 3), ("an unknown name", "nope"), ("a NaN matrix", np.full((2, 2), np.nan)), ("a wrong shape", np.eye(3))]),
+                                              {"problem": problems, "w0": A(), "metric": Kind(lambda v: [("None", None), ("a number", 3), ("an unknown name", "nope"), ("the old name 'natural' (now 'newton')", "natural"), ("'fisher' for a quadratic", "fisher"), ("a NaN matrix", np.full((2, 2), np.nan)), ("a wrong shape", np.eye(3))]),
                                                "eta": NUMBER(positive=True), "steps": SIZE(min=0), "max_steps": LIMIT, "max_size": LIMIT}),
         "companion.metrics.stability_bound": S(lambda: {"H": np.diag([2.0, 1.0]), "M": np.eye(2)}, {"H": A(), "M": METRIC_ARG}),
         "companion.metrics.contraction_factor": S(lambda: {"H": np.diag([2.0, 1.0]), "M": np.eye(2), "eta": 0.5}, {"H": A(), "M": METRIC_ARG, "eta": NUMBER()}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -215,3 +217,39 @@ def test_a_tuple_part_is_named_in_the_generic_slips():
     assert fb.message == ("G_K: right size and direction, opposite sign: your answer is -1 times "
                           "G_K in 8.6.4 (The whole attention pullback)")
 
+
+
+# ----------------------------------------------------------------------------- the point is "the point"
+def _reports_and_errors():
+    """Every kind of report and every error about f that check_gradient gives, as text."""
+    f, W, G, _ = ls_case(7, 4, 4)
+    answers = (G, G.T, -G, 2 * G, G + 1e-3 * np.abs(G).max(), np.ones((4, 4)), None, "abc", np.ones(3),
+               np.full((4, 4), np.nan), G[:, :1])
+    texts = [str(check_gradient(f, W, g)) for g in answers]
+    texts.append(str(check_gradient(lambda x: float(np.abs(x).sum()), np.zeros(3), np.ones(3))))  # a kink
+    texts.append(str(check_gradient(lambda x: 0.0 * x.sum(), np.ones(3), np.ones(3))))  # flat
+    bad_f = (lambda x: np.nan * x.sum(), lambda x: np.log(x[0]) + 0 * x.sum(), lambda x: float(np.sqrt(x).sum()),
+             lambda x: "a string", lambda x: np.ones(2))
+    for f_ in bad_f:
+        with np.errstate(all="ignore"), pytest.raises((ValueError, TypeError)) as info:
+            check_gradient(f_, np.zeros(3), np.ones(3))
+        texts.append(str(info.value))
+    with pytest.raises(ValueError) as info:
+        check_gradient(np.sum, np.ones(3), np.ones(3), n_directions=10**7)
+    texts.append(str(info.value))
+    return texts
+
+
+def test_no_message_calls_the_point_x():
+    """On the pages x is the data vector: check_gradient's reports and its errors about f say "the point"
+    (an error about the argument itself still names it, x, as every bad-input error names its argument)."""
+    texts = _reports_and_errors()
+    assert len(texts) == 19
+    for text in texts:
+        words = re.sub(r"^\[(x|ok|\.\.)\] ", "", text)  # the report's mark, [x] for "wrong", is no name
+        assert re.search(r"\bx\b", words) is None, text
+    assert any("no answer can be checked at this point" in t for t in texts)
+    assert any("f returned nan at a point next to the point" in t for t in texts)
+    assert any("the point has 3 entries" in t for t in texts)
+    with pytest.raises(ValueError, match=r"^x "):  # the argument, by its name
+        check_gradient(np.sum, np.full(3, np.nan), np.ones(3))

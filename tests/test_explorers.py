@@ -217,6 +217,41 @@ def test_every_frame_has_alt_text_with_its_numbers(explorer):
             assert numbers and all(html.unescape(x) in alt for x in numbers)
 
 
+# the loss written as the depth L or as a Jacobian J: L(...), dL, $L$, "level lines of L", J(...), nabla ... J
+LOSS_AS_L_OR_J = re.compile(
+    r"(?<![\w\\])L\(|(?<![\w\\])dL(?![a-z])|\$L\$|lines of L\b|(?<![\w\\])J\(|(?:nabla|∇)\S*?J\b|zoom on J\b"
+)
+
+
+def test_the_loss_is_written_as_the_book_writes_it(explorer):
+    """notation.md: the loss is calligraphic (ℒ in HTML, $\\mathcal{L}$ in the figures); a plain L is the depth
+    and J a Jacobian. No figure text, title or readout writes the loss L or J; a readout item of the loss is said
+    in words in the frame's text alternative ("loss ℒ(W) = ...")."""
+    from matplotlib.text import Text
+
+    from companion.widgets._base import LOSS
+
+    texts = [t.get_text() for fig in explorer.figures for t in fig.findobj(Text)]
+    texts += [explorer.children[0].value] + [c.value for stack in explorer.option_readouts for c in stack.children]
+    for text in texts:
+        assert not LOSS_AS_L_OR_J.search(html.unescape(text)), text
+    for stack, readouts in zip(explorer.option_frames, explorer.option_readouts, strict=True):
+        for img, text in zip(stack.children, readouts.children, strict=True):
+            for item in re.findall(r"<code>(.+?)</code>", text.value):
+                if html.unescape(item).startswith(LOSS):
+                    assert f"loss {html.unescape(item)}" in img.tooltip
+
+
+def test_the_pattern_finds_the_loss_written_l_or_j():
+    for bad in ("L(W) = 1", r"zoom on $L$ along", "one differential dL,", r"$dL_w[v]$", "level lines of L",
+                "(&nabla;<sub>A_l</sub>J)[i, j]", r"$(\nabla_{A_\ell}J)_{ij}$", r"$(J(A+s)-J)$", "zoom on J along"):
+        assert LOSS_AS_L_OR_J.search(html.unescape(bad)), bad
+    for good in ("ℒ(W) = 1", r"zoom on $\mathcal{L}$", r"$d\mathcal{L}_w[v]$", "depth L = 8", "(tanh, L = 3, widths)",
+                 r"$\frac{1}{n}\,\mathrm{tr}(J^\top J)$", "singular values of J", r"model $J u$", r"$\sigma_w^L$",
+                 "D<sub>L</sub>A<sub>L</sub>"):
+        assert not LOSS_AS_L_OR_J.search(html.unescape(good)), good
+
+
 def test_indices_shown_count_from_one(explorer):
     """A reader counts rows and columns from 1 (notation.md): every heatmap's ticks sit on the array
     positions 0..n-1 and are labelled 1..n, and a slider choosing an entry or a row starts at 1."""
@@ -224,10 +259,13 @@ def test_indices_shown_count_from_one(explorer):
 
     heatmaps = [ax for fig in explorer.figures for ax in fig.axes if any(isinstance(a, AxesImage) for a in ax.images)]
     for ax in heatmaps:
-        # labels may be left to a neighbour in line (8.6 labels each row of panels once): then none are shown
+        # a heatmap shows its labels on one axis at least (8.6 labels a row of panels on its first column only)
         assert not (len(ax.get_xticks()) or len(ax.get_yticks())) or ax.get_xticklabels() or ax.get_yticklabels()
-        for ticks, labels in ((ax.get_xticks(), ax.get_xticklabels()), (ax.get_yticks(), ax.get_yticklabels())):
-            if len(ticks) and labels:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_majorticklocs()
+            # every tick's label, the hidden ones too
+            labels = [t.label1 for t in axis.get_major_ticks(len(ticks))]
+            if len(ticks):
                 assert [t.get_text() for t in labels] == [str(int(k) + 1) for k in ticks], ax.get_title()
                 assert ticks[0] == 0 and labels[0].get_text() == "1"
     for name, w in explorer.controls.items():

@@ -1,4 +1,5 @@
-"""8.7: the step is the Riesz image of the differential, and only the natural one is coordinate-free."""
+"""8.7: the step is the Riesz image of the differential, and only a metric that pulls back like the Hessian (Newton's,
+the Fisher metric of the natural gradient) gives a coordinate-free one."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def test_same_differential_different_steps():
         # the defining equation of the Riesz map: <M^{-1} c, v>_M = c . v, i.e. M step = -eta c
         assert np.allclose(M @ s, -0.5 * c, atol=1e-12)
         assert np.allclose(s, -0.5 * riesz(c, M))
-    pairs = [("euclidean", "jacobi"), ("euclidean", "natural"), ("jacobi", "natural")]
+    pairs = [("euclidean", "jacobi"), ("euclidean", "newton"), ("jacobi", "newton")]
     for a, b in pairs:
         cosine = steps[a] @ steps[b] / np.linalg.norm(steps[a]) / np.linalg.norm(steps[b])
         assert cosine < 0.99, f"{a} and {b} steps should point in different directions"
@@ -137,7 +138,7 @@ def test_steepest_direction_in_higher_dimension_beats_random_unit_vectors():
 # ----------------------------------------------------------------- convergence on the quadratic
 def test_newton_with_unit_rate_lands_on_minimum_in_one_step():
     q = ill_conditioned_quadratic(1000.0, rotation=17.0, w_star=(0.4, -0.3))
-    path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=1.0, steps=3)
+    path = metric_descent(q, [-2.0, 2.0], metric="newton", eta=1.0, steps=3)
     assert np.allclose(path.w[1], q.w_star, atol=1e-12)
     assert path.steps_to(1e-20) == 1
 
@@ -145,7 +146,7 @@ def test_newton_with_unit_rate_lands_on_minimum_in_one_step():
 @pytest.mark.parametrize("cond", [1.0, 10.0, 1000.0])
 def test_newton_rate_does_not_depend_on_conditioning(cond):
     q = ill_conditioned_quadratic(cond, rotation=40.0)
-    path = metric_descent(q, [-2.0, 2.0], metric="natural", eta=0.5, steps=10)
+    path = metric_descent(q, [-2.0, 2.0], metric="newton", eta=0.5, steps=10)
     # error e_{k+1} = (1 - eta) e_k exactly, so the loss shrinks by (1 - eta)^2 per step
     assert np.allclose(path.loss[1:] / path.loss[:-1], 0.25, rtol=1e-9)
 
@@ -172,7 +173,7 @@ def test_jacobi_equals_newton_on_axis_aligned_valley_but_not_on_rotated_one():
     w0 = [-2.0, 2.0]
     for q, same in [(aligned, True), (rotated, False)]:
         j = metric_descent(q, w0, metric="jacobi", eta=0.8, steps=20)
-        n = metric_descent(q, w0, metric="natural", eta=0.8, steps=20)
+        n = metric_descent(q, w0, metric="newton", eta=0.8, steps=20)
         assert np.allclose(j.w, n.w, atol=1e-12) == same
     # at 45 degrees the diagonal of H is a multiple of I: Jacobi is rescaled Euclidean
     d = np.diag(rotated.H)
@@ -199,15 +200,15 @@ def _compare_paths(problem, B, metric, w0, eta, steps):
     return np.abs(r.to_w(pu.w) - pw.w).max()
 
 
-@pytest.mark.parametrize("make", ["quadratic", "logistic"])
-def test_natural_gradient_is_invariant_under_linear_reparametrization(make, logistic):
+@pytest.mark.parametrize("make, metric", [("quadratic", "newton"), ("logistic", "newton"), ("logistic", "fisher")])
+def test_newton_and_natural_gradient_are_invariant_under_linear_reparametrization(make, metric, logistic):
     rng = np.random.default_rng(7)
     if make == "quadratic":
         problem, w0, eta = Quadratic(random_spd(3, rng, 100.0), rng.standard_normal(3)), rng.standard_normal(3), 0.3
     else:
         problem, w0, eta = logistic, np.zeros(3), 0.5
     B = rng.standard_normal((3, 3)) + 3 * np.eye(3)
-    assert _compare_paths(problem, B, "natural", w0, eta, 15) < 1e-9
+    assert _compare_paths(problem, B, metric, w0, eta, 15) < 1e-9
     # Euclidean descent, at a rate stable in both coordinate systems, takes a different path
     r = reparametrize(problem, B)
     eta_e = 0.5 * min(stability_bound(problem.hessian(w0)), stability_bound(r.hessian(r.to_u(w0))))
@@ -221,6 +222,58 @@ def test_jacobi_is_invariant_under_axis_scaling_only():
     assert _compare_paths(q, rotation_matrix(40.0) @ np.diag([3.0, 0.2]), "jacobi", w0, 0.5, 15) > 1e-2
     # Euclidean descent is not even invariant under a scaling of the axes
     assert _compare_paths(q, np.diag([3.0, 0.2]), "euclidean", w0, 0.05, 15) > 1e-2
+
+
+# ----------------------------------------------------------------- the metrics by name
+def test_newton_is_the_hessian_and_fisher_the_models_fisher_information(logistic):
+    q = ill_conditioned_quadratic(50.0, rotation=20.0)
+    w = np.array([0.4, -1.0])
+    assert METRICS == ("euclidean", "jacobi", "newton")
+    assert np.array_equal(metric_at(q, "newton", w), q.H)
+    u = np.array([0.3, -0.2, 0.5])
+    assert np.array_equal(metric_at(logistic, "fisher", u), logistic.fisher(u))
+    assert np.array_equal(metric_at(logistic, "newton", u), logistic.hessian(u))
+    B = np.diag([2.0, 0.5, 1.0]) + 0.1
+    r = reparametrize(logistic, B)
+    assert np.allclose(metric_at(r, "fisher", u), B.T @ logistic.fisher(B @ u) @ B, rtol=1e-13)
+    assert metric_descent(r, u, metric="fisher", eta=0.5, steps=2).metric == "fisher"
+
+
+def test_the_old_name_natural_is_refused_and_says_why():
+    """"natural" meant M = H (Newton's method); the natural gradient is the Fisher metric's. The old key is refused
+    with a ValueError naming the argument, the new name and the reason, before any work."""
+    calls = []
+
+    class Counted(Quadratic):
+        def loss(self, w):
+            calls.append("loss")
+            return super().loss(w)
+
+        def differential(self, w):
+            calls.append("differential")
+            return super().differential(w)
+
+    q = Counted(np.diag([1.0, 0.1]), np.zeros(2))
+    for call in (lambda: metric_at(q, "natural", [1.0, 1.0]),
+                 lambda: metric_descent(q, [1.0, 1.0], metric="natural", eta=1.0, steps=5)):
+        with pytest.raises(ValueError) as info:
+            call()
+        msg = str(info.value)
+        assert msg.startswith('metric "natural" was renamed "newton"')
+        assert "Newton's method" in msg and "Fisher" in msg and 'metric="fisher"' in msg
+    assert calls == []
+    assert not hasattr(q, "natural_metric")
+
+
+def test_fisher_needs_a_probabilistic_model():
+    q = ill_conditioned_quadratic(10.0)
+    for problem in (q, reparametrize(q, 2 * np.eye(2))):
+        with pytest.raises(ValueError, match=r'metric "fisher" needs a probabilistic model.*metric="newton"'):
+            metric_at(problem, "fisher", [1.0, 1.0])
+        with pytest.raises(ValueError, match='metric "fisher"'):
+            metric_descent(problem, [1.0, 1.0], metric="fisher")
+    with pytest.raises(TypeError, match="no Fisher information"):
+        reparametrize(q, 2 * np.eye(2)).fisher([1.0, 1.0])
 
 
 # ----------------------------------------------------------------- bad input

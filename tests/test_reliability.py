@@ -153,9 +153,9 @@ def test_check_gradient_on_a_kink():
 
 
 @pytest.mark.parametrize("f, where", [
-    (lambda x: np.nan * x.sum(), "at x "),
-    (lambda x: np.log(x[0] - 0.3), "at x "),  # log(0) = -inf at x
-    (lambda x: np.log(x[0] - 0.3 + 1e-9), "at x - h v, next to x"),  # NaN at x - h v
+    (lambda x: np.nan * x.sum(), "at the point "),
+    (lambda x: np.log(x[0] - 0.3), "at the point "),  # log(0) = -inf at the point
+    (lambda x: np.log(x[0] - 0.3 + 1e-9), "at a point next to the point"),  # NaN a step back from it
 ])
 def test_check_gradient_when_f_is_nan(f, where):
     with np.errstate(all="ignore"), pytest.raises(ValueError, match=f"f returned (nan|-inf) {where}"):

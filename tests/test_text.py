@@ -212,7 +212,7 @@ def test_8_7_newton_is_not_called_first_order_nor_natural():
         )
     from companion.widgets.metrics import LABELS
 
-    assert LABELS["natural"].startswith("Newton"), "the explorer's legend names M = H Newton"
+    assert LABELS["newton"].startswith("Newton"), "the explorer's legend names M = H Newton"
 
 
 def test_8_7_score_has_the_log_likelihood_sign():
@@ -530,7 +530,7 @@ def test_check_gradient_shows_indices_from_1_and_no_contradictory_taylor_line():
     report = check_gradient(f, X, wrong)
     assert report.where == (0, 0) and "largest at index (1, 1) (counting from 1)" in str(report)
     ns = run_cells("8-6", "cell-01", "cell-05", "cell-11", "cell-15")
-    bad = check_gradient(ns["L_of_K"], ns["K"], ns["G_S"] @ ns["Q"] / np.sqrt(ns["d"]))
+    bad = check_gradient(ns["loss_of_K"], ns["K"], ns["G_S"] @ ns["Q"] / np.sqrt(ns["d"]))
     assert not bad and "the linear model is right" not in str(bad)
 
 

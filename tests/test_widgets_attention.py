@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from companion import jacobian, numerical_gradient
 from companion.models import softmax_jacobian
 from companion.widgets import make_attention_explorer
+from companion.widgets._base import LOSS
 from companion.widgets._base import parse_readout as numbers
 from companion.widgets.attention import (
     EPS_GRID,
@@ -83,10 +84,10 @@ def test_readout_is_first_order_correct(target, kind):
     assert np.allclose(prob.G_X, G_num, rtol=1e-6, atol=1e-8)
     assert np.linalg.norm(dX) == pytest.approx(1.0, rel=1e-12)
     h = 1e-3
-    curvature = (f(X + h * dX) - 2 * f(X) + f(X - h * dX)) / h**2  # d^2 L along dX
+    curvature = (f(X + h * dX) - 2 * f(X) + f(X - h * dX)) / h**2  # d^2 ℒ along dX
     for eps in EPS_GRID:
         r = readout(prob, eps)
-        assert r["L"] == pytest.approx(f(X), rel=1e-12)
+        assert r[LOSS] == pytest.approx(f(X), rel=1e-12)
         assert r["actual change"] == pytest.approx(f(X + eps * dX) - f(X), rel=1e-8, abs=1e-13)
         assert r["predicted change"] == pytest.approx(eps * np.vdot(G_num, dX), rel=1e-5, abs=1e-10)
         assert r["remainder"] == pytest.approx(abs(r["actual change"] - r["predicted change"]), rel=1e-9, abs=1e-15)

@@ -7,6 +7,7 @@ import pytest
 
 from companion.models import least_squares
 from companion.widgets import make_least_squares_explorer
+from companion.widgets._base import LOSS
 from companion.widgets._base import parse_readout as numbers
 from companion.widgets.least_squares import EPS_GRID, least_squares_problem, readout
 
@@ -34,7 +35,7 @@ def test_readout_is_first_order_correct(kind):
         assert r["remainder"] == pytest.approx(eps**2 * r["|dW x|^2 / 2"], rel=1e-6, abs=1e-15)
         W2 = prob.W + eps * prob.dW
         assert r["actual change"] == pytest.approx(
-            least_squares(W2, prob.x, prob.b)[0] - r["L(W)"], rel=1e-12, abs=1e-15
+            least_squares(W2, prob.x, prob.b)[0] - r[f"{LOSS}(W)"], rel=1e-12, abs=1e-15
         )
 
 

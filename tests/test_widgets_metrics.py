@@ -21,7 +21,7 @@ def independent_losses(cond, rotation, eta, steps, metric):
     t = np.deg2rad(rotation)
     R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
     H = R @ np.diag([1.0, 1.0 / cond]) @ R.T
-    M = {"euclidean": np.eye(2), "jacobi": np.diag(np.diag(H)), "natural": H}[metric]
+    M = {"euclidean": np.eye(2), "jacobi": np.diag(np.diag(H)), "newton": H}[metric]
     T = np.eye(2) - eta * np.linalg.inv(M) @ H
     e = np.array(W0, dtype=float)
     out = [0.5 * e @ H @ e]
@@ -49,7 +49,7 @@ def test_readout_matches_closed_form(explorer, k):
         explorer.controls["steps"].value,
         explorer.controls["rotation"].value,
     )
-    for m in ("euclidean", "jacobi", "natural"):
+    for m in ("euclidean", "jacobi", "newton"):
         losses, H = independent_losses(cond, rot, eta, steps, m)
         assert shown[f"final loss ({NAMES[m]})"] == pytest.approx(losses[-1], rel=1e-3, abs=1e-300)
         hit = np.flatnonzero(losses <= 1e-6)
@@ -88,7 +88,7 @@ def test_live_controls_rerender_and_numbers_follow():
     assert e.image != before and e.last_error is None
     after = numbers(e.readout)
     # Newton: L_k = (1 - eta)^{2k} L_0, so the final loss moves from 0.1^{2*60} L0 to 0.5^{120} L0
-    L0 = descent_study(COND_GRID[6], eta=0.5, steps=60, rotation=30.0).paths["natural"].loss[0]
+    L0 = descent_study(COND_GRID[6], eta=0.5, steps=60, rotation=30.0).paths["newton"].loss[0]
     assert after["final loss (Newton)"] == pytest.approx(0.25**60 * L0, rel=1e-6)
     assert shown["final loss (Newton)"] != after["final loss (Newton)"]
     # past the stability bound, Euclidean descent diverges and the readout says so

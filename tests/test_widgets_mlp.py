@@ -7,6 +7,7 @@ import pytest
 
 from companion.models import mlp_forward, mlp_init
 from companion.widgets import make_mlp_explorer
+from companion.widgets._base import LOSS
 from companion.widgets._base import parse_readout as numbers
 from companion.widgets.mlp import BATCH, D_IN, D_OUT, EPS_GRID, mlp_problem, mlp_sizes, readout
 
@@ -17,7 +18,7 @@ def explorer():
 
 
 def loss_from_scratch(depth, width, activation, seed, layer=None, ij=None, eps=0.0):
-    """J = 1/2 |h_L - Y|^2 rebuilt from the seed, with A_layer[ij] += eps; plain numpy forward pass."""
+    """The loss ℒ = 1/2 |h_L - Y|^2 rebuilt from the seed, with A_layer[ij] += eps; plain numpy forward pass."""
     sizes = mlp_sizes(depth, width)
     rng = np.random.default_rng(seed)
     As, bs = mlp_init(sizes, rng=rng, gain=1.0, bias_scale=0.1)
@@ -47,7 +48,7 @@ def test_every_frame_predicts_eps_times_the_gradient_entry(explorer):
     assert [f["predicted change"] / eps for f, eps in zip(frames, EPS_GRID, strict=False)] == pytest.approx(
         [entry] * len(frames), rel=1e-3
     )
-    assert len({f["loss"] for f in frames}) == 1
+    assert len({f[LOSS] for f in frames}) == 1
 
 
 @pytest.mark.parametrize("k", range(len(EPS_GRID)))
@@ -56,10 +57,10 @@ def test_shown_numbers_match_an_independent_forward_pass(explorer, k):
     explorer.slider.index = k
     eps = EPS_GRID[k]
     shown = numbers(explorer.readout)
-    J0 = loss_from_scratch(3, 8, "tanh", 0)
-    J1 = loss_from_scratch(3, 8, "tanh", 0, layer=2, ij=(0, 0), eps=eps)
-    assert shown["loss"] == pytest.approx(J0, rel=1e-3)
-    assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
+    loss0 = loss_from_scratch(3, 8, "tanh", 0)
+    loss1 = loss_from_scratch(3, 8, "tanh", 0, layer=2, ij=(0, 0), eps=eps)
+    assert shown[LOSS] == pytest.approx(loss0, rel=1e-3)
+    assert shown["actual change"] == pytest.approx(loss1 - loss0, rel=1e-3, abs=1e-12)
     assert shown["predicted change"] == pytest.approx(eps * shown["(grad A_l)[i, j]"], rel=1e-3)
 
 
@@ -123,10 +124,10 @@ def test_live_controls_rerender_and_entry_is_clamped():
     assert e.last_error is None
     shown = numbers(e.readout)
     i, j = e.controls["i"].value, e.controls["j"].value  # the page's count: the array entry (i - 1, j - 1)
-    J0 = loss_from_scratch(2, 9, "relu", 4)
-    J1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i - 1, j - 1), eps=EPS_GRID[6])
-    assert shown["loss"] == pytest.approx(J0, rel=1e-3)
-    assert shown["actual change"] == pytest.approx(J1 - J0, rel=1e-3, abs=1e-12)
+    loss0 = loss_from_scratch(2, 9, "relu", 4)
+    loss1 = loss_from_scratch(2, 9, "relu", 4, layer=2, ij=(i - 1, j - 1), eps=EPS_GRID[6])
+    assert shown[LOSS] == pytest.approx(loss0, rel=1e-3)
+    assert shown["actual change"] == pytest.approx(loss1 - loss0, rel=1e-3, abs=1e-12)
 
 
 def test_depth_one_network():
@@ -190,5 +191,5 @@ def test_indices_shown_count_from_one():
     shown = numbers(e.readout)
     assert shown["(grad A_l)[i, j]"] == pytest.approx(p.G[3, 1], rel=1e-3)
     eps = e.values[e.slider.index]
-    J1 = loss_from_scratch(3, 6, "tanh", 0, layer=2, ij=(3, 1), eps=eps)
-    assert shown["actual change"] == pytest.approx(J1 - p.loss, rel=1e-3, abs=1e-12)
+    loss1 = loss_from_scratch(3, 6, "tanh", 0, layer=2, ij=(3, 1), eps=eps)
+    assert shown["actual change"] == pytest.approx(loss1 - p.loss, rel=1e-3, abs=1e-12)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from companion.widgets import make_riesz_explorer
+from companion.widgets._base import LOSS
 from companion.widgets._base import parse_readout as numbers
 from companion.widgets.riesz import DIRECTIONS, KAPPA_GRID, readout, representers, riesz_problem
 
@@ -48,7 +49,7 @@ def test_main_slider_changes_the_gradient_not_the_differential(explorer):
     assert n1["angle(g_E,g_M) deg"] > 5 and n11["angle(g_E,g_M) deg"] > 5
     assert n1["|g_M|_M"] != n11["|g_M|_M"]
     for name in DIRECTIONS:  # the differential does not depend on the metric
-        assert n1[f"dL[{name}]"] == n11[f"dL[{name}]"]
+        assert n1[f"d{LOSS}[{name}]"] == n11[f"d{LOSS}[{name}]"]
         assert n1[f"<g_M,{name}>_M"] == pytest.approx(n11[f"<g_M,{name}>_M"], rel=1e-3)
     explorer.slider.index = 6  # kappa = 1: the Euclidean metric, one gradient
     assert numbers(explorer.readout)["angle(g_E,g_M) deg"] == pytest.approx(0.0, abs=1e-4)
@@ -68,7 +69,7 @@ def test_readout_numbers_are_right(w1, w2, theta):
         for name, v in DIRECTIONS.items():
             h = 1e-6
             fd = (loss(w + h * v) - loss(w - h * v)) / (2 * h)
-            assert r[f"dL[{name}]"] == pytest.approx(fd, rel=1e-6, abs=1e-9)
+            assert r[f"d{LOSS}[{name}]"] == pytest.approx(fd, rel=1e-6, abs=1e-9)
             assert r[f"<g_E,{name}>"] == pytest.approx(c @ v, rel=1e-12, abs=1e-14)
             assert r[f"<g_M,{name}>_M"] == pytest.approx(g_M @ M @ v, rel=1e-10, abs=1e-12)
             assert r[f"<g_M,{name}>_M"] == pytest.approx(fd, rel=1e-6, abs=1e-9)
@@ -107,12 +108,12 @@ def test_live_controls_rerender_and_shown_numbers_match():
     w, kappa = np.array([0.9, 1.2]), KAPPA_GRID[2]
     c = grad(w)
     g_M = np.linalg.solve(metric(kappa, 100.0), c)
-    assert shown["dL[e1]"] == pytest.approx(c[0], rel=1e-3)
+    assert shown[f"d{LOSS}[e1]"] == pytest.approx(c[0], rel=1e-3)
     assert shown["|g_M|_M"] == pytest.approx(np.sqrt(c @ g_M), rel=1e-3)
 
 
 def test_zero_gradient_is_a_clear_error():
-    # the minimiser of L: solve grad = 0 by Newton's method, independently of the package
+    # the minimiser of ℒ: solve grad = 0 by Newton's method, independently of the package
     w = np.zeros(2)
     for _ in range(50):
         p = np.exp(A @ w + C)
@@ -120,7 +121,7 @@ def test_zero_gradient_is_a_clear_error():
         H = A.T @ (np.diag(p) - np.outer(p, p)) @ A
         w = w - np.linalg.solve(H, A.T @ p)
     assert np.linalg.norm(grad(w)) < 1e-12
-    with pytest.raises(ValueError, match="dL is zero"):
+    with pytest.raises(ValueError, match=f"d{LOSS} is zero"):
         riesz_problem(w[0], w[1], 0.0)
 
 
@@ -136,7 +137,7 @@ def test_bad_defaults_rejected_and_ranges_clamped():
 
 def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
-    the one a new explorer with those controls draws (arrows, level lines of dL, rates, limits)."""
+    the one a new explorer with those controls draws (arrows, level lines of dℒ, rates, limits)."""
     e = make_riesz_explorer()
     for change in [dict(theta=90.0), dict(w1=1.5), dict(w2=2.0, theta=15.0), dict(w1=0.0, w2=0.1)]:
         with e.hold():

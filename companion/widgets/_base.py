@@ -88,6 +88,7 @@ __all__ = [
     "LIVE_NOTE_BROWSER",
     "LIVE_NOTE_WITH_CHOICE",
     "LIVE_NOTE_SERVED",
+    "LOSS",
     "fmt",
     "readout_html",
     "parse_readout",
@@ -127,6 +128,12 @@ def _ipython():
     return get_ipython()
 
 
+LOSS = "ℒ"
+"""The loss's symbol in the explorers' HTML titles and readouts: ℒ (U+2112, SCRIPT CAPITAL L), the book's
+calligraphic L; figures write it ``$\\mathcal{L}$`` in mathtext. A plain ``L`` is the depth and ``J`` a Jacobian
+(notation.md)."""
+
+
 def fmt(x: float, digits: int = 4) -> str:
     """Compact number formatting for readouts."""
     return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.{digits - 1}e}"
@@ -139,8 +146,10 @@ def readout_html(numbers: dict) -> str:
 
 
 def alt_text(name: str, what: str, numbers_html: str) -> str:
-    """A frame's text alternative: ``"<name>, <what>: a = 1, b = 2"`` from its readout (plain text)."""
+    """A frame's text alternative: ``"<name>, <what>: a = 1, b = 2"`` from its readout (plain text). An item
+    that starts with the loss's symbol ``LOSS`` is said in words too: ``"loss ℒ(W) = 2.1"``."""
     items = [html.unescape(m) for m in re.findall(r"<code>(.+?)</code>", numbers_html)]
+    items = [f"loss {m}" if m.startswith(LOSS) else m for m in items]
     return f"{name}, {what}: " + ", ".join(items) if items else f"{name}, {what}"
 
 

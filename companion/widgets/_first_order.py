@@ -5,7 +5,7 @@ order. :mod:`companion.perturb` computes the comparison (a ``FirstOrderStudy`` o
 ``eps``, and its ``Zoom``); two panels show it:
 
 - the *zoom*: the loss along ``dX`` magnified ``1/eps`` times about the point,
-  ``y(s) = (L(X + s eps dX) - L(X)) / eps`` for ``s`` in ``[-2, 2]``, against its tangent
+  ``y(s) = (ℒ(X + s eps dX) - ℒ(X)) / eps`` for ``s`` in ``[-2, 2]``, against its tangent
   line ``s <G, dX>_F``, which is the same at every scale; the curve leaves it by ``O(eps)``;
 - the *remainders* ``|actual - predicted|`` against ``eps`` on log-log axes, beside a
   slope-2 guide, the current ``eps`` ringed.

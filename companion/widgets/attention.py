@@ -1,7 +1,7 @@
 """8.6 explorer: perturb the attention inputs Q, K, V and watch the pullback's prediction.
 
 ``Y = softmax(tau Q K^T / sqrt(d)) V`` (row-wise softmax) with the fixed loss
-``L(Y) = 1/2 |Y - T|_F^2`` (``T`` a fixed random target), so ``G_Y = Y - T``. The
+``ℒ(Y) = 1/2 |Y - T|_F^2`` (``T`` a fixed random target), so ``G_Y = Y - T``. The
 pullback :func:`companion.models.attention_vjp` gives ``G_Q, G_K, G_V``; a step ``eps``
 along a unit direction ``dX`` of one input ``X`` changes the loss by
 ``eps <G_X, dX>_F + O(eps^2)``. The temperature ``tau`` multiplies the scores: large
@@ -26,7 +26,7 @@ from .. import _validate
 from ..models import AttentionCache, attention, attention_vjp, softmax, softmax_jacobian, softmax_vjp, squared_loss
 from ..perturb import S_GRID, FirstOrderStudy, Zoom, direction, first_order_study, zoom_study
 from . import palette
-from ._base import Explorer, readout_html
+from ._base import LOSS, Explorer, readout_html
 from ._first_order import FirstOrderPanels, draw_remainders
 from ._heatmap import Heatmap
 
@@ -93,13 +93,13 @@ class AttentionProblem:
         return self.grads[self.target]
 
     def losses(self, Xs) -> np.ndarray:
-        """``L(Y)`` for each of a stack of replacements ``Xs`` (shape ``(B, *X.shape)``) of the target input."""
+        """``ℒ(Y)`` for each of a stack of replacements ``Xs`` (shape ``(B, *X.shape)``) of the target input."""
         args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: np.asarray(Xs, float)}
         P = softmax(self.scale * (args["Q"] @ np.swapaxes(args["K"], -1, -2)))
         return 0.5 * np.sum((P @ args["V"] - self.T) ** 2, axis=(-2, -1))
 
     def loss(self, X) -> float:
-        """``L(Y)`` with the target input replaced by ``X`` (the others fixed)."""
+        """``ℒ(Y)`` with the target input replaced by ``X`` (the others fixed)."""
         args = {"Q": self.Q, "K": self.K, "V": self.V, self.target: X}
         return squared_loss(attention(args["Q"], args["K"], args["V"], scale=self.scale)[0], self.T)[0]
 
@@ -143,7 +143,7 @@ def attention_problem(
 
 
 def zoom(problem: AttentionProblem, eps: float, s=S_GRID):
-    """The loss along ``dX`` seen at scale ``eps``: ``(L(X + s eps dX) - L(X)) / eps`` for ``s`` in ``[-2, 2]``.
+    """The loss along ``dX`` seen at scale ``eps``: ``(ℒ(X + s eps dX) - ℒ(X)) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s <G_X, dX>_F`` at every scale; the curve leaves it by ``O(eps)``.
     Returns ``(s, curve)``."""
@@ -156,7 +156,7 @@ def readout(problem: AttentionProblem, eps: float) -> dict:
     k = problem.study.index(eps)
     s = problem.study if k is not None else first_order_study(problem.loss, problem.X, problem.G_X, problem.dX, [eps])
     return {
-        "L": s.f0,
+        LOSS: s.f0,
         **s.numbers(k or 0),
         "||G_S||_F": float(np.linalg.norm(problem.G_S)),
         "||G_Q||_F": float(np.linalg.norm(problem.G_Q)),
@@ -336,7 +336,7 @@ def _build(fig, prob):
         prob.study,
         prob.zoom,
         predicted=r"$s\,\langle G_X,dX\rangle_F$",
-        actual=r"$(L(X+s\varepsilon dX)-L)/\varepsilon$",
+        actual=r"$(\mathcal{L}(X+s\varepsilon dX)-\mathcal{L})/\varepsilon$",
         zoom_title="zoom",
     )
     label = fig.text(0.985, 0.955, "", fontsize=10, fontweight="bold", ha="right", color=palette.BLUE)
@@ -385,8 +385,8 @@ def _update(panels, prob, r) -> None:
     for a in panels["roundoff"]:  # first: the new limits must not hold the old round-off line
         a.remove()
     panels["roundoff"] = []
-    first.show(prob.study, prob.zoom, zoom_title=f"zoom on $L$ along $d{t}$")
-    floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |L| times a few ulps
+    first.show(prob.study, prob.zoom, zoom_title=rf"zoom on $\mathcal{{L}}$ along $d{t}$")
+    floor = 16 * np.finfo(float).eps * max(abs(prob.loss0), 1.0)  # |ℒ| times a few ulps
     if prob.study.remainder.min() < 100 * floor:
         ax_r = first.ax_rem
         panels["roundoff"] = [
@@ -453,7 +453,7 @@ def make_attention_explorer(
     return Explorer(
         title=(
             "<b>Perturb the attention inputs (8.6)</b>: Y = softmax(&tau; QK<sup>T</sup>/&radic;d) V, "
-            "fixed loss L(Y) = &frac12;|Y &minus; T|<sub>F</sub><sup>2</sup> with a fixed random target T; "
+            f"fixed loss {LOSS}(Y) = &frac12;|Y &minus; T|<sub>F</sub><sup>2</sup> with a fixed random target T; "
             "step eps along a unit direction dX of X = Q, K or V"
         ),
         main=("eps", EPS_GRID, eps_index),

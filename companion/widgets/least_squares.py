@@ -1,8 +1,8 @@
 """8.3 explorer: perturb W in least squares and watch the first-order prediction.
 
-``L(W) = 1/2 |W x - b|^2`` has gradient ``G = r x^T`` (``r = W x - b``). Choose a
+``ℒ(W) = 1/2 |W x - b|^2`` has gradient ``G = r x^T`` (``r = W x - b``). Choose a
 direction ``dW`` (unit Frobenius norm) and a step ``eps``: the true change
-``L(W + eps dW) - L(W)`` and the prediction ``eps <G, dW>_F`` agree up to a remainder
+``ℒ(W + eps dW) - ℒ(W)`` and the prediction ``eps <G, dW>_F`` agree up to a remainder
 that is exactly ``eps^2 |dW x|^2 / 2`` here (the loss is quadratic in ``W``).
 
 Layers: compute (:func:`least_squares_problem`, with :mod:`companion.perturb`),
@@ -21,7 +21,7 @@ import numpy as np
 from .. import _validate
 from ..models import least_squares
 from ..perturb import DIRECTIONS, S_GRID, FirstOrderStudy, Zoom, direction, first_order_study, zoom_study
-from ._base import Explorer, readout_html
+from ._base import LOSS, Explorer, readout_html
 from ._first_order import FirstOrderPanels, draw_remainders
 from ._heatmap import Heatmap
 
@@ -70,7 +70,7 @@ def least_squares_problem(m=3, n=4, seed=0, kind="random", i=0, j=0, eps=EPS_GRI
 
 
 def zoom(problem: LeastSquaresProblem, eps: float, s=S_GRID):
-    """The loss along ``dW`` seen at scale ``eps``: ``(L(W + s eps dW) - L(W)) / eps`` for ``s`` in ``[-2, 2]``.
+    """The loss along ``dW`` seen at scale ``eps``: ``(ℒ(W + s eps dW) - ℒ(W)) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s <G, dW>`` at every scale; the curve bends away from it by
     ``O(eps)``, so zooming in (``eps -> 0``) flattens the graph onto its linearization.
@@ -109,7 +109,7 @@ def readout(problem: LeastSquaresProblem, eps: float) -> dict:
     """The numbers shown for step ``eps`` (read from the problem's study when ``eps`` is on its grid)."""
     k = problem.study.index(eps)
     s = problem.study if k is not None else first_order_study(problem.loss, problem.W, problem.G, problem.dW, [eps])
-    return {"L(W)": s.f0, **s.numbers(k or 0), "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2))}
+    return {f"{LOSS}(W)": s.f0, **s.numbers(k or 0), "|dW x|^2 / 2": 0.5 * float(np.sum((problem.dW @ problem.x) ** 2))}
 
 
 def _controls(m, n, seed, kind, i, j) -> dict:
@@ -165,8 +165,8 @@ def _render(fig, p):
             prob.study,
             prob.zoom,
             predicted=r"prediction $s\,\langle G,\Delta W\rangle_F$",
-            actual=r"$(L(W+s\,\varepsilon\,\Delta W)-L(W))/\varepsilon$",
-            zoom_title=r"zoom on $L$ along $\Delta W$",
+            actual=r"$(\mathcal{L}(W+s\,\varepsilon\,\Delta W)-\mathcal{L}(W))/\varepsilon$",
+            zoom_title=r"zoom on $\mathcal{L}$ along $\Delta W$",
         )
         outer = draw_outer_product(
             fig.add_subplot(gs[1, 3]), fig.add_subplot(gs[1, 2]), fig.add_subplot(gs[0, 3]), prob.r, prob.x, prob.G
@@ -204,7 +204,7 @@ def make_least_squares_explorer(
         raise ValueError(f"kind must be one of {DIRECTIONS}, got {kind!r}")
     m, n = int(np.clip(m, 1, 8)), int(np.clip(n, 1, 8))
     return Explorer(
-        title="<b>Perturb W (8.3)</b>: L(W) = &frac12;|Wx &minus; b|&sup2;, step eps along dW",
+        title=f"<b>Perturb W (8.3)</b>: {LOSS}(W) = &frac12;|Wx &minus; b|&sup2;, step eps along dW",
         main=("eps", EPS_GRID, eps_index),
         controls=_controls(m, n, seed, kind, i, j),
         render=_render,

@@ -1,17 +1,16 @@
 """8.7 explorer: one loss, one differential, four metrics, four descent paths.
 
-The loss is the ill-conditioned quadratic ``L(w) = 1/2 (w - w*)^T H (w - w*)`` with
+The loss is the ill-conditioned quadratic ``ℒ(w) = 1/2 (w - w*)^T H (w - w*)`` with
 eigenvalues ``1`` and ``1 / cond`` along axes rotated by ``rotation`` degrees. From the
-same start, gradient descent ``w <- w - eta M^{-1} dL_w`` runs under ``M = I``
+same start, gradient descent ``w <- w - eta M^{-1} dℒ_w`` runs under ``M = I``
 (Euclidean), ``M = diag(H)`` (Jacobi), ``M = H`` (Newton) and a learned diagonal metric
 ``M_k = diag(sqrt(v_k)) + eps I`` (an adaptive method: Adam, RMSProp or AdaGrad, the
 static choice, with its own learning rate). The main slider is the condition number: the
 Euclidean path bends into the valley and slows down as it grows, Newton's does not notice
 it, the Jacobi and adaptive ones only if the valley is axis-aligned.
 
-In this module the dictionaries are keyed by ``companion.metrics``' names (``"natural"`` is
-the problem's own metric: the Hessian ``H`` of this quadratic, i.e. Newton); what a reader
-sees uses ``NAMES`` (``"Newton"``).
+In this module the dictionaries are keyed by ``companion.metrics``' names (``"newton"`` is
+``M = H``, the Hessian of this quadratic); what a reader sees uses ``NAMES`` (``"Newton"``).
 
 Layers: compute (``companion.metrics``: ``metric_descent`` and friends; here
 ``descent_study`` and ``readout``), draw (``draw_*`` on given ``Axes``), wire
@@ -39,7 +38,7 @@ from ..metrics import (
     stability_bound,
 )
 from . import palette
-from ._base import Explorer, readout_html
+from ._base import LOSS, Explorer, readout_html
 
 __all__ = [
     "COND_GRID",
@@ -71,26 +70,26 @@ PATHS = (*METRICS, "adaptive")
 NAMES = {
     "euclidean": "Euclidean",
     "jacobi": "Jacobi",
-    "natural": "Newton",
+    "newton": "Newton",
     "adam": "Adam",
     "rmsprop": "RMSProp",
     "adagrad": "AdaGrad",
 }
-COLORS = {"euclidean": palette.BLUE, "jacobi": palette.ORANGE, "natural": palette.GREEN, "adaptive": palette.VERMILLION}
+COLORS = {"euclidean": palette.BLUE, "jacobi": palette.ORANGE, "newton": palette.GREEN, "adaptive": palette.VERMILLION}
 # readable without colour: each path has its own marker and line style; the wide ones are drawn first
-MARKERS = {"euclidean": "o", "jacobi": "s", "natural": "^", "adaptive": "x"}
-FILLS = {"euclidean": "none", "jacobi": "full", "natural": "full", "adaptive": "none"}
-STYLES = {"euclidean": "-", "jacobi": "--", "natural": "-.", "adaptive": ":"}
-WIDTHS = {"euclidean": 2.6, "jacobi": 1.3, "natural": 1.2, "adaptive": 1.0}
-SIZES = {"euclidean": 6.5, "jacobi": 3.5, "natural": 4.0, "adaptive": 3.5}
-ZORDER = {"euclidean": 2.0, "jacobi": 2.4, "natural": 2.6, "adaptive": 2.2}
+MARKERS = {"euclidean": "o", "jacobi": "s", "newton": "^", "adaptive": "x"}
+FILLS = {"euclidean": "none", "jacobi": "full", "newton": "full", "adaptive": "none"}
+STYLES = {"euclidean": "-", "jacobi": "--", "newton": "-.", "adaptive": ":"}
+WIDTHS = {"euclidean": 2.6, "jacobi": 1.3, "newton": 1.2, "adaptive": 1.0}
+SIZES = {"euclidean": 6.5, "jacobi": 3.5, "newton": 4.0, "adaptive": 3.5}
+ZORDER = {"euclidean": 2.0, "jacobi": 2.4, "newton": 2.6, "adaptive": 2.2}
 LABELS = {
     "euclidean": "Euclidean  M = I",
     "jacobi": "Jacobi  M = diag(H)",
-    "natural": "Newton  M = H",
+    "newton": "Newton  M = H",
     **{a: f"{NAMES[a]}  M = diag(√v) + ε" for a in ADAPTIVE},
 }
-"""Legend entries, keyed by ``companion.metrics``' names (``"natural"``: Newton here)."""
+"""Legend entries, keyed by ``companion.metrics``' names."""
 
 
 @dataclass
@@ -105,7 +104,7 @@ class DescentStudy:
 
 
 def path_name(study: DescentStudy, p: str) -> str:
-    """The reader's name of the path ``p``: ``"Newton"`` for ``"natural"``, the method's name for ``"adaptive"``."""
+    """The reader's name of the path ``p``: ``"Newton"`` for ``"newton"``, the method's name for ``"adaptive"``."""
     return NAMES[study.adaptive if p == "adaptive" else p]
 
 
@@ -129,7 +128,7 @@ def descent_study(
 
 
 def level_ellipses(q: Quadratic, levels=LEVELS, num: int = 121) -> list:
-    """The level sets ``{L(w) = c}`` of a 2-d quadratic: ellipses ``w* + V diag(sqrt(2c / lambda)) (cos t, sin t)``.
+    """The level sets ``{ℒ(w) = c}`` of a 2-d quadratic: ellipses ``w* + V diag(sqrt(2c / lambda)) (cos t, sin t)``.
 
     Returns one ``(num, 2)`` array per level."""
     lam, V = np.linalg.eigh(q.H)
@@ -166,7 +165,7 @@ def draw_paths(ax, study: DescentStudy):
     ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("w₁")
     ax.set_ylabel("w₂")
-    ax.set_title("descent paths over the level lines of L", fontsize=10)
+    ax.set_title(r"descent paths over the level lines of $\mathcal{L}$", fontsize=10)
     ax.legend(fontsize=7, loc="lower right", framealpha=0.9)
     return levels, lines
 
@@ -194,7 +193,7 @@ def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"1e{np.log10(y):.0f}"))  # plain text: no mathtext, faster
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("step k")
-    ax.set_title("loss L(wₖ)", fontsize=10)
+    ax.set_title(r"loss $\mathcal{L}(w_k)$", fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     return lines
 
@@ -324,7 +323,7 @@ _render.reuses_figure = True
 
 TITLE = (
     "<b>Gradient descent under four metrics (8.7)</b>: "
-    "L(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), step = &minus;eta M<sup>&minus;1</sup> dL"
+    f"{LOSS}(w) = &frac12;(w &minus; w*)<sup>T</sup>H(w &minus; w*), step = &minus;eta M<sup>&minus;1</sup> d{LOSS}"
 )
 
 

@@ -1,8 +1,8 @@
 """8.5 explorer: perturb one weight of a small MLP and watch backprop's prediction.
 
 A depth-``L`` network ``h_0 = x, z_l = A_l h_{l-1} + b_l, h_l = sigma(z_l)`` with the loss
-``J = 1/2 |h_L - Y|_F^2`` over a batch of a few examples (columns of ``X``). The backward
-recursion gives the error signals ``delta_l = grad_{z_l} J`` and the weight gradients
+``ℒ = 1/2 |h_L - Y|_F^2`` over a batch of a few examples (columns of ``X``). The backward
+recursion gives the error signals ``delta_l = grad_{z_l} ℒ`` and the weight gradients
 ``grad A_l = delta_l h_{l-1}^T``. Nudging one entry, ``A_l[i, j] += eps``, changes the loss
 by ``eps (grad A_l)[i, j]`` to first order; the remainder shrinks like ``eps^2``.
 
@@ -24,7 +24,7 @@ from matplotlib.ticker import LogLocator, NullLocator
 from ..models import ACTIVATIONS, mlp_delta_norms, mlp_init, mlp_loss, mlp_loss_and_grads
 from ..perturb import S_GRID, FirstOrderStudy, Zoom, first_order_study, zoom_study
 from . import _first_order, palette
-from ._base import Explorer, check_integers, readout_html
+from ._base import LOSS, Explorer, check_integers, readout_html
 from ._first_order import FirstOrderPanels
 from ._heatmap import Heatmap
 
@@ -76,7 +76,7 @@ class MLPProblem:
         return E
 
     def loss_of(self, A_l) -> float:
-        """``J`` with ``A_l`` replaced (every other parameter fixed)."""
+        """The loss ``ℒ`` with ``A_l`` replaced (every other parameter fixed)."""
         As = list(self.As)
         As[self.layer - 1] = A_l
         return mlp_loss(As, self.bs, self.X, self.Y, self.activation)
@@ -115,7 +115,7 @@ def mlp_problem(depth=3, width=8, activation="tanh", seed=0, layer=1, i=0, j=0, 
 
 
 def zoom(p: MLPProblem, eps: float, s=S_GRID):
-    """The loss along ``E_ij`` seen at scale ``eps``: ``(J(A_l + s eps E_ij) - J) / eps`` for ``s`` in ``[-2, 2]``.
+    """The loss along ``E_ij`` seen at scale ``eps``: ``(ℒ(A_l + s eps E_ij) - ℒ) / eps`` for ``s`` in ``[-2, 2]``.
 
     Its tangent line is ``s (grad A_l)[i, j]`` at every scale. Returns ``(s, curve)``."""
     return p.zoom.at(eps, p.loss_of, p.As[p.layer - 1], p.G, p.dW, s=s, f0=p.loss)
@@ -125,7 +125,7 @@ def readout(p: MLPProblem, eps: float) -> dict:
     """The numbers shown for the nudge ``A_l[i, j] += eps`` (read from the study when ``eps`` is on its grid)."""
     k = p.study.index(eps)
     s = p.study if k is not None else first_order_study(p.loss_of, p.As[p.layer - 1], p.G, p.dW, [eps])
-    return {"loss": s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **s.numbers(k or 0)}
+    return {LOSS: s.f0, "(grad A_l)[i, j]": float(p.G[p.i, p.j]), **s.numbers(k or 0)}
 
 
 def draw_delta_norms(ax, norms, layer: int):
@@ -235,9 +235,9 @@ def _render(fig, p):
                 prob.study,
                 prob.zoom,
                 compact=True,
-                zoom_title="zoom on J along the entry",
-                predicted=r"predicted $s\,(\nabla_{A_\ell}J)_{ij}$",
-                actual=r"actual $(J(A_\ell+s\varepsilon E_{ij})-J)/\varepsilon$",
+                zoom_title=r"zoom on $\mathcal{L}$ along the entry",
+                predicted=r"predicted $s\,(\nabla_{A_\ell}\mathcal{L})_{ij}$",
+                actual=r"actual $(\mathcal{L}(A_\ell+s\varepsilon E_{ij})-\mathcal{L})/\varepsilon$",
             ),
             label=fig.text(0.045, 0.925, "", fontsize=10, fontweight="bold"),
         )
@@ -280,7 +280,7 @@ def make_mlp_explorer(
     depth, width = int(np.clip(depth, 1, 6)), int(np.clip(width, 2, 16))
     return Explorer(
         title="<b>Perturb W in an MLP (8.5)</b>: nudge one weight A_l[i, j] by eps; "
-        "backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>J)[i, j]",
+        f"backprop predicts the change eps &middot; (&nabla;<sub>A_l</sub>{LOSS})[i, j]",
         main=("eps", EPS_GRID, eps_index),
         controls=_controls(depth, width, activation, seed, int(np.clip(layer, 1, depth)), i, j),
         render=_render,

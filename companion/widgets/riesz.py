@@ -1,13 +1,13 @@
 """8.2 explorer: one differential, two inner products, two gradients.
 
-At a point ``w`` of the plane the loss ``L`` (:func:`companion.examples.plane_loss`)
-has one differential, the linear functional ``dL_w[v] = <c, v>`` (``c`` its Euclidean
+At a point ``w`` of the plane the loss ``ℒ`` (:func:`companion.examples.plane_loss`)
+has one differential, the linear functional ``dℒ_w[v] = <c, v>`` (``c`` its Euclidean
 coefficients). A gradient is the *representer* of that functional under a chosen inner
 product: ``g_E = c`` for the Euclidean one, ``g_M = M^{-1} c`` for
 ``<u, v>_M = u^T M v`` with ``M = R(theta) diag(1, kappa) R(theta)^T``. The two arrows
-differ, yet ``<g_E, v> = <g_M, v>_M = dL_w[v]`` for every ``v``. What changes is the
+differ, yet ``<g_E, v> = <g_M, v>_M = dℒ_w[v]`` for every ``v``. What changes is the
 unit ball (a circle, an ellipse) and therefore the direction of steepest ascent: the
-point of the ball where the highest level line of ``dL_w`` touches it.
+point of the ball where the highest level line of ``dℒ_w`` touches it.
 
 Layers: compute (:func:`riesz_problem`, :func:`representers`, :func:`readout`, with
 :mod:`companion.spaces`), draw (``draw_*`` on given ``Axes``), wire
@@ -27,7 +27,7 @@ from ..differentials import directional_derivative
 from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
 from . import palette
-from ._base import Explorer, check_numbers, readout_html
+from ._base import LOSS, Explorer, check_numbers, readout_html
 
 __all__ = [
     "KAPPA_GRID",
@@ -55,8 +55,8 @@ _BLUE, _ORANGE, _VERMILLION = palette.BLUE, palette.ORANGE, palette.VERMILLION
 class RieszProblem:
     w: np.ndarray  # (2,) the point
     theta: float  # rotation of the metric's axes, degrees
-    value: float  # L(w)
-    c: np.ndarray  # (2,) Euclidean coefficients of dL_w (= the Euclidean gradient)
+    value: float  # ℒ(w)
+    c: np.ndarray  # (2,) Euclidean coefficients of dℒ_w (= the Euclidean gradient)
 
 
 def riesz_problem(w1: float = -1.1, w2: float = -0.7, theta: float = 30.0) -> RieszProblem:
@@ -64,7 +64,7 @@ def riesz_problem(w1: float = -1.1, w2: float = -0.7, theta: float = 30.0) -> Ri
     w = np.array([float(w1), float(w2)])
     c = plane_loss_grad(w)
     if np.linalg.norm(c) < 1e-8:
-        raise ValueError(f"dL is zero at w = {w}: the minimiser has no direction of ascent; move the point")
+        raise ValueError(f"d{LOSS} is zero at w = {w}: the minimiser has no direction of ascent; move the point")
     return RieszProblem(w, float(theta), plane_loss(w), c)
 
 
@@ -76,12 +76,12 @@ class Representers:
     s_E: np.ndarray  # steepest-ascent unit direction, Euclidean
     s_M: np.ndarray  # steepest-ascent unit direction under M (|s_M|_M = 1)
     angle: float  # angle between g_E and g_M, degrees
-    rate_E: float  # max of dL[v] over |v| = 1, = |g_E|
-    rate_M: float  # max of dL[v] over |v|_M = 1, = |g_M|_M
+    rate_E: float  # max of dℒ[v] over |v| = 1, = |g_E|
+    rate_M: float  # max of dℒ[v] over |v|_M = 1, = |g_M|_M
 
 
 def representers(problem: RieszProblem, kappa: float) -> Representers:
-    """Both representers of ``dL_w`` and both steepest-ascent directions for anisotropy ``kappa``."""
+    """Both representers of ``dℒ_w`` and both steepest-ascent directions for anisotropy ``kappa``."""
     m = plane_metric(kappa, np.deg2rad(problem.theta))
     c = problem.c
     g_E, g_M = riesz(c), riesz(c, m)
@@ -99,15 +99,15 @@ def representers(problem: RieszProblem, kappa: float) -> Representers:
 
 
 def readout(problem: RieszProblem, kappa: float) -> dict:
-    """The numbers shown: ``dL_w[v]`` for the fixed directions ``v`` of ``DIRECTIONS`` (e1, e2, d), three ways.
+    """The numbers shown: ``dℒ_w[v]`` for the fixed directions ``v`` of ``DIRECTIONS`` (e1, e2, d), three ways.
 
-    ``dL[v]`` by finite differences of ``L`` (no gradient involved), ``<g_E, v>`` with the
+    ``dℒ[v]`` by finite differences of ``ℒ`` (no gradient involved), ``<g_E, v>`` with the
     Euclidean product, ``<g_M, v>_M`` with the metric: the same numbers.
     """
     r = representers(problem, kappa)
     out = {"kappa": kappa}
     for name, v in DIRECTIONS.items():
-        out[f"dL[{name}]"] = directional_derivative(plane_loss, problem.w, v)
+        out[f"d{LOSS}[{name}]"] = directional_derivative(plane_loss, problem.w, v)
         out[f"<g_E,{name}>"] = frobenius(r.g_E, v)
         out[f"<g_M,{name}>_M"] = r.metric(r.g_M, v)
     out["angle(g_E,g_M) deg"] = r.angle
@@ -125,7 +125,7 @@ def _arrow(ax, start, end, color, **kw):
 
 
 def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
-    """Level lines of ``L``, the point ``w`` and both gradients drawn as ``w + scale g``.
+    """Level lines of ``ℒ``, the point ``w`` and both gradients drawn as ``w + scale g``.
 
     Returns ``update(kappa) -> artists`` (it moves the arrow of ``g_M``); ``update.restudy(problem,
     scale)`` moves the point and the arrows to another problem (the level lines stay) and returns it."""
@@ -142,7 +142,7 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     ax.set_xlim(*REGION)
     ax.set_ylim(*REGION)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(r"level lines of $L$; gradients at $w$", fontsize=10)
+    ax.set_title(r"level lines of $\mathcal{L}$; gradients at $w$", fontsize=10)
     ax.legend(
         handles=[arrow_M.__class__((0, 0), (1, 0), color=_BLUE), arrow_M.__class__((0, 0), (1, 0), color=_ORANGE)],
         labels=[r"$g_E = c$", r"$g_M = M^{-1}c$"],
@@ -180,13 +180,20 @@ def tangent_limits(problem: RieszProblem, kappa_values=KAPPA_GRID) -> float:
 
 
 def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
-    """The tangent plane at ``w`` in units of ``|c|``: level lines of the functional ``dL_w`` (fixed),
+    """The tangent plane at ``w`` in units of ``|c|``: level lines of the functional ``dℒ_w`` (fixed),
     the Euclidean unit circle and the unit ellipse of ``M``, both representers, and where the highest
     level line touches each ball (the steepest-ascent directions). Returns an update function;
     ``update.restudy(problem, lim)`` moves the panel to another problem and returns it."""
     (levels,) = ax.plot([], [], color=palette.RULE, lw=0.8, zorder=0)
     note = ax.text(
-        0, 0, r"$dL_w[v] = |c|$", fontsize=7, color=palette.MUTED, ha="center", va="center", rotation_mode="anchor"
+        0,
+        0,
+        r"$d\mathcal{L}_w[v] = |c|$",
+        fontsize=7,
+        color=palette.MUTED,
+        ha="center",
+        va="center",
+        rotation_mode="anchor",
     )
     ax.plot(*unit_circle(None, 150), color=_BLUE, lw=1.2, ls="--")
     r = representers(problem, kappa)
@@ -222,7 +229,7 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
         r = representers(problem, kappa)
         ellipse.set_data(*unit_circle(r.metric, 150))
         arrow_M.set_positions((0, 0), tuple(r.g_M / np.linalg.norm(problem.c)))
-        level = float(c @ r.s_M)  # the highest level of dL/|c| reached on the ellipse
+        level = float(c @ r.s_M)  # the highest level of dℒ/|c| reached on the ellipse
         touch.set_data(*(level * c[:, None] + perp[:, None] * s))
         s_M.set_data([r.s_M[0]], [r.s_M[1]])
         return [ellipse, arrow_M, touch, s_M]
@@ -234,20 +241,22 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
 
 
 def draw_rates(ax, problem: RieszProblem, kappa: float):
-    """``dL_w[v]`` for unit vectors ``v = (cos phi, sin phi)`` (fixed, blue), the same numbers as
-    ``<g_M, v>_M`` (orange dots), and the ascent rate per unit ``M``-length ``dL_w[v] / |v|_M``
+    """``dℒ_w[v]`` for unit vectors ``v = (cos phi, sin phi)`` (fixed, blue), the same numbers as
+    ``<g_M, v>_M`` (orange dots), and the ascent rate per unit ``M``-length ``dℒ_w[v] / |v|_M``
     (orange) whose maximum sits at the direction of ``g_M``. Returns an update function;
     ``update.restudy(problem)`` moves the panel to another problem and returns it."""
     phi = np.linspace(0, 360, 181)
     V = np.stack([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
     ax.axhline(0, color=palette.RULE, lw=0.8)
-    (dL_line,) = ax.plot(phi, np.zeros_like(phi), color=_BLUE, lw=2, label=r"$dL_w[v] = \langle g_E, v\rangle$")
+    (dL_line,) = ax.plot(
+        phi, np.zeros_like(phi), color=_BLUE, lw=2, label=r"$d\mathcal{L}_w[v] = \langle g_E, v\rangle$"
+    )
     c_line = ax.axvline(0, color=_BLUE, lw=1, ls="--")
     ax.set_xlim(0, 360)
     ax.set_xticks([0, 90, 180, 270, 360])
     ax.set_xlabel(r"direction $\varphi$ of $v$ (deg), $|v| = 1$", fontsize=8)
-    ax.set_title(r"same $dL_w[v]$, different steepest $v$", fontsize=10)
-    (rate,) = ax.plot([], [], color=_ORANGE, lw=2, label=r"$dL_w[v]\,/\,|v|_M$")
+    ax.set_title(r"same $d\mathcal{L}_w[v]$, different steepest $v$", fontsize=10)
+    (rate,) = ax.plot([], [], color=_ORANGE, lw=2, label=r"$d\mathcal{L}_w[v]\,/\,|v|_M$")
     (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec=palette.INK, mew=0.4, label=r"$\langle g_M, v\rangle_M$")
     (vline,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls="--")
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
@@ -304,7 +313,7 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
         longest = max(1.0, *(np.linalg.norm(representers(prob, k).g_M) / n for k in KAPPA_GRID))
         scale = min(1.0, 1.8 / longest) / n  # one scale for both arrows, the longest fits in the landscape
         # the figure is kept from one setting of the controls to the next (render.reuses_figure):
-        # the panels (and the level lines of L, which no control changes) are drawn once, then moved
+        # the panels (and the level lines of ℒ, which no control changes) are drawn once, then moved
         panels = getattr(fig, "_riesz_panels", None)
         if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
             fig.clear()
@@ -332,7 +341,7 @@ def make_riesz_explorer(theta: float = 30.0, w1: float = -1.1, w2: float = -0.7,
     render.reuses_figure = True
 
     return Explorer(
-        title="<b>Gradient as Riesz representer (8.2)</b>: one differential dL, "
+        title=f"<b>Gradient as Riesz representer (8.2)</b>: one differential d{LOSS}, "
         "the metric M = R diag(1, kappa) R<sup>T</sup>, two gradients",
         main=("kappa", KAPPA_GRID, kappa_index),
         controls=controls,
