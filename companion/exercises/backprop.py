@@ -1,7 +1,7 @@
 """Exercises for 8.5: backprop, one layer at a time, in the chapter's notation.
 
 ``h_0 = x``, ``z_l = A_l h_{l-1} + b_l``, ``h_l = sigma(z_l)``, ``D_l = Diag(sigma'(z_l))``,
-``delta_l = grad_{z_l} L``; a batch is stored as columns unless the statement says otherwise.
+``delta_l = grad_{z_l} ℒ``; a batch is stored as columns unless the statement says otherwise.
 
 - 8.5.1 ``grad A_l = delta_l (m * h_{l-1})^T`` behind a dropout mask ``m`` (array);
 - 8.5.2 ``delta_{l-1} = D_{l-1} A_l^T delta_l`` for a softplus layer, ``D_{l-1} = Diag(sigmoid(z_{l-1}))`` (array);
@@ -316,11 +316,11 @@ def _two_layer_grad(x, y, A_1, b_1, A_2, b_2, *, bias=True, D1=True, D2=True, sc
 
 
 def _two_layer_loss(x, y, A_1, b_1, A_2, b_2):
-    def J(A):
+    def loss(A):
         h2 = np.tanh(A_2 @ np.tanh(A @ x + b_1[:, None]) + b_2[:, None])
         return 0.5 * float(np.sum((h2 - y) ** 2))
 
-    return J, A_1
+    return loss, A_1
 
 
 two_layer = Exercise(
@@ -375,7 +375,7 @@ batch adds up the examples' outer products.
     solution_code="""\
 z_1 = A_1 @ x + b_1[:, None]; h_1 = np.tanh(z_1)
 z_2 = A_2 @ h_1 + b_2[:, None]; h_2 = np.tanh(z_2)
-delta_2 = (1 - h_2**2) * (h_2 - y)          # D_2 grad_{h_2} L
+delta_2 = (1 - h_2**2) * (h_2 - y)          # D_2 grad_{h_2} ℒ
 delta_1 = (1 - h_1**2) * (A_2.T @ delta_2)  # D_1 A_2^T delta_2
 solution = delta_1 @ x.T                    # delta_1 h_0^T, summed over the batch
 """,

@@ -40,13 +40,15 @@ def _metric_step(H, c, theta, R, eta, M=None):
 
 def _quadratic_evidence(data, step):
     H, c, theta, R = data["H"], data["c"], data["theta"], data["R"]
-    L = lambda t: 0.5 * t @ H @ t - c @ t  # noqa: E731 (the loss of the statement, one line)
+    def loss(t):  # the loss of the statement
+        return 0.5 * t @ H @ t - c @ t
+
     step = np.asarray(step, dtype=float)
     u = np.random.default_rng(1).standard_normal(3)
     lhs, rhs = (R @ step) @ (R @ u), -data["eta"] * (H @ theta - c) @ u
     return (
-        f"<step, u>_M = {lhs:.6f} and -eta dL[u] = {rhs:.6f} for a random tangent u; "
-        f"the loss goes from {L(theta):.6f} to {L(theta + step):.6f}"
+        f"<step, u>_M = {lhs:.6f} and -eta dℒ[u] = {rhs:.6f} for a random tangent u; "
+        f"the loss goes from {loss(theta):.6f} to {loss(theta + step):.6f}"
     )
 
 
@@ -81,7 +83,7 @@ Compute the step $\Delta\theta$ (the change of $\theta$, not the new $\theta$) f
         Mistake(
             "multiplied by M instead of solving with it",
             lambda H, c, theta, R, eta: -eta * (R.T @ R) @ (H @ theta - c),
-            "the gradient G under <u, v>_M solves M G = H theta - c (Riesz: <G, v>_M = dL[v] for every v): a solve, "
+            "the gradient G under <u, v>_M solves M G = H theta - c (Riesz: <G, v>_M = dℒ[v] for every v): a solve, "
             "not a product",
         ),
         Mistake(
@@ -142,7 +144,7 @@ def _direction_evidence(data, u):
     u = np.asarray(u, dtype=float)
     best = -np.sqrt(g @ np.linalg.solve(M, g))
     return (
-        f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); dL[u] = {g @ u:.6f}, "
+        f"|u|_M = {np.sqrt(u @ M @ u):.6f} (should be 1); dℒ[u] = {g @ u:.6f}, "
         f"the smallest possible on the unit M-sphere is {best:.6f}"
     )
 
@@ -201,7 +203,7 @@ $$
 with equality for $u^\star = -\,g_M/\|g_M\|_M = -M^{-1}A^\top r\,\big/\sqrt{r^\top AM^{-1}A^\top r}$.
 """,
     solution_code="""\
-g = A.T @ r                        # coefficients of dL: the pullback of r through A
+g = A.T @ r                        # coefficients of dℒ: the pullback of r through A
 v = -np.linalg.solve(M, g)         # minus the M-gradient
 solution = v / np.sqrt(v @ M @ v)  # scaled to unit M-norm
 """,
@@ -353,7 +355,7 @@ Compute $\Delta\theta$. (It is a metric gradient step in $\theta$: under which m
         Mistake(
             "pulled the covector back with C^-1 instead of C^T",
             lambda C, N, g, eta: -eta * C @ np.linalg.solve(N, np.linalg.solve(C, g)),
-            "by the chain rule grad_phi L(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
+            "by the chain rule grad_phi ℒ(C phi) = C^T g (a pullback by the adjoint), not C^-1 g",
         ),
         Mistake(
             "-eta (C^T N C)^-1 g: the metric N carried to theta the wrong way",

@@ -43,7 +43,7 @@ $\nabla_W\mathcal{L}$ at the data's `W`, `x`, `b`.
         Mistake("(W x) x^T: the target b was dropped", lambda W, x, b: np.outer(W @ x, x),
                 "the residual is r = W x - b; the target b stays in it"),
         Mistake("2 r x^T: the 1/2 was not cancelled", lambda W, x, b: 2 * np.outer(W @ x - b, x),
-                "the 1/2 in front cancels the 2 from differentiating the square: dL = r^T dr"),
+                "the 1/2 in front cancels the 2 from differentiating the square: dℒ = r^T dr"),
     ),
     hints=(
         r"Perturb $W$: the residual moves by $\delta r = (\Delta W)\,x$, exactly.",
