@@ -496,7 +496,7 @@ def metric_descent(
 
     ``problem`` has ``dim``, ``loss(w)``, ``differential(w)`` and ``hessian(w)``, and ``fisher(w)`` for the metric
     ``"fisher"`` (``Quadratic``, ``LogisticRegression``, ``Reparametrized``). ``metric``: a name in ``METRICS``
-    (``"euclidean"``, ``"jacobi"``, ``"newton"``) or ``"fisher"`` (see :func:`metric_at`), an ``(n, n)`` SPD
+    (``"euclidean"``, ``"jacobi"``, ``"newton"``) or ``"fisher"`` (see ``metric_at``), an ``(n, n)`` SPD
     array (constant metric), or a callable ``w -> M``; a name in ``ADAPTIVE`` runs
     ``companion.metrics.adaptive_descent`` with its default betas. ``w0`` is ``(n,)``.
 

@@ -483,12 +483,11 @@ Compute $G_Q = \nabla_Q\mathcal{L}$.
                 "dS = dQ K^T / sqrt(d): the factor 1/sqrt(d) comes back in G_Q = G_S K / sqrt(d)"),
     ),
     hints=(
-        r"""$M$ is a constant: $d(S + M) = dS$. The pullback through "add a constant" is the identity, so
-the new stage is the softmax at the masked $P$.""",
-        r"""Apply the page's softmax pullback at this $P$. What does it give at an entry where
-$P_{ij} = 0$?""",
-        r"""Nothing else changes: $G_P = G_YV^\top$ before the softmax and $dS = dQ\,K^\top/\sqrt d$ after it, with
-$P$ the masked probabilities throughout.""",
+        r"""$M$ is a constant matrix. What is the differential of $S \mapsto S + M$, and so what is its pullback?""",
+        r"""Only one stage of the forward pass sees the mask. Which one, and at which point is it
+linearized now?""",
+        r"""Apply the page's softmax pullback at that point, and ask what it gives at an entry where
+$P_{ij} = 0$. The stages before and after it are the page's own.""",
     ),
     solution_text=r"""
 Write $S' = S + M$. Since $M$ is constant, $dS' = dS$ and $G_S = G_{S'}$: the mask only changes the point

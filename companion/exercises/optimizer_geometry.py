@@ -448,7 +448,8 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
         Mistake(
             "the metric applied instead of inverted",
             lambda W, S: _frobenius_unmixing(W, S) @ np.linalg.inv(W.T @ W),
-            "<G, V>_W = tr(G (W^T W)^-1 ... ): the Riesz map undoes (W^T W)^-1, so G = G_F W^T W",
+            "<G, V>_W = tr(G^T V (W^T W)^-1): for this to equal tr(G_F^T V) for every V, G must undo the factor "
+            "(W^T W)^-1, not apply it",
         ),
         Mistake(
             "W W^T on the left: the metric of V -> W^-1 V",
@@ -459,8 +460,8 @@ $\langle G, V\rangle_W = df_W[V]$ for every $V$.
         Mistake(
             "W^T W G_F: the right factor, on the wrong side",
             lambda W, S: W.T @ W @ _frobenius_unmixing(W, S),
-            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), so the Riesz map multiplies "
-            "G_F on the right, G = G_F W^T W; matrices do not commute",
+            "the metric measures V W^-1 (W on the right): it pairs tr(U^T V (W^T W)^-1), so the Riesz map acts on G_F "
+            "from the right; matrices do not commute",
         ),
         Mistake(
             "G_F W W^T: the factors of W^T W in the wrong order",
