@@ -79,9 +79,10 @@ information, the metric of the natural gradient."""
 _NAMED = (*METRICS, "fisher")
 _RENAMED = {
     "natural": (
-        'metric "natural" was renamed "newton": M = H, the Hessian, is the metric of Newton\'s method, not of the '
-        'natural gradient; the natural gradient is descent under the Fisher metric, metric="fisher" (the Fisher '
-        "information of a probabilistic model, LogisticRegression.fisher)"
+        'metric "natural" is gone: it meant the problem\'s own metric, the Hessian of a quadratic (Newton\'s '
+        'method, not a natural gradient) or the Fisher information of a model. Use metric="newton" for M = H (any '
+        'problem), or metric="fisher" for the Fisher metric of a probabilistic model (the natural gradient, '
+        "LogisticRegression.fisher)"
     ),
 }
 
@@ -361,8 +362,8 @@ def metric_at(problem, metric, w) -> np.ndarray:
     Hessian), ``"newton"`` (the Hessian ``H``: Newton's method), ``"fisher"`` (``problem.fisher(w)``, the
     Fisher information of a probabilistic model: the natural gradient), an array, or a callable ``w -> M``.
 
-    The name ``"natural"`` (which meant ``M = H`` here) is refused with a ``ValueError``: it is ``"newton"``
-    now, since the natural gradient is the Fisher metric's."""
+    The name ``"natural"`` (which meant the problem's own metric: ``H`` for a quadratic, ``F`` for a model) is
+    refused with a ``ValueError`` that says which of ``"newton"`` and ``"fisher"`` to use."""
     n = _problem(problem).dim
     w = _vector(w, "w", n)
     if isinstance(metric, str):

@@ -769,3 +769,33 @@ def test_digits_rounded_from_a_print_are_a_near_miss_even_with_a_loose_tolerance
     ref = get("8.2.1").reference()
     fb = check("8.2.1", np.round(ref, 2), record=False)
     assert fb.diagnosis == "near miss" and "rounded to 2 decimals" in fb.message
+
+
+# the loss written as a plain L (the depth, in notation.md) or J (a Jacobian): "grad L", "grad_{h} L",
+# "\nabla_W L", "L = 1/2 ...", "L adds", "dL", "L(theta)", "J(A)"; not \mathcal{L}, ℒ, "depth $L$" or "sigma_w^L"
+LOSS_PLAIN = re.compile(
+    r"(?:grad|\\nabla)\S*?\s*(?<![\w\\{])L(?![\w}])|(?<![\w\\{])L = 1/2|(?<![\w\\{])L adds"
+    r"|(?<![\w\\])dL(?![a-z])|(?<![\w\\])L\(|(?<![\w\\])J\("
+)
+
+
+def test_the_pattern_finds_the_loss_written_plain():
+    for bad in ("grad L", "grad_{h_{l-1}} L;", "L adds the losses", "G_Y = grad_Y L", "L = 1/2 ||Y - T||",
+                r"$\nabla_W L$", "dL[u] = 3", "L(theta)", "J(A)"):
+        assert LOSS_PLAIN.search(bad), bad
+    for good in (r"$\nabla_W\mathcal{L}$", "grad ℒ", "dℒ[u]", "depth $L$", r"$\sigma_w^L$", "L = 8 layers",
+                 r"$\min(n, 2L)$", "J^T J"):
+        assert not LOSS_PLAIN.search(good), good
+
+
+@pytest.mark.parametrize("eid", ALL_IDS)
+def test_exercises_write_the_loss_as_the_book_does(eid):
+    """notation.md: the loss is ℒ ($\\mathcal{L}$); a plain L is the depth and J a Jacobian. Every text a reader
+    sees of an exercise (statement, hints, solution, the named mistakes and their hints, the options and why)."""
+    ex = EXERCISES[eid]
+    texts = [ex.statement, *ex.hints, ex.solution_text, ex.solution_code]
+    texts += [t for m in ex.mistakes for t in (m.name, m.hint)]
+    texts += [t for o in ex.options for t in (o.text, o.why)]
+    for text in texts:
+        found = LOSS_PLAIN.search(text)
+        assert not found, f"{eid}: {text[max(0, found.start() - 40):found.end() + 20]!r}"

@@ -144,17 +144,17 @@ def test_8_3_6_concept_each_option_explained():
 
 
 def test_8_3_4_hints_give_the_method_not_the_answer():
-    """The key step says how to read the gradient off (rotate the trace, transpose M); no hint writes U^T r, the
+    """The key step says how to read the gradient off (rotate the trace, transpose Z); no hint writes U^T r, the
     factor of the answer, and the method the hints state gives the reference when carried out."""
     ex = get("8.3.4")
     assert not any("U^\\top r" in h or "x^\\top" in h for h in ex.hints), ex.hints
-    assert "tr}(M\\,\\Delta V)" in ex.hints[-1] and "M^\\top" in ex.hints[-1]
+    assert "tr}(Z\\,\\Delta V)" in ex.hints[-1] and "Z^\\top" in ex.hints[-1]
     d = data("8.3.4")
     U, V, x, b = d["U"], d["V"], d["x"], d["b"]
     r = U @ V @ x - b
-    M = np.outer(x, r) @ U  # d L = r^T U dV x = tr(x r^T U dV): the factor in front of dV, 4 x 2
-    np.testing.assert_allclose(M.T, ex.reference(), rtol=1e-12)
-    np.testing.assert_allclose(M.T, numerical_gradient(lambda V_: 0.5 * np.sum((U @ V_ @ x - b) ** 2), V), atol=1e-8)
+    Z = np.outer(x, r) @ U  # d L = r^T U dV x = tr(x r^T U dV): the factor in front of dV, 4 x 2
+    np.testing.assert_allclose(Z.T, ex.reference(), rtol=1e-12)
+    np.testing.assert_allclose(Z.T, numerical_gradient(lambda V_: 0.5 * np.sum((U @ V_ @ x - b) ** 2), V), atol=1e-8)
 
 
 def test_8_3_1_transposed_answer_is_told_it_looks_transposed():

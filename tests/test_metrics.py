@@ -240,8 +240,9 @@ def test_newton_is_the_hessian_and_fisher_the_models_fisher_information(logistic
 
 
 def test_the_old_name_natural_is_refused_and_says_why():
-    """"natural" meant M = H (Newton's method); the natural gradient is the Fisher metric's. The old key is refused
-    with a ValueError naming the argument, the new name and the reason, before any work."""
+    """"natural" meant the problem's own metric (M = H for a quadratic: Newton's method; the Fisher information for
+    a model); the natural gradient is the Fisher metric's. The old key is refused with a ValueError naming the
+    argument and both new names with what they mean, before any work."""
     calls = []
 
     class Counted(Quadratic):
@@ -259,8 +260,9 @@ def test_the_old_name_natural_is_refused_and_says_why():
         with pytest.raises(ValueError) as info:
             call()
         msg = str(info.value)
-        assert msg.startswith('metric "natural" was renamed "newton"')
-        assert "Newton's method" in msg and "Fisher" in msg and 'metric="fisher"' in msg
+        assert msg.startswith('metric "natural" is gone')
+        assert 'metric="newton" for M = H' in msg and "Newton's method" in msg
+        assert 'metric="fisher" for the Fisher metric' in msg and "natural gradient" in msg
     assert calls == []
     assert not hasattr(q, "natural_metric")
 

@@ -1,11 +1,11 @@
 """Exercises for 8.6: the pullback of single-head attention.
 
-``S = Q K^T / sqrt(d)``, ``P = softmax(S)`` by rows, ``Y = P V``; ``G_Y = grad_Y L``. Stacks of heads
+``S = Q K^T / sqrt(d)``, ``P = softmax(S)`` by rows, ``Y = P V``; ``G_Y = grad_Y ℒ``. Stacks of heads
 carry the head index first, ``(h, n, d)``; the transposes are then of the last two axes.
 
-- 8.6.1 the value weights, ``V = X W_V``: ``grad_{W_V} L = X^T P^T G_Y`` (array);
+- 8.6.1 the value weights, ``V = X W_V``: ``grad_{W_V} ℒ = X^T P^T G_Y`` (array);
 - 8.6.2 ``softmax_vjp(P, G_P)`` for stacks of rows, the pullback through the row-wise softmax (function);
-- 8.6.3 ``G_K = G_S^T Q / sqrt(d)`` behind an output projection, ``L = 1/2 ||Y W_O - T||_F^2`` (array);
+- 8.6.3 ``G_K = G_S^T Q / sqrt(d)`` behind an output projection, ``ℒ = 1/2 ||Y W_O - T||_F^2`` (array);
 - 8.6.4 the whole pullback of a stack of heads ``attention_backward(Q, K, V, G_Y) -> (G_Q, G_K, G_V)`` (function);
 - 8.6.5 (transfer) causal attention: ``G_Q`` through the masked softmax (array);
 - 8.6.6 (concept) why the rows of ``G_S`` sum to zero, and what follows for ``G_Q`` and ``G_K`` (choice).
@@ -248,7 +248,7 @@ def _projection_data(rng):
 
 
 def _projected_backward(Q, K, V, W_O, T, **kw):
-    """(G_Q, G_K, G_V) for L = 1/2 ||Y W_O - T||_F^2, through G_Y = (Y W_O - T) W_O^T."""
+    """(G_Q, G_K, G_V) for ℒ = 1/2 ||Y W_O - T||_F^2, through G_Y = (Y W_O - T) W_O^T."""
     _, Y = _forward(Q, K, V)
     return _backward(Q, K, V, (Y @ W_O - T) @ W_O.T, **kw)
 

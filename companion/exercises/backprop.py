@@ -150,7 +150,7 @@ Pull the error back one layer: compute $\delta_{\ell-1} = \nabla_{z_{\ell-1}}\ma
     mistakes=(
         Mistake("D_{l-1} is missing: that is the gradient for h_{l-1}, not z_{l-1}",
                 lambda A_l, b_l, z_prev, z_l, delta_l: A_l.T @ delta_l,
-                "A_l^T delta_l is grad_{h_{l-1}} L; going on to z_{l-1} crosses the activation: multiply by D_{l-1}"),
+                "A_l^T delta_l is grad_{h_{l-1}} ℒ; going on to z_{l-1} crosses the activation: multiply by D_{l-1}"),
         Mistake("used D_l instead of D_{l-1}",
                 lambda A_l, b_l, z_prev, z_l, delta_l: sigmoid(z_l) * (A_l.T @ delta_l),
                 "delta_l already contains D_l; the activation crossed on the way down is that of layer l-1, evaluated "
@@ -348,7 +348,7 @@ Run the forward pass, then the backward recursion, and give $\nabla_{A_1}\mathca
                 "the output is h_2 = tanh(z_2), so delta_2 = D_2 (h_2 - y), not h_2 - y"),
         Mistake("averaged over the batch, but the loss is a sum",
                 lambda **d: _two_layer_grad(**d, scale=1 / d["x"].shape[1]),
-                "L adds the examples' losses; its gradient adds their gradients: no 1/N"),
+                "ℒ adds the examples' losses; its gradient adds their gradients: no 1/N"),
     ),
     category="drill",
     hints=(

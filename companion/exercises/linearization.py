@@ -467,7 +467,8 @@ properties of the map $T$ itself, that is, the same for the array in **every** b
                r"wrong: they are the square roots of the eigenvalues of $A^\top A$, and the transpose is the adjoint "
                r"for the standard inner product: $(B^{-1}AB)^\top(B^{-1}AB) = B^\top A^\top(BB^\top)^{-1}AB$, similar "
                r"to $A^\top A$ when $BB^\top = I$ but not for a general $B$. Their squares sum to $\|A\|_F^2$, which "
-               r"(e) shows to change; only their product, $|\det A|$, is kept"),
+               r"(e) shows to change; what survives of them is their product $|\det A|$ and how many are non-zero "
+               r"(the rank, (i)), not their sizes"),
         Option("h", r"the trace of $A^2$", True,
                r"right: $(B^{-1}AB)^2 = B^{-1}A^2B$, so $A^2$ changes basis by the same rule and (a) applies to it; "
                r"it is $\sum_i\lambda_i^2$, a function of the eigenvalues. Compare $\mathrm{tr}(A^\top A) = "
@@ -497,8 +498,8 @@ Frobenius norm $\|A\|_F^2 = \mathrm{tr}(A^\top A)$ and the singular values (the 
 of $A^\top A$) survive orthonormal changes of basis only, and single entries not even those (a rotation of
 the plane moves the entries of most arrays). With $B = \mathrm{Diag}(1, 1, 10)$ the entry $(1, 3)$ of
 $B^{-1}AB$ is $10A_{13}$ and the entry $(3, 1)$ is $A_{31}/10$: a symmetric $A$ with $A_{13}\neq 0$ stops being
-symmetric, and the norm, the singular values and the entries change (d, e, f, g). The product of the singular
-values, $|\det A|$, is the one combination of them that stays. The answer is (a), (b), (c), (h), (i).
+symmetric, and the norm, the singular values and the entries change (d, e, f, g). Of the singular values only
+their product, $|\det A|$, and the number of non-zero ones, the rank, stay. The answer is (a), (b), (c), (h), (i).
 """,
 )
 

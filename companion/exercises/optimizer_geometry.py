@@ -262,7 +262,8 @@ Compute the natural gradient $F^{-1}\nabla_\theta\mathcal{L}$ at the data's `the
         Mistake(
             "F g: multiplied by the Fisher matrix instead of solving with it",
             lambda X, y, theta: _solve_fisher(X, y, theta, multiply=True),
-            "the natural gradient is the Riesz representer under <u, v>_F = u^T F v: it solves F n = grad L",
+            "the natural gradient is the Riesz representer under the Fisher metric, <u, v> = u^T F v: it solves "
+            "F n = grad ℒ",
         ),
         Mistake(
             "the empirical Fisher: the data's labels in place of the expectation",
@@ -271,12 +272,12 @@ Compute the natural gradient $F^{-1}\nabla_\theta\mathcal{L}$ at the data's `the
             "not the observed (y_k - p_k)^2",
         ),
         Mistake(
-            "(X X^T)^-1 grad L: the weights p(1-p) are missing from F",
+            "(X X^T)^-1 grad ℒ: the weights p(1-p) are missing from F",
             lambda X, y, theta: np.linalg.solve(X @ X.T, _fisher_parts(X, y, theta)[0]),
             "each example enters F with the weight p_k (1 - p_k), the variance of its label under the model",
         ),
         Mistake(
-            "grad L: the Euclidean gradient",
+            "grad ℒ: the Euclidean gradient",
             lambda X, y, theta: _fisher_parts(X, y, theta)[0],
             "that is the gradient for the plain dot product; the natural gradient applies F^-1 to it",
         ),
@@ -564,12 +565,12 @@ by $B$ before comparing. Which of these are the **same** before and after? (Seve
         ),
         Option(
             "g",
-            r"the damped Newton step $-\eta(H + \lambda I)^{-1}c$, with the same $\lambda > 0$ in both systems, mapped "
+            r"the damped Newton step $-\eta(H + \mu I)^{-1}c$, with the same $\mu > 0$ in both systems, mapped "
             r"back by $B$",
             False,
-            r"in $u$ it is $-\eta(B^\top HB + \lambda I)^{-1}B^\top c$, which $B$ maps back to "
-            r"$-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$: the Hessian part pulls back like a metric, the damping "
-            r"$\lambda I$ does not ($B^\top(\lambda I)B\neq\lambda I$). The step is the same only for an orthogonal "
+            r"in $u$ it is $-\eta(B^\top HB + \mu I)^{-1}B^\top c$, which $B$ maps back to "
+            r"$-\eta(H + \mu B^{-\top}B^{-1})^{-1}c$: the Hessian part pulls back like a metric, the damping "
+            r"$\mu I$ does not ($B^\top(\mu I)B\neq\mu I$). The step is the same only for an orthogonal "
             r"$B$",
         ),
         Option(
@@ -598,8 +599,8 @@ coordinate system does not, which gives $-\eta BB^\top c$ (d) and a different un
 
 The Gauss–Newton and the damped steps are settled the same way. For a least-squares loss the residual in $u$ is
 $r(Bu)$, with Jacobian $J_rB$, so the Gauss–Newton matrix becomes $B^\top J_r^\top J_rB$, a pullback like the
-Hessian's: the step is the same (h). Damping adds $\lambda I$ in each system, and $\lambda I$ is not
-$B^\top(\lambda I)B$: mapped back, the damped step in $u$ is $-\eta(H + \lambda B^{-\top}B^{-1})^{-1}c$, damped by
+Hessian's: the step is the same (h). Damping adds $\mu I$ in each system, and $\mu I$ is not
+$B^\top(\mu I)B$: mapped back, the damped step in $u$ is $-\eta(H + \mu B^{-\top}B^{-1})^{-1}c$, damped by
 another matrix (g). The answer is (a), (c), (e), (h).
 """,
 )

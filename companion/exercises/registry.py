@@ -134,8 +134,8 @@ def intro(section) -> Markdown:
         "place of `None` and run the cell: `check(id, answer)` says whether the answer is right, with the "
         "evidence where the exercise has a measurement to show (a Taylor test, a dot-product test, a simulation); "
         "otherwise it names the mistake when it recognizes one (a transpose, a sign, a missing factor, a wrong "
-        "shape, too few digits, or a slip typical of this section). For a concept question it explains each "
-        "option you chose."
+        "shape, too few digits, or a slip typical of this section). For a concept question it says why each "
+        "wrong choice is wrong, and once you are right, why every option is what it is."
     )
     help_ = (
         "Under each exercise, two or three graded hints open one at a time, the last being the key step; then "

@@ -251,8 +251,8 @@ $r = UVx - b$. Find the gradient with respect to $V$, $\nabla_V\mathcal{L}$, wit
         r"Only $V$ moves: $\delta r = U(\Delta V)x$, so $d\mathcal{L} = r^\top\delta r = r^\top U(\Delta V)\,x$.",
         r"This number is a $1\times1$ matrix, so it equals its own trace, and a trace does not change when its "
         r"factors are rotated cyclically.",
-        r"Rotate until $\Delta V$ stands last, $d\mathcal{L} = \mathrm{tr}(M\,\Delta V)$, and compare with "
-        r"$\langle G, \Delta V\rangle_F = \mathrm{tr}(G^\top\Delta V)$: the gradient is $M^\top$. Transpose a "
+        r"Rotate until $\Delta V$ stands last, $d\mathcal{L} = \mathrm{tr}(Z\,\Delta V)$, and compare with "
+        r"$\langle G, \Delta V\rangle_F = \mathrm{tr}(G^\top\Delta V)$: the gradient is $Z^\top$. Transpose a "
         r"product factor by factor, in reverse order, and check that the result is $2\times4$, like $V$.",
     ),
     solution_text=r"""
