@@ -306,6 +306,11 @@ def _bib_keys() -> list[str]:
     return re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M)
 
 
+def _cited(text: str) -> set[str]:
+    """The keys cited in ``text`` by {cite} roles (any variant, several keys to a role)."""
+    return {k.strip() for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for k in group.split(",")}
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_links_to_notation_and_other_pages(path):
     md = markdown(path.stem)
@@ -351,9 +356,7 @@ def test_bibliography_entries_are_all_cited_in_the_chapters():
     assert len(keys) >= 15 and len(set(keys)) == len(keys)
     pages = [markdown(p.stem) for p in CHAPTERS] + [(ROOT / f).read_text() for f in ("intro.md", "teaching.md")]
     chapters = "\n".join(pages)
-    cited = set()
-    for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", chapters):
-        cited.update(k.strip() for k in group.split(","))
+    cited = _cited(chapters)
     assert not set(keys) - cited, f"entries never cited on a chapter page: {sorted(set(keys) - cited)}"
     assert not cited - set(keys), f"citations without an entry: {sorted(cited - set(keys))}"
     import yaml
@@ -656,10 +659,6 @@ CITED_WHERE_USED = [
     ("8-8", "norm-00", ["ba2016"]),  # layer norm
     ("8-8", "curv-00", ["martens2020"]),  # the Gauss-Newton matrix
 ]
-
-
-def _cited(text: str) -> set[str]:
-    return {k.strip() for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for k in group.split(",")}
 
 
 @pytest.mark.parametrize("prefix, cell_id, keys", CITED_WHERE_USED, ids=lambda v: v if isinstance(v, str) else None)

@@ -102,9 +102,14 @@ def listing(section=None, category=None) -> Markdown:
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
+def _number(n: int) -> str:
+    """``n`` in words up to ten, in digits above."""
+    return _WORDS[n] if n < len(_WORDS) else str(n)
+
+
 def _count(n: int, one: str, many: str) -> str:
-    """``"one drill"``, ``"four drills"`` (numbers in words up to ten)."""
-    return f"{_WORDS[n] if n < len(_WORDS) else n} {one if n == 1 else many}"
+    """``"one drill"``, ``"four drills"``."""
+    return f"{_number(n)} {one if n == 1 else many}"
 
 
 def _paragraph(text: str, width: int = 112) -> str:
@@ -122,7 +127,7 @@ def intro(section) -> Markdown:
     exs = by_section(section)
     count = {c: sum(ex.category == c for ex in exs) for c in CATEGORIES}
     kinds = (
-        f"The {_WORDS[len(exs)] if len(exs) < len(_WORDS) else len(exs)} exercises of section {exs[0].section} are "
+        f"The {_number(len(exs))} exercises of section {exs[0].section} are "
         f"of three kinds, each named under its title with its level: "
         f"{_count(count['drill'], '*drill*', '*drills*')} (the page's method on the page's objects), "
         f"{_count(count['transfer'], '*transfer* problem', '*transfer* problems')} (the method carried to an "
