@@ -196,13 +196,35 @@ def on_builder_inited(app: Sphinx) -> None:
 
 
 def create_execution_cache(app: Sphinx) -> None:
-    """Create jupyter-cache's database before the parallel read: processes that each create it race."""
+    """Make jupyter-cache safe for the parallel read, whose processes share its database.
+
+    - Create the database first: processes that each create it race.
+    - Truncate the cache once, in the main process after the read, not after every notebook cached.
+      ``truncate_caches`` (jupyter-cache 1.0) reads the records to keep, then the records not among
+      them, and removes those; a record another process adds between the two reads, before writing
+      its notebook, is taken for an old one, and the removal fails (``KeyError: Notebook file does
+      not exist for cache record PK``), stopping the build (seen on a fresh cache, `make book`).
+    """
     nb_config = getattr(app.env, "mystnb_config", None)
     if nb_config is None or nb_config.execution_mode != "cache" or app.parallel <= 1:
         return
     from jupyter_cache import get_cache
+    from jupyter_cache.cache.main import JupyterCacheBase
 
-    _ = get_cache(nb_config.execution_cache_path or ".jupyter_cache").db  # the attribute creates the tables
+    cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
+    _ = cache.db  # the attribute creates the tables
+    truncate = JupyterCacheBase.truncate_caches
+    JupyterCacheBase.truncate_caches = _no_truncation  # the readers are forked after this: they inherit it
+
+    def truncate_after_read(app: Sphinx, env) -> None:
+        JupyterCacheBase.truncate_caches = truncate
+        truncate(cache)
+
+    app.connect("env-updated", truncate_after_read)
+
+
+def _no_truncation(self) -> None:
+    """jupyter-cache's ``truncate_caches`` during a parallel read: nothing (the main process truncates after it)."""
 
 
 def mathjax_for_widgets(app: Sphinx, pagename, templatename, context, doctree) -> None:

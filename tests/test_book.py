@@ -49,6 +49,38 @@ def test_requirements_pinned():
     assert "jupyter-book==1.0.4.post1" in lines
 
 
+def test_a_parallel_read_truncates_the_execution_cache_once_after_reading(tmp_path, monkeypatch):
+    """`make book` reads in parallel with jupyter-cache: during the read, caching a notebook does not truncate the
+    cache (jupyter-cache's truncation races with another process's new record and stopped a fresh build); the main
+    process truncates once after the read (env-updated), to the cache's own limit."""
+    import sys
+    from types import SimpleNamespace
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.cache.main import JupyterCacheBase
+
+    monkeypatch.syspath_prepend(str(ROOT / "_ext"))
+    monkeypatch.delitem(sys.modules, "companion_book", raising=False)
+    import companion_book
+
+    truncate = JupyterCacheBase.truncate_caches
+    monkeypatch.setattr(JupyterCacheBase, "truncate_caches", truncate)  # whatever happens, restored afterwards
+    handlers = {}
+    config = SimpleNamespace(execution_mode="cache", execution_cache_path=str(tmp_path / "cache"))
+    app = SimpleNamespace(parallel=2, env=SimpleNamespace(mystnb_config=config), connect=handlers.__setitem__)
+    companion_book.create_execution_cache(app)
+    cache = get_cache(tmp_path / "cache")
+    cache.change_cache_limit(1)
+    for k in range(3):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {k}")])
+        cache.cache_notebook_bundle(CacheBundleIn(nb, f"nb{k}.ipynb"), check_validity=False)
+    assert len(cache.list_cache_records()) == 3, "no truncation while the readers cache their notebooks"
+    handlers["env-updated"](app, app.env)
+    assert JupyterCacheBase.truncate_caches is truncate
+    assert [r.uri for r in cache.list_cache_records()] == ["nb2.ipynb"], "truncated once, to the limit, afterwards"
+
+
 @pytest.mark.book
 def test_book_builds_clean(built_book):
     """jupyter-book build -W -n --keep-going with every notebook executed (the fixture fails on any warning)."""
