@@ -65,6 +65,7 @@ from PIL import Image
 from traitlets import Unicode
 
 from . import palette
+from ._layers import Layers
 
 # Redrawing an explorer lays out the same TeX strings again and again (titles, legends, the
 # 10^k labels of log axes): matplotlib caches parsed mathtext per renderer in 50 entries,
@@ -250,7 +251,7 @@ class Explorer(widgets.VBox):
         self._pending = None  # the post-cell hook that renders the other frames, once registered
         self._option_keys = [[None] * n for _ in range(m)]  # params key each frame was rendered with
         self._option_frames = [None] * m  # (params key, frame function, saved background) per option
-        self._chrome = [None] * m  # (layout key, the figure without its content) per option
+        self._layers = [Layers(fig) for fig in self.figures]  # each figure's cached chrome (_layers.py)
         self._make_stacks(description, index, width)
         self.output = widgets.Output()
         self.error = widgets.HTML()
@@ -427,19 +428,8 @@ class Explorer(widgets.VBox):
             fig.clear()
         _shared_mathtext(fig.canvas.get_renderer())
         frame = self.render_fn(fig, self._params(k))
-        content = list(getattr(frame, "content", ()))
-        for a in (*frame(self.values[0])[0], *content):  # learn which artists move, keep them off the background
-            a.set_animated(True)
-        canvas = fig.canvas
-        layout = (getattr(frame, "layout", None), id(self.render_fn))
-        if content and self._chrome[k] is not None and self._chrome[k][0] == layout:
-            canvas.restore_region(self._chrome[k][1])  # the layout is the same: only the content is drawn
-        else:
-            canvas.draw()
-            self._chrome[k] = (layout, canvas.copy_from_bbox(fig.bbox)) if content else None
-        for a in content:
-            fig.draw_artist(a)
-        self._option_frames[k] = (key, frame, canvas.copy_from_bbox(fig.bbox))
+        self._layers[k].draw(frame(self.values[0])[0])  # learn which artists move: they are drawn per frame
+        self._option_frames[k] = (key, frame, fig.canvas.copy_from_bbox(fig.bbox))
         return self._option_frames[k]
 
     def _draw_frame(self, k: int, key, value):
@@ -522,7 +512,8 @@ class Explorer(widgets.VBox):
         if force:
             self.forget()
             self._option_frames = [None] * len(self.choice_values)
-            self._chrome = [None] * len(self.choice_values)
+            for layers in self._layers:
+                layers.forget()
         shown = self._option()
         for k in [shown, *(j for j in range(len(self.choice_values)) if j != shown)]:
             for i in range(len(self.values)):

@@ -95,14 +95,6 @@ class Heatmap:
         self.update(M, title=title)
         fix_text_positions(ax)
 
-    def content(self) -> list:
-        """The artists that change with the matrix shown (not with its shape): the image, the title,
-        the patches drawn on it, the spines (drawn over the image's edge) and the colour bar, unless
-        its range is fixed (then it never changes)."""
-        ax = self.ax
-        bar = [self.colorbar.ax] if self.colorbar and self.clim is None else []
-        return [self.image, ax.title, *ax.patches, *ax.spines.values(), *bar]
-
     def update(self, M, *, title: str | None = None, clim=None) -> None:
         """Show ``M`` (any shape) with the colour range ``clim`` (else the heatmap's own rule) and ``title``."""
         M = np.asarray(M)

@@ -415,9 +415,6 @@ def _render(fig, p):
         label.set_text(f"eps = {eps:.3g}   (d{t}: {what})")
         return [*first.frame(prob.study.index(eps)), label], readout_html(readout(prob, eps))
 
-    # what the controls change, drawn over the rest of the figure (the same while the sizes are)
-    frame.content = [a for h in panels["heat"].values() for a in h.content()] + list(first.axes)
-    frame.layout = (prob.Q.shape, prob.V.shape)
     return frame
 
 
