@@ -33,11 +33,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage as _AxesImage
-from matplotlib.transforms import Bbox
+from matplotlib.ticker import NullLocator
 
 __all__ = ["Layers"]
 
-_PAD = 2  # pixels around an axes' chrome extent: antialiasing reaches a pixel beyond a glyph's box
+_PAD = 1  # pixels around an axes' chrome extent (the pixels its draw changed, measured)
+_REACH = 96  # pixels around an axes where its chrome is looked for (tick labels, axis labels)
 _zorder = methodcaller("get_zorder")
 
 
@@ -59,11 +60,11 @@ def _axis_key(axis) -> tuple:
     """Everything an ``Axis`` draws: its ticks and their labels, the tick parameters, its label."""
     if not axis.get_visible():
         return (False,)
-    major_locs = np.asarray(axis.get_majorticklocs(), dtype=float)
-    minor_locs = np.asarray(axis.get_minorticklocs(), dtype=float)
+    major_locs = np.asarray(axis.major.locator(), dtype=float)
     major = tuple(axis.major.formatter.format_ticks(major_locs))
     offset = axis.major.formatter.get_offset()  # after format_ticks, which computes it
-    minor = tuple(axis.minor.formatter.format_ticks(minor_locs))
+    minor_locs = () if isinstance(axis.minor.locator, NullLocator) else np.asarray(axis.minor.locator(), dtype=float)
+    minor = tuple(axis.minor.formatter.format_ticks(minor_locs)) if len(minor_locs) else ()
     params = tuple(
         tuple(sorted((k, repr(v)) for k, v in axis.get_tick_params(which=w).items())) for w in ("major", "minor")
     )
@@ -72,7 +73,7 @@ def _axis_key(axis) -> tuple:
         major_locs.tobytes(),
         major,
         offset,
-        minor_locs.tobytes(),
+        np.asarray(minor_locs).tobytes(),
         minor,
         params,
         axis.get_label_position(),
@@ -83,7 +84,7 @@ def _axis_key(axis) -> tuple:
 
 
 def _axes_key(ax: Axes, renderer) -> tuple:
-    """Everything the chrome of ``ax`` (and of its inset axes) shows, as a ``tuple`` to compare."""
+    """Everything the chrome of ``ax`` shows (not that of its inset axes, which are units of their own)."""
     if not ax.get_visible():
         return (False,)
     view = ax.viewLim.bounds  # brings autoscaling up to date, as a draw would
@@ -102,39 +103,26 @@ def _axes_key(ax: Axes, renderer) -> tuple:
         repr(ax.patch.get_facecolor()),
         _axis_key(ax.xaxis) if ax.axison else (),
         _axis_key(ax.yaxis) if ax.axison else (),
-        tuple(_axes_key(child, renderer) for child in ax.child_axes),
     )
 
 
-def _is_chrome(ax: Axes, a) -> bool:
-    return a is ax.patch or a is ax.xaxis or a is ax.yaxis
+def _units(axes) -> list:
+    """The visible axes of a figure and, after each, its visible inset axes (colour bars, say), in the
+    order a draw of the figure draws them: the units whose chrome is cached and redrawn one by one."""
+    out = []
+    for ax in sorted(axes, key=_zorder):
+        if ax.get_visible():
+            out.append(ax)
+            out += _units(ax.child_axes)
+    return out
 
 
-def _content(ax: Axes, moving: set, out: list) -> None:
-    """Append the content of ``ax`` (every artist but its chrome and ``moving``) to ``out`` in drawing order."""
-    if not ax.get_visible():
-        return
-    spines = set(ax.spines.values()) if not (ax.axison and ax.get_frame_on()) else set()
-    children = [a for a in ax.get_children() if not _is_chrome(ax, a) and a not in spines]
-    for a in sorted(children, key=_zorder):
-        if isinstance(a, Axes):
-            _content(a, moving, out)
-        elif id(a) not in moving:
-            out.append(a)
-
-
-def _extent(ax: Axes, renderer) -> Bbox:
-    """Where the chrome of ``ax`` (and of its inset axes) has pixels, in display coordinates: the axes, its
-    tick labels and axis labels, and around them the tick marks' length outside the axes, padded."""
-    boxes, ticks = [ax.bbox], 0.0
-    if ax.axison:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_visible():
-                boxes += [b for b in [axis.get_tightbbox(renderer)] if b]
-                for tick in (*axis.get_major_ticks(1), *axis.get_minor_ticks(1)):
-                    ticks = max(ticks, tick.get_tick_padding())  # points outside the axes
-    boxes += [_extent(child, renderer) for child in ax.child_axes if child.get_visible()]
-    return Bbox.union(boxes).padded(_PAD + ticks * ax.figure.dpi / 72)
+def _content(ax: Axes, moving: set) -> list:
+    """The content of ``ax`` (every artist but its chrome, its inset axes and ``moving``), in drawing order."""
+    chrome = {id(ax.patch), id(ax.xaxis), id(ax.yaxis), *map(id, ax.child_axes), *moving}
+    if not (ax.axison and ax.get_frame_on()):  # a draw of the axes does not draw its spines
+        chrome.update(map(id, ax.spines.values()))
+    return sorted((a for a in ax.get_children() if id(a) not in chrome), key=_zorder)
 
 
 class Layers:
@@ -144,11 +132,10 @@ class Layers:
         self.fig = fig
         self.chrome = None  # the chrome layer, an (h, w, 4) array, or None before the first draw
         self.blank = None  # the figure's background alone, same shape
-        self.head = self.keys = None  # the figure's key and one per axes, as of the chrome layer
-        self.extents = None  # where each axes' chrome lies (a Bbox, display coordinates), or None: not measured
-        self._measured = {}  # axes key -> extent: the extent depends on nothing else
+        self.head = self.keys = None  # the figure's key and one per unit (axes), as of the chrome layer
+        self.extents = None  # where each unit's chrome has pixels: (row0, row1, col0, col1), or None
         self.full_draws = 0  # how often the whole chrome layer was drawn (for tests and benchmarks)
-        self.axes_draws = 0  # how many axes' chrome was redrawn alone
+        self.unit_draws = 0  # how many units' chrome was drawn again alone
 
     def forget(self) -> None:
         """Draw the whole chrome layer next time."""
@@ -159,22 +146,21 @@ class Layers:
         fig = self.fig
         renderer = fig.canvas.get_renderer()
         moving_ids = {id(a) for a in moving}
-        axes = sorted(fig.axes, key=_zorder)
-        content: list = []
-        for ax in axes:
-            _content(ax, moving_ids, content)
+        units = _units(fig.axes)
+        content = [a for ax in units for a in _content(ax, moving_ids)]
         own = (*fig.patches, *fig.lines, *fig.texts, *fig.images, *fig.legends, *fig.artists)
         content += sorted((a for a in own if id(a) not in moving_ids), key=_zorder)
+        insets = [ax for ax in units if ax.axes is not ax]  # drawn as units of their own, not with their parent
         # off the chrome layer: animated artists are not drawn by a figure's draw, except images, which are
         # hidden instead (not every artist: a hidden title has no extent, and its axes would move it away)
         images = [a for a in (*content, *moving) if isinstance(a, _AxesImage) and a.get_visible()]
-        others = [a for a in (*content, *moving) if not isinstance(a, _AxesImage) and not a.get_animated()]
+        others = [a for a in (*content, *moving, *insets) if not isinstance(a, _AxesImage) and not a.get_animated()]
         for a in images:
             a.set_visible(False)
         for a in others:
             a.set_animated(True)
         try:
-            self._draw_chrome(axes, renderer)
+            self._draw_chrome(units, renderer)
         finally:
             for a in images:
                 a.set_visible(True)
@@ -183,74 +169,100 @@ class Layers:
         for a in content:
             fig.draw_artist(a)
 
-    def _draw_chrome(self, axes, renderer) -> None:
+    def _draw_chrome(self, units, renderer) -> None:
         fig = self.fig
-        head = (fig.bbox.bounds, repr(fig.patch.get_facecolor()), fig.get_layout_engine(), len(axes))
-        keys = [_axes_key(ax, renderer) for ax in axes]
-        changed = set(range(len(axes)))
-        first = self.chrome is None
-        if not first and head == self.head and head[2] is None:
-            changed = {i for i in range(len(axes)) if keys[i] != self.keys[i]}
+        head = (fig.bbox.bounds, repr(fig.patch.get_facecolor()), fig.get_layout_engine(), len(fig.subfigs), len(units))
+        keys = [_axes_key(ax, renderer) for ax in units]
+        if self.chrome is not None and head == self.head:
+            changed = [i for i in range(len(units)) if keys[i] != self.keys[i]]
             if not changed:
                 np.asarray(renderer.buffer_rgba())[...] = self.chrome
                 return
-            if self.extents is not None and len(changed) < len(axes) and self._redraw(axes, keys, changed, renderer):
+            if self.extents is not None and self._redraw(units, changed, renderer):
                 return
-        fig.canvas.draw()
         buf = np.asarray(renderer.buffer_rgba())
-        self.chrome = buf.copy()
         renderer.clear()
         fig.patch.draw(renderer)
         self.blank = buf.copy()
-        buf[...] = self.chrome
-        self.head, self.keys = head, keys
-        # where each axes' chrome lies, for the next change; not worth measuring after a change of every axes
-        # (the next change will likely change them all again), unless this state was measured before
-        skip = not first and len(changed) == len(axes) and not all(k in self._measured for k in keys)
-        self.extents = None if skip else self._extents(axes, keys)
+        if head[2] is None and not head[3]:  # the figure's draw, unit by unit: each one's extent is measured
+            self.extents = [self._draw_unit(ax, buf) for ax in units]
+        else:  # a layout engine places the axes at the figure's draw, and subfigures are drawn by it
+            fig.canvas.draw()
+            for ax in units:
+                if ax.axes is not ax:
+                    fig.draw_artist(ax)
+            self.extents = None
+        self.chrome = buf.copy()
+        self.head = head
+        self.keys = [_axes_key(ax, renderer) for ax in units]  # as drawn: a draw settles what was lazy
         self.full_draws += 1
 
-    def _extents(self, axes, keys, only=None) -> list:
-        """The extent of each axes (or of those in ``only``, None for the others) in its current state."""
-        out = []
-        for i, (ax, key) in enumerate(zip(axes, keys, strict=True)):
-            if only is not None and i not in only:
-                out.append(None)
-                continue
-            if key not in self._measured:
-                if len(self._measured) > 512:
-                    self._measured.clear()
-                self._measured[key] = _extent(ax, self.fig.canvas.get_renderer())
-            out.append(self._measured[key])
-        return out
+    def _draw_unit(self, ax, buf) -> tuple:
+        """Draw the chrome of ``ax`` and return where it has pixels: the axes and every pixel the draw
+        changed, padded, as ``(row0, row1, col0, col1)`` (a window around the axes is compared; a change
+        that reaches the window's edge makes the extent the whole figure)."""
+        h, w = buf.shape[:2]
+        x0, y0, x1, y1 = ax.bbox.extents
+        box = (h - int(np.ceil(y1)), h - int(np.floor(y0)), int(np.floor(x0)), int(np.ceil(x1)))
+        r0, r1, c0, c1 = (
+            max(box[0] - _REACH, 0),
+            min(box[1] + _REACH, h),
+            max(box[2] - _REACH, 0),
+            min(box[3] + _REACH, w),
+        )
+        pixels = buf.view(np.uint32)[..., 0]
+        before = pixels[r0:r1, c0:c1].copy()
+        self.fig.draw_artist(ax)
+        diff = pixels[r0:r1, c0:c1] != before
+        rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
+        if rows.size:
+            if (
+                (rows[0] == 0 < r0)
+                or (rows[-1] == r1 - r0 - 1 and r1 < h)
+                or (cols[0] == 0 < c0)
+                or (cols[-1] == c1 - c0 - 1 and c1 < w)
+            ):
+                return (0, h, 0, w)  # beyond the window: anywhere
+            box = (
+                min(box[0], r0 + rows[0]),
+                max(box[1], r0 + rows[-1] + 1),
+                min(box[2], c0 + cols[0]),
+                max(box[3], c0 + cols[-1] + 1),
+            )
+        return (max(box[0] - _PAD, 0), min(box[1] + _PAD, h), max(box[2] - _PAD, 0), min(box[3] + _PAD, w))
 
-    def _redraw(self, axes, keys, changed, renderer) -> bool:
-        """Draw again the chrome of the axes ``changed`` over the saved chrome layer, their old and new
-        extents cleared first; an axes whose chrome meets those extents is drawn again too. False (nothing
-        drawn) when that would be every axes."""
-        new = self._extents(axes, keys, only=changed)
-        regions, todo = {}, list(changed)
-        while todo:  # the closure: the unchanged axes that a cleared region reaches
+    def _redraw(self, units, changed, renderer) -> bool:
+        """Draw again the chrome of the units ``changed`` over the saved chrome layer, where they were
+        cleared first, with every unit whose chrome meets theirs. False when that would be every unit, or
+        when a unit drawn again reaches one that was not (a full draw then composes them in order)."""
+        old = self.extents
+        redrawn, todo = set(), list(changed)
+        while todo:  # the closure: the units whose chrome meets the chrome of one drawn again
             i = todo.pop()
-            if new[i] is None:  # drawn again for its neighbour's sake: where it was
-                new[i] = self.extents[i]
-            regions[i] = Bbox.union([self.extents[i], new[i]])
-            for j in range(len(axes)):
-                if j not in regions and j not in todo and regions[i].overlaps(self.extents[j]):
-                    todo.append(j)
-            if len(regions) + len(todo) == len(axes):
+            redrawn.add(i)
+            todo += [j for j in range(len(units)) if j not in redrawn and j not in todo and _meet(old[i], old[j])]
+            if len(redrawn) + len(todo) == len(units):
                 return False
         buf = np.asarray(renderer.buffer_rgba())
         buf[...] = self.chrome
-        h, w = buf.shape[:2]
-        for r in regions.values():  # display coordinates (y up) to rows and columns (row 0 at the top)
-            c0, c1 = max(int(np.floor(r.x0)), 0), min(int(np.ceil(r.x1)), w)
-            r0, r1 = max(h - int(np.ceil(r.y1)), 0), min(h - int(np.floor(r.y0)), h)
+        for i in redrawn:
+            r0, r1, c0, c1 = old[i]
             buf[r0:r1, c0:c1] = self.blank[r0:r1, c0:c1]
-        for i in sorted(regions):  # in the figure's drawing order
-            self.fig.draw_artist(axes[i])
+        new = list(old)
+        for i in sorted(redrawn):  # in the figure's drawing order
+            new[i] = self._draw_unit(units[i], buf)
+        if any(_meet(new[i], old[j]) for i in redrawn for j in range(len(units)) if j not in redrawn):
+            return False
         self.chrome = buf.copy()
-        self.keys = keys
-        self.extents = [self.extents[i] if new[i] is None else new[i] for i in range(len(axes))]
-        self.axes_draws += len(regions)
+        self.extents = new
+        self.keys = [
+            _axes_key(ax, renderer) if i in redrawn else k
+            for i, (ax, k) in enumerate(zip(units, self.keys, strict=True))
+        ]
+        self.unit_draws += len(redrawn)
         return True
+
+
+def _meet(a, b) -> bool:
+    """Whether two extents ``(row0, row1, col0, col1)`` share a pixel."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
