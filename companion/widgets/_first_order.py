@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, MultipleLocator, NullLocator
 
 from ..perturb import FirstOrderStudy, Zoom
+from ._layers import fix_empty_labels
 from .palette import BLUE, INK, MUTED, RULE, VERMILLION
 
 __all__ = ["FirstOrderPanels", "draw_zoom", "draw_remainders"]
@@ -32,6 +33,7 @@ def _style(ax, title: str, xlabel: str) -> None:
     ax.tick_params(labelsize=TICK_SIZE)
     ax.set_xlabel(xlabel, fontsize=LABEL_SIZE, labelpad=1)
     ax.set_title(title, fontsize=TITLE_SIZE, pad=3, y=1.0)  # a fixed place: not computed at every draw
+    fix_empty_labels(ax)
 
 
 def draw_zoom(ax, zoom: Zoom, k: int = 0, *, predicted: str, actual: str, title: str = "zoom"):

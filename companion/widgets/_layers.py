@@ -35,11 +35,22 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage as _AxesImage
 from matplotlib.ticker import NullLocator
 
-__all__ = ["Layers"]
+__all__ = ["Layers", "fix_empty_labels"]
 
 _PAD = 1  # pixels around an axes' chrome extent (the pixels its draw changed, measured)
 _REACH = 96  # pixels around an axes where its chrome is looked for (tick labels, axis labels)
 _zorder = methodcaller("get_zorder")
+
+
+def fix_empty_labels(ax) -> None:
+    """Give the axis labels of ``ax`` that have no text a fixed place. matplotlib places an axis label from
+    the extents of the tick labels at every draw, text or none (with a title placed the same way, a fifth
+    of the time of drawing an axes); a label without text shows nothing wherever it is. Call it once the
+    labels are set (a label given text later keeps that fixed place: give it its own with
+    ``set_label_coords``). Titles are kept from being placed at every draw by ``set_title(..., y=1.0)``."""
+    for axis, coords in ((ax.xaxis, (0.5, 0.0)), (ax.yaxis, (0.0, 0.5))):
+        if not axis.label.get_text():
+            axis.set_label_coords(*coords)
 
 
 def _text_key(t) -> tuple:
@@ -185,7 +196,8 @@ class Layers:
         fig.patch.draw(renderer)
         self.blank = buf.copy()
         if head[2] is None and not head[3]:  # the figure's draw, unit by unit: each one's extent is measured
-            self.extents = [self._draw_unit(ax, buf) for ax in units]
+            whole = _overlapping(units, buf.shape[0])
+            self.extents = [self._draw_unit(ax, buf, whole[i]) for i, ax in enumerate(units)]
         else:  # a layout engine places the axes at the figure's draw, and subfigures are drawn by it
             fig.canvas.draw()
             for ax in units:
@@ -197,62 +209,60 @@ class Layers:
         self.keys = [_axes_key(ax, renderer) for ax in units]  # as drawn: a draw settles what was lazy
         self.full_draws += 1
 
-    def _draw_unit(self, ax, buf) -> tuple:
-        """Draw the chrome of ``ax`` and return where it has pixels: the axes and every pixel the draw
-        changed, padded, as ``(row0, row1, col0, col1)`` (a window around the axes is compared; a change
-        that reaches the window's edge makes the extent the whole figure)."""
+    def _draw_unit(self, ax, buf, whole: bool) -> tuple:
+        """Draw the chrome of ``ax`` and return where it has pixels: every pixel the draw changed (a window
+        around the axes is compared; a change at the window's edge makes it the whole figure), and the
+        whole axes if ``whole`` (its background may hide another axes' chrome), padded, as
+        ``(row0, row1, col0, col1)``."""
         h, w = buf.shape[:2]
-        x0, y0, x1, y1 = ax.bbox.extents
-        box = (h - int(np.ceil(y1)), h - int(np.floor(y0)), int(np.floor(x0)), int(np.ceil(x1)))
-        r0, r1, c0, c1 = (
-            max(box[0] - _REACH, 0),
-            min(box[1] + _REACH, h),
-            max(box[2] - _REACH, 0),
-            min(box[3] + _REACH, w),
-        )
+        box = _box(ax, h)
+        r0, r1 = max(box[0] - _REACH, 0), min(box[1] + _REACH, h)
+        c0, c1 = max(box[2] - _REACH, 0), min(box[3] + _REACH, w)
         pixels = buf.view(np.uint32)[..., 0]
         before = pixels[r0:r1, c0:c1].copy()
         self.fig.draw_artist(ax)
         diff = pixels[r0:r1, c0:c1] != before
         rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
-        if rows.size:
-            if (
-                (rows[0] == 0 < r0)
-                or (rows[-1] == r1 - r0 - 1 and r1 < h)
-                or (cols[0] == 0 < c0)
-                or (cols[-1] == c1 - c0 - 1 and c1 < w)
-            ):
-                return (0, h, 0, w)  # beyond the window: anywhere
-            box = (
-                min(box[0], r0 + rows[0]),
-                max(box[1], r0 + rows[-1] + 1),
-                min(box[2], c0 + cols[0]),
-                max(box[3], c0 + cols[-1] + 1),
-            )
-        return (max(box[0] - _PAD, 0), min(box[1] + _PAD, h), max(box[2] - _PAD, 0), min(box[3] + _PAD, w))
+        if not rows.size:
+            return box if whole else (0, 0, 0, 0)
+        if (
+            (rows[0] == 0 < r0)
+            or (rows[-1] == r1 - r0 - 1 and r1 < h)
+            or (cols[0] == 0 < c0)
+            or (cols[-1] == c1 - c0 - 1 and c1 < w)
+        ):
+            return (0, h, 0, w)  # beyond the window: anywhere
+        found = (r0 + int(rows[0]), r0 + int(rows[-1]) + 1, c0 + int(cols[0]), c0 + int(cols[-1]) + 1)
+        if whole:
+            found = (min(found[0], box[0]), max(found[1], box[1]), min(found[2], box[2]), max(found[3], box[3]))
+        return (max(found[0] - _PAD, 0), min(found[1] + _PAD, h), max(found[2] - _PAD, 0), min(found[3] + _PAD, w))
 
     def _redraw(self, units, changed, renderer) -> bool:
         """Draw again the chrome of the units ``changed`` over the saved chrome layer, where they were
-        cleared first, with every unit whose chrome meets theirs. False when that would be every unit, or
-        when a unit drawn again reaches one that was not (a full draw then composes them in order)."""
-        old = self.extents
-        redrawn, todo = set(), list(changed)
-        while todo:  # the closure: the units whose chrome meets the chrome of one drawn again
-            i = todo.pop()
-            redrawn.add(i)
-            todo += [j for j in range(len(units)) if j not in redrawn and j not in todo and _meet(old[i], old[j])]
-            if len(redrawn) + len(todo) == len(units):
+        cleared first, with every unit whose chrome meets theirs, and every later unit that one of them
+        now reaches (a full draw would draw it over them). False when that would be every unit."""
+        old, n = self.extents, len(units)
+        redrawn = set()
+        while True:
+            todo = [i for i in changed if i not in redrawn]
+            while todo:  # the closure: the units whose chrome meets the chrome of one drawn again
+                i = todo.pop()
+                redrawn.add(i)
+                todo += [j for j in range(n) if j not in redrawn and j not in todo and _meet(old[i], old[j])]
+            if len(redrawn) == n:
                 return False
-        buf = np.asarray(renderer.buffer_rgba())
-        buf[...] = self.chrome
-        for i in redrawn:
-            r0, r1, c0, c1 = old[i]
-            buf[r0:r1, c0:c1] = self.blank[r0:r1, c0:c1]
-        new = list(old)
-        for i in sorted(redrawn):  # in the figure's drawing order
-            new[i] = self._draw_unit(units[i], buf)
-        if any(_meet(new[i], old[j]) for i in redrawn for j in range(len(units)) if j not in redrawn):
-            return False
+            buf = np.asarray(renderer.buffer_rgba())
+            buf[...] = self.chrome
+            for i in redrawn:
+                r0, r1, c0, c1 = old[i]
+                buf[r0:r1, c0:c1] = self.blank[r0:r1, c0:c1]
+            new, whole = list(old), _overlapping(units, buf.shape[0])
+            for i in sorted(redrawn):  # in the figure's drawing order
+                new[i] = self._draw_unit(units[i], buf, whole[i])
+            # a unit's chrome that grew over a later one (which a full draw draws over it) draws that one again
+            changed = {j for i in redrawn for j in range(i + 1, n) if j not in redrawn and _meet(new[i], old[j])}
+            if not changed:
+                break
         self.chrome = buf.copy()
         self.extents = new
         self.keys = [
@@ -261,6 +271,18 @@ class Layers:
         ]
         self.unit_draws += len(redrawn)
         return True
+
+
+def _box(ax, h: int) -> tuple:
+    """The pixels of the axes ``ax`` on a canvas ``h`` pixels high, as ``(row0, row1, col0, col1)``."""
+    x0, y0, x1, y1 = ax.bbox.extents
+    return (h - int(np.ceil(y1)), h - int(np.floor(y0)), int(np.floor(x0)), int(np.ceil(x1)))
+
+
+def _overlapping(units, h: int) -> list:
+    """For each unit, whether its axes overlap another's (then its background may hide their chrome)."""
+    boxes = [_box(ax, h) for ax in units]
+    return [any(_meet(b, c) for c in boxes if c is not b) for b in boxes]
 
 
 def _meet(a, b) -> bool:

@@ -78,8 +78,6 @@ def zoom(problem: LeastSquaresProblem, eps: float, s=S_GRID):
     return problem.zoom.at(eps, problem.loss, problem.W, problem.G, problem.dW, s=s, f0=problem.study.f0)
 
 
-
-
 def draw_outer_product(ax_G, ax_r, ax_x, r, x, G):
     """The gradient ``G = r x^T`` as a heatmap (with its colour bar), ``r`` (a column, left) and
     ``x^T`` (a row, on top) beside it, on integer indices. Returns ``update(r, x, G)`` (any sizes)."""

@@ -26,6 +26,7 @@ from ..differentials import TaylorResult, taylor_test
 from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
 from . import palette
 from ._base import Explorer, check_numbers, readout_html
+from ._layers import fix_empty_labels
 
 __all__ = [
     "EPS_GRID",
@@ -176,7 +177,8 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(r"zoom at $F(x_0)$, scaled by $1/\varepsilon$", fontsize=10)
+    ax.set_title(r"zoom at $F(x_0)$, scaled by $1/\varepsilon$", fontsize=10, y=1.0)  # y: not placed per draw
+    fix_empty_labels(ax)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
     artists = _Artists([grid, circle, tip])
@@ -215,7 +217,8 @@ def draw_global(ax, problem: LinearizationProblem, eps: float, zoom_half: float)
     (box,) = ax.plot([], [], color=_VERMILLION, lw=1.2)
     (point,) = ax.plot([], [], "k.", ms=5)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(r"$F$ on $x_0+[-1,1]^2$; zoom window (red)", fontsize=10)
+    ax.set_title(r"$F$ on $x_0+[-1,1]^2$; zoom window (red)", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     ax.tick_params(labelsize=7)
     now = {}
 
@@ -265,7 +268,8 @@ def draw_taylor(ax, problem: LinearizationProblem, eps: float):
     (m_right,) = ax.plot([eps], [1.0], "o", ms=8, mfc="none", mec=_BLUE, mew=2)
     (m_wrong,) = ax.plot([eps], [1.0], "s", ms=7, mfc="none", mec=_VERMILLION, mew=2)
     ax.set_xlabel(r"$\varepsilon$", fontsize=9)
-    ax.set_title(r"$|F(x_0+\varepsilon v)-F(x_0)-\varepsilon\,D v|$", fontsize=10)
+    ax.set_title(r"$|F(x_0+\varepsilon v)-F(x_0)-\varepsilon\,D v|$", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     ax.tick_params(labelsize=7)
 
     def update(e, numbers):

@@ -39,6 +39,7 @@ from ..metrics import (
 )
 from . import palette
 from ._base import LOSS, Explorer, readout_html
+from ._layers import fix_empty_labels
 
 __all__ = [
     "COND_GRID",
@@ -165,7 +166,7 @@ def draw_paths(ax, study: DescentStudy):
     ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("w₁")
     ax.set_ylabel("w₂")
-    ax.set_title(r"descent paths over the level lines of $\mathcal{L}$", fontsize=10)
+    ax.set_title(r"descent paths over the level lines of $\mathcal{L}$", fontsize=10, y=1.0)  # y: not placed per draw
     ax.legend(fontsize=7, loc="lower right", framealpha=0.9)
     return levels, lines
 
@@ -193,7 +194,8 @@ def draw_losses(ax, study: DescentStudy, *, ylim=(LOSS_FLOOR, 1e2)):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"1e{np.log10(y):.0f}"))  # plain text: no mathtext, faster
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("step k")
-    ax.set_title(r"loss $\mathcal{L}(w_k)$", fontsize=10)
+    ax.set_title(r"loss $\mathcal{L}(w_k)$", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     ax.legend(fontsize=7, loc="upper right")
     return lines
 

@@ -27,6 +27,7 @@ from . import _first_order, palette
 from ._base import LOSS, Explorer, check_integers, readout_html
 from ._first_order import FirstOrderPanels
 from ._heatmap import Heatmap
+from ._layers import fix_empty_labels
 
 __all__ = [
     "EPS_GRID",
@@ -157,7 +158,8 @@ def draw_delta_norms(ax, norms, layer: int):
     ax.set_ylim(lo / 3, hi * 3)
     ax.set_xlabel("layer l", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.set_title(r"$\|\delta_\ell\|_F$ (batch)", fontsize=10)
+    ax.set_title(r"$\|\delta_\ell\|_F$ (batch)", fontsize=10, y=1.0)  # y: not placed per draw
+    fix_empty_labels(ax)
     return update
 
 

@@ -28,6 +28,7 @@ from ..examples import plane_loss, plane_loss_grad
 from ..spaces import Metric, frobenius, plane_metric, riesz, steepest_ascent, unit_circle
 from . import palette
 from ._base import LOSS, Explorer, check_numbers, readout_html
+from ._layers import fix_empty_labels
 
 __all__ = [
     "KAPPA_GRID",
@@ -142,7 +143,8 @@ def draw_landscape(ax, problem: RieszProblem, kappa: float, scale: float):
     ax.set_xlim(*REGION)
     ax.set_ylim(*REGION)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(r"level lines of $\mathcal{L}$; gradients at $w$", fontsize=10)
+    ax.set_title(r"level lines of $\mathcal{L}$; gradients at $w$", fontsize=10, y=1.0)  # y: not placed per draw
+    fix_empty_labels(ax)
     ax.legend(
         handles=[arrow_M.__class__((0, 0), (1, 0), color=_BLUE), arrow_M.__class__((0, 0), (1, 0), color=_ORANGE)],
         labels=[r"$g_E = c$", r"$g_M = M^{-1}c$"],
@@ -204,7 +206,8 @@ def draw_tangent_space(ax, problem: RieszProblem, kappa: float, lim: float):
     (touch,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls=":")
     (s_M,) = ax.plot([], [], "o", color=_VERMILLION, ms=7, mec=palette.INK, mew=0.6)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(r"tangent plane at $w$ (units of $|c|$)", fontsize=10)
+    ax.set_title(r"tangent plane at $w$ (units of $|c|$)", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     ax.tick_params(labelsize=7)
     now = {}
 
@@ -255,7 +258,8 @@ def draw_rates(ax, problem: RieszProblem, kappa: float):
     ax.set_xlim(0, 360)
     ax.set_xticks([0, 90, 180, 270, 360])
     ax.set_xlabel(r"direction $\varphi$ of $v$ (deg), $|v| = 1$", fontsize=8)
-    ax.set_title(r"same $d\mathcal{L}_w[v]$, different steepest $v$", fontsize=10)
+    ax.set_title(r"same $d\mathcal{L}_w[v]$, different steepest $v$", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     (rate,) = ax.plot([], [], color=_ORANGE, lw=2, label=r"$d\mathcal{L}_w[v]\,/\,|v|_M$")
     (dots,) = ax.plot([], [], "o", color=_ORANGE, ms=4, mec=palette.INK, mew=0.4, label=r"$\langle g_M, v\rangle_M$")
     (vline,) = ax.plot([], [], color=_ORANGE, lw=1.2, ls="--")
