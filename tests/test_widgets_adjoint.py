@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from companion.pullbacks import plane_map
-from companion.spaces import plane_metric
+from companion.spaces import plane_metric, unit_circle
 from companion.widgets import make_adjoint_explorer
 from companion.widgets._base import parse_readout as numbers
-from companion.widgets.adjoint import ANGLE_GRID, METRIC, adjoint_problem, readout
+from companion.widgets.adjoint import ANGLE_GRID, METRIC, adjoint_problem, frame_limits, readout
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +107,46 @@ def test_bad_defaults_rejected_and_ranges_clamped():
     assert e.controls["shear"].value == 1.5 and e.controls["scale"].value == 0.25
     assert e.controls["v_deg"].value == pytest.approx(5.0)
     assert e.slider.index == len(ANGLE_GRID) - 1 and e.last_error is None
+
+
+@pytest.mark.parametrize("inner", ["Euclidean", "metric M"])
+@pytest.mark.parametrize(
+    "shear, scale, v_deg, w_deg", [(0.6, 1.4, 20.0, 110.0), (-1.5, 0.25, 200.0, 35.0), (1.5, 2.5, 0.0, 270.0)]
+)
+def test_frame_limits_hold_every_frame(inner, shear, scale, v_deg, w_deg):
+    """The limits, computed for all the angles at once, are those of the frames one by one."""
+    probs = [adjoint_problem(a, shear, scale, v_deg, w_deg, inner) for a in ANGLE_GRID]
+    image = [np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max() for q in probs]
+    reach = max(max(np.linalg.norm(q.A_star_w), np.linalg.norm(q.AT_w), r) for q, r in zip(probs, image, strict=True))
+    top = max(max(abs(x) for q in probs for x in list(readout(q).values())[:3]), 0.1) * 1.1
+    lim_, top_ = frame_limits(shear, scale, v_deg, w_deg, inner)
+    assert lim_ == pytest.approx(max(1.6, 1.1 * reach + 0.35), rel=1e-12)
+    assert top_ == pytest.approx(top, rel=1e-12)
+
+
+def test_updated_figure_equals_a_fresh_one():
+    """The figure is kept and updated in place when a control changes: each frame is byte for byte
+    the one a new explorer with those controls draws (arrows, unit circle and legend, bars, limits)."""
+    e = make_adjoint_explorer()
+    changes = [
+        dict(inner="metric M"),
+        dict(shear=-1.5),
+        dict(scale=0.25),
+        dict(v_deg=200.0),
+        dict(w_deg=35.0),
+        dict(inner="Euclidean"),
+        dict(v_deg=90.0),  # Euclidean: the plane's limits stay, the bars' change
+        dict(shear=1.5, scale=2.5, inner="metric M"),
+        dict(w_deg=300.0, v_deg=0.0),
+        dict(inner="Euclidean", scale=1.0, shear=0.0),
+    ]
+    for change in changes:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make_adjoint_explorer(
+            **{k: e.controls[k].value for k in ("shear", "scale", "v_deg", "w_deg", "inner")},
+            angle_index=e.slider.index,
+        )
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change

@@ -6,7 +6,7 @@ with ``<A v, w> = <v, A* w>`` for all ``v, w``. Under the Euclidean inner produc
 ``A^T``; under ``<u, u'>_M = u^T M u'`` (the same ``M`` on both sides) it is
 ``A* = M^{-1} A^T M``, and ``A^T`` no longer balances the two pairings.
 
-Layers: compute (:func:`adjoint_problem`, with :mod:`companion.pullbacks` and
+Layers: compute (:func:`adjoint_problem`, :func:`frame_limits`, with :mod:`companion.pullbacks` and
 :func:`companion.spaces.adjoint`), draw (``draw_*`` on given ``Axes``), wire
 (:func:`make_adjoint_explorer`).
 """
@@ -90,7 +90,7 @@ def readout(p: AdjointProblem) -> dict:
     }
 
 
-def _arrow(ax, vec, color, **kw):
+def _arrow(ax, vec, color, width=0.012, zorder=3, **kw):
     return ax.quiver(
         [0.0],
         [0.0],
@@ -100,66 +100,73 @@ def _arrow(ax, vec, color, **kw):
         angles="xy",
         scale_units="xy",
         scale=1,
-        width=0.012,
-        zorder=3,
+        width=width,
+        zorder=zorder,
         **kw,
     )
 
 
+def _circle_label(M) -> str:
+    return "unit circle" if M is None else r"unit circle of $M$"
+
+
 def draw_plane(ax, p: AdjointProblem, lim: float):
-    """The plane with ``v, w`` (fixed), ``A v``, ``A* w``, ``A^T w`` (only if it differs from ``A* w``), the unit
-    circle of the inner product and its image under ``A``. Returns the artists that depend on ``A``."""
+    """The plane with ``v, w`` (fixed), ``A v``, ``A* w``, ``A^T w`` (only if it differs from ``A* w``: under
+    a metric), the unit circle of the inner product and its image under ``A``.
+
+    Returns the artists that depend on ``A`` and ``update(q) -> artists``, which moves them to the problem ``q``
+    (the same ``v``, ``w`` and inner product as the panel's); ``update.restudy(p, lim)`` moves the panel to
+    another problem (its ``v``, ``w`` and inner product) and half-width."""
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     ax.axhline(0, color=palette.RULE, lw=0.8, zorder=0)
     ax.axvline(0, color=palette.RULE, lw=0.8, zorder=0)
     circle = unit_circle(p.M, 121)
-    label = "unit circle" if p.M is None else r"unit circle of $M$"
-    ax.plot(*circle, color=palette.RULE, lw=1, ls=":", label=label)
+    (circle_line,) = ax.plot(*circle, color=palette.RULE, lw=1, ls=":", label=_circle_label(p.M))
     (image,) = ax.plot(*(p.A @ circle), color=C_AV, lw=1, alpha=0.6, label="its image under A")
-    _arrow(ax, p.v, C_V)
-    _arrow(ax, p.w, C_W)
+    arrow_v, arrow_w = _arrow(ax, p.v, C_V), _arrow(ax, p.w, C_W)
     tv = ax.text(*(1.12 * p.v), "v", color=C_V, fontsize=11, ha="center", va="center", fontweight="bold")
     tw = ax.text(*(1.12 * p.w), "w", color=C_W, fontsize=11, ha="center", va="center", fontweight="bold")
-    av = _arrow(ax, p.Av, C_AV)
-    aa = _arrow(ax, p.A_star_w, C_ADJ)
+    av, aa = _arrow(ax, p.Av, C_AV), _arrow(ax, p.A_star_w, C_ADJ)
     t_av = ax.text(0, 0, "Av", color=C_AV, fontsize=10, ha="center", va="center", fontweight="bold")
     t_aa = ax.text(0, 0, "A* w", color=C_ADJ, fontsize=10, ha="center", va="center", fontweight="bold")
-    moving = [image, av, aa, t_av, t_aa]
-    at = t_at = None
-    if p.M is not None:
-        at = ax.quiver(
-            [0.0],
-            [0.0],
-            [p.AT_w[0]],
-            [p.AT_w[1]],
-            color=C_T,
-            alpha=0.8,
-            angles="xy",
-            scale_units="xy",
-            scale=1,
-            width=0.007,
-            zorder=2,
-        )
-        t_at = ax.text(0, 0, r"A$^T$w", color=C_T, fontsize=10, ha="center", va="center")
-        moving += [at, t_at]
-    ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
+    # A^T w is always drawn, hidden under the Euclidean inner product (where it is A* w): restudy may show it
+    metric = p.M is not None
+    at = _arrow(ax, p.AT_w, C_T, width=0.007, zorder=2, alpha=0.8, visible=metric)
+    t_at = ax.text(0, 0, r"A$^T$w", color=C_T, fontsize=10, ha="center", va="center", visible=metric)
+    legend = ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
     ax.tick_params(labelsize=7)
     for t in (tv, tw):
         t.set_clip_on(True)
+    moving = [image, av, aa, t_av, t_aa, at, t_at]
+    now = {"circle": circle, "lim": lim}
 
     def update(q: AdjointProblem):
-        image.set_data(*(q.A @ circle))
+        lim = now["lim"]
+        image.set_data(*(q.A @ now["circle"]))
         av.set_UVC([q.Av[0]], [q.Av[1]])
         aa.set_UVC([q.A_star_w[0]], [q.A_star_w[1]])
+        at.set_UVC([q.AT_w[0]], [q.AT_w[1]])
         _place(t_av, q.Av, lim)
         _place(t_aa, q.A_star_w, lim)
-        if at is not None:
-            at.set_UVC([q.AT_w[0]], [q.AT_w[1]])
-            _place(t_at, q.AT_w, lim)
+        _place(t_at, q.AT_w, lim)
         return moving
 
+    def restudy(p: AdjointProblem, lim: float):
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        circle = unit_circle(p.M, 121)
+        circle_line.set_data(*circle)
+        legend.get_texts()[0].set_text(_circle_label(p.M))
+        for arrow, text, u in ((arrow_v, tv, p.v), (arrow_w, tw, p.w)):
+            arrow.set_UVC([u[0]], [u[1]])
+            text.set_position(1.12 * u)
+        for a in (at, t_at):
+            a.set_visible(p.M is not None)
+        now.update(circle=circle, lim=lim)
+
+    update.restudy = restudy
     update(p)
     return moving, update
 
@@ -174,66 +181,100 @@ def _place(text, vec, lim):
 def draw_pairings(ax, p: AdjointProblem, ylim):
     """Bars of ``<Av, w>``, ``<v, A* w>`` and ``<v, A^T w>`` under the chosen inner product.
 
-    Returns the bars (their heights depend on ``A``) and an update function."""
+    Returns the bars and ``update(q) -> bars``, which sets their heights to the pairings of the problem ``q``
+    (the same inner product as the panel's); ``update.restudy(p, ylim)`` moves the panel to another problem
+    (its inner product) and limits."""
     names = [r"$\langle Av, w\rangle$", r"$\langle v, A^*w\rangle$", r"$\langle v, A^Tw\rangle$"]
     vals = _pairings(p)
-    bars = ax.bar(range(3), vals, color=[C_AV, C_ADJ, palette.WHITE], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5)
+    bars = list(ax.bar(range(3), vals, color=[C_AV, C_ADJ, palette.WHITE], edgecolor=[C_AV, C_ADJ, C_T], linewidth=1.5))
     bars[2].set_hatch("//")
     ax.axhline(0, color=palette.FRAME, lw=0.8)
     ax.set_xticks(range(3))
-    ax.set_xticklabels([n + ("" if p.M is None else r"$_M$") for n in names], fontsize=8)
-    ax.set_ylim(*ylim)
     ax.set_xlim(-0.6, 2.6)
     ax.tick_params(axis="y", labelsize=7)
-    ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10)
 
     def update(q: AdjointProblem):
         for bar, h in zip(bars, _pairings(q), strict=True):
             bar.set_height(h)
-        return list(bars)
+        return bars
 
-    return list(bars), update
+    def restudy(p: AdjointProblem, ylim):
+        ax.set_xticklabels([n + ("" if p.M is None else r"$_M$") for n in names], fontsize=8)
+        ax.set_ylim(*ylim)
+        ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10)
+
+    update.restudy = restudy
+    restudy(p, ylim)
+    return bars, update
 
 
 def _pairings(p: AdjointProblem):
     return [p.inner(p.Av, p.w), p.inner(p.v, p.A_star_w), p.inner(p.v, p.AT_w)]
 
 
-def _render(fig, params):
-    """Draw the plane and the pairings for the controls ``params``; returns ``frame(angle)``."""
-    probs = {
-        a: adjoint_problem(a, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"])
-        for a in ANGLE_GRID
-    }
-    reach = [
-        max(
-            np.linalg.norm(q.A_star_w),
-            np.linalg.norm(q.AT_w),
-            np.linalg.norm(q.A @ unit_circle(q.M, 121), axis=0).max(),
-        )
-        for q in probs.values()
-    ]
-    lim = max(1.6, 1.1 * max(reach) + 0.35)
-    vals = np.array([_pairings(q) for q in probs.values()])
-    top = max(np.abs(vals).max(), 0.1) * 1.1
+def frame_limits(shear=0.6, scale=1.4, v_deg=20.0, w_deg=110.0, inner="Euclidean", angles=ANGLE_GRID):
+    """Limits that hold every frame (fixed, for blitting): ``(lim, top)``, the half-width of the plane (it holds
+    ``A* w``, ``A^T w`` and the image of the unit circle) and of the pairings' axis, over the rotations ``angles``.
+
+    The operations of :func:`adjoint_problem` and :func:`readout` in the same order, on all the angles at once:
+    the same numbers as frame by frame."""
+    p = adjoint_problem(angles[0], shear, scale, v_deg, w_deg, inner)  # v, w and M
+    t = np.deg2rad(np.asarray(angles, dtype=float))
+    c, s = np.cos(t), np.sin(t)
+    R = np.stack([np.stack([c, -s], axis=-1), np.stack([s, c], axis=-1)], axis=-2)
+    A = R @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([scale, 1.0])  # plane_map at each angle, (k, 2, 2)
+    AT = A.swapaxes(1, 2)
+    A_star = AT if p.M is None else np.linalg.solve(p.M, AT @ p.M)
+    Av, A_star_w, AT_w = A @ p.v, A_star @ p.w, AT @ p.w  # (k, 2) each
+    reach = max(
+        np.sqrt(np.vecdot(A_star_w, A_star_w).max()),
+        np.sqrt(np.vecdot(AT_w, AT_w).max()),
+        np.linalg.norm(A @ unit_circle(p.M, 121), axis=1).max(),
+    )
+    Av_M, v_M = (Av, p.v) if p.M is None else (Av @ p.M, p.v @ p.M)
+    pairings = np.stack([np.vecdot(Av_M, p.w), np.vecdot(A_star_w, v_M), np.vecdot(AT_w, v_M)])
+    return max(1.6, 1.1 * reach + 0.35), max(np.abs(pairings).max(), 0.1) * 1.1
+
+
+def _build(fig, p, lim, top):
+    """Draw the two panels once; returns the handles that ``_render`` moves to other controls."""
+    fig.clear()
     gs = fig.add_gridspec(1, 2, width_ratios=[1, 0.8], left=0.04, right=0.98, bottom=0.08, top=0.92, wspace=0.15)
-    p0 = probs[ANGLE_GRID[0]]
-    moving, update_plane = draw_plane(fig.add_subplot(gs[0]), p0, lim)
-    bars, update_bars = draw_pairings(fig.add_subplot(gs[1]), p0, (-top, top))
-    label = fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold")
+    axes = (fig.add_subplot(gs[0]), fig.add_subplot(gs[1]))
+    panels = {
+        "axes": axes,
+        "plane": draw_plane(axes[0], p, lim)[1],
+        "pairings": draw_pairings(axes[1], p, (-top, top))[1],
+        "label": fig.text(0.05, 0.945, "", fontsize=10, fontweight="bold"),
+    }
+    fig._adjoint_panels = panels
+    return panels
+
+
+def _render(fig, params):
+    """Draw (the first time) or move (after) the plane and the pairings for the controls ``params``;
+    returns ``frame(angle)``."""
+    p = adjoint_problem(ANGLE_GRID[0], **params)
+    lim, top = frame_limits(**params)
+    # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+    # the panels are drawn once, then moved to the new map, vectors and inner product
+    panels = getattr(fig, "_adjoint_panels", None)
+    if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+        panels = _build(fig, p, lim, top)
+    else:
+        panels["plane"].restudy(p, lim)
+        panels["pairings"].restudy(p, (-top, top))
+    update_plane, update_bars, label = panels["plane"], panels["pairings"], panels["label"]
 
     def frame(angle):
-        q = (
-            probs[angle]
-            if angle in probs
-            else adjoint_problem(
-                angle, params["shear"], params["scale"], params["v_deg"], params["w_deg"], params["inner"]
-            )
-        )
+        q = p if angle == ANGLE_GRID[0] else adjoint_problem(angle, **params)  # the shell's first call
         label.set_text(f"rotation of A = {angle:.0f} deg")
         return update_plane(q) + update_bars(q) + [label], readout_html(readout(q))
 
     return frame
+
+
+_render.reuses_figure = True
 
 
 def make_adjoint_explorer(
