@@ -23,6 +23,7 @@ from ..pullbacks import plane_map
 from ..spaces import adjoint, plane_metric, unit_circle
 from . import palette
 from ._base import Explorer, check_numbers, readout_html
+from ._layers import fix_empty_labels
 
 __all__ = [
     "ANGLE_GRID",
@@ -137,6 +138,7 @@ def draw_plane(ax, p: AdjointProblem, lim: float):
     t_at = ax.text(0, 0, r"A$^T$w", color=C_T, fontsize=10, ha="center", va="center", visible=metric)
     legend = ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
     ax.tick_params(labelsize=7)
+    fix_empty_labels(ax)
     for t in (tv, tw):
         t.set_clip_on(True)
     moving = [image, av, aa, t_av, t_aa, at, t_at]
@@ -192,6 +194,7 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     ax.set_xticks(range(3))
     ax.set_xlim(-0.6, 2.6)
     ax.tick_params(axis="y", labelsize=7)
+    fix_empty_labels(ax)
 
     def update(q: AdjointProblem):
         for bar, h in zip(bars, _pairings(q), strict=True):
@@ -201,7 +204,7 @@ def draw_pairings(ax, p: AdjointProblem, ylim):
     def restudy(p: AdjointProblem, ylim):
         ax.set_xticklabels([n + ("" if p.M is None else r"$_M$") for n in names], fontsize=8)
         ax.set_ylim(*ylim)
-        ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10)
+        ax.set_title("the pairings" + (" (Euclidean)" if p.M is None else " under M"), fontsize=10, y=1.0)
 
     update.restudy = restudy
     restudy(p, ylim)
