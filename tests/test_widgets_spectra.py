@@ -110,6 +110,32 @@ def test_live_controls_rerender_and_numbers_follow():
     assert "per update" in dict((v, k) for k, v in e.controls["width"].options)[256]
 
 
+def test_updated_figure_equals_a_fresh_one():
+    """The figure is kept and updated in place when a control changes: each frame is byte for byte the
+    one a new explorer with those controls draws (bins, reference law, curves around the critical gain
+    and their names, legends, limits), on both figures of the static choice."""
+    names = ("width", "gain", "activation", "init")
+    e = make_spectra_explorer()
+    e.refresh()  # both options' figures drawn: every change below moves a figure already drawn
+    for change in [
+        dict(width=16),
+        dict(gain=1.25),  # not critical for tanh: its curve around the critical gain is drawn
+        dict(activation="relu"),
+        dict(gain=float(np.sqrt(2))),  # critical for relu
+        dict(init="orthogonal"),
+        dict(activation="linear", gain=1.0),  # a point mass at every depth
+        dict(width=32, gain=0.5),
+        dict(width=64, activation="tanh", gain=2.0),
+        dict(init="gaussian", activation="linear"),  # Marchenko-Pastur at depth 1
+    ]:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make_spectra_explorer(**{k: e.controls[k].value for k in names}, depth_index=e.slider.index)
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+
+
 def test_bad_defaults_rejected():
     with pytest.raises(ValueError, match="activation"):
         make_spectra_explorer(activation="gelu")

@@ -122,16 +122,26 @@ def spectra_study(
     )
 
 
+class _Artists(tuple):
+    """A tuple of artists with a ``restudy(study)`` method (moves its panel to another study)."""
+
+
+def _reference_label(study: SpectraStudy) -> str:
+    return "Marchenko-Pastur law" if study.sweep.init == "gaussian" else r"every $s = \sigma_w^L$"
+
+
 def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
     """Histogram of the singular values of ``J_depth`` (fraction per log-spaced bin) and the reference law.
 
     Returns ``(bars, ref)``: the histogram (a ``StepPatch``) and the reference (a dashed
-    ``StepPatch``, hidden when there is none), both updated per depth."""
+    ``StepPatch``, hidden when there is none), both updated per depth;
+    ``.restudy(study, ylim=None)`` moves the bins, the limits and the reference's name to
+    another study and returns them (the values they show are the depth's: the caller sets them per depth)."""
     bars = ax.stairs(
         study.fractions[depth], study.edges, fill=True, color=palette.SKY, alpha=0.85, label="singular values of J"
     )
     r = study.reference[depth]
-    ref_label = "Marchenko-Pastur law" if study.sweep.init == "gaussian" else r"every $s = \sigma_w^L$"
+    ref_label = _reference_label(study)
     ref = ax.stairs(
         r if r is not None else np.zeros(N_BINS),
         study.edges,
@@ -142,13 +152,6 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
     )
     ref.set_visible(r is not None)
     ax.set_xscale("log")
-    ax.set_xlim(study.edges[0], study.edges[-1])
-    if ylim is None:
-        tops = [f.max() for f in study.fractions.values()] + [
-            x.max() for x in study.reference.values() if x is not None
-        ]
-        ylim = (0, 1.15 * max(tops))
-    ax.set_ylim(*ylim)
     ax.xaxis.set_major_locator(LogLocator(base=10.0, numticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_log))
     ax.xaxis.set_minor_locator(NullLocator())  # unlabelled minor ticks cost a third of a redraw
@@ -167,55 +170,86 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
     legends[0].set_visible(r is None)
     legends[1].set_visible(r is not None)
     bars.legends = legends
-    return bars, ref
+    artists = _Artists((bars, ref))
+
+    def restudy(study, ylim=None):
+        for stairs in artists:
+            stairs.set_data(edges=study.edges)
+        ref_label = _reference_label(study)
+        ref.set_label(ref_label)
+        legends[1].texts[1].set_text(ref_label)
+        ax.set_xlim(study.edges[0], study.edges[-1])
+        if ylim is None:
+            tops = [f.max() for f in study.fractions.values()] + [
+                x.max() for x in study.reference.values() if x is not None
+            ]
+            ylim = (0, 1.15 * max(tops))
+        ax.set_ylim(*ylim)
+        return artists
+
+    artists.restudy = restudy
+    return restudy(study, ylim)
 
 
 def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     """Mean squared singular value against depth (log-log): theory for a few gains around the critical one,
-    theory and samples at the current gain. Returns ``(vline, marker)`` marking the current depth."""
-    sw = study.sweep
-    act, gc = sw.activation, critical_gain(sw.activation)
+    theory and samples at the current gain. Returns ``(vline, marker)`` marking the current depth;
+    ``.restudy(study)`` moves the curves, their names, the limits and the legend to another study
+    and returns them (they stay at the depth they mark: the caller moves them per depth)."""
     ls = np.arange(1, len(study.theory) + 1)
     cmap = colormaps[palette.UNIFORM]  # dark blue (small gains) to olive (large); its yellow end is too pale on white
-    curves = [study.theory, sw.mean_sq]
-    for k, f in enumerate(GAIN_FACTORS):
-        y = predicted_mean_squared_singular_value(f * gc, len(ls), act)
-        curves.append(y)
-        crit = f == 1.0
-        if np.isclose(f * gc, sw.sigma_w, rtol=1e-9):
-            continue  # the theory at the current gain is drawn below (once, and labelled once)
-        ax.plot(
-            ls,
-            y,
-            color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)),
-            lw=2.4 if crit else 1.0,
-            label=f"critical gain {gc:.3g}"
-            if crit
-            else (f"gain {f * gc:.3g}" if k in (0, len(GAIN_FACTORS) - 1) else None),
-        )
-    critical = " (critical)" if np.isclose(sw.sigma_w, gc, rtol=1e-9) else ""
-    ax.plot(ls, study.theory, "--", color=palette.INK, lw=1.2, label=f"theory, gain {sw.sigma_w:.3g}{critical}")
-    ax.plot(ls, sw.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
+    around = [
+        ax.plot([], [], color=cmap(0.85 * k / (len(GAIN_FACTORS) - 1)), lw=2.4 if f == 1.0 else 1.0)[0]
+        for k, f in enumerate(GAIN_FACTORS)
+    ]
+    (theory,) = ax.plot(ls, study.theory, "--", color=palette.INK, lw=1.2)
+    (sampled,) = ax.plot(ls, study.sweep.mean_sq, "o", mfc="none", mec=palette.VERMILLION, ms=4, label="this network")
     ax.axhline(1.0, color=palette.FRAME, lw=0.6)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator(DEPTHS))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_locator(NullLocator())
-    y = np.concatenate(curves)
-    y = y[np.isfinite(y) & (y > 0)]
-    lo, hi = np.log10(max(y.min(), 1e-30)), np.log10(min(y.max(), 1e30))
-    ax.set_ylim(10 ** (np.floor(lo) - 0.2), 10 ** (np.ceil(hi) + 0.2))
     ax.yaxis.set_major_locator(LogLocator(base=10.0, numticks=7))
     ax.yaxis.set_major_formatter(FuncFormatter(_plain_log))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlim(0.85, max(DEPTHS) * 1.15)
     ax.set_xlabel("depth L")
     ax.set_title(r"mean squared singular value $\frac{1}{n}\,\mathrm{tr}(J^\top J)$", fontsize=10, y=1.0)
-    ax.legend(fontsize=6.5, loc="best")
     vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
-    (marker,) = ax.plot([depth], [sw.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
-    return vline, marker
+    (marker,) = ax.plot([depth], [study.sweep.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
+    artists = _Artists((vline, marker))
+
+    def restudy(study):
+        sw = study.sweep
+        act, gc = sw.activation, critical_gain(sw.activation)
+        curves = [study.theory, sw.mean_sq]
+        for k, (f, line) in enumerate(zip(GAIN_FACTORS, around, strict=True)):
+            y = predicted_mean_squared_singular_value(f * gc, len(ls), act)
+            curves.append(y)
+            # the theory at the current gain is drawn once, by `theory` (and labelled once); the curve
+            # skipped is emptied too, as a hidden line still counts where the legend finds its "best" place
+            shown = not np.isclose(f * gc, sw.sigma_w, rtol=1e-9)
+            line.set_data((ls, y) if shown else ([], []))
+            line.set_visible(shown)
+            if f == 1.0:
+                line.set_label(f"critical gain {gc:.3g}")
+            elif k in (0, len(GAIN_FACTORS) - 1):
+                line.set_label(f"gain {f * gc:.3g}")
+        critical = " (critical)" if np.isclose(sw.sigma_w, gc, rtol=1e-9) else ""
+        theory.set_ydata(study.theory)
+        theory.set_label(f"theory, gain {sw.sigma_w:.3g}{critical}")
+        sampled.set_ydata(sw.mean_sq)
+        y = np.concatenate(curves)
+        y = y[np.isfinite(y) & (y > 0)]
+        lo, hi = np.log10(max(y.min(), 1e-30)), np.log10(min(y.max(), 1e30))
+        ax.set_ylim(10 ** (np.floor(lo) - 0.2), 10 ** (np.ceil(hi) + 0.2))
+        named = [h for h in (*around, theory, sampled) if h.get_visible() and not h.get_label().startswith("_")]
+        ax.legend(handles=named, fontsize=6.5, loc="best")
+        return artists
+
+    artists.restudy = restudy
+    return restudy(study)
 
 
 def readout(study: SpectraStudy, depth: int) -> dict:
@@ -259,16 +293,35 @@ def _controls(width, gains, gain, activation, init) -> dict:
     }
 
 
+def _build(fig, study: SpectraStudy) -> dict:
+    """Draw the two panels and the figure's texts once; returns the handles that ``render`` moves to another study."""
+    fig.clear()
+    gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0], left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
+    ax_h, ax_d = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    panels = {
+        "axes": (ax_h, ax_d),
+        "histogram": draw_histogram(ax_h, study, DEPTHS[0]),
+        "depths": draw_depth_curves(ax_d, study, DEPTHS[0]),
+        "label": fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold"),
+        "note": fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION),
+    }
+    fig._spectra_panels = panels
+    return panels
+
+
 def _make_render(seed: int):
     """The render function of the explorer for the networks drawn from ``seed``."""
 
     def render(fig, p):
         study = spectra_study(p["width"], init=p["init"], sigma_w=p["gain"], activation=p["activation"], seed=seed)
-        gs = fig.add_gridspec(1, 2, width_ratios=[1.25, 1.0], left=0.07, right=0.98, bottom=0.14, top=0.9, wspace=0.2)
-        bars, ref = draw_histogram(fig.add_subplot(gs[0]), study, DEPTHS[0])
-        vline, marker = draw_depth_curves(fig.add_subplot(gs[1]), study, DEPTHS[0])
-        label = fig.text(0.01, 0.95, "", fontsize=10, fontweight="bold")
-        note = fig.text(0.075, 0.7, "", fontsize=7.5, color=palette.VERMILLION)
+        # the figure is kept from one setting of the controls to the next (render.reuses_figure):
+        # the panels are drawn once, then moved to the new study
+        panels = getattr(fig, "_spectra_panels", None)
+        if panels is None or not all(ax in fig.axes for ax in panels["axes"]):
+            panels = _build(fig, study)
+        bars, ref = panels["histogram"].restudy(study)
+        vline, marker = panels["depths"].restudy(study)
+        label, note = panels["label"], panels["note"]
 
         def frame(depth):
             bars.set_data(values=study.fractions[depth])
@@ -287,6 +340,7 @@ def _make_render(seed: int):
 
         return frame
 
+    render.reuses_figure = True
     return render
 
 
