@@ -340,3 +340,150 @@ def test_live_controls_at_their_extremes_render(explorer):
     explorer.slider.index = elsewhere  # drawn with the first controls: redrawn now
     assert explorer.last_error is None
     assert bytes(explorer.frames.children[elsewhere].value) != before
+
+
+def drawn_from_scratch(e: cw.Explorer) -> bytes:
+    """The frame shown, drawn again from nothing: the figure's chrome layer (``_layers.py``) and its
+    background forgotten first. (Private state: the public ``refresh(force=True)`` would draw every frame.)"""
+    k = e._option()
+    e._layers[k].forget()
+    e._option_frames[k] = None
+    e._option_keys[k][e.index] = None
+    e._render(e.index)
+    assert e.last_error is None, e.last_error
+    return e.image
+
+
+def test_a_control_change_draws_what_a_full_draw_draws(explorer):
+    """A control change redraws the chrome (ticks, labels) of the axes it changed, over the saved chrome of
+    the others: the image is the one a draw of the whole figure gives, after one change or several."""
+    live = [(name, w) for name, w in explorer.controls.items() if name != explorer.choice]
+    if not live:
+        pytest.skip("no live controls")
+    moves = 0
+    for _ in range(2):
+        for name, w in live:
+            if getattr(w, "disabled", False):
+                continue
+            set_other_value(w)
+            assert explorer.last_error is None, f"{name}: {explorer.last_error}"
+            moves += 1
+            if moves % 2 == 0:  # every other move: the next one starts from a chrome layer redrawn in part
+                image = explorer.image
+                assert image == drawn_from_scratch(explorer), f"{name} = {w.value!r}, {explorer.params}"
+
+
+# ---------------------------------------------------------------- the two layers of a figure (_layers.py)
+def _canvas(fig) -> "np.ndarray":
+    import numpy as np
+
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def _full(fig, moving=()) -> "np.ndarray":
+    """The figure drawn by a new ``Layers``: the whole chrome layer, then the content."""
+    from companion.widgets._layers import Layers
+
+    Layers(fig).draw(moving)
+    return _canvas(fig)
+
+
+def _figure(n: int = 3, figsize=(9.0, 3.0), **gridspec):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=80)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, n, gridspec_kw=gridspec)
+    for k, ax in enumerate(axes):
+        ax.plot([0, 1, 2], [0, k + 1, 0], label=f"curve {k}")
+        ax.set_title(f"panel {k}")
+        ax.legend(loc="upper right", fontsize=7)
+    return fig, list(axes)
+
+
+def test_layers_redraw_the_chrome_of_the_axes_that_changed_only():
+    import numpy as np
+
+    from companion.widgets._layers import Layers
+
+    fig, axes = _figure(wspace=0.4)
+    layers = Layers(fig)
+    layers.draw([])
+    assert (layers.full_draws, layers.unit_draws) == (1, 0)
+    axes[2].set_ylim(-10, 25)  # new ticks and tick labels on one axes
+    axes[0].lines[0].set_ydata([3, 0, 3])  # content only
+    layers.draw([])
+    assert (layers.full_draws, layers.unit_draws) == (1, 1)
+    after = _canvas(fig)
+    assert np.array_equal(after, _full(fig))
+    axes[1].set_title("a title is content: no chrome redrawn")
+    layers.draw([])
+    assert (layers.full_draws, layers.unit_draws) == (1, 1)
+    assert np.array_equal(_canvas(fig), _full(fig))
+
+
+def test_layers_draw_what_a_full_draw_draws_when_chrome_grows_into_a_neighbour():
+    """Axes close together: a tick label that grows (-1 to -1000000) reaches the next axes' chrome, and an
+    axes moved or given new ticks may overlap another; an inset overlaps its parent. Every state equals a
+    full draw, and the artists' flags (visible, animated) are left as they were."""
+    import numpy as np
+
+    from companion.widgets._layers import Layers
+
+    fig, axes = _figure(wspace=0.25)
+    inset = axes[1].inset_axes([0.5, 0.5, 0.45, 0.45])
+    inset.plot([0, 1], [1, 0])
+    moving = axes[0].plot([1], [1], "o")
+    hidden = axes[2].plot([0, 2], [1, 1])[0]
+    hidden.set_visible(False)
+    image = axes[2].imshow(np.eye(3), extent=(0, 2, 0, 3), aspect="auto")
+    layers = Layers(fig)
+    layers.draw(moving)
+    changes = [
+        lambda: axes[1].set_ylim(-1e6, 10),
+        lambda: axes[2].set_ylim(-1e6, 10),
+        lambda: axes[0].set_xlim(-50, 2e5),
+        lambda: inset.set_ylim(-5, 5),
+        lambda: axes[1].set_position([0.3, 0.2, 0.5, 0.6]),
+        lambda: axes[1].yaxis.set_label_text("a label"),
+        lambda: axes[2].tick_params(labelsize=14),
+        lambda: (axes[1].set_ylim(0, 1), axes[2].set_ylim(0, 1)),
+    ]
+    for change in changes:
+        change()
+        layers.draw(moving)
+        assert np.array_equal(_canvas(fig), _full(fig, moving))
+    assert layers.unit_draws > 0
+    assert not hidden.get_visible() and image.get_visible()
+    assert not any(a.get_animated() for a in (*moving, hidden, image, inset, *axes[0].get_children()))
+
+
+def test_layers_leave_the_moving_artists_out():
+    import numpy as np
+
+    from companion.widgets._layers import Layers
+
+    fig, axes = _figure()
+    moving = axes[1].plot([0, 2], [0, 2], lw=8)
+    Layers(fig).draw(moving)
+    with_line = _canvas(fig)
+    moving[0].set_visible(False)
+    Layers(fig).draw([])
+    assert np.array_equal(with_line, _canvas(fig))
+
+
+def test_layers_draw_everything_again_under_a_layout_engine():
+    """A layout engine places the axes when the figure is drawn: the whole chrome is drawn every time."""
+    import numpy as np
+
+    from companion.widgets._layers import Layers
+
+    fig, axes = _figure()
+    fig.set_layout_engine("constrained")
+    layers = Layers(fig)
+    layers.draw([])
+    axes[0].set_ylim(0, 1e4)
+    layers.draw([])
+    assert (layers.full_draws, layers.unit_draws) == (2, 0)
+    assert np.array_equal(_canvas(fig), _full(fig))

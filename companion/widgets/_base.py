@@ -23,12 +23,11 @@ appears at once, and the saved notebook (the book's build) holds every frame.
 
 Rendering is split so that moving the main slider is cheap: ``render(fig, params)``
 draws everything that depends only on the controls (once per setting of the controls)
-and returns ``frame(value)``, which updates the few *animated* artists that depend on
+and returns ``frame(value)``, which updates the few *moving* artists that depend on
 the main value and returns them with the readout. Only those artists are redrawn over
-a saved background (matplotlib blitting), then the canvas is encoded as PNG. A render
-function may also name the artists a control changes (``frame.content``) and a key of what no
-control but the sizes changes (``frame.layout``): a control change then draws the content over
-the saved rest of the figure (ticks, tick labels, axis labels), not the whole figure.
+a saved background (matplotlib blitting), then the canvas is encoded as PNG. A control change
+redraws what it changed: the figure is drawn in two layers (``_layers.py``), the axes' ticks and
+labels (cached per axes, redrawn for the axes whose limits or ticks changed) and the rest over them.
 
 Each option has its own figure (and saved background), so switching back to an option
 already drawn with the current controls costs nothing. Frames are palette PNGs (at most
@@ -198,15 +197,11 @@ class Explorer(widgets.VBox):
     render : ``render(fig, params) -> frame``: draws onto the (cleared, reused) ``fig``
         what depends only on the controls' values ``params`` (a dict), and returns
         ``frame(value) -> (artists, html)``, which updates the artists that depend on the
-        main value and returns them (they are marked animated and drawn over the saved
-        background) with the readout as HTML. A render function with the attribute
+        main value and returns them (they are left out of the saved background and drawn
+        over it) with the readout as HTML. A render function with the attribute
         ``reuses_figure = True`` gets the figure as it left it (not cleared): it may update
         its artists in place, which is much faster than drawing new axes (matplotlib spends
-        most of a redraw creating axes, ticks and text). ``frame`` may also carry ``content``
-        (artists that change with the controls, whole axes too) and ``layout`` (a key of what
-        they do not change: the sizes, say): while ``layout`` stays the same, a change of the
-        controls draws only ``content`` over the saved rest of the figure (its *chrome*: ticks,
-        tick labels, axis labels), not the whole figure.
+        most of a redraw creating axes, ticks and text).
     choice : the name of one selection control of ``controls`` (a ``Dropdown``, say) whose
         options are pre-rendered too (the second static axis), or ``None``. It is shown
         beside the main slider, not among the live controls.

@@ -53,11 +53,12 @@ def fix_empty_labels(ax) -> None:
             axis.set_label_coords(*coords)
 
 
-def _text_key(t) -> tuple:
+def _text_key(t, *, placed: bool = True) -> tuple:
+    """Everything a ``Text`` draws; its position only if ``placed`` (not when a draw computes it)."""
     return (
         t.get_visible(),
         t.get_text(),
-        tuple(np.asarray(t.get_position(), dtype=float)),
+        tuple(np.asarray(t.get_position(), dtype=float)) if placed else (),
         t.get_fontproperties(),
         repr(t.get_color()),
         t.get_rotation(),
@@ -89,8 +90,10 @@ def _axis_key(axis) -> tuple:
         params,
         axis.get_label_position(),
         axis.labelpad,
-        _text_key(axis.label),
-        _text_key(axis.get_offset_text()),
+        # a draw places the axis label from the tick labels' extents (unless set_label_coords placed it:
+        # matplotlib's flag, there since 1.x), and the offset text always
+        _text_key(axis.label, placed=not getattr(axis, "_autolabelpos", False)),
+        _text_key(axis.get_offset_text(), placed=False),
     )
 
 
@@ -189,7 +192,7 @@ class Layers:
             if not changed:
                 np.asarray(renderer.buffer_rgba())[...] = self.chrome
                 return
-            if self.extents is not None and self._redraw(units, changed, renderer):
+            if self.extents is not None and self._redraw(units, keys, changed, renderer):
                 return
         buf = np.asarray(renderer.buffer_rgba())
         renderer.clear()
@@ -206,7 +209,7 @@ class Layers:
             self.extents = None
         self.chrome = buf.copy()
         self.head = head
-        self.keys = [_axes_key(ax, renderer) for ax in units]  # as drawn: a draw settles what was lazy
+        self.keys = keys
         self.full_draws += 1
 
     def _draw_unit(self, ax, buf, whole: bool) -> tuple:
@@ -237,7 +240,7 @@ class Layers:
             found = (min(found[0], box[0]), max(found[1], box[1]), min(found[2], box[2]), max(found[3], box[3]))
         return (max(found[0] - _PAD, 0), min(found[1] + _PAD, h), max(found[2] - _PAD, 0), min(found[3] + _PAD, w))
 
-    def _redraw(self, units, changed, renderer) -> bool:
+    def _redraw(self, units, keys, changed, renderer) -> bool:
         """Draw again the chrome of the units ``changed`` over the saved chrome layer, where they were
         cleared first, with every unit whose chrome meets theirs, and every later unit that one of them
         now reaches (a full draw would draw it over them). False when that would be every unit."""
@@ -265,10 +268,7 @@ class Layers:
                 break
         self.chrome = buf.copy()
         self.extents = new
-        self.keys = [
-            _axes_key(ax, renderer) if i in redrawn else k
-            for i, (ax, k) in enumerate(zip(units, self.keys, strict=True))
-        ]
+        self.keys = keys
         self.unit_draws += len(redrawn)
         return True
 

@@ -34,6 +34,7 @@ from ..spectra import (
 )
 from . import palette
 from ._base import Explorer, readout_html
+from ._layers import fix_empty_labels
 
 __all__ = [
     "DEPTHS",
@@ -216,6 +217,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     ax.set_xlim(0.85, max(DEPTHS) * 1.15)
     ax.set_xlabel("depth L")
     ax.set_title(r"mean squared singular value $\frac{1}{n}\,\mathrm{tr}(J^\top J)$", fontsize=10, y=1.0)
+    fix_empty_labels(ax)
     vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
     (marker,) = ax.plot([depth], [study.sweep.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
     artists = _Artists((vline, marker))
