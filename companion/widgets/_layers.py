@@ -181,7 +181,8 @@ class Layers:
             for a in others:
                 a.set_animated(False)
         for a in content:
-            fig.draw_artist(a)
+            if a.get_visible():
+                a.draw(renderer)
 
     def _draw_chrome(self, units, renderer) -> None:
         fig = self.fig
@@ -223,7 +224,7 @@ class Layers:
         c0, c1 = max(box[2] - _REACH, 0), min(box[3] + _REACH, w)
         pixels = buf.view(np.uint32)[..., 0]
         before = pixels[r0:r1, c0:c1].copy()
-        self.fig.draw_artist(ax)
+        ax.draw(self.fig.canvas.get_renderer())
         diff = pixels[r0:r1, c0:c1] != before
         rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
         if not rows.size:
