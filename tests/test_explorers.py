@@ -22,6 +22,7 @@ import html
 import re
 
 import ipywidgets as widgets
+import numpy as np
 import pytest
 
 import companion.widgets as cw
@@ -374,13 +375,11 @@ def test_a_control_change_draws_what_a_full_draw_draws(explorer):
 
 
 # ---------------------------------------------------------------- the two layers of a figure (_layers.py)
-def _canvas(fig) -> "np.ndarray":
-    import numpy as np
-
+def _canvas(fig) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba()).copy()
 
 
-def _full(fig, moving=()) -> "np.ndarray":
+def _full(fig, moving=()) -> np.ndarray:
     """The figure drawn by a new ``Layers``: the whole chrome layer, then the content."""
     from companion.widgets._layers import Layers
 
@@ -403,8 +402,6 @@ def _figure(n: int = 3, figsize=(9.0, 3.0), **gridspec):
 
 
 def test_layers_redraw_the_chrome_of_the_axes_that_changed_only():
-    import numpy as np
-
     from companion.widgets._layers import Layers
 
     fig, axes = _figure(wspace=0.4)
@@ -427,8 +424,6 @@ def test_layers_draw_what_a_full_draw_draws_when_chrome_grows_into_a_neighbour()
     """Axes close together: a tick label that grows (-1 to -1000000) reaches the next axes' chrome, and an
     axes moved or given new ticks may overlap another; an inset overlaps its parent. Every state equals a
     full draw, and the artists' flags (visible, animated) are left as they were."""
-    import numpy as np
-
     from companion.widgets._layers import Layers
 
     fig, axes = _figure(wspace=0.25)
@@ -460,8 +455,6 @@ def test_layers_draw_what_a_full_draw_draws_when_chrome_grows_into_a_neighbour()
 
 
 def test_layers_leave_the_moving_artists_out():
-    import numpy as np
-
     from companion.widgets._layers import Layers
 
     fig, axes = _figure()
@@ -475,8 +468,6 @@ def test_layers_leave_the_moving_artists_out():
 
 def test_layers_draw_everything_again_under_a_layout_engine():
     """A layout engine places the axes when the figure is drawn: the whole chrome is drawn every time."""
-    import numpy as np
-
     from companion.widgets._layers import Layers
 
     fig, axes = _figure()

@@ -6,7 +6,7 @@ with ``<A v, w> = <v, A* w>`` for all ``v, w``. Under the Euclidean inner produc
 ``A^T``; under ``<u, u'>_M = u^T M u'`` (the same ``M`` on both sides) it is
 ``A* = M^{-1} A^T M``, and ``A^T`` no longer balances the two pairings.
 
-Layers: compute (:func:`adjoint_problem`, :func:`frame_limits`, with :mod:`companion.pullbacks` and
+Layers: compute (:func:`adjoint_problem`, ``frame_limits``, with :mod:`companion.pullbacks` and
 :func:`companion.spaces.adjoint`), draw (``draw_*`` on given ``Axes``), wire
 (:func:`make_adjoint_explorer`).
 """

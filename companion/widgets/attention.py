@@ -265,7 +265,8 @@ def _controls(n, d, d_v, seed, target, kind, i, j, row, tau) -> dict:
             description="temperature tau",
             style=style,
         ),
-        "n": widgets.IntSlider(value=n, min=4, max=8, description="n"),
+        # a change of n redraws every panel: about 0.1 s on a slow 2-core machine (benchmarks/README.md)
+        "n": widgets.IntSlider(value=n, min=4, max=8, description="n (~0.1 s per update)", style=style),
         "d": widgets.IntSlider(value=d, min=2, max=4, description="d"),
         "d_v": widgets.IntSlider(value=d_v, min=2, max=4, description="d_v"),
         "seed": widgets.IntSlider(value=int(seed), min=0, max=99, description="seed"),
