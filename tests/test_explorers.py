@@ -76,6 +76,19 @@ def set_other_value(w) -> None:
         raise TypeError(f"the contract does not know how to drive a {type(w).__name__}: teach it here")
 
 
+def assert_updates_like_a_fresh_one(e: cw.Explorer, make, changes, index: str) -> None:
+    """Apply each of ``changes`` (``{control: value}``) to ``e`` in place, moving the main slider on each
+    time: the frame and readout shown are byte for byte those of ``make(**controls, <index>=...)``, a new
+    explorer with those values (the explorers keep their figure and update it in place)."""
+    for change in changes:
+        with e.hold():
+            for name, value in change.items():
+                e.controls[name].value = value
+        e.slider.index = (e.slider.index + 5) % len(e.values)
+        fresh = make(**{name: w.value for name, w in e.controls.items()}, **{index: e.slider.index})
+        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+
+
 def test_factories_are_found():
     assert FACTORIES, "companion.widgets exports no make_*_explorer"
 
@@ -244,12 +257,30 @@ def test_the_loss_is_written_as_the_book_writes_it(explorer):
 
 
 def test_the_pattern_finds_the_loss_written_l_or_j():
-    for bad in ("L(W) = 1", r"zoom on $L$ along", "one differential dL,", r"$dL_w[v]$", "level lines of L",
-                "(&nabla;<sub>A_l</sub>J)[i, j]", r"$(\nabla_{A_\ell}J)_{ij}$", r"$(J(A+s)-J)$", "zoom on J along"):
+    for bad in (
+        "L(W) = 1",
+        r"zoom on $L$ along",
+        "one differential dL,",
+        r"$dL_w[v]$",
+        "level lines of L",
+        "(&nabla;<sub>A_l</sub>J)[i, j]",
+        r"$(\nabla_{A_\ell}J)_{ij}$",
+        r"$(J(A+s)-J)$",
+        "zoom on J along",
+    ):
         assert LOSS_AS_L_OR_J.search(html.unescape(bad)), bad
-    for good in ("ℒ(W) = 1", r"zoom on $\mathcal{L}$", r"$d\mathcal{L}_w[v]$", "depth L = 8", "(tanh, L = 3, widths)",
-                 r"$\frac{1}{n}\,\mathrm{tr}(J^\top J)$", "singular values of J", r"model $J u$", r"$\sigma_w^L$",
-                 "D<sub>L</sub>A<sub>L</sub>"):
+    for good in (
+        "ℒ(W) = 1",
+        r"zoom on $\mathcal{L}$",
+        r"$d\mathcal{L}_w[v]$",
+        "depth L = 8",
+        "(tanh, L = 3, widths)",
+        r"$\frac{1}{n}\,\mathrm{tr}(J^\top J)$",
+        "singular values of J",
+        r"model $J u$",
+        r"$\sigma_w^L$",
+        "D<sub>L</sub>A<sub>L</sub>",
+    ):
         assert not LOSS_AS_L_OR_J.search(html.unescape(good)), good
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.pullbacks import plane_map
 from companion.spaces import plane_metric, unit_circle
@@ -140,13 +141,4 @@ def test_updated_figure_equals_a_fresh_one():
         dict(w_deg=300.0, v_deg=0.0),
         dict(inner="Euclidean", scale=1.0, shear=0.0),
     ]
-    for change in changes:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_adjoint_explorer(
-            **{k: e.controls[k].value for k in ("shear", "scale", "v_deg", "w_deg", "inner")},
-            angle_index=e.slider.index,
-        )
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(e, make_adjoint_explorer, changes, index="angle_index")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion import jacobian, numerical_gradient
 from companion.models import softmax_jacobian
@@ -232,22 +233,18 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (limits, titles, outlines, round-off line)."""
     e = make_attention_explorer()
-    for change in [
-        dict(seed=5),
-        dict(kind="gradient", tau=0.25),
-        dict(row=3, i=4, j=2),
-        dict(tau=1024.0, seed=7),
-        dict(n=7),
-    ]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_attention_explorer(
-            **{k: e.controls[k].value for k in ("n", "d", "d_v", "seed", "target", "kind", "i", "j", "row", "tau")},
-            eps_index=e.slider.index,
-        )
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_attention_explorer,
+        [
+            dict(seed=5),
+            dict(kind="gradient", tau=0.25),
+            dict(row=3, i=4, j=2),
+            dict(tau=1024.0, seed=7),
+            dict(n=7),
+        ],
+        index="eps_index",
+    )
 
 
 def test_indices_shown_count_from_one():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.widgets import make_linearization_explorer
 from companion.widgets._base import parse_readout as numbers
@@ -149,16 +150,9 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (model, limits, guides and legend, map name)."""
     e = make_linearization_explorer()
-    for change in [dict(x0=1.2), dict(map="polar"), dict(angle=200.0, y0=-1.0), dict(map="polar", x0=-1.5, y0=1.5)]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_linearization_explorer(
-            map=e.controls["map"].value,
-            x0=e.controls["x0"].value,
-            y0=e.controls["y0"].value,
-            angle=e.controls["angle"].value,
-            eps_index=e.slider.index,
-        )
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_linearization_explorer,
+        [dict(x0=1.2), dict(map="polar"), dict(angle=200.0, y0=-1.0), dict(map="polar", x0=-1.5, y0=1.5)],
+        index="eps_index",
+    )

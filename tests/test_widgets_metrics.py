@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.metrics import ADAPTIVE, adaptive_descent, ill_conditioned_quadratic
 from companion.widgets import make_metric_descent_explorer
@@ -127,21 +128,18 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (paths, losses, the step axis, the minimiser)."""
     e = make_metric_descent_explorer()
-    for change in [
-        dict(eta=0.3),
-        dict(steps=200),
-        dict(rotation=-60.0),
-        dict(eta=2.5, steps=5),
-        dict(adaptive_eta=0.4),
-    ]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_metric_descent_explorer(
-            **{k: e.controls[k].value for k in ("eta", "steps", "rotation", "adaptive_eta")}, cond_index=e.slider.index
-        )
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_metric_descent_explorer,
+        [
+            dict(eta=0.3),
+            dict(steps=200),
+            dict(rotation=-60.0),
+            dict(eta=2.5, steps=5),
+            dict(adaptive_eta=0.4),
+        ],
+        index="cond_index",
+    )
 
 
 def test_readout_names_newton_and_never_natural(explorer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.models import mlp_forward, mlp_init
 from companion.widgets import make_mlp_explorer
@@ -152,22 +153,20 @@ def test_bad_defaults_rejected():
 def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (bars, gradient, zoom, remainders)."""
-    names = ("depth", "width", "activation", "seed", "layer", "i", "j")
     e = make_mlp_explorer()
-    for change in [
-        dict(seed=5),
-        dict(layer=1),
-        dict(i=3, j=2),
-        dict(depth=5),
-        dict(seed=9, layer=3),
-        dict(activation="identity"),
-    ]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_mlp_explorer(**{k: e.controls[k].value for k in names}, eps_index=e.slider.index)
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_mlp_explorer,
+        [
+            dict(seed=5),
+            dict(layer=1),
+            dict(i=3, j=2),
+            dict(depth=5),
+            dict(seed=9, layer=3),
+            dict(activation="identity"),
+        ],
+        index="eps_index",
+    )
 
 
 def test_indices_shown_count_from_one():

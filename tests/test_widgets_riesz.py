@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.widgets import make_riesz_explorer
 from companion.widgets._base import LOSS
@@ -139,12 +140,9 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte
     the one a new explorer with those controls draws (arrows, level lines of dℒ, rates, limits)."""
     e = make_riesz_explorer()
-    for change in [dict(theta=90.0), dict(w1=1.5), dict(w2=2.0, theta=15.0), dict(w1=0.0, w2=0.1)]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_riesz_explorer(
-            **{k: e.controls[k].value for k in ("theta", "w1", "w2")}, kappa_index=e.slider.index
-        )
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_riesz_explorer,
+        [dict(theta=90.0), dict(w1=1.5), dict(w2=2.0, theta=15.0), dict(w1=0.0, w2=0.1)],
+        index="kappa_index",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_explorers import assert_updates_like_a_fresh_one
 
 from companion.spectra import marchenko_pastur_cdf, sample_weights
 from companion.widgets import make_spectra_explorer
@@ -114,26 +115,24 @@ def test_updated_figure_equals_a_fresh_one():
     """The figure is kept and updated in place when a control changes: each frame is byte for byte the
     one a new explorer with those controls draws (bins, reference law, curves around the critical gain
     and their names, legends, limits), on both figures of the static choice."""
-    names = ("width", "gain", "activation", "init")
     e = make_spectra_explorer()
     e.refresh()  # both options' figures drawn: every change below moves a figure already drawn
-    for change in [
-        dict(width=16),
-        dict(gain=1.25),  # not critical for tanh: its curve around the critical gain is drawn
-        dict(activation="relu"),
-        dict(gain=float(np.sqrt(2))),  # critical for relu
-        dict(init="orthogonal"),
-        dict(activation="linear", gain=1.0),  # a point mass at every depth
-        dict(width=32, gain=0.5),
-        dict(width=64, activation="tanh", gain=2.0),
-        dict(init="gaussian", activation="linear"),  # Marchenko-Pastur at depth 1
-    ]:
-        with e.hold():
-            for name, value in change.items():
-                e.controls[name].value = value
-        e.slider.index = (e.slider.index + 5) % len(e.values)
-        fresh = make_spectra_explorer(**{k: e.controls[k].value for k in names}, depth_index=e.slider.index)
-        assert (e.image, e.readout) == (fresh.image, fresh.readout), change
+    assert_updates_like_a_fresh_one(
+        e,
+        make_spectra_explorer,
+        [
+            dict(width=16),
+            dict(gain=1.25),  # not critical for tanh: its curve around the critical gain is drawn
+            dict(activation="relu"),
+            dict(gain=float(np.sqrt(2))),  # critical for relu
+            dict(init="orthogonal"),
+            dict(activation="linear", gain=1.0),  # a point mass at every depth
+            dict(width=32, gain=0.5),
+            dict(width=64, activation="tanh", gain=2.0),
+            dict(init="gaussian", activation="linear"),  # Marchenko-Pastur at depth 1
+        ],
+        index="depth_index",
+    )
 
 
 def test_bad_defaults_rejected():
