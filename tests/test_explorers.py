@@ -401,8 +401,9 @@ def test_a_control_change_draws_what_a_full_draw_draws(explorer):
             assert explorer.last_error is None, f"{name}: {explorer.last_error}"
             moves += 1
             if moves % 2 == 0:  # every other move: the next one starts from a chrome layer redrawn in part
-                image = explorer.image
+                image, pixels = explorer.image, _canvas(explorer.figure)
                 assert image == drawn_from_scratch(explorer), f"{name} = {w.value!r}, {explorer.params}"
+                assert np.array_equal(pixels, _canvas(explorer.figure)), f"{name}: the same PNG, other pixels"
 
 
 # ---------------------------------------------------------------- the two layers of a figure (_layers.py)
@@ -427,7 +428,7 @@ def _figure(n: int = 3, figsize=(9.0, 3.0), **gridspec):
     axes = fig.subplots(1, n, gridspec_kw=gridspec)
     for k, ax in enumerate(axes):
         ax.plot([0, 1, 2], [0, k + 1, 0], label=f"curve {k}")
-        ax.set_title(f"panel {k}")
+        ax.set_title(f"panel {k}", y=1.0)  # at a fixed place: content (one placed at every draw is chrome)
         ax.legend(loc="upper right", fontsize=7)
     return fig, list(axes)
 
@@ -445,7 +446,7 @@ def test_layers_redraw_the_chrome_of_the_axes_that_changed_only():
     assert (layers.full_draws, layers.unit_draws) == (1, 1)
     after = _canvas(fig)
     assert np.array_equal(after, _full(fig))
-    axes[1].set_title("a title is content: no chrome redrawn")
+    axes[1].set_title("a title at a fixed place is content: no chrome redrawn", y=1.0)
     layers.draw([])
     assert (layers.full_draws, layers.unit_draws) == (1, 1)
     assert np.array_equal(_canvas(fig), _full(fig))
@@ -509,3 +510,47 @@ def test_layers_draw_everything_again_under_a_layout_engine():
     layers.draw([])
     assert (layers.full_draws, layers.unit_draws) == (2, 0)
     assert np.array_equal(_canvas(fig), _full(fig))
+
+
+def test_layers_follow_what_the_chrome_shows_however_it_is_changed():
+    """Changes the keys must see, each checked against a full draw: a font size changed in place, tick
+    labels rotated one by one, a symlog's linscale (same ticks, other places), a label given a place far
+    from its axes, the dpi, aligned labels, a title placed above an inset whose tick labels grow."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from companion.widgets._layers import Layers
+
+    fig, axes = _figure(wspace=0.4)
+    axes[0].set_ylabel("y")
+    axes[1].set_yscale("symlog", linthresh=1.0)
+    axes[1].set_ylim(-20, 20)
+    layers = Layers(fig)
+    layers.draw([])
+    changes = [
+        lambda: axes[0].yaxis.label.set_fontsize(20),
+        lambda: [t.set_rotation(45) for t in axes[2].get_xticklabels()],
+        lambda: axes[1].set_yscale("symlog", linthresh=1.0, linscale=3.0),
+        lambda: axes[2].yaxis.set_label_coords(-0.9, 0.5),
+        lambda: axes[2].set_ylabel("far away"),
+        lambda: fig.set_dpi(100),
+    ]
+    for change in changes:
+        change()
+        layers.draw([])
+        assert np.array_equal(_canvas(fig), _full(fig))
+    fig = Figure(figsize=(4, 4), dpi=80)
+    FigureCanvasAgg(fig)
+    top, bottom = fig.subplots(2, 1)
+    top.set_ylabel("top")
+    bottom.set_ylabel("bottom")
+    fig.align_ylabels()
+    inset = top.inset_axes([0.1, 1.12, 0.8, 0.1])
+    inset.xaxis.tick_top()
+    top.set_title("placed above the inset at every draw")
+    layers = Layers(fig)
+    layers.draw([])
+    for change in (lambda: bottom.set_ylim(-1e6, 1), lambda: inset.tick_params(labelsize=18)):
+        change()
+        layers.draw([])
+        assert np.array_equal(_canvas(fig), _full(fig))

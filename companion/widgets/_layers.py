@@ -5,21 +5,24 @@ axis labels, grid lines (text layout and glyph rendering). A control of an explo
 changes the data of a few panels and leaves the chrome of the others as it was. So the figure
 is drawn as
 
-- the **chrome** layer: for every ``Axes`` (and its inset axes, colour bars), its background
-  patch and its two ``Axis`` (ticks, tick labels, axis labels, grid, offset text). It is kept as
-  an image with a key per axes of everything it shows (place, limits, scales, the ticks and their
-  labels, the tick parameters, the axis labels), and redrawn only for the axes whose key changed:
-  their old and new extents are cleared to the figure's background and those axes are drawn
-  again. When such an extent overlaps an unchanged axes' chrome, or the figure has a layout
-  engine, the whole chrome layer is redrawn;
+- the **chrome** layer: for every ``Axes`` and, as units of their own, its inset axes (colour
+  bars), the background patch and the two ``Axis`` (ticks, tick labels, axis labels, grid, offset
+  text). It is kept as an image, with a key per unit of everything its chrome shows (place, limits,
+  scales, tick positions, labels and properties, the axis labels, and what places a title that is
+  placed at every draw). After a change, only the units whose key changed are drawn again: their old
+  extents (the pixels their last draw changed) are cleared to the figure's background first, a unit
+  whose extent meets one of those is drawn again too, and so is a later unit that a redrawn one now
+  reaches. When that is every unit, or the figure has a layout engine, subfigures or aligned labels
+  (which place axes and labels from the whole figure), the whole chrome layer is drawn;
 - the **content** layer: every other artist (lines, images, patches, collections, texts,
-  titles, legends, spines; the figure's own texts and legends), drawn over the chrome layer at
-  every change, in the order a full draw would draw them (axes by zorder, then artists by
-  zorder).
+  titles, legends, spines; the figure's own texts and legends), drawn over the whole chrome layer
+  at every change, axes by axes and artist by artist in zorder.
 
-Both ways of reaching a state (through cached chrome or a full draw) compose the same two
-layers, so they give the same pixels as long as the key names everything the chrome shows:
-``tests/test_explorers.py`` checks this for every control of every explorer.
+The image is that of these two layers, not quite matplotlib's own: all content lies over all chrome
+(an image covers the grid lines; an inset's background does not hide its parent's lines). Both ways
+of reaching a state (cached chrome or a whole draw) give the same pixels as long as the keys name
+everything the chrome shows: ``tests/test_explorers.py`` checks it for every control of every
+explorer and for figures made to break it.
 
 Not drawn at all: the ``moving`` artists (those the main slider moves), which the explorer
 draws over the result.
@@ -53,18 +56,53 @@ def fix_empty_labels(ax) -> None:
             axis.set_label_coords(*coords)
 
 
-def _text_key(t, *, placed: bool = True) -> tuple:
-    """Everything a ``Text`` draws; its position only if ``placed`` (not when a draw computes it)."""
+def _text_key(t, *, placed: bool = True, text: bool = True) -> tuple:
+    """Everything a ``Text`` draws; its position only if ``placed`` (not when a draw computes it), its
+    text only if ``text`` (not when the key has it from elsewhere: a tick label's formatter)."""
     return (
         t.get_visible(),
-        t.get_text(),
+        t.get_text() if text else "",
         tuple(np.asarray(t.get_position(), dtype=float)) if placed else (),
-        t.get_fontproperties(),
+        hash(t.get_fontproperties()),  # by value: set_fontsize changes the object in place
         repr(t.get_color()),
         t.get_rotation(),
         t.get_horizontalalignment(),
         t.get_verticalalignment(),
         t.get_alpha(),
+    )
+
+
+def _line_key(line) -> tuple:
+    return (
+        line.get_visible(),
+        repr(line.get_color()),
+        line.get_linewidth(),
+        line.get_linestyle(),
+        repr(line.get_marker()),
+        line.get_markersize(),
+        line.get_markeredgewidth(),
+        line.get_alpha(),
+    )
+
+
+def _tick_key(t) -> tuple:
+    label = (_text_key(t.label1, placed=False, text=False), _text_key(t.label2, placed=False, text=False))
+    return label + tuple(_line_key(line) for line in (t.tick1line, t.tick2line, t.gridline))
+
+
+def _ticks_key(axis, ticks, locs) -> tuple:
+    """The positions of ``locs`` through the axis's scale (a symlog's ``linscale`` moves them, say) and the
+    properties of the ticks that show them: the first one's, and those of any other that differs (a draw
+    makes the ticks it lacks as copies of the first; ``setp(ax.get_xticklabels(), ...)`` sets them one by
+    one)."""
+    if not len(locs):
+        return ()
+    first = _tick_key(ticks[0])
+    others = ((i, _tick_key(t)) for i, t in enumerate(ticks[1 : len(locs)], 1))
+    return (
+        np.asarray(axis.get_transform().transform(locs), dtype=float).tobytes(),
+        first,
+        tuple((i, key) for i, key in others if key != first),
     )
 
 
@@ -75,24 +113,28 @@ def _axis_key(axis) -> tuple:
     major_locs = np.asarray(axis.major.locator(), dtype=float)
     major = tuple(axis.major.formatter.format_ticks(major_locs))
     offset = axis.major.formatter.get_offset()  # after format_ticks, which computes it
-    minor_locs = () if isinstance(axis.minor.locator, NullLocator) else np.asarray(axis.minor.locator(), dtype=float)
+    minor_locs = np.asarray(() if isinstance(axis.minor.locator, NullLocator) else axis.minor.locator(), dtype=float)
     minor = tuple(axis.minor.formatter.format_ticks(minor_locs)) if len(minor_locs) else ()
     params = tuple(
         tuple(sorted((k, repr(v)) for k, v in axis.get_tick_params(which=w).items())) for w in ("major", "minor")
     )
+    # a draw places the axis label from the tick labels' extents, unless set_label_coords placed it
+    # (matplotlib's flag, there since 1.x; then its transform counts), and the offset text always
+    auto = getattr(axis, "_autolabelpos", False)
     return (
         True,
         major_locs.tobytes(),
         major,
         offset,
-        np.asarray(minor_locs).tobytes(),
+        minor_locs.tobytes(),
         minor,
         params,
+        _ticks_key(axis, axis.majorTicks, major_locs),
+        _ticks_key(axis, axis.minorTicks, minor_locs),
         axis.get_label_position(),
         axis.labelpad,
-        # a draw places the axis label from the tick labels' extents (unless set_label_coords placed it:
-        # matplotlib's flag, there since 1.x), and the offset text always
-        _text_key(axis.label, placed=not getattr(axis, "_autolabelpos", False)),
+        _text_key(axis.label, placed=not auto),
+        () if auto else axis.label.get_transform().get_affine().get_matrix().tobytes(),
         _text_key(axis.get_offset_text(), placed=False),
     )
 
@@ -117,7 +159,17 @@ def _axes_key(ax: Axes, renderer) -> tuple:
         repr(ax.patch.get_facecolor()),
         _axis_key(ax.xaxis) if ax.axison else (),
         _axis_key(ax.yaxis) if ax.axison else (),
+        # a title placed at every draw (matplotlib's flag; set_title(..., y=...) fixes it) goes above the
+        # tick labels of the axes and of its inset axes: theirs count too
+        _placed_titles(ax, renderer) if getattr(ax, "_autotitlepos", True) else (),
     )
+
+
+def _placed_titles(ax, renderer) -> tuple:
+    """What the place of a title placed at every draw depends on besides the axes' own chrome: the titles
+    (their extents) and the chrome of the inset axes (their tick labels)."""
+    titles = tuple(_text_key(t, placed=False) for t in (ax.title, ax._left_title, ax._right_title))
+    return titles + tuple(_axes_key(child, renderer) for child in ax.child_axes)
 
 
 def _units(axes) -> list:
@@ -185,10 +237,14 @@ class Layers:
                 a.draw(renderer)
 
     def _draw_chrome(self, units, renderer) -> None:
-        fig = self.fig
-        head = (fig.bbox.bounds, repr(fig.patch.get_facecolor()), fig.get_layout_engine(), len(fig.subfigs), len(units))
+        fig, patch = self.fig, self.fig.patch
+        head = (fig.dpi, fig.bbox.bounds, patch.get_visible(), repr(patch.get_facecolor()), len(units))
+        head += (repr(patch.get_edgecolor()), patch.get_linewidth())
+        # a layout engine places the axes at the figure's draw, subfigures are drawn by it, and aligned
+        # axis labels are placed from other axes' tick labels: then every draw is a whole one
+        whole_only = fig.get_layout_engine() is not None or bool(fig.subfigs) or _aligned(fig)
         keys = [_axes_key(ax, renderer) for ax in units]
-        if self.chrome is not None and head == self.head:
+        if self.chrome is not None and head == self.head and not whole_only:
             changed = [i for i in range(len(units)) if keys[i] != self.keys[i]]
             if not changed:
                 np.asarray(renderer.buffer_rgba())[...] = self.chrome
@@ -197,12 +253,12 @@ class Layers:
                 return
         buf = np.asarray(renderer.buffer_rgba())
         renderer.clear()
-        fig.patch.draw(renderer)
+        patch.draw(renderer)
         self.blank = buf.copy()
-        if head[2] is None and not head[3]:  # the figure's draw, unit by unit: each one's extent is measured
+        if not whole_only:  # the figure's draw, unit by unit: each one's extent is measured
             whole = _overlapping(units, buf.shape[0])
             self.extents = [self._draw_unit(ax, buf, whole[i]) for i, ax in enumerate(units)]
-        else:  # a layout engine places the axes at the figure's draw, and subfigures are drawn by it
+        else:
             fig.canvas.draw()
             for ax in units:
                 if ax.axes is not ax:
@@ -214,32 +270,35 @@ class Layers:
         self.full_draws += 1
 
     def _draw_unit(self, ax, buf, whole: bool) -> tuple:
-        """Draw the chrome of ``ax`` and return where it has pixels: every pixel the draw changed (a window
-        around the axes is compared; a change at the window's edge makes it the whole figure), and the
-        whole axes if ``whole`` (its background may hide another axes' chrome), padded, as
-        ``(row0, row1, col0, col1)``."""
+        """Draw the chrome of ``ax`` and return where it has pixels, padded, as ``(row0, row1, col0, col1)``:
+        every pixel the draw changed, and the axes' box where its background is drawn or ``whole`` (it may
+        hide another unit's chrome, white on white too). The pixels are compared in a window around the
+        axes, its tick labels and the places given to its axis labels; a change at the window's edge
+        makes the extent the whole figure."""
         h, w = buf.shape[:2]
         box = _box(ax, h)
-        r0, r1 = max(box[0] - _REACH, 0), min(box[1] + _REACH, h)
-        c0, c1 = max(box[2] - _REACH, 0), min(box[3] + _REACH, w)
+        r0, r1, c0, c1 = _clip(_union(box, *_anchors(ax, h)), _REACH + _tick_room(ax), h, w)
         pixels = buf.view(np.uint32)[..., 0]
         before = pixels[r0:r1, c0:c1].copy()
         ax.draw(self.fig.canvas.get_renderer())
         diff = pixels[r0:r1, c0:c1] != before
         rows, cols = np.flatnonzero(diff.any(axis=1)), np.flatnonzero(diff.any(axis=0))
-        if not rows.size:
-            return box if whole else (0, 0, 0, 0)
-        if (
+        edge = rows.size and (
             (rows[0] == 0 < r0)
             or (rows[-1] == r1 - r0 - 1 and r1 < h)
             or (cols[0] == 0 < c0)
             or (cols[-1] == c1 - c0 - 1 and c1 < w)
-        ):
+        )
+        if edge:
             return (0, h, 0, w)  # beyond the window: anywhere
-        found = (r0 + int(rows[0]), r0 + int(rows[-1]) + 1, c0 + int(cols[0]), c0 + int(cols[-1]) + 1)
-        if whole:
-            found = (min(found[0], box[0]), max(found[1], box[1]), min(found[2], box[2]), max(found[3], box[3]))
-        return (max(found[0] - _PAD, 0), min(found[1] + _PAD, h), max(found[2] - _PAD, 0), min(found[3] + _PAD, w))
+        found = (
+            []
+            if not rows.size
+            else [(r0 + int(rows[0]), r0 + int(rows[-1]) + 1, c0 + int(cols[0]), c0 + int(cols[-1]) + 1)]
+        )
+        if whole or (ax.axison and ax.get_frame_on() and ax.patch.get_visible()):
+            found.append(box)
+        return _clip(_union(*found), _PAD, h, w) if found else (0, 0, 0, 0)
 
     def _redraw(self, units, keys, changed, renderer) -> bool:
         """Draw again the chrome of the units ``changed`` over the saved chrome layer, where they were
@@ -272,6 +331,45 @@ class Layers:
         self.keys = keys
         self.unit_draws += len(redrawn)
         return True
+
+
+def _aligned(fig) -> bool:
+    """Whether ``fig.align_xlabels``/``align_ylabels`` (or ``align_labels``) joined some axes' labels
+    (matplotlib's record of it, there since 3.1)."""
+    groups = getattr(fig, "_align_label_groups", {})
+    return any(len(group) > 1 for grouper in groups.values() for group in grouper)
+
+
+def _union(*extents) -> tuple:
+    return (
+        min(e[0] for e in extents),
+        max(e[1] for e in extents),
+        min(e[2] for e in extents),
+        max(e[3] for e in extents),
+    )
+
+
+def _clip(e, pad: int, h: int, w: int) -> tuple:
+    """The extent ``e`` grown by ``pad`` pixels on every side, inside an ``h`` x ``w`` canvas."""
+    return (max(e[0] - pad, 0), min(e[1] + pad, h), max(e[2] - pad, 0), min(e[3] + pad, w))
+
+
+def _anchors(ax, h: int) -> list:
+    """The pixels where the axis labels of ``ax`` are anchored (``set_label_coords`` may put them far)."""
+    out = []
+    for axis in (ax.xaxis, ax.yaxis):
+        x, y = axis.label.get_transform().transform(axis.label.get_position())
+        if np.isfinite(x) and np.isfinite(y):
+            out.append((h - int(np.ceil(y)), h - int(np.floor(y)), int(np.floor(x)), int(np.ceil(x))))
+    return out
+
+
+def _tick_room(ax) -> int:
+    """Pixels that the ticks of ``ax`` and the pads of their labels take outside the axes."""
+    points = max(
+        (t.get_tick_padding() + t.get_pad() for axis in (ax.xaxis, ax.yaxis) for t in axis.majorTicks[:1]), default=0
+    )
+    return int(np.ceil(points * ax.figure.dpi / 72))
 
 
 def _box(ax, h: int) -> tuple:
