@@ -79,8 +79,14 @@ def built_book(tmp_path_factory) -> Path:
         pytest.fail(f"jupyter-book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     html = out / "_build" / "html"
     assert (html / "index.html").exists()
-    # keep a copy where people look for it, for screenshots and inspection
+    # keep a copy where people look for it, for screenshots and inspection; two pytest-xdist workers
+    # that each built the book may get here at once: each copies aside, then one copy takes the place
     dest = ROOT / "_build" / "test-html"
+    aside = dest.with_name(f"test-html.{os.getpid()}")
+    shutil.copytree(html, aside, dirs_exist_ok=True)
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(html, dest)
+    try:
+        aside.rename(dest)
+    except OSError:  # the other worker's copy took the place first
+        shutil.rmtree(aside, ignore_errors=True)
     return html
