@@ -134,6 +134,11 @@ calligraphic L; figures write it ``$\\mathcal{L}$`` in mathtext. A plain ``L`` i
 (notation.md)."""
 
 
+class Artists(tuple):
+    """Artists of a panel with a ``restudy(...)`` method, which moves the panel to other numbers (another
+    problem, another study) and returns them: what the ``draw_*`` functions of an explorer return."""
+
+
 def fmt(x: float, digits: int = 4) -> str:
     """Compact number formatting for readouts."""
     return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.{digits - 1}e}"

@@ -60,6 +60,7 @@ class ColourBar:
         self.solids = cax.imshow(
             np.linspace(0.0, 1.0, 256)[:, None], cmap=image.get_cmap(), clim=(0.0, 1.0), aspect="auto", origin="lower"
         )
+        cax.set_xlim(0.0, 1.0)
         cax.xaxis.set_ticks([])
         cax.yaxis.tick_right()
         cax.yaxis.set_major_locator(MaxNLocator(3))
@@ -73,7 +74,6 @@ class ColourBar:
         """Follow the image's colour range."""
         vmin, vmax = self.image.get_clim()
         self.solids.set_extent((0.0, 1.0, vmin, vmax))
-        self.ax.set_xlim(0.0, 1.0)
         self.ax.set_ylim(vmin, vmax)
 
 

@@ -256,8 +256,7 @@ class Layers:
         patch.draw(renderer)
         self.blank = buf.copy()
         if not whole_only:  # the figure's draw, unit by unit: each one's extent is measured
-            whole = _overlapping(units, buf.shape[0])
-            self.extents = [self._draw_unit(ax, buf, whole[i]) for i, ax in enumerate(units)]
+            self.extents = [self._draw_unit(ax, buf) for ax in units]
         else:
             fig.canvas.draw()
             for ax in units:
@@ -269,10 +268,10 @@ class Layers:
         self.keys = keys
         self.full_draws += 1
 
-    def _draw_unit(self, ax, buf, whole: bool) -> tuple:
+    def _draw_unit(self, ax, buf) -> tuple:
         """Draw the chrome of ``ax`` and return where it has pixels, padded, as ``(row0, row1, col0, col1)``:
-        every pixel the draw changed, and the axes' box where its background is drawn or ``whole`` (it may
-        hide another unit's chrome, white on white too). The pixels are compared in a window around the
+        every pixel the draw changed, and the axes' box where its background is drawn (it may hide another
+        unit's chrome, white on white too). The pixels are compared in a window around the
         axes, its tick labels and the places given to its axis labels; a change at the window's edge
         makes the extent the whole figure."""
         h, w = buf.shape[:2]
@@ -296,7 +295,7 @@ class Layers:
             if not rows.size
             else [(r0 + int(rows[0]), r0 + int(rows[-1]) + 1, c0 + int(cols[0]), c0 + int(cols[-1]) + 1)]
         )
-        if whole or (ax.axison and ax.get_frame_on() and ax.patch.get_visible()):
+        if ax.axison and ax.get_frame_on() and ax.patch.get_visible():
             found.append(box)
         return _clip(_union(*found), _PAD, h, w) if found else (0, 0, 0, 0)
 
@@ -319,9 +318,9 @@ class Layers:
             for i in redrawn:
                 r0, r1, c0, c1 = old[i]
                 buf[r0:r1, c0:c1] = self.blank[r0:r1, c0:c1]
-            new, whole = list(old), _overlapping(units, buf.shape[0])
+            new = list(old)
             for i in sorted(redrawn):  # in the figure's drawing order
-                new[i] = self._draw_unit(units[i], buf, whole[i])
+                new[i] = self._draw_unit(units[i], buf)
             # a unit's chrome that grew over a later one (which a full draw draws over it) draws that one again
             changed = {j for i in redrawn for j in range(i + 1, n) if j not in redrawn and _meet(new[i], old[j])}
             if not changed:
@@ -376,12 +375,6 @@ def _box(ax, h: int) -> tuple:
     """The pixels of the axes ``ax`` on a canvas ``h`` pixels high, as ``(row0, row1, col0, col1)``."""
     x0, y0, x1, y1 = ax.bbox.extents
     return (h - int(np.ceil(y1)), h - int(np.floor(y0)), int(np.floor(x0)), int(np.ceil(x1)))
-
-
-def _overlapping(units, h: int) -> list:
-    """For each unit, whether its axes overlap another's (then its background may hide their chrome)."""
-    boxes = [_box(ax, h) for ax in units]
-    return [any(_meet(b, c) for c in boxes if c is not b) for b in boxes]
 
 
 def _meet(a, b) -> bool:

@@ -25,7 +25,7 @@ from .. import _validate
 from ..differentials import TaylorResult, taylor_test
 from ..examples import NONLINEAR_MAPS, NonlinearMap, nonlinear_map
 from . import palette
-from ._base import Explorer, check_numbers, readout_html
+from ._base import Artists, Explorer, check_numbers, readout_html
 from ._layers import fix_empty_labels
 
 __all__ = [
@@ -155,10 +155,6 @@ def _joined(lines) -> np.ndarray:
     return np.concatenate([c for L in lines for c in (L, gap)][:-1], axis=1)
 
 
-class _Artists(list):
-    """A list of artists with a ``restudy(problem, lim)`` method (moves its panel to another problem)."""
-
-
 def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     """The zoomed images: the affine model (fixed, dashed) and the true image at ``eps`` (solid).
 
@@ -181,7 +177,7 @@ def draw_zoom(ax, problem: LinearizationProblem, eps: float, lim: float):
     fix_empty_labels(ax)
     ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     ax.tick_params(labelsize=7)
-    artists = _Artists([grid, circle, tip])
+    artists = Artists((grid, circle, tip))
 
     def restudy(problem, lim):
         im = zoom_images(problem, EPS_GRID[0])

@@ -33,7 +33,7 @@ from ..spectra import (
     predicted_mean_squared_singular_value,
 )
 from . import palette
-from ._base import Explorer, readout_html
+from ._base import Artists, Explorer, readout_html
 from ._layers import fix_empty_labels
 
 __all__ = [
@@ -123,10 +123,6 @@ def spectra_study(
     )
 
 
-class _Artists(tuple):
-    """A tuple of artists with a ``restudy(study)`` method (moves its panel to another study)."""
-
-
 def _reference_label(study: SpectraStudy) -> str:
     return "Marchenko-Pastur law" if study.sweep.init == "gaussian" else r"every $s = \sigma_w^L$"
 
@@ -171,7 +167,7 @@ def draw_histogram(ax, study: SpectraStudy, depth: int, *, ylim=None):
     legends[0].set_visible(r is None)
     legends[1].set_visible(r is not None)
     bars.legends = legends
-    artists = _Artists((bars, ref))
+    artists = Artists((bars, ref))
 
     def restudy(study, ylim=None):
         for stairs in artists:
@@ -220,7 +216,7 @@ def draw_depth_curves(ax, study: SpectraStudy, depth: int):
     fix_empty_labels(ax)
     vline = ax.axvline(depth, color=palette.VERMILLION, lw=1, alpha=0.6)
     (marker,) = ax.plot([depth], [study.sweep.mean_sq[depth - 1]], "o", color=palette.VERMILLION, ms=9)
-    artists = _Artists((vline, marker))
+    artists = Artists((vline, marker))
 
     def restudy(study):
         sw = study.sweep
